@@ -1,0 +1,107 @@
+# ricc — build, test, install.
+#
+# Layout (design.md): proto/ (REAPI .proto files, compiled by protoc-c at build
+# time), cache/ (the action store library), wrapper/ (the ricc program),
+# preload/ (the exec shim), tests/, bench/.  Sources are found by wildcard so
+# that adding a module needs no Makefile edit.
+#
+#   make               build/bin/ricc (and build/lib/libricc-preload.so)
+#   make check         unit tests + end-to-end tests
+#   make check-unit    unit tests only
+#   make check-asan    unit + end-to-end tests built with ASan and UBSan
+#   make bench         side-by-side benchmark against plain gcc and ccache
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+B       ?= build
+
+CC      ?= cc
+OPT     ?= -O2 -g
+CFLAGS  ?= $(OPT)
+WARN     = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+PKGS     = libcrypto libprotobuf-c yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CPPFLAGS += -D_GNU_SOURCE -I. -I$(B)/proto $(PKG_CFLAGS)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN)
+
+PROTOS      := $(shell find proto -name '*.proto' | sort)
+PROTO_C     := $(patsubst proto/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
+PROTO_H     := $(PROTO_C:.c=.h)
+PROTO_O     := $(PROTO_C:.c=.o)
+
+CACHE_SRC   := $(sort $(wildcard cache/*.c))
+CACHE_O     := $(patsubst %.c,$(B)/%.o,$(CACHE_SRC))
+WRAP_SRC    := $(sort $(wildcard wrapper/*.c))
+WRAP_O      := $(patsubst %.c,$(B)/%.o,$(WRAP_SRC))
+WRAP_LIB_O  := $(filter-out $(B)/wrapper/main.o,$(WRAP_O))
+PRELOAD_SRC := $(sort $(wildcard preload/*.c))
+UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+LIBCACHE    := $(B)/lib/libricc-cache.a
+LIBWRAP     := $(B)/lib/libricc-wrapper.a
+RICC        := $(B)/bin/ricc
+PRELOAD     := $(if $(PRELOAD_SRC),$(B)/lib/libricc-preload.so)
+
+.PHONY: all check check-unit check-e2e check-asan bench install clean
+.SECONDARY:
+
+all: $(RICC) $(PRELOAD)
+
+$(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto $(PROTOS)
+	@mkdir -p $(B)/proto
+	protoc-c --c_out=$(B)/proto -Iproto $<
+
+$(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c $(PROTO_H)
+	$(CC) $(CPPFLAGS) -std=c11 $(CFLAGS) $(SAN) -w -c $< -o $@
+
+$(B)/%.o: %.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCACHE): $(CACHE_O) $(PROTO_O)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBWRAP): $(WRAP_LIB_O)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(RICC): $(B)/wrapper/main.o $(LIBWRAP) $(LIBCACHE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/lib/libricc-preload.so: $(PRELOAD_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) -o $@ $^ -ldl
+
+$(B)/tests/%: tests/unit/%.c $(LIBWRAP) $(LIBCACHE) $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBWRAP) $(LIBCACHE) $(PKG_LIBS) -lcunit
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; RICC_SHARED=$(CURDIR)/../shared $$t; done
+
+check-e2e: all
+	RICC=$(CURDIR)/$(RICC) RICC_PRELOAD=$(CURDIR)/$(B)/lib/libricc-preload.so tests/e2e/run-all.sh
+
+check: check-unit check-e2e
+
+check-asan:
+	$(MAKE) B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+bench: all
+	RICC=$(CURDIR)/$(RICC) bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/ricc
+	install -m 755 $(RICC) $(DESTDIR)$(PREFIX)/bin/ricc
+	$(if $(PRELOAD),install -m 755 $(PRELOAD) $(DESTDIR)$(PREFIX)/lib/ricc/)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

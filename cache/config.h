@@ -1,0 +1,81 @@
+/* config.h — ricc's settings: environment, then a YAML file, then defaults.
+ *
+ * Every setting NAME has an environment variable RICC_NAME (upper case);
+ * settings recc also has are read from RECC_NAME too (RICC_ wins when both
+ * are set).  The YAML file is RICC_CONFIG if set, else $RICC_DIR/config.yaml
+ * if it exists, else /etc/ricc.yaml if it exists: a mapping of lower-case
+ * setting names to scalars, plus the mappings `remote_platform:` and
+ * `remote_env:` (name: value).  Environment variables
+ * RECC_REMOTE_PLATFORM_<name> / RICC_REMOTE_PLATFORM_<name> and
+ * RECC_REMOTE_ENV_<name> / RICC_REMOTE_ENV_<name> add to those maps.
+ *
+ * An invalid file or value is an error naming the file, line and setting
+ * (or the variable): config_load() fails and ricc exits non-zero.
+ *
+ * Settings (see config.c for the table and defaults):
+ *   dir, max_size, log_level, log_directory, project_root, no_path_rewrite,
+ *   deps_global_paths, skip_cache, action_uncacheable, disable, link,
+ *   hard_link, compilers, server, cas_server, action_cache_server, instance,
+ *   cache_only, cache_upload_local_build, server_ssl, server_cert, client_cert,
+ *   client_key, access_token_path, retry_limit, retry_delay, request_timeout,
+ *   remote_skip_seconds, remote_platform (map), remote_env (map). */
+#ifndef RICC_CONFIG_H
+#define RICC_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum log_level { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+
+typedef struct config_kv {
+    char *name;
+    char *value;
+} config_kv;
+
+typedef struct config {
+    char *dir;               /* RICC_DIR: $XDG_CACHE_HOME/ricc or ~/.cache/ricc */
+    uint64_t max_size;       /* bytes; "5G", "500M", "0" = unlimited; default 5G */
+    enum log_level log_level;/* error|warning|info|debug|trace; default warning */
+    char *log_directory;     /* NULL: log to stderr */
+    char *project_root;      /* NULL: the current directory */
+    int no_path_rewrite;
+    int deps_global_paths;
+    int skip_cache;          /* don't look up; run and store */
+    int action_uncacheable;  /* look up, run, never store */
+    int disable;             /* run the compiler untouched */
+    int link;
+    int hard_link;
+    char *compilers;         /* extra compiler names for the preload shim, ':'-separated */
+    char *server, *cas_server, *action_cache_server, *instance;
+    int cache_only, cache_upload_local_build;
+    int server_ssl;
+    char *server_cert, *client_cert, *client_key, *access_token_path;
+    int retry_limit;
+    int retry_delay_ms;
+    int request_timeout_s;
+    int remote_skip_seconds;
+    config_kv *remote_platform; /* sorted by name */
+    int n_remote_platform;
+    config_kv *remote_env;      /* sorted by name */
+    int n_remote_env;
+
+    /* where each setting came from, for --show-config (internal) */
+    struct config_origin *origins;
+    char *file;              /* the YAML file read, or NULL */
+} config;
+
+/* Load into *c.  Returns 0, or -1 with *err a malloc'd message such as
+ * "/home/u/.cache/ricc/config.yaml:3: max_size: '12Q' is not a size". */
+int config_load(config *c, char **err);
+void config_free(config *c);
+
+/* Print every setting, its value and where it came from
+ * ("environment RECC_SERVER", "file /etc/ricc.yaml:4", "default"). */
+void config_show(const config *c, FILE *out);
+
+/* Parse helpers, exposed for tests.  0 or -1. */
+int config_parse_size(const char *s, uint64_t *out);   /* 10, 10k, 10K, 5M, 5MB, 2G, 1T, 1.5G */
+int config_parse_bool(const char *s, int *out);        /* 1/0 true/false yes/no on/off */
+int config_parse_log_level(const char *s, enum log_level *out);
+
+#endif

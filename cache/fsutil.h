@@ -1,0 +1,52 @@
+/* fsutil.h — small file-system helpers every module needs.
+ *
+ * The one rule they enforce: a file another process may read is never seen
+ * half-written.  atomic_write_* write to a unique temporary name in the same
+ * directory and rename() it into place, so concurrent writers (make -j64) and
+ * a crash at any instant leave either the old file, the new one, or a stray
+ * temporary that nobody reads ("*.tmp.*" names; fs_remove_stale_tmp() sweeps). */
+#ifndef RICC_FSUTIL_H
+#define RICC_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* mkdir -p; 0 or -1 with errno. */
+int fs_mkdir_p(const char *path, mode_t mode);
+
+/* Whole-file read into a malloc'd buffer (NUL-terminated for convenience;
+ * *len excludes the NUL).  0 or -1 with errno. */
+int fs_read_file(const char *path, char **buf, size_t *len);
+
+/* Write all of buf to fd, retrying on EINTR/short writes. 0 or -1 with errno. */
+int fs_write_all(int fd, const void *buf, size_t len);
+
+/* Make a unique temporary path next to `path` ("path.tmp.<pid>.<n>") and open
+ * it O_CREAT|O_EXCL with mode.  Returns the fd, or -1 with errno; *tmp gets a
+ * malloc'd copy of the name. */
+int fs_open_tmp_beside(const char *path, mode_t mode, char **tmp);
+
+/* Atomically replace `path` with buf (mode applied before rename). If the
+ * directory does not exist it is created.  0 or -1 with errno (nothing left
+ * behind on failure). */
+int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode);
+
+/* Atomically place a copy of src at dst: reflink (FICLONE) where the file
+ * system can, else a copy.  0 or -1 with errno. */
+int atomic_copy_file(const char *src, const char *dst, mode_t mode);
+
+/* Join a and b with exactly one '/'; malloc'd. */
+char *path_join(const char *a, const char *b);
+
+/* Lexically normalize (collapse "//", "/./", resolve "x/.." where x is not
+ * ".."); does not touch the file system.  malloc'd. */
+char *path_normalize(const char *p);
+
+/* If p (normalized, absolute) is root itself or inside root (normalized,
+ * absolute) return the malloc'd relative path ("" for root itself), else NULL. */
+char *path_relative_to(const char *p, const char *root);
+
+/* Make p absolute against cwd and normalize; malloc'd. */
+char *path_absolute(const char *p, const char *cwd);
+
+#endif

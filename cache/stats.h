@@ -1,0 +1,50 @@
+/* stats.h — counters shared by every ricc process using one RICC_DIR.
+ *
+ * The counters live in one small memory-mapped file ($RICC_DIR/stats) of
+ * fixed-size 64-bit slots, updated with atomic adds on the shared mapping: no
+ * lock, no read-modify-write of a file, safe under hundreds of concurrent
+ * processes and after a crash (each slot update is a single atomic op).  A
+ * file of the wrong size or magic is rebuilt as zeros (and that is logged).
+ *
+ * Every wrapped call adds one to exactly one of the first six counters
+ * (design.md).  The rest are informational, plus internal slots the store
+ * uses to account its size per shard. */
+#ifndef RICC_STATS_H
+#define RICC_STATS_H
+
+#include <stdint.h>
+
+enum stat_id {
+    ST_DIRECT_HIT,
+    ST_PREPROCESSED_HIT,
+    ST_REMOTE_HIT,
+    ST_MISS,
+    ST_UNCACHEABLE,
+    ST_FALLBACK,
+    /* informational */
+    ST_COMPILE_FAILED,    /* compiler exited non-zero; not cached */
+    ST_CORRUPT_ENTRY,     /* a store entry failed verification and was removed */
+    ST_EVICTED_FILES,     /* entries removed to keep max_size */
+    ST_CLEANUPS,          /* shard cleanups run */
+    ST_STORE_ERRORS,      /* a write to the store failed (disk full, permissions) */
+    ST_PUBLIC_COUNT,      /* number of counters shown to users */
+    /* internal: bytes stored per shard (16 shards by first hex digit) */
+    ST_SHARD_BYTES0 = 32,
+    ST_SLOT_COUNT = ST_SHARD_BYTES0 + 16
+};
+
+/* The user-facing name of a public counter ("direct_hit", ...). */
+const char *stats_name(enum stat_id id);
+
+/* Map (creating if needed) $dir/stats.  0 or -1 with errno.  Calling other
+ * functions without a successful open makes them no-ops returning 0. */
+int stats_open(const char *dir);
+void stats_close(void);
+
+void stats_add(enum stat_id id, int64_t delta);
+int64_t stats_get(enum stat_id id);
+void stats_set(enum stat_id id, int64_t value);
+/* Zero every public counter (not the shard accounting). */
+void stats_zero(void);
+
+#endif
