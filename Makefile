@@ -24,7 +24,7 @@ PKGS     = libcrypto libprotobuf-c yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CPPFLAGS += -D_GNU_SOURCE -I. -I$(B)/proto $(PKG_CFLAGS)
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN) -fPIC
 
 PROTOS      := $(shell find proto -name '*.proto' | sort)
 PROTO_C     := $(patsubst proto/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
@@ -37,6 +37,11 @@ WRAP_SRC    := $(sort $(wildcard wrapper/*.c))
 WRAP_O      := $(patsubst %.c,$(B)/%.o,$(WRAP_SRC))
 WRAP_LIB_O  := $(filter-out $(B)/wrapper/main.o,$(WRAP_O))
 PRELOAD_SRC := $(sort $(wildcard preload/*.c))
+# The remote client is a separate shared object, dlopen'ed only when a remote
+# is configured, so a local hit never loads libgrpc (design.md "Process start").
+REMOTE_SRC  := $(sort $(wildcard cache/remote/*.c))
+REMOTE_O    := $(patsubst %.c,$(B)/%.o,$(REMOTE_SRC))
+REMOTE_SO   := $(if $(REMOTE_SRC),$(B)/lib/libricc-remote.so)
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
@@ -45,17 +50,17 @@ LIBWRAP     := $(B)/lib/libricc-wrapper.a
 RICC        := $(B)/bin/ricc
 PRELOAD     := $(if $(PRELOAD_SRC),$(B)/lib/libricc-preload.so)
 
-.PHONY: all check check-unit check-e2e check-asan bench install clean
+.PHONY: demo all check check-unit check-e2e check-asan bench install clean
 .SECONDARY:
 
-all: $(RICC) $(PRELOAD)
+all: $(RICC) $(PRELOAD) $(REMOTE_SO)
 
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto $(PROTOS)
 	@mkdir -p $(B)/proto
 	protoc-c --c_out=$(B)/proto -Iproto $<
 
 $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c $(PROTO_H)
-	$(CC) $(CPPFLAGS) -std=c11 $(CFLAGS) $(SAN) -w -c $< -o $@
+	$(CC) $(CPPFLAGS) -std=c11 $(CFLAGS) $(SAN) -fPIC -w -c $< -o $@
 
 $(B)/%.o: %.c $(PROTO_H)
 	@mkdir -p $(dir $@)
@@ -73,6 +78,14 @@ $(RICC): $(B)/wrapper/main.o $(LIBWRAP) $(LIBCACHE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/cache/remote/%.o: cache/remote/%.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(shell pkg-config --cflags grpc) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(B)/lib/libricc-remote.so: $(REMOTE_O) $(LIBCACHE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -fPIC $(LDFLAGS) -o $@ $(REMOTE_O) -Wl,--whole-archive $(LIBCACHE) -Wl,--no-whole-archive $(PKG_LIBS) $(shell pkg-config --libs grpc)
+
 $(B)/lib/libricc-preload.so: $(PRELOAD_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) -o $@ $^ -ldl
@@ -89,6 +102,9 @@ check-e2e: all
 
 check: check-unit check-e2e
 
+demo: all
+	RICC=$(CURDIR)/$(RICC) tests/example/demo.sh
+
 check-asan:
 	$(MAKE) B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
@@ -100,6 +116,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/ricc
 	install -m 755 $(RICC) $(DESTDIR)$(PREFIX)/bin/ricc
 	$(if $(PRELOAD),install -m 755 $(PRELOAD) $(DESTDIR)$(PREFIX)/lib/ricc/)
+	$(if $(REMOTE_SO),install -m 755 $(REMOTE_SO) $(DESTDIR)$(PREFIX)/lib/ricc/)
 
 clean:
 	rm -rf build build-asan

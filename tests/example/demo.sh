@@ -1,0 +1,22 @@
+#!/bin/sh
+# The README's first command ends here: compile an example twice through ricc
+# with an empty cache — a miss, then a hit that restores the object and
+# replays the warning — check the object against plain gcc, show the counters.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+ricc=${RICC:-$here/../../build/bin/ricc}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp "$here/foo.c" "$here/foo.h" "$work/"
+cd "$work"
+export RICC_DIR="$work/cache"
+
+echo "\$ ricc gcc -O2 -Wall -c foo.c -o foo.o      # miss: compiles and stores"
+"$ricc" gcc -O2 -Wall -c foo.c -o foo.o
+rm foo.o
+echo "\$ ricc gcc -O2 -Wall -c foo.c -o foo.o      # hit: restored, warning replayed"
+"$ricc" gcc -O2 -Wall -c foo.c -o foo.o
+gcc -O2 -Wall -c foo.c -o plain.o 2>/dev/null
+cmp foo.o plain.o && echo "foo.o is byte-identical to plain gcc's"
+echo "\$ ricc --print-stats"
+"$ricc" --print-stats

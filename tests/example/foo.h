@@ -1,0 +1,1 @@
+#define FOO_GREETING "hello from ricc"

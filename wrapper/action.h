@@ -1,0 +1,64 @@
+/* action.h — the cache key: the REAPI Action of one compile.
+ *
+ * Everything that can change the compiler's output goes into the Action
+ * (design.md "The key"):
+ *   Command.arguments    the command line, paths under the project root made
+ *                        relative to the working directory (path rewriting);
+ *   Command.environment  the variables the compiler reads (CPATH, LANG, ...)
+ *                        and every remote_env setting;
+ *   Command.platform     remote_platform settings (chrootRootDigest, ...);
+ *   Command.output_paths what the compile writes;
+ *   input root           every file the compile reads (from the -M scan),
+ *                        system headers included, by content;
+ *   Action.salt          what the above cannot say: the compiler's identity
+ *                        by content when no valid toolchain digest is set, the
+ *                        working directory when the output records it (debug
+ *                        info, coverage), and the project root when absolute
+ *                        paths under it were rewritten (they reach __FILE__
+ *                        and dependency files).
+ * The action digest is the key of the local action cache and of a remote
+ * one; the Command and Action bytes are kept for a later upload. */
+#ifndef RICC_ACTION_H
+#define RICC_ACTION_H
+
+#include "cache/config.h"
+#include "cache/digest.h"
+#include "wrapper/compiler.h"
+
+typedef struct action_inputs {
+    const compile_cmd *cmd;
+    const config *cfg;
+    const char *cwd;           /* physical working directory */
+    char **deps;               /* files the compile reads, as the -M scan printed them */
+    int n_deps;
+    const digest *toolchain;   /* valid chrootRootDigest, or NULL */
+    const digest *compiler_id; /* identity by content; used when toolchain is NULL */
+} action_inputs;
+
+typedef struct action_key {
+    digest action;             /* THE key */
+    digest command;
+    digest input_root;
+    /* Command output paths, parallel to cmd->outputs (same index). */
+    char **output_paths;
+    int n_outputs;
+    void *command_blob;
+    size_t command_len;
+    void *action_blob;
+    size_t action_len;
+} action_key;
+
+/* Build the key.  0, or -1 with *why a static reason (an input unreadable, two
+ * inputs mapping to one tree path): the caller then runs the compile plainly. */
+int action_build(const action_inputs *in, action_key *out, const char **why);
+void action_key_free(action_key *k);
+
+/* The environment variables that change what gcc/clang write (exposed for
+ * tests and --show-config). NULL-terminated. */
+extern const char *const action_env_vars[];
+
+/* Relative path from directory `from` to `to` (both absolute, normalized):
+ * "../include/x.h".  malloc'd. */
+char *action_relpath(const char *to, const char *from);
+
+#endif

@@ -1,0 +1,452 @@
+/* flow.c — the wrapped call.  See flow.h for the shape. */
+#include "wrapper/flow.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/fsutil.h"
+#include "cache/log.h"
+#include "cache/reapi.h"
+#include "cache/stats.h"
+#include "cache/store.h"
+#include "wrapper/action.h"
+#include "wrapper/compiler.h"
+#include "wrapper/identity.h"
+#include "wrapper/run.h"
+
+typedef struct call {
+    const config *cfg;
+    char *compiler;          /* resolved path of the real compiler */
+    char **argv;             /* the user's argv with argv[0] = compiler path */
+    int argc;
+    char cwd[4096];
+    compile_cmd cmd;
+    int have_cmd;
+    store *st;
+    char **deps;
+    int n_deps;
+    action_key key;
+    int have_key;
+    int lock_fd;
+} call;
+
+/* Run the compiler untouched, replacing this process. */
+static int exec_compiler(call *c)
+{
+    fflush(NULL);
+    run_exec(c->compiler, c->argv);
+    fprintf(stderr, "ricc: cannot run %s: %s\n", c->compiler, strerror(errno));
+    return 127;
+}
+
+/* Run the compiler on our own stdio, for when ricc cannot or should not
+ * cache; counts `counter`. */
+static int run_plain(call *c, enum stat_id counter)
+{
+    stats_add(counter, 1);
+    return exec_compiler(c);
+}
+
+/* ---- the toolchain part of the key ---- */
+
+/* The chrootRootDigest setting, when it is valid.  An invalid one is warned
+ * about once per call and ignored for the toolchain (the compiler's own
+ * identity is used), while staying in the platform properties so the key
+ * never matches a valid-digest entry. */
+static int toolchain_digest(const config *cfg, digest *out)
+{
+    for (int i = 0; i < cfg->n_remote_platform; i++) {
+        if (strcmp(cfg->remote_platform[i].name, "chrootRootDigest") != 0)
+            continue;
+        const char *why;
+        if (digest_parse(cfg->remote_platform[i].value, out, &why) == 0)
+            return 1;
+        LOG_W("ignoring RECC_REMOTE_PLATFORM_chrootRootDigest='%s': %s; "
+              "keying on the compiler's content instead",
+              cfg->remote_platform[i].value, why);
+        return 0;
+    }
+    return 0;
+}
+
+/* ---- dependency scan ---- */
+
+static int scan_deps(call *c, int *compile_status)
+{
+    if (c->cmd.preprocessed) {
+        c->deps = malloc(sizeof *c->deps);
+        if (!c->deps || !(c->deps[0] = strdup(c->cmd.source)))
+            return -1;
+        c->n_deps = 1;
+        return 0;
+    }
+    int n = 0;
+    while (c->cmd.dep_argv[n])
+        n++;
+    char *saved0 = c->cmd.dep_argv[0];
+    c->cmd.dep_argv[0] = c->compiler;
+    run_result r;
+    int rc = run_capture(c->compiler, c->cmd.dep_argv, &r);
+    c->cmd.dep_argv[0] = saved0;
+    if (rc != 0)
+        return -1;
+    *compile_status = r.status;
+    if (r.status != 0) {
+        LOG_D("dependency scan exited %d: %s", r.status, r.err);
+        run_result_free(&r);
+        return -1;
+    }
+    c->n_deps = depfile_parse(r.out, r.out_len, &c->deps);
+    run_result_free(&r);
+    if (c->n_deps <= 0) {
+        LOG_D("dependency scan printed no prerequisites");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the per-action lock ---- */
+
+/* One byte of $RICC_DIR/lock/actions, at an offset taken from the action
+ * digest, locked with an open-file-description lock: racing identical
+ * actions wait for each other, different actions practically never share a
+ * byte, and the lock goes away with the process whatever happens to it. */
+static void lock_action(call *c)
+{
+    c->lock_fd = -1;
+    char *dir = path_join(c->cfg->dir, "lock");
+    char *path = dir ? path_join(dir, "actions") : NULL;
+    if (path) {
+        c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (c->lock_fd < 0 && errno == ENOENT && fs_mkdir_p(dir, 0755) == 0)
+            c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    }
+    free(path);
+    free(dir);
+    if (c->lock_fd < 0)
+        return;
+    unsigned char raw[32];
+    digest_raw(&c->key.action, raw);
+    off_t off = 0;
+    for (int i = 0; i < 7; i++)
+        off = off << 8 | raw[i];
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1};
+    while (fcntl(c->lock_fd, F_OFD_SETLKW, &fl) < 0) {
+        if (errno != EINTR) {
+            close(c->lock_fd);
+            c->lock_fd = -1;
+            return;
+        }
+    }
+}
+
+static void unlock_action(call *c)
+{
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
+    c->lock_fd = -1;
+}
+
+/* ---- hit ---- */
+
+static int replay_stream(call *c, int fd, const ProtobufCBinaryData *raw, const reapi_digest *d)
+{
+    if (d && d->hash && d->hash[0]) {
+        digest dd;
+        char *buf;
+        size_t len;
+        if (reapi_digest_get(d, &dd) != 0 || cas_get(c->st, &dd, &buf, &len) != 0)
+            return -1;
+        int r = run_write_out(fd, buf, len);
+        free(buf);
+        return r;
+    }
+    return raw->len ? run_write_out(fd, (const char *)raw->data, raw->len) : 0;
+}
+
+/* Try to serve the call from an ActionResult.  Returns the exit status on a
+ * hit, or -1 for "treat as a miss" (nothing written to stdout/stderr). */
+static int serve_hit(call *c, const char *bytes, size_t len)
+{
+    reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, len,
+        (const uint8_t *)bytes);
+    if (!ar) {
+        LOG_W("action cache entry for %s does not parse; recompiling", c->key.action.hash);
+        store_remove(c->st, STORE_AC, &c->key.action);
+        stats_add(ST_CORRUPT_ENTRY, 1);
+        return -1;
+    }
+    int status = -1;
+    /* Every expected output must be in the result before anything is written. */
+    reapi_output_file **found = calloc((size_t)c->key.n_outputs + 1, sizeof *found);
+    if (!found)
+        goto out;
+    for (int i = 0; i < c->key.n_outputs; i++) {
+        for (size_t j = 0; j < ar->n_output_files; j++)
+            if (ar->output_files[j]->path && !strcmp(ar->output_files[j]->path, c->key.output_paths[i]))
+                found[i] = ar->output_files[j];
+        if (!found[i]) {
+            LOG_I("cached result lacks output %s", c->key.output_paths[i]);
+            goto out;
+        }
+    }
+    if (ar->exit_code != 0)
+        goto out;
+    for (int i = 0; i < c->key.n_outputs; i++) {
+        digest d;
+        if (reapi_digest_get(found[i]->digest, &d) != 0)
+            goto out;
+        int r = cas_materialize(c->st, &d, c->cmd.outputs[i].path, found[i]->is_executable);
+        if (r != 0) {
+            LOG_I("cannot restore %s from the cache (%s); recompiling", c->cmd.outputs[i].path,
+                  r > 0 ? "blob missing or corrupt" : strerror(errno));
+            goto out;
+        }
+    }
+    /* stdout/stderr: fetch both before writing either, so a missing blob is
+     * still a clean miss. */
+    if (ar->stdout_digest && ar->stdout_digest->hash && ar->stdout_digest->hash[0]) {
+        digest d;
+        if (reapi_digest_get(ar->stdout_digest, &d) != 0 || !cas_has(c->st, &d))
+            goto out;
+    }
+    if (ar->stderr_digest && ar->stderr_digest->hash && ar->stderr_digest->hash[0]) {
+        digest d;
+        if (reapi_digest_get(ar->stderr_digest, &d) != 0 || !cas_has(c->st, &d))
+            goto out;
+    }
+    if (replay_stream(c, 1, &ar->stdout_raw, ar->stdout_digest) != 0 ||
+        replay_stream(c, 2, &ar->stderr_raw, ar->stderr_digest) != 0)
+        LOG_W("could not replay the compiler's messages in full");
+    status = ar->exit_code;
+out:
+    free(found);
+    protobuf_c_message_free_unpacked(&ar->base, NULL);
+    return status;
+}
+
+static int lookup(call *c)
+{
+    char *bytes;
+    size_t len;
+    int r = store_get(c->st, STORE_AC, &c->key.action, &bytes, &len);
+    if (r != 0)
+        return -1;
+    int status = serve_hit(c, bytes, len);
+    free(bytes);
+    return status;
+}
+
+/* ---- miss ---- */
+
+/* Store the outputs and the ActionResult.  0, or -1 (store trouble). */
+static int store_result(call *c, const run_result *r)
+{
+    int n = c->key.n_outputs, rc = -1;
+    reapi_output_file *files = calloc((size_t)n + 1, sizeof *files);
+    reapi_output_file **ptrs = calloc((size_t)n + 1, sizeof *ptrs);
+    digest *ds = calloc((size_t)n + 1, sizeof *ds);
+    reapi_digest *rds = calloc((size_t)n + 1, sizeof *rds);
+    if (!files || !ptrs || !ds || !rds)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        const char *path = c->cmd.outputs[i].path;
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            /* Our model expected a file the compiler did not write: do not
+             * cache a result that would lack it. */
+            LOG_W("expected output %s was not written; not caching", path);
+            rc = 1;
+            goto out;
+        }
+        if (cas_put_file(c->st, path, &ds[i]) != 0) {
+            LOG_W("cannot store %s in %s: %s", path, c->cfg->dir, strerror(errno));
+            goto out;
+        }
+        reapi_output_file init = REAPI_OUTPUT_FILE_INIT;
+        files[i] = init;
+        files[i].path = c->key.output_paths[i];
+        reapi_digest_ref(&rds[i], &ds[i]);
+        files[i].digest = &rds[i];
+        files[i].is_executable = (st.st_mode & S_IXUSR) != 0;
+        ptrs[i] = &files[i];
+    }
+    reapi_action_result ar = REAPI_ACTION_RESULT_INIT;
+    ar.n_output_files = (size_t)n;
+    ar.output_files = ptrs;
+    ar.exit_code = 0;
+    ar.stdout_raw.data = (uint8_t *)r->out;
+    ar.stdout_raw.len = r->out_len;
+    ar.stderr_raw.data = (uint8_t *)r->err;
+    ar.stderr_raw.len = r->err_len;
+    size_t len;
+    void *bytes = reapi_pack(&ar.base, &len, NULL);
+    if (!bytes)
+        goto out;
+    if (store_put(c->st, STORE_AC, &c->key.action, bytes, len) == 0)
+        rc = 0;
+    else
+        LOG_W("cannot store the result in %s: %s", c->cfg->dir, strerror(errno));
+    free(bytes);
+out:
+    free(files);
+    free(ptrs);
+    free(ds);
+    free(rds);
+    return rc;
+}
+
+static int compile_and_store(call *c)
+{
+    run_result r;
+    if (run_capture(c->compiler, c->argv, &r) != 0) {
+        unlock_action(c);
+        return run_plain(c, ST_FALLBACK);
+    }
+    run_write_out(1, r.out, r.out_len);
+    run_write_out(2, r.err, r.err_len);
+    int status = r.status;
+    if (status != 0) {
+        stats_add(ST_MISS, 1);
+        stats_add(ST_COMPILE_FAILED, 1);
+    } else if (c->cfg->action_uncacheable) {
+        stats_add(ST_MISS, 1);
+    } else {
+        int s = store_result(c, &r);
+        if (s < 0)
+            stats_add(ST_STORE_ERRORS, 1);
+        stats_add(s < 0 ? ST_FALLBACK : ST_MISS, 1);
+    }
+    run_result_free(&r);
+    return status;
+}
+
+/* ---- the call ---- */
+
+static void call_free(call *c)
+{
+    if (c->have_key)
+        action_key_free(&c->key);
+    for (int i = 0; i < c->n_deps; i++)
+        free(c->deps[i]);
+    free(c->deps);
+    if (c->have_cmd)
+        compile_cmd_free(&c->cmd);
+    if (c->st)
+        store_close(c->st);
+    unlock_action(c);
+    free(c->argv);
+    free(c->compiler);
+}
+
+static int wrapped(call *c, int argc, char **argv)
+{
+    const config *cfg = c->cfg;
+    if (cfg->disable)
+        return exec_compiler(c);
+    if (getenv("DEPENDENCIES_OUTPUT") || getenv("SUNPRO_DEPENDENCIES")) {
+        LOG_I("DEPENDENCIES_OUTPUT/SUNPRO_DEPENDENCIES set: not caching");
+        return run_plain(c, ST_UNCACHEABLE);
+    }
+    if (!getcwd(c->cwd, sizeof c->cwd))
+        return run_plain(c, ST_FALLBACK);
+    if (compiler_parse(argc, argv, c->cwd, &c->cmd) != 0)
+        return run_plain(c, ST_UNCACHEABLE);
+    c->have_cmd = 1;
+    if (!c->cmd.cacheable) {
+        LOG_I("not cacheable: %s", c->cmd.why_not ? c->cmd.why_not : "?");
+        return run_plain(c, ST_UNCACHEABLE);
+    }
+
+    digest toolchain, identity;
+    int have_toolchain = toolchain_digest(cfg, &toolchain);
+    if (!have_toolchain && compiler_identity(c->compiler, cfg->dir, &identity) != 0) {
+        LOG_W("cannot read the compiler %s: %s", c->compiler, strerror(errno));
+        return run_plain(c, ST_FALLBACK);
+    }
+
+    int scan_status = 0;
+    if (scan_deps(c, &scan_status) != 0) {
+        /* Usually a missing header or a syntax error the compile will report
+         * itself: run it for its messages and status. */
+        LOG_I("dependency scan failed; compiling without caching");
+        c->st = NULL;
+        run_result r;
+        if (run_capture(c->compiler, c->argv, &r) != 0)
+            return run_plain(c, ST_FALLBACK);
+        run_write_out(1, r.out, r.out_len);
+        run_write_out(2, r.err, r.err_len);
+        int status = r.status;
+        run_result_free(&r);
+        stats_add(status != 0 ? ST_MISS : ST_FALLBACK, 1);
+        if (status != 0)
+            stats_add(ST_COMPILE_FAILED, 1);
+        return status;
+    }
+
+    action_inputs in = {
+        .cmd = &c->cmd, .cfg = cfg, .cwd = c->cwd, .deps = c->deps, .n_deps = c->n_deps,
+        .toolchain = have_toolchain ? &toolchain : NULL,
+        .compiler_id = have_toolchain ? NULL : &identity,
+    };
+    const char *why = NULL;
+    if (action_build(&in, &c->key, &why) != 0) {
+        LOG_I("cannot key this compile: %s", why);
+        return run_plain(c, ST_UNCACHEABLE);
+    }
+    c->have_key = 1;
+    LOG_D("action %s/%lld", c->key.action.hash, (long long)c->key.action.size_bytes);
+
+    c->st = store_open(cfg->dir, cfg->max_size);
+    if (!c->st)
+        return run_plain(c, ST_FALLBACK);
+
+    if (!cfg->skip_cache) {
+        int status = lookup(c);
+        if (status >= 0) {
+            stats_add(ST_PREPROCESSED_HIT, 1);
+            LOG_I("Action Cache hit for %s", c->key.action.hash);
+            return status;
+        }
+        lock_action(c);
+        /* Someone may have stored it while we waited for the lock. */
+        status = lookup(c);
+        if (status >= 0) {
+            stats_add(ST_PREPROCESSED_HIT, 1);
+            LOG_I("Action Cache hit for %s", c->key.action.hash);
+            return status;
+        }
+    }
+    LOG_I("Action Cache miss for %s; compiling", c->key.action.hash);
+    return compile_and_store(c);
+}
+
+int flow_compile(int argc, char **argv, const config *cfg)
+{
+    call c = {.cfg = cfg, .lock_fd = -1};
+    c.compiler = run_find_program(argv[0]);
+    if (!c.compiler) {
+        fprintf(stderr, "ricc: %s: command not found\n", argv[0]);
+        return 127;
+    }
+    c.argv = calloc((size_t)argc + 1, sizeof *c.argv);
+    if (!c.argv) {
+        fprintf(stderr, "ricc: out of memory\n");
+        free(c.compiler);
+        return 1;
+    }
+    c.argc = argc;
+    memcpy(c.argv, argv, (size_t)argc * sizeof *argv);
+    /* The compiler gets its PATH-resolved name as argv[0] (not the link
+     * target), so gcc finds its own tools and messages keep its name. */
+    c.argv[0] = c.compiler;
+    int status = wrapped(&c, argc, argv);
+    call_free(&c);
+    return status;
+}

@@ -1,0 +1,24 @@
+/* identity.h — what "the compiler" is, by content.
+ *
+ * Without a toolchain digest (RECC_REMOTE_PLATFORM_chrootRootDigest), the key
+ * must change when the program behind the compiler's name changes.  The
+ * identity is the digest of the contents of the compiler executable and the
+ * programs it runs for a compile (cc1, cc1plus, as, as gcc reports them with
+ * -print-prog-name), so an upgraded cc1 or a `cc` that now points at clang is
+ * a different toolchain.
+ *
+ * Asking the compiler costs processes, and hashing cc1plus costs ~20 ms, so
+ * the result is remembered in $RICC_DIR/identity/<hash of path>: one line per
+ * component with its (device, inode, size, mtime, ctime).  A later call only
+ * stat()s those few files; any change recomputes. */
+#ifndef RICC_IDENTITY_H
+#define RICC_IDENTITY_H
+
+#include "cache/digest.h"
+
+/* compiler: the resolved path of the compiler to run.  ricc_dir may be NULL
+ * (no caching of the result).  0 with *out set, or -1 if the compiler cannot
+ * be read. */
+int compiler_identity(const char *compiler, const char *ricc_dir, digest *out);
+
+#endif

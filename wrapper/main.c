@@ -1,0 +1,108 @@
+/* main.c — the ricc program: which way in, then dispatch.
+ *
+ *   ricc COMPILER ARGS...     a wrapped compile (flow.c)
+ *   gcc ARGS... (masquerade)  ricc reached through a link named like a
+ *                             compiler: the real one is found later on PATH
+ *   ricc run -- COMMAND...    a whole build under the preload shim
+ *   ricc --OPTION             management (mgmt.c)
+ *
+ * Settings are loaded first (config.h); a bad setting is the one error ricc
+ * reports itself, since guessing would put the build's results at risk. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/config.h"
+#include "cache/log.h"
+#include "cache/stats.h"
+#include "wrapper/compiler.h"
+#include "wrapper/flow.h"
+#include "wrapper/mgmt.h"
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* The preload shim reroutes compiler execs of processes that still carry
+ * it in LD_PRELOAD.  ricc itself runs the real compiler, so it takes the shim
+ * out of the environment its children inherit; that is what stops the
+ * recursion (and keeps cc1, as and ld out of it). */
+static void drop_shim_from_env(void)
+{
+    const char *v = getenv("LD_PRELOAD");
+    if (!v || !strstr(v, "libricc-preload"))
+        return;
+    char *out = malloc(strlen(v) + 1), *copy = strdup(v);
+    if (!out || !copy) {
+        free(out);
+        free(copy);
+        return;
+    }
+    out[0] = '\0';
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save)) {
+        const char *b = strrchr(tok, '/');
+        if (!strcmp(b ? b + 1 : tok, "libricc-preload.so"))
+            continue;
+        if (out[0])
+            strcat(out, ":");
+        strcat(out, tok);
+    }
+    if (out[0])
+        setenv("LD_PRELOAD", out, 1);
+    else
+        unsetenv("LD_PRELOAD");
+    free(out);
+    free(copy);
+}
+
+int main(int argc, char **argv)
+{
+    const char *self = argc > 0 ? base_name(argv[0]) : "ricc";
+    int masquerade = compiler_name_known(self);
+    drop_shim_from_env();
+
+    if (!masquerade && argc < 2) {
+        mgmt_usage(stderr);
+        return 2;
+    }
+    /* Help and version work even with a broken configuration. */
+    if (!masquerade && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        mgmt_usage(stdout);
+        return 0;
+    }
+    if (!masquerade && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+        mgmt_version();
+        return 0;
+    }
+
+    config cfg;
+    char *err = NULL;
+    if (config_load(&cfg, &err) != 0) {
+        fprintf(stderr, "ricc: %s\n", err ? err : "invalid configuration");
+        free(err);
+        return 2;
+    }
+    log_init(cfg.log_level, cfg.log_directory, self);
+    stats_open(cfg.dir);
+
+    int status;
+    if (masquerade) {
+        /* Found by name on PATH, skipping ourselves, however we were invoked. */
+        argv[0] = (char *)self;
+        status = flow_compile(argc, argv, &cfg);
+    }
+    else if (!strcmp(argv[1], "run"))
+        status = mgmt_run(argc - 2, argv + 2, &cfg);
+    else if (argv[1][0] == '-')
+        status = mgmt_command(argc - 1, argv + 1, &cfg);
+    else
+        status = flow_compile(argc - 1, argv + 1, &cfg);
+
+    stats_close();
+    log_close();
+    config_free(&cfg);
+    return status;
+}

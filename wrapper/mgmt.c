@@ -1,0 +1,199 @@
+/* mgmt.c — `ricc --OPTION`: what a user of ccache expects (-s, -z, -C, -c
+ * and their long forms), plus --print-stats for scripts and --show-config. */
+#include "wrapper/mgmt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache/fsutil.h"
+#include "cache/stats.h"
+#include "cache/store.h"
+#include "wrapper/run.h"
+
+#define RICC_VERSION "0.1.0"
+
+void mgmt_usage(FILE *out)
+{
+    fputs("usage: ricc COMPILER [ARGS...]     compile through the cache\n"
+          "       ricc run [--] COMMAND...    run a build with every compiler call cached\n"
+          "       ricc OPTION\n"
+          "\n"
+          "options:\n"
+          "  -s, --show-stats    show the counters and the cache size\n"
+          "      --print-stats   print the counters as name<TAB>value lines\n"
+          "  -z, --zero-stats    zero the counters\n"
+          "  -p, --show-config   print every setting and where it came from\n"
+          "  -C, --clear         remove everything from the local cache\n"
+          "  -c, --cleanup       shrink the cache to max_size and recount it\n"
+          "  -V, --version       print the version\n"
+          "  -h, --help          print this help\n"
+          "\n"
+          "A link named gcc, cc, g++, c++, clang or clang++ pointing at ricc, first on\n"
+          "PATH, caches every compile that reaches it (masquerade).  Settings come from\n"
+          "RICC_* (and recc's RECC_*) environment variables, then $RICC_DIR/config.yaml\n"
+          "or /etc/ricc.yaml (or RICC_CONFIG); see --show-config.\n",
+          out);
+}
+
+void mgmt_version(void)
+{
+    printf("ricc %s\n", RICC_VERSION);
+}
+
+static void human_size(uint64_t n, char *buf, size_t cap)
+{
+    const char *unit[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1000 && u < 4)
+        v /= 1000, u++;
+    snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+static int show_stats(const config *cfg)
+{
+    int64_t hits = stats_get(ST_DIRECT_HIT) + stats_get(ST_PREPROCESSED_HIT) +
+                   stats_get(ST_REMOTE_HIT);
+    int64_t cacheable = hits + stats_get(ST_MISS);
+    printf("cache directory      %s\n", cfg->dir);
+    printf("cacheable calls      %lld\n", (long long)cacheable);
+    if (cacheable)
+        printf("  hits               %lld (%.1f%%)\n", (long long)hits, 100.0 * (double)hits / (double)cacheable);
+    else
+        printf("  hits               0\n");
+    for (int i = 0; i < ST_PUBLIC_COUNT; i++)
+        printf("  %-19s%lld\n", stats_name(i), (long long)stats_get(i));
+    store *s = store_open(cfg->dir, cfg->max_size);
+    char sz[32], mx[32];
+    human_size(s ? store_size(s) : 0, sz, sizeof sz);
+    human_size(cfg->max_size, mx, sizeof mx);
+    printf("cache size           %s of %s\n", sz, cfg->max_size ? mx : "unlimited");
+    if (s)
+        store_close(s);
+    return 0;
+}
+
+static int print_stats(const config *cfg)
+{
+    for (int i = 0; i < ST_PUBLIC_COUNT; i++)
+        printf("%s\t%lld\n", stats_name(i), (long long)stats_get(i));
+    store *s = store_open(cfg->dir, cfg->max_size);
+    printf("cache_size_bytes\t%llu\n", (unsigned long long)(s ? store_size(s) : 0));
+    if (s)
+        store_close(s);
+    return 0;
+}
+
+static int store_op(const config *cfg, int clear)
+{
+    store *s = store_open(cfg->dir, cfg->max_size);
+    if (!s) {
+        fprintf(stderr, "ricc: cannot open the cache at %s: %s\n", cfg->dir, strerror(errno));
+        return 1;
+    }
+    int r = clear ? store_clear(s) : store_cleanup(s);
+    if (r != 0)
+        fprintf(stderr, "ricc: %s of %s failed: %s\n", clear ? "clearing" : "cleanup",
+                cfg->dir, strerror(errno));
+    store_close(s);
+    return r != 0;
+}
+
+int mgmt_command(int argc, char **argv, const config *cfg)
+{
+    const char *o = argv[0];
+    if (argc > 1) {
+        fprintf(stderr, "ricc: %s takes no arguments\n", o);
+        return 2;
+    }
+    if (!strcmp(o, "-s") || !strcmp(o, "--show-stats"))
+        return show_stats(cfg);
+    if (!strcmp(o, "--print-stats"))
+        return print_stats(cfg);
+    if (!strcmp(o, "-z") || !strcmp(o, "--zero-stats")) {
+        stats_zero();
+        return 0;
+    }
+    if (!strcmp(o, "-p") || !strcmp(o, "--show-config")) {
+        config_show(cfg, stdout);
+        return 0;
+    }
+    if (!strcmp(o, "-C") || !strcmp(o, "--clear"))
+        return store_op(cfg, 1);
+    if (!strcmp(o, "-c") || !strcmp(o, "--cleanup"))
+        return store_op(cfg, 0);
+    fprintf(stderr, "ricc: unknown option %s (see ricc --help)\n", o);
+    return 2;
+}
+
+/* The shim: RICC_PRELOAD, else beside the program (../lib/libricc-preload.so
+ * in the build tree, ../lib/ricc/libricc-preload.so when installed). */
+static char *find_shim(void)
+{
+    const char *env = getenv("RICC_PRELOAD");
+    if (env && *env)
+        return access(env, R_OK) == 0 ? strdup(env) : NULL;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    static const char *rel[] = {"../lib/libricc-preload.so", "../lib/ricc/libricc-preload.so"};
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char *p = path_join(self, rel[i]);
+        if (p && access(p, R_OK) == 0)
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+int mgmt_run(int argc, char **argv, const config *cfg)
+{
+    if (argc > 0 && !strcmp(argv[0], "--"))
+        argc--, argv++;
+    if (argc == 0) {
+        fprintf(stderr, "usage: ricc run [--] COMMAND [ARGS...]\n");
+        return 2;
+    }
+    char *shim = find_shim();
+    if (!shim) {
+        fprintf(stderr, "ricc: run: the preload shim libricc-preload.so was not found "
+                        "(set RICC_PRELOAD, or build it with make)\n");
+        return 2;
+    }
+    const char *old = getenv("LD_PRELOAD");
+    size_t len = strlen(shim) + (old ? strlen(old) + 1 : 0) + 1;
+    char *val = malloc(len);
+    if (!val) {
+        free(shim);
+        return 1;
+    }
+    snprintf(val, len, "%s%s%s", shim, old && *old ? ":" : "", old ? old : "");
+    setenv("LD_PRELOAD", val, 1);
+    free(val);
+    free(shim);
+    /* What the shim needs, read once per process from the environment. */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        setenv("RICC_EXE", self, 1);
+    }
+    if (cfg->compilers && *cfg->compilers)
+        setenv("RICC_COMPILERS", cfg->compilers, 1);
+    char *prog = run_find_program(argv[0]);
+    if (!prog) {
+        fprintf(stderr, "ricc: run: %s: command not found\n", argv[0]);
+        return 127;
+    }
+    int st = run_wait(prog, argv);
+    free(prog);
+    return st < 0 ? 127 : st;
+}

@@ -1,0 +1,41 @@
+/* run.h — running the real compiler (and the few helper commands ricc needs).
+ *
+ * Modelled on git's run-command: one function per way of running a child,
+ * no shell, argv passed through untouched. */
+#ifndef RICC_RUN_H
+#define RICC_RUN_H
+
+#include <stddef.h>
+
+typedef struct run_result {
+    int status;        /* exit code, or 128 + signal number */
+    char *out;         /* captured stdout (malloc'd, NUL-terminated) */
+    size_t out_len;
+    char *err;         /* captured stderr */
+    size_t err_len;
+} run_result;
+
+/* Run path with argv, capturing stdout and stderr in memory (both pipes are
+ * drained together with poll, so a chatty child cannot deadlock).  stdin is
+ * inherited.  Returns 0 when the child ran (whatever its status), -1 if it
+ * could not be started (errno set). */
+int run_capture(const char *path, char *const argv[], run_result *r);
+void run_result_free(run_result *r);
+
+/* Run path with argv on our own stdio and wait.  Returns the status as above,
+ * or -1 if it could not be started. */
+int run_wait(const char *path, char *const argv[]);
+
+/* Replace this process with path (execv).  Returns only on failure. */
+void run_exec(const char *path, char *const argv[]);
+
+/* Find an executable named `name` on PATH, skipping any that is this very
+ * program (same device and inode as /proc/self/exe), so a masquerade link or
+ * a ricc installed under the compiler's name never finds itself.  A name
+ * containing '/' is returned as is.  malloc'd, or NULL if not found. */
+char *run_find_program(const char *name);
+
+/* Write all of buf to fd (stdout/stderr replay). */
+int run_write_out(int fd, const char *buf, size_t len);
+
+#endif
