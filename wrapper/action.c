@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cache/fsutil.h"
 #include "cache/log.h"
 #include "cache/merkle.h"
 #include "cache/reapi.h"
+#include "wrapper/inputs.h"
 
 const char *const action_env_vars[] = {
     "CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH",
@@ -67,6 +69,7 @@ typedef struct ctx {
     const action_inputs *in;
     const char *root;      /* R, or NULL when not rewriting */
     int rewrote_abs;       /* an absolute argument under R was rewritten */
+    unsigned input_flags;  /* union of inputs.h flags over every input */
 } ctx;
 
 /* The key's spelling of a path argument. malloc'd. */
@@ -163,8 +166,19 @@ static int sb_add(strbuf *s, const char *a, const char *b)
     return 0;
 }
 
-static int build_tree(ctx *c, digest *root, const char **why)
+static int64_t stat_ns(struct timespec t)
 {
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int build_tree(ctx *c, action_key *out, const char **why)
+{
+    digest *root = &out->input_root;
+    out->dep_digests = calloc((size_t)c->in->n_deps + 1, sizeof *out->dep_digests);
+    if (!out->dep_digests) {
+        *why = "out of memory";
+        return -1;
+    }
     merkle_tree *t = merkle_new();
     if (!t) {
         *why = "out of memory";
@@ -175,7 +189,8 @@ static int build_tree(ctx *c, digest *root, const char **why)
         const char *dep = c->in->deps[i];
         struct stat st;
         digest d;
-        if (stat(dep, &st) != 0 || !S_ISREG(st.st_mode) || digest_file(dep, &d) != 0) {
+        unsigned flags = 0;
+        if (input_digest(dep, &st, &d, &flags) != 0) {
             LOG_D("cannot read input %s: %s", dep, strerror(errno));
             *why = "an input file cannot be read";
             rc = -1;
@@ -187,6 +202,12 @@ static int build_tree(ctx *c, digest *root, const char **why)
             rc = -1;
             break;
         }
+        c->input_flags |= flags;
+        out->dep_digests[i] = d;
+        int64_t changed = stat_ns(st.st_mtim) > stat_ns(st.st_ctim) ? stat_ns(st.st_mtim)
+                                                                    : stat_ns(st.st_ctim);
+        if (changed > out->newest_input_ns)
+            out->newest_input_ns = changed;
         const char *mwhy = NULL;
         if (merkle_add_file(t, name, &d, (st.st_mode & S_IXUSR) != 0, &mwhy) != 0) {
             LOG_D("input %s as %s: %s", dep, name, mwhy ? mwhy : "?");
@@ -203,7 +224,7 @@ static int build_tree(ctx *c, digest *root, const char **why)
     return rc;
 }
 
-int action_build(const action_inputs *in, action_key *out, const char **why)
+int action_prepare(const action_inputs *in, action_key *out, const char **why)
 {
     const compile_cmd *cmd = in->cmd;
     const config *cfg = in->cfg;
@@ -222,8 +243,6 @@ int action_build(const action_inputs *in, action_key *out, const char **why)
 
     reapi_command command = REAPI_COMMAND_INIT;
     reapi_platform platform = REAPI_PLATFORM_INIT;
-    reapi_action action = REAPI_ACTION_INIT;
-    reapi_digest cmd_d, root_d;
     char **args = calloc((size_t)cmd->argc + 1, sizeof *args);
     char **outs = calloc((size_t)cmd->n_outputs + 1, sizeof *outs);
     char **sorted_outs = calloc((size_t)cmd->n_outputs + 1, sizeof *sorted_outs);
@@ -322,13 +341,6 @@ int action_build(const action_inputs *in, action_key *out, const char **why)
         goto done;
     command.working_directory = wd;
 
-    /* Input root. */
-    if (build_tree(&c, &out->input_root, why) != 0) {
-        free(wd);
-        goto done;
-    }
-    *why = "out of memory";
-
     out->command_blob = reapi_pack(&command.base, &out->command_len, &out->command);
     free(wd);
     if (!out->command_blob)
@@ -346,18 +358,12 @@ int action_build(const action_inputs *in, action_key *out, const char **why)
     }
     if (c.rewrote_abs && sb_add(&salt, "root=", c.root))
         goto done;
-
-    reapi_digest_ref(&cmd_d, &out->command);
-    reapi_digest_ref(&root_d, &out->input_root);
-    action.command_digest = &cmd_d;
-    action.input_root_digest = &root_d;
-    action.salt.data = (uint8_t *)salt.p;
-    action.salt.len = salt.len;
-    if (platform.n_properties)
-        action.platform = &platform;
-    out->action_blob = reapi_pack(&action.base, &out->action_len, &out->action);
-    if (!out->action_blob)
-        goto done;
+    out->salt_base = salt.p;
+    out->salt_base_len = salt.len;
+    salt.p = NULL;
+    out->root = root_abs;
+    root_abs = NULL;
+    out->rewrote_abs = c.rewrote_abs;
 
     out->output_paths = outs;
     out->n_outputs = cmd->n_outputs;
@@ -385,8 +391,104 @@ done:
     return rc;
 }
 
+/* The second half: the input root from the dependency list, the clock, and
+ * the Action itself. */
+int action_finish(const action_inputs *in, action_key *out, const char **why)
+{
+    const config *cfg = in->cfg;
+    ctx c = {.in = in, .root = out->root, .rewrote_abs = out->rewrote_abs};
+    if (build_tree(&c, out, why) != 0)
+        return -1;
+    *why = "out of memory";
+    strbuf salt = {0};
+    reapi_property *props = calloc((size_t)cfg->n_remote_platform + 1, sizeof *props);
+    reapi_property **prop_ptrs = calloc((size_t)cfg->n_remote_platform + 1, sizeof *prop_ptrs);
+    int rc = -1;
+    if (!props || !prop_ptrs)
+        goto done;
+    salt.p = malloc(out->salt_base_len + 1);
+    if (!salt.p)
+        goto done;
+    memcpy(salt.p, out->salt_base, out->salt_base_len + 1);
+    salt.len = out->salt_base_len;
+    /* The clock reaches the output through __TIME__/__DATE__ unless
+     * SOURCE_DATE_EPOCH (in the Command's environment) pins it. */
+    if (!getenv("SOURCE_DATE_EPOCH")) {
+        if (c.input_flags & INPUT_USES_TIME) {
+            *why = "an input uses __TIME__ or __TIMESTAMP__";
+            goto done;
+        }
+        if (c.input_flags & INPUT_USES_DATE) {
+            time_t now = time(NULL);
+            struct tm tm;
+            strftime(out->date, sizeof out->date, "%Y-%m-%d", localtime_r(&now, &tm));
+            if (sb_add(&salt, "date=", out->date))
+                goto done;
+        }
+    }
+
+    reapi_platform platform = REAPI_PLATFORM_INIT;
+    for (int i = 0; i < cfg->n_remote_platform; i++) {
+        reapi_property init = REAPI_PROPERTY_INIT;
+        props[i] = init;
+        props[i].name = cfg->remote_platform[i].name;
+        props[i].value = cfg->remote_platform[i].value;
+        prop_ptrs[i] = &props[i];
+    }
+    platform.n_properties = (size_t)cfg->n_remote_platform;
+    platform.properties = prop_ptrs;
+
+    reapi_action action = REAPI_ACTION_INIT;
+    reapi_digest cmd_d, root_d;
+    reapi_digest_ref(&cmd_d, &out->command);
+    reapi_digest_ref(&root_d, &out->input_root);
+    action.command_digest = &cmd_d;
+    action.input_root_digest = &root_d;
+    action.salt.data = (uint8_t *)salt.p;
+    action.salt.len = salt.len;
+    if (platform.n_properties)
+        action.platform = &platform;
+    free(out->action_blob);
+    out->action_blob = reapi_pack(&action.base, &out->action_len, &out->action);
+    if (out->action_blob)
+        rc = 0;
+done:
+    free(salt.p);
+    free(props);
+    free(prop_ptrs);
+    return rc;
+}
+
+int action_build(const action_inputs *in, action_key *out, const char **why)
+{
+    if (action_prepare(in, out, why) != 0)
+        return -1;
+    if (action_finish(in, out, why) != 0) {
+        action_key_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void action_manifest_key(const action_key *k, const digest *source, digest *out)
+{
+    digest_ctx *c = digest_ctx_new();
+    if (!c) {
+        digest_str("", out);
+        return;
+    }
+    digest_ctx_update(c, "ricc-manifest-1\n", 16);
+    digest_ctx_update(c, k->command.hash, DIGEST_HEX_LEN);
+    digest_ctx_update(c, k->salt_base, k->salt_base_len);
+    digest_ctx_update(c, source->hash, DIGEST_HEX_LEN);
+    digest_ctx_final(c, out);
+}
+
 void action_key_free(action_key *k)
 {
+    free(k->salt_base);
+    free(k->root);
+    free(k->dep_digests);
     if (k->output_paths)
         for (int i = 0; i < k->n_outputs; i++)
             free(k->output_paths[i]);

@@ -21,6 +21,8 @@
 #ifndef RICC_ACTION_H
 #define RICC_ACTION_H
 
+#include <stdint.h>
+
 #include "cache/config.h"
 #include "cache/digest.h"
 #include "wrapper/compiler.h"
@@ -46,11 +48,32 @@ typedef struct action_key {
     size_t command_len;
     void *action_blob;
     size_t action_len;
+
+    /* Filled by action_finish: the digest of each input (parallel to
+     * in->deps), the newest mtime/ctime among them (ns), and the date when
+     * __DATE__ put it in the key. */
+    digest *dep_digests;
+    int64_t newest_input_ns;
+    char date[16];
+
+    /* internal, between the two halves */
+    char *salt_base;
+    size_t salt_base_len;
+    char *root;
+    int rewrote_abs;
 } action_key;
 
 /* Build the key.  0, or -1 with *why a static reason (an input unreadable, two
- * inputs mapping to one tree path): the caller then runs the compile plainly. */
+ * inputs mapping to one tree path): the caller then runs the compile plainly.
+ * In two halves for direct mode: action_prepare needs no dependency list
+ * (the Command, output paths and most of the salt — enough for the manifest
+ * key), action_finish adds the input root and makes the Action. */
 int action_build(const action_inputs *in, action_key *out, const char **why);
+int action_prepare(const action_inputs *in, action_key *out, const char **why);
+int action_finish(const action_inputs *in, action_key *out, const char **why);
+
+/* The direct-mode manifest key: everything in the key but the headers. */
+void action_manifest_key(const action_key *k, const digest *source, digest *out);
 void action_key_free(action_key *k);
 
 /* The environment variables that change what gcc/clang write (exposed for

@@ -7,16 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache/fsutil.h"
 #include "cache/log.h"
 #include "cache/reapi.h"
 #include "cache/stats.h"
+#include "cache/statindex.h"
 #include "cache/store.h"
 #include "wrapper/action.h"
 #include "wrapper/compiler.h"
 #include "wrapper/identity.h"
+#include "wrapper/inputs.h"
+#include "wrapper/manifest.h"
 #include "wrapper/run.h"
 
 typedef struct call {
@@ -30,9 +34,14 @@ typedef struct call {
     store *st;
     char **deps;
     int n_deps;
+    action_inputs in;
+    digest toolkey;          /* toolchain digest or compiler identity */
+    digest mkey;             /* direct-mode manifest key */
+    statindex *index;
     action_key key;
     int have_key;
     int lock_fd;
+    int64_t t0;              /* when the call began */
 } call;
 
 /* Run the compiler untouched, replacing this process. */
@@ -112,11 +121,10 @@ static int scan_deps(call *c, int *compile_status)
 
 /* ---- the per-action lock ---- */
 
-/* One byte of $RICC_DIR/lock/actions, at an offset taken from the action
- * digest, locked with an open-file-description lock: racing identical
+/* One byte of $RICC_DIR/lock/actions, at an offset taken from the key, locked with an open-file-description lock: racing identical
  * actions wait for each other, different actions practically never share a
  * byte, and the lock goes away with the process whatever happens to it. */
-static void lock_action(call *c)
+static void lock_key(call *c, const digest *key)
 {
     c->lock_fd = -1;
     char *dir = path_join(c->cfg->dir, "lock");
@@ -131,7 +139,7 @@ static void lock_action(call *c)
     if (c->lock_fd < 0)
         return;
     unsigned char raw[32];
-    digest_raw(&c->key.action, raw);
+    digest_raw(key, raw);
     off_t off = 0;
     for (int i = 0; i < 7; i++)
         off = off << 8 | raw[i];
@@ -245,7 +253,8 @@ static int lookup(call *c)
 
 /* ---- miss ---- */
 
-/* Store the outputs and the ActionResult.  0, or -1 (store trouble). */
+/* Store the outputs and the ActionResult.  0, 1 (not cacheable after all),
+ * or -1 (store trouble). */
 static int store_result(call *c, const run_result *r)
 {
     int n = c->key.n_outputs, rc = -1;
@@ -302,27 +311,156 @@ out:
     return rc;
 }
 
-static int compile_and_store(call *c)
+/* Remember which inputs gave this action, for direct hits next time. */
+static void record_manifest(call *c)
 {
+    if (c->cfg->no_direct)
+        return;
+    char *bytes = NULL;
+    size_t len = 0;
+    manifest *m = NULL;
+    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) == 0)
+        m = manifest_parse(bytes, len);
+    free(bytes);
+    if (!m && !(m = manifest_new()))
+        return;
+    manifest_inputs mi = {
+        .cmd = &c->cmd, .compiler = c->compiler, .toolkey = &c->toolkey,
+        .ricc_dir = c->cfg->dir, .cwd = c->cwd, .deps = c->deps,
+        .dep_digests = c->key.dep_digests, .n_deps = c->n_deps, .action = &c->key.action,
+        .date = c->key.date[0] ? c->key.date : NULL,
+    };
+    if (manifest_add(m, &mi) == 0 && (bytes = manifest_serialize(m, &len))) {
+        if (store_put(c->st, STORE_MANIFEST, &c->mkey, bytes, len) != 0)
+            LOG_D("cannot store the manifest: %s", strerror(errno));
+        free(bytes);
+    }
+    manifest_free(m);
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* The argv of the real compile in depend mode: the user's, plus -MD -MF
+ * <tmp> when they asked for no dependency file themselves.  The object does
+ * not change; the dependency list comes for free. */
+static char **depend_argv(call *c, char *tmp)
+{
+    char **v = calloc((size_t)c->argc + 4, sizeof *v);
+    if (!v)
+        return NULL;
+    memcpy(v, c->argv, (size_t)c->argc * sizeof *v);
+    if (tmp) {
+        v[c->argc] = "-MD";
+        v[c->argc + 1] = "-MF";
+        v[c->argc + 2] = tmp;
+    }
+    return v;
+}
+
+static const char *user_depfile(const call *c)
+{
+    for (int i = 0; i < c->cmd.n_outputs; i++)
+        if (c->cmd.outputs[i].kind == OUT_DEPFILE)
+            return c->cmd.outputs[i].path;
+    return NULL;
+}
+
+/* -MMD leaves system headers out: such a compile cannot give its own key. */
+static int user_wants_mmd(const call *c)
+{
+    for (int i = 1; i < c->cmd.argc; i++)
+        if (strstr(c->cmd.argv[i], "-MMD"))
+            return 1;
+    return 0;
+}
+
+static int read_deps_file(call *c, const char *path)
+{
+    char *text;
+    size_t len;
+    if (fs_read_file(path, &text, &len) != 0)
+        return -1;
+    c->n_deps = depfile_parse(text, len, &c->deps);
+    free(text);
+    return c->n_deps > 0 ? 0 : -1;
+}
+
+/* Run the compile; in depend mode also learn the key from its dependency
+ * output.  Then store (unless an input changed while it ran). */
+static int compile_and_store(call *c, int depend)
+{
+    char *tmp = NULL;
+    const char *depfile = NULL;
+    if (depend) {
+        depfile = user_depfile(c);
+        if (!depfile) {
+            char *dir = path_join(c->cfg->dir, "tmp");
+            char name[64];
+            snprintf(name, sizeof name, "deps.%d.d", (int)getpid());
+            tmp = dir && fs_mkdir_p(dir, 0755) == 0 ? path_join(dir, name) : NULL;
+            free(dir);
+            if (!tmp) {
+                unlock_action(c);
+                return run_plain(c, ST_FALLBACK);
+            }
+            depfile = tmp;
+        }
+    }
+    char **argv = depend_argv(c, tmp);
     run_result r;
-    if (run_capture(c->compiler, c->argv, &r) != 0) {
+    if (!argv || run_capture(c->compiler, argv, &r) != 0) {
+        free(argv);
+        if (tmp)
+            unlink(tmp);
+        free(tmp);
         unlock_action(c);
         return run_plain(c, ST_FALLBACK);
     }
+    free(argv);
     run_write_out(1, r.out, r.out_len);
     run_write_out(2, r.err, r.err_len);
     int status = r.status;
+    enum stat_id counter = ST_MISS;
     if (status != 0) {
-        stats_add(ST_MISS, 1);
         stats_add(ST_COMPILE_FAILED, 1);
-    } else if (c->cfg->action_uncacheable) {
-        stats_add(ST_MISS, 1);
-    } else {
-        int s = store_result(c, &r);
-        if (s < 0)
-            stats_add(ST_STORE_ERRORS, 1);
-        stats_add(s < 0 ? ST_FALLBACK : ST_MISS, 1);
+    } else if (!c->cfg->action_uncacheable) {
+        const char *why = NULL;
+        int ok = 1;
+        if (depend) {
+            action_inputs in = c->in;
+            ok = read_deps_file(c, depfile) == 0;
+            in.deps = c->deps;
+            in.n_deps = c->n_deps;
+            if (ok && action_finish(&in, &c->key, &why) != 0) {
+                LOG_I("not caching: %s", why);
+                ok = 0;
+            }
+        }
+        /* An input modified since this call began (coarse timestamps: allow
+         * a margin) may not be what the compiler or the scan read. */
+        if (ok && c->key.newest_input_ns >= c->t0 - 20000000LL) {
+            LOG_I("an input changed during the compile; not caching");
+            ok = 0;
+        }
+        if (ok) {
+            int s = store_result(c, &r);
+            if (s < 0) {
+                stats_add(ST_STORE_ERRORS, 1);
+                counter = ST_FALLBACK;
+            } else if (s == 0) {
+                record_manifest(c);
+            }
+        }
     }
+    stats_add(counter, 1);
+    if (tmp)
+        unlink(tmp);
+    free(tmp);
     run_result_free(&r);
     return status;
 }
@@ -340,14 +478,54 @@ static void call_free(call *c)
         compile_cmd_free(&c->cmd);
     if (c->st)
         store_close(c->st);
+    inputs_set_index(NULL);
+    statindex_close(c->index);
     unlock_action(c);
     free(c->argv);
     free(c->compiler);
 }
 
+/* The preprocessor-free lookup: manifest → action → action cache. */
+static int direct_lookup(call *c)
+{
+    if (c->cfg->no_direct)
+        return -1;
+    char *bytes;
+    size_t len;
+    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) != 0)
+        return -1;
+    manifest *m = manifest_parse(bytes, len);
+    free(bytes);
+    if (!m) {
+        LOG_W("manifest %s does not parse; removing it", c->mkey.hash);
+        store_remove(c->st, STORE_MANIFEST, &c->mkey);
+        stats_add(ST_CORRUPT_ENTRY, 1);
+        return -1;
+    }
+    digest action;
+    int found = manifest_match(m, &action);
+    manifest_free(m);
+    if (!found)
+        return -1;
+    digest saved = c->key.action;
+    c->key.action = action;
+    int status = lookup(c);
+    if (status < 0)
+        c->key.action = saved;
+    return status;
+}
+
+static int hit(call *c, enum stat_id counter, int status)
+{
+    stats_add(counter, 1);
+    LOG_I("Action Cache hit for %s", c->key.action.hash);
+    return status;
+}
+
 static int wrapped(call *c, int argc, char **argv)
 {
     const config *cfg = c->cfg;
+    c->t0 = now_ns();
     if (cfg->disable)
         return exec_compiler(c);
     if (getenv("DEPENDENCIES_OUTPUT") || getenv("SUNPRO_DEPENDENCIES")) {
@@ -364,67 +542,89 @@ static int wrapped(call *c, int argc, char **argv)
         return run_plain(c, ST_UNCACHEABLE);
     }
 
-    digest toolchain, identity;
+    digest toolchain;
     int have_toolchain = toolchain_digest(cfg, &toolchain);
-    if (!have_toolchain && compiler_identity(c->compiler, cfg->dir, &identity) != 0) {
+    if (have_toolchain) {
+        c->toolkey = toolchain;
+    } else if (compiler_identity(c->compiler, cfg->dir, &c->toolkey) != 0) {
         LOG_W("cannot read the compiler %s: %s", c->compiler, strerror(errno));
         return run_plain(c, ST_FALLBACK);
     }
 
+    c->index = statindex_open(cfg->dir);
+    inputs_set_index(c->index);
+    c->in = (action_inputs){
+        .cmd = &c->cmd, .cfg = cfg, .cwd = c->cwd,
+        .toolchain = have_toolchain ? &toolchain : NULL,
+        .compiler_id = have_toolchain ? NULL : &c->toolkey,
+    };
+    const char *why = NULL;
+    if (action_prepare(&c->in, &c->key, &why) != 0) {
+        LOG_I("cannot key this compile: %s", why);
+        return run_plain(c, ST_UNCACHEABLE);
+    }
+    c->have_key = 1;
+    struct stat sst;
+    digest src;
+    unsigned sflags;
+    if (input_digest(c->cmd.source, &sst, &src, &sflags) != 0)
+        return run_plain(c, ST_FALLBACK); /* the compiler will say what is wrong */
+    action_manifest_key(&c->key, &src, &c->mkey);
+
+    c->st = store_open(cfg->dir, cfg->max_size);
+    if (!c->st)
+        return run_plain(c, ST_FALLBACK);
+
+    int status;
+    if (!cfg->skip_cache && (status = direct_lookup(c)) >= 0)
+        return hit(c, ST_DIRECT_HIT, status);
+
+    /* Depend mode: one compile gives the result and its own key.  Racing
+     * identical compiles wait on the manifest key's lock, and the second
+     * then finds a direct hit. */
+    if (!cfg->no_direct && !user_wants_mmd(c)) {
+        lock_key(c, &c->mkey);
+        if (!cfg->skip_cache && (status = direct_lookup(c)) >= 0)
+            return hit(c, ST_DIRECT_HIT, status);
+        LOG_I("Action Cache miss; compiling (depend mode)");
+        return compile_and_store(c, 1);
+    }
+
+    /* Preprocessor mode: the dependency scan gives the key before compiling. */
     int scan_status = 0;
     if (scan_deps(c, &scan_status) != 0) {
         /* Usually a missing header or a syntax error the compile will report
          * itself: run it for its messages and status. */
         LOG_I("dependency scan failed; compiling without caching");
-        c->st = NULL;
         run_result r;
         if (run_capture(c->compiler, c->argv, &r) != 0)
             return run_plain(c, ST_FALLBACK);
         run_write_out(1, r.out, r.out_len);
         run_write_out(2, r.err, r.err_len);
-        int status = r.status;
+        status = r.status;
         run_result_free(&r);
         stats_add(status != 0 ? ST_MISS : ST_FALLBACK, 1);
         if (status != 0)
             stats_add(ST_COMPILE_FAILED, 1);
         return status;
     }
-
-    action_inputs in = {
-        .cmd = &c->cmd, .cfg = cfg, .cwd = c->cwd, .deps = c->deps, .n_deps = c->n_deps,
-        .toolchain = have_toolchain ? &toolchain : NULL,
-        .compiler_id = have_toolchain ? NULL : &identity,
-    };
-    const char *why = NULL;
-    if (action_build(&in, &c->key, &why) != 0) {
+    c->in.deps = c->deps;
+    c->in.n_deps = c->n_deps;
+    if (action_finish(&c->in, &c->key, &why) != 0) {
         LOG_I("cannot key this compile: %s", why);
         return run_plain(c, ST_UNCACHEABLE);
     }
-    c->have_key = 1;
     LOG_D("action %s/%lld", c->key.action.hash, (long long)c->key.action.size_bytes);
-
-    c->st = store_open(cfg->dir, cfg->max_size);
-    if (!c->st)
-        return run_plain(c, ST_FALLBACK);
-
-    if (!cfg->skip_cache) {
-        int status = lookup(c);
-        if (status >= 0) {
-            stats_add(ST_PREPROCESSED_HIT, 1);
-            LOG_I("Action Cache hit for %s", c->key.action.hash);
-            return status;
-        }
-        lock_action(c);
-        /* Someone may have stored it while we waited for the lock. */
-        status = lookup(c);
-        if (status >= 0) {
-            stats_add(ST_PREPROCESSED_HIT, 1);
-            LOG_I("Action Cache hit for %s", c->key.action.hash);
-            return status;
-        }
+    if (!cfg->skip_cache && (status = lookup(c)) >= 0) {
+        record_manifest(c);
+        return hit(c, ST_PREPROCESSED_HIT, status);
     }
+    lock_key(c, &c->key.action);
+    /* Someone may have stored it while we waited for the lock. */
+    if (!cfg->skip_cache && (status = lookup(c)) >= 0)
+        return hit(c, ST_PREPROCESSED_HIT, status);
     LOG_I("Action Cache miss for %s; compiling", c->key.action.hash);
-    return compile_and_store(c);
+    return compile_and_store(c, 0);
 }
 
 int flow_compile(int argc, char **argv, const config *cfg)

@@ -1,0 +1,225 @@
+/* statindex.c — the shared stat → digest index.  See statindex.h for the
+ * design; this file is the mechanics: the mapping, the seqlock, the checksum. */
+#include "cache/statindex.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache/fsutil.h"
+
+#define MAGIC 0x5249434353494458ULL /* "RICCSIDX" */
+#define VERSION 1
+#define PROBE 8
+#define SETTLE_NS 2000000000LL
+
+typedef struct slot {
+    uint64_t seq;          /* odd while a writer owns the slot */
+    uint64_t dev, ino;
+    int64_t size, mtime_ns, ctime_ns;
+    uint64_t written;      /* writer's clock, to pick a victim */
+    uint32_t flags, pad;
+    unsigned char hash[32];
+    uint64_t check;        /* checksum of the fields above (not seq) */
+    unsigned char spare[128 - 104];
+} slot;
+
+typedef struct header {
+    uint64_t magic;
+    uint32_t version, slot_size;
+    uint64_t slots;
+    unsigned char spare[128 - 24];
+} header;
+
+_Static_assert(sizeof(slot) == 128, "slot layout");
+_Static_assert(sizeof(header) == 128, "header layout");
+
+struct statindex {
+    header *h;
+    slot *slots;
+    size_t map_len;
+};
+
+#define FILE_SIZE (sizeof(header) + (size_t)STATINDEX_SLOTS * sizeof(slot))
+
+static int64_t ns(struct timespec t)
+{
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* FNV-1a over the identity and payload: not cryptographic, only a guard
+ * against torn or corrupted bytes. */
+static uint64_t checksum(const slot *s)
+{
+    const unsigned char *p = (const unsigned char *)&s->dev;
+    const unsigned char *end = (const unsigned char *)&s->check;
+    uint64_t h = 1469598103934665603ULL;
+    for (; p < end; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h ^ MAGIC;
+}
+
+static int create_fresh(const char *path)
+{
+    char *tmp = NULL;
+    int fd = fs_open_tmp_beside(path, 0644, &tmp);
+    if (fd < 0)
+        return -1;
+    header h = {.magic = MAGIC, .version = VERSION, .slot_size = sizeof(slot),
+                .slots = STATINDEX_SLOTS};
+    int ok = ftruncate(fd, (off_t)FILE_SIZE) == 0 && pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
+    close(fd);
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}
+
+statindex *statindex_open(const char *dir)
+{
+    char *path = path_join(dir, "statindex");
+    if (!path)
+        return NULL;
+    statindex *x = NULL;
+    for (int attempt = 0; attempt < 2 && !x; attempt++) {
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            fs_mkdir_p(dir, 0755);
+            if (create_fresh(path) == 0)
+                fd = open(path, O_RDWR | O_CLOEXEC);
+        }
+        if (fd < 0)
+            break;
+        struct stat st;
+        void *m = MAP_FAILED;
+        if (fstat(fd, &st) == 0 && (size_t)st.st_size == FILE_SIZE)
+            m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        close(fd);
+        header *h = m == MAP_FAILED ? NULL : m;
+        if (h && h->magic == MAGIC && h->version == VERSION && h->slot_size == sizeof(slot) &&
+            h->slots == STATINDEX_SLOTS) {
+            x = malloc(sizeof *x);
+            if (!x) {
+                munmap(m, FILE_SIZE);
+                break;
+            }
+            x->h = h;
+            x->slots = (slot *)(h + 1);
+            x->map_len = FILE_SIZE;
+            break;
+        }
+        /* Wrong size, magic or version: replace it (atomically, so a
+         * process still using the old mapping keeps a consistent file). */
+        if (h)
+            munmap(m, FILE_SIZE);
+        if (attempt == 0 && create_fresh(path) != 0)
+            break;
+    }
+    free(path);
+    return x;
+}
+
+void statindex_close(statindex *x)
+{
+    if (!x)
+        return;
+    munmap(x->h, x->map_len);
+    free(x);
+}
+
+static size_t bucket(uint64_t dev, uint64_t ino)
+{
+    uint64_t k = (ino * 0x9E3779B97F4A7C15ULL) ^ (dev * 0xC2B2AE3D27D4EB4FULL);
+    return (size_t)((k ^ (k >> 29)) % STATINDEX_SLOTS);
+}
+
+int statindex_lookup(statindex *x, const struct stat *st, digest *d, unsigned *flags)
+{
+    if (!x)
+        return 0;
+    size_t b = bucket(st->st_dev, st->st_ino);
+    for (int i = 0; i < PROBE; i++) {
+        slot *s = &x->slots[(b + (size_t)i) % STATINDEX_SLOTS];
+        uint64_t seq1 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+        if (seq1 & 1)
+            continue;
+        slot copy;
+        memcpy(&copy, s, sizeof copy);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq1)
+            continue;
+        if (copy.dev != (uint64_t)st->st_dev || copy.ino != (uint64_t)st->st_ino)
+            continue;
+        if (copy.size != st->st_size || copy.mtime_ns != ns(st->st_mtim) ||
+            copy.ctime_ns != ns(st->st_ctim) || copy.check != checksum(&copy))
+            return 0;
+        static const char hex[] = "0123456789abcdef";
+        for (int j = 0; j < 32; j++) {
+            d->hash[2 * j] = hex[copy.hash[j] >> 4];
+            d->hash[2 * j + 1] = hex[copy.hash[j] & 15];
+        }
+        d->hash[64] = '\0';
+        d->size_bytes = copy.size;
+        *flags = copy.flags;
+        return 1;
+    }
+    return 0;
+}
+
+void statindex_store(statindex *x, const struct stat *st, const digest *d, unsigned flags)
+{
+    if (!x)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t t = ns(now);
+    if (t - ns(st->st_mtim) < SETTLE_NS || t - ns(st->st_ctim) < SETTLE_NS)
+        return;
+    unsigned char raw[32];
+    if (digest_raw(d, raw) != 0 || d->size_bytes != st->st_size)
+        return;
+
+    /* The slot already holding this file, else an empty one, else the
+     * oldest-written one in the window. */
+    size_t b = bucket(st->st_dev, st->st_ino), pick = b;
+    uint64_t oldest = UINT64_MAX;
+    for (int i = 0; i < PROBE; i++) {
+        size_t k = (b + (size_t)i) % STATINDEX_SLOTS;
+        slot *s = &x->slots[k];
+        if (s->dev == (uint64_t)st->st_dev && s->ino == (uint64_t)st->st_ino) {
+            pick = k;
+            break;
+        }
+        uint64_t w = s->seq == 0 ? 0 : s->written;
+        if (w < oldest) {
+            oldest = w;
+            pick = k;
+        }
+    }
+    slot *s = &x->slots[pick];
+    uint64_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+    if ((seq & 1) ||
+        !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return; /* another writer has it; the next call will store it */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    s->dev = st->st_dev;
+    s->ino = st->st_ino;
+    s->size = st->st_size;
+    s->mtime_ns = ns(st->st_mtim);
+    s->ctime_ns = ns(st->st_ctim);
+    s->written = (uint64_t)t;
+    s->flags = flags;
+    s->pad = 0;
+    memcpy(s->hash, raw, 32);
+    s->check = checksum(s);
+    __atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+}

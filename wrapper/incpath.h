@@ -1,0 +1,41 @@
+/* incpath.h — the preprocessor's include search, as direct mode needs it:
+ * the compiler's real search chain, and the names each file includes. */
+#ifndef RICC_INCPATH_H
+#define RICC_INCPATH_H
+
+#include <stddef.h>
+
+#include "cache/digest.h"
+#include "wrapper/compiler.h"
+
+typedef struct inc_chain {
+    char **quote;    /* -iquote dirs (searched for "x" after the includer's dir) */
+    int n_quote;
+    char **angle;    /* -I, -isystem, system dirs, -idirafter, in order */
+    int n_angle;
+    char **missing;  /* dirs the compiler would search but that do not exist */
+    int n_missing;
+} inc_chain;
+
+/* The chain for this compile, from `COMPILER <flags> -E -v -x LANG /dev/null`,
+ * remembered in $ricc_dir/incdirs/ per (toolkey, flags, environment).
+ * 0, or -1 if the compiler's answer cannot be had or parsed. */
+int incpath_chain(const char *compiler, const compile_cmd *cmd, const digest *toolkey,
+                  const char *ricc_dir, inc_chain *out);
+void inc_chain_free(inc_chain *c);
+
+typedef struct inc_ref {
+    char *name;
+    int angle;       /* <name> rather than "name" */
+    int next;        /* #include_next */
+} inc_ref;
+
+/* Every `#include "x"`, `#include <x>`, `#include_next`, `#import` and
+ * `__has_include("x")` / `__has_include(<x>)` (also through a wrapper macro
+ * such as glibc's __glibc_has_include) in text.  Returns the count with *refs
+ * malloc'd, or -1 when a computed include (`#include MACRO`) makes the set
+ * unknowable. */
+int incpath_scan(const char *text, size_t len, inc_ref **refs);
+void inc_refs_free(inc_ref *refs, int n);
+
+#endif

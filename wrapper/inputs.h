@@ -1,0 +1,30 @@
+/* inputs.h — the digest of a file the compile reads, and the facts about its
+ * text the key needs.
+ *
+ * A file that uses __TIME__ or __TIMESTAMP__ makes every compile's output
+ * different (unless SOURCE_DATE_EPOCH pins it), and one using __DATE__
+ * differs from day to day: the key is a function of input *content*, so
+ * those must be seen in the content.  The scan is a few memmem() calls over
+ * bytes already read for hashing. */
+#ifndef RICC_INPUTS_H
+#define RICC_INPUTS_H
+
+#include <sys/stat.h>
+
+#include "cache/digest.h"
+
+enum input_flag {
+    INPUT_USES_TIME = 1,       /* __TIME__ or __TIMESTAMP__ */
+    INPUT_USES_DATE = 2,       /* __DATE__ */
+    INPUT_HAS_INCLUDE = 4,     /* __has_include: existence tests (direct mode) */
+};
+
+/* Digest `path` and scan it.  *st is filled.  0, or -1 with errno.  With an
+ * index set, a file whose stat the index knows is not read at all. */
+int input_digest(const char *path, struct stat *st, digest *d, unsigned *flags);
+
+/* Use this stat index (NULL: none) for the calls that follow. */
+struct statindex;
+void inputs_set_index(struct statindex *x);
+
+#endif

@@ -1,0 +1,66 @@
+/* manifest.h — direct mode: knowing a compile's action without running the
+ * preprocessor.
+ *
+ * A manifest is stored per (Command, salt, source digest) — everything in the
+ * key except the headers.  It holds the include sets seen before: for each,
+ * every file the compile read with its digest, the action digest that set
+ * gave, and the proof that no *other* header would be found now.  A call
+ * whose manifest has an entry whose files still have those digests (checked
+ * by stat through the stat index) and whose proof still holds knows its
+ * action without any compiler process.
+ *
+ * The proof (what ccache leaves out): a new foo.h in an include directory
+ * searched before the one foo.h was found in would change the compile
+ * without changing any file we read.  So at record time every #include and
+ * __has_include name in every input is resolved against the compiler's real
+ * search chain (from `-E -v`, cached per toolchain and flags): each candidate
+ * path searched before the one that was found, and every candidate of a name
+ * that was not found, must not exist.  These "absent" paths are grouped by
+ * their nearest existing directory; at lookup a directory whose inode, mtime
+ * and ctime are unchanged (and had settled when recorded) cannot have gained
+ * an entry, so only the few directories are stat()ed, and the absent paths
+ * of a directory that did change are checked one by one.  An input that no
+ * parsed include accounts for (a computed #include MACRO) makes the set
+ * unrecordable: that compile simply stays in preprocessor mode. */
+#ifndef RICC_MANIFEST_H
+#define RICC_MANIFEST_H
+
+#include <stddef.h>
+
+#include "cache/config.h"
+#include "cache/digest.h"
+#include "wrapper/compiler.h"
+
+typedef struct manifest manifest;
+
+/* Parse stored bytes (NULL if malformed) / make an empty one. */
+manifest *manifest_parse(const char *buf, size_t len);
+manifest *manifest_new(void);
+void manifest_free(manifest *m);
+/* Serialize; malloc'd. */
+char *manifest_serialize(const manifest *m, size_t *len);
+
+/* Find the newest entry whose inputs and proof still hold.  1 with *action
+ * set, or 0. */
+int manifest_match(const manifest *m, digest *action);
+
+/* What a miss learned: the inputs (as the compiler named them, with their
+ * digests), the action they gave, and whether the date is part of it. */
+typedef struct manifest_inputs {
+    const compile_cmd *cmd;
+    const char *compiler;       /* resolved path, to ask for its search chain */
+    const digest *toolkey;      /* toolchain or compiler identity */
+    const char *ricc_dir;
+    const char *cwd;
+    char **deps;
+    const digest *dep_digests;
+    int n_deps;
+    const digest *action;
+    const char *date;           /* "YYYY-MM-DD" if the action depends on it, else NULL */
+} manifest_inputs;
+
+/* Add (newest first, bounded) an entry for in to m.  0, or -1 when the
+ * include set cannot be proven (then nothing is added). */
+int manifest_add(manifest *m, const manifest_inputs *in);
+
+#endif
