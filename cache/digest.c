@@ -152,7 +152,7 @@ int digest_parse(const char *s, digest *out, const char **why)
             *why = "size is not a number";
             return -1;
         }
-        if (size > (INT64_MAX - 9) / 10) {
+        if (size > (INT64_MAX - (*p - '0')) / 10) {
             *why = "size is too large";
             return -1;
         }
