@@ -1,0 +1,382 @@
+/* Unit tests for cache/fsutil.c: atomic writes and copies (content, mode,
+ * directory creation, no temporaries left behind, failure leaves nothing),
+ * whole-file reads, and the lexical path helpers that decide which paths the
+ * action key sees. */
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cache/fsutil.h"
+
+static char tmpdir[64];
+
+static int suite_init(void)
+{
+    strcpy(tmpdir, "/tmp/ricc-test-fsutil-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Number of directory entries in dir (without . and ..) whose name
+ * contains `part`, or all when part is NULL. */
+static int count_entries(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+            (!part || strstr(de->d_name, part)))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void test_atomic_write_roundtrip(void)
+{
+    char *dir = path_join(tmpdir, "a/b/c"); /* does not exist yet */
+    char *path = path_join(dir, "file");
+    const char data[] = "hello\0world";
+
+    CU_ASSERT_EQUAL_FATAL(atomic_write_file(path, data, sizeof data, 0640), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(path, &buf, &len), 0);
+    CU_ASSERT_EQUAL(len, sizeof data);
+    CU_ASSERT(memcmp(buf, data, sizeof data) == 0);
+    CU_ASSERT_EQUAL(buf[len], '\0');
+    free(buf);
+
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(path, &st), 0);
+    mode_t um = umask(0);
+    umask(um);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0640 & ~um);
+
+    /* Replacing keeps one file and no temporaries. */
+    CU_ASSERT_EQUAL(atomic_write_file(path, "x", 1, 0644), 0);
+    CU_ASSERT_EQUAL(fs_read_file(path, &buf, &len), 0);
+    CU_ASSERT_EQUAL(len, 1);
+    CU_ASSERT_EQUAL(buf[0], 'x');
+    free(buf);
+    CU_ASSERT_EQUAL(count_entries(dir, NULL), 1);
+    CU_ASSERT_EQUAL(count_entries(dir, ".tmp."), 0);
+
+    /* Empty content is a valid file. */
+    CU_ASSERT_EQUAL(atomic_write_file(path, "", 0, 0644), 0);
+    CU_ASSERT_EQUAL(fs_read_file(path, &buf, &len), 0);
+    CU_ASSERT_EQUAL(len, 0);
+    free(buf);
+    free(path);
+    free(dir);
+}
+
+/* Run fn in a child process as an unprivileged user (root ignores
+ * directory permissions) and with a file size limit of fsize bytes
+ * (0 = none), the way a full disk would stop a write.  Returns fn's result:
+ * the number of failed checks. */
+static int in_child(int (*fn)(void), rlim_t fsize)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(100);
+        if (fsize) {
+            struct rlimit rl = {fsize, fsize};
+            signal(SIGXFSZ, SIG_IGN);
+            if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+                _exit(101);
+        }
+        _exit(fn());
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return 102;
+    return WEXITSTATUS(status);
+}
+
+static char *ro_dir;
+
+static int write_into_readonly(void)
+{
+    int bad = 0;
+    char *path = path_join(ro_dir, "f");
+    char *deep = path_join(ro_dir, "x/y/f");
+    errno = 0;
+    bad += atomic_write_file(path, "data", 4, 0644) != -1;
+    bad += errno != EACCES;
+    bad += atomic_write_file(deep, "data", 4, 0644) != -1; /* cannot mkdir either */
+    bad += count_entries(ro_dir, NULL) != 0;
+    free(deep);
+    free(path);
+    return bad;
+}
+
+static int write_too_big(void)
+{
+    int bad = 0;
+    char *path = path_join(ro_dir, "big");
+    static char data[200000];
+    errno = 0;
+    bad += atomic_write_file(path, data, sizeof data, 0644) != -1;
+    bad += errno != EFBIG;
+    bad += count_entries(ro_dir, NULL) != 0;
+    free(path);
+    return bad;
+}
+
+static void test_atomic_write_failure_leaves_nothing(void)
+{
+    ro_dir = path_join(tmpdir, "ro");
+    CU_ASSERT_EQUAL_FATAL(fs_mkdir_p(ro_dir, 0755), 0);
+    chmod(tmpdir, 0755); /* let the unprivileged child in */
+
+    chmod(ro_dir, 0555);
+    CU_ASSERT_EQUAL(in_child(write_into_readonly, 0), 0);
+
+    chmod(ro_dir, 0777);
+    CU_ASSERT_EQUAL(in_child(write_too_big, 100000), 0);
+    CU_ASSERT_EQUAL(count_entries(ro_dir, NULL), 0);
+
+    chmod(ro_dir, 0755);
+    chmod(tmpdir, 0700);
+    free(ro_dir);
+}
+
+static void test_atomic_copy(void)
+{
+    char *src = path_join(tmpdir, "copy-src");
+    char *dst = path_join(tmpdir, "copy-dst");
+    size_t len = 300000;
+    char *data = malloc(len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+    for (size_t i = 0; i < len; i++)
+        data[i] = (char)(i * 7 + i / 251);
+    CU_ASSERT_EQUAL_FATAL(atomic_write_file(src, data, len, 0644), 0);
+
+    /* An existing read-only destination is replaced, with the new mode. */
+    CU_ASSERT_EQUAL(atomic_write_file(dst, "old", 3, 0444), 0);
+    CU_ASSERT_EQUAL(atomic_copy_file(src, dst, 0755), 0);
+    char *buf = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(dst, &buf, &n), 0);
+    CU_ASSERT_EQUAL(n, len);
+    CU_ASSERT(memcmp(buf, data, len) == 0);
+    free(buf);
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(dst, &st), 0);
+    mode_t um = umask(0);
+    umask(um);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0755 & ~um);
+    CU_ASSERT_EQUAL(count_entries(tmpdir, ".tmp."), 0);
+
+    /* A missing source fails and leaves no temporary. */
+    char *missing = path_join(tmpdir, "no-such-file");
+    CU_ASSERT_EQUAL(atomic_copy_file(missing, dst, 0644), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+    CU_ASSERT_EQUAL(count_entries(tmpdir, ".tmp."), 0);
+
+    free(missing);
+    free(data);
+    free(src);
+    free(dst);
+}
+
+static void test_tmp_beside_unique(void)
+{
+    char *path = path_join(tmpdir, "target");
+    char *t1 = NULL, *t2 = NULL;
+    int fd1 = fs_open_tmp_beside(path, 0600, &t1);
+    int fd2 = fs_open_tmp_beside(path, 0600, &t2);
+    CU_ASSERT_FATAL(fd1 >= 0 && fd2 >= 0);
+    CU_ASSERT_STRING_NOT_EQUAL(t1, t2);
+    CU_ASSERT(strncmp(t1, path, strlen(path)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t1 + strlen(path), ".tmp."));
+    CU_ASSERT_EQUAL(fs_write_all(fd1, "abc", 3), 0);
+    close(fd1);
+    close(fd2);
+    unlink(t1);
+    unlink(t2);
+    free(t1);
+    free(t2);
+    free(path);
+}
+
+static void test_mkdir_p(void)
+{
+    char *deep = path_join(tmpdir, "m/n/o/p/");
+    CU_ASSERT_EQUAL(fs_mkdir_p(deep, 0755), 0);
+    CU_ASSERT_EQUAL(fs_mkdir_p(deep, 0755), 0); /* already there */
+    struct stat st;
+    CU_ASSERT(stat(deep, &st) == 0 && S_ISDIR(st.st_mode));
+
+    char *file = path_join(tmpdir, "m/plain");
+    CU_ASSERT_EQUAL(atomic_write_file(file, "x", 1, 0644), 0);
+    CU_ASSERT_EQUAL(fs_mkdir_p(file, 0755), -1); /* a file is in the way */
+    CU_ASSERT_EQUAL(errno, EEXIST);
+    char *under = path_join(file, "sub");
+    CU_ASSERT_EQUAL(fs_mkdir_p(under, 0755), -1);
+    free(under);
+    free(file);
+    free(deep);
+}
+
+static void check_norm(const char *in, const char *want)
+{
+    char *got = path_normalize(in);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\npath_normalize(\"%s\") = \"%s\", want \"%s\"\n", in, got, want);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(got);
+}
+
+static void test_path_normalize(void)
+{
+    check_norm("/", "/");
+    check_norm("//", "/");
+    check_norm("/a//b/./c/", "/a/b/c");
+    check_norm("/a/b/../c", "/a/c");
+    check_norm("/a/b/../../..", "/");
+    check_norm("/..", "/");
+    check_norm("/../a", "/a");
+    check_norm("a/./b", "a/b");
+    check_norm("a/..", ".");
+    check_norm(".", ".");
+    check_norm("", ".");
+    check_norm("./", ".");
+    check_norm("..", "..");
+    check_norm("../..", "../..");
+    check_norm("../a/..", "..");
+    check_norm("a/../../b", "../b");
+    check_norm("a/b/../../../c/./d/..", "../c");
+    check_norm("...", "...");
+    check_norm("/a/.../..", "/a");
+    check_norm("/a/.b/..c/.", "/a/.b/..c");
+}
+
+static void check_rel(const char *p, const char *root, const char *want)
+{
+    char *got = path_relative_to(p, root);
+    if (!want) {
+        CU_ASSERT_PTR_NULL(got);
+    } else {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+        CU_ASSERT_STRING_EQUAL(got, want);
+    }
+    free(got);
+}
+
+static void test_path_relative_to(void)
+{
+    check_rel("/src/proj/a.c", "/src/proj", "a.c");
+    check_rel("/src/proj/sub/a.c", "/src/proj", "sub/a.c");
+    check_rel("/src/proj", "/src/proj", "");
+    check_rel("/src/proj/a.c", "/src/proj/", "a.c");
+    check_rel("/src/project/a.c", "/src/proj", NULL);
+    check_rel("/src", "/src/proj", NULL);
+    check_rel("/usr/include/stdio.h", "/src/proj", NULL);
+    check_rel("/usr/include", "/", "usr/include");
+    check_rel("/", "/", "");
+}
+
+static void check_join(const char *a, const char *b, const char *want)
+{
+    char *got = path_join(a, b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(got);
+}
+
+static void test_path_join(void)
+{
+    check_join("a", "b", "a/b");
+    check_join("a/", "b", "a/b");
+    check_join("a//", "/b", "a/b");
+    check_join("/", "b", "/b");
+    check_join("/", "/b/c", "/b/c");
+    check_join("", "b", "b");
+    check_join("/x/y", "z.h", "/x/y/z.h");
+}
+
+static void check_abs(const char *p, const char *cwd, const char *want)
+{
+    char *got = path_absolute(p, cwd);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(got);
+}
+
+static void test_path_absolute(void)
+{
+    check_abs("a.c", "/src/proj", "/src/proj/a.c");
+    check_abs("./inc/../a.h", "/src/proj/", "/src/proj/a.h");
+    check_abs("../other/b.h", "/src/proj", "/src/other/b.h");
+    check_abs("/usr//include/./x.h", "/src/proj", "/usr/include/x.h");
+    check_abs(".", "/src/proj", "/src/proj");
+    check_abs("../../../..", "/src/proj", "/");
+
+    /* NULL cwd means the process's working directory. */
+    char here[4096];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(here, sizeof here));
+    char *want = path_join(here, "x.c");
+    char *got = path_absolute("x.c", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(got);
+    free(want);
+}
+
+static void test_read_missing(void)
+{
+    char *path = path_join(tmpdir, "nope");
+    char *buf = (char *)1;
+    size_t len = 99;
+    CU_ASSERT_EQUAL(fs_read_file(path, &buf, &len), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+    free(path);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("fsutil", suite_init, suite_clean);
+    if (!s ||
+        !CU_add_test(s, "atomic write round trip", test_atomic_write_roundtrip) ||
+        !CU_add_test(s, "atomic write failure leaves nothing", test_atomic_write_failure_leaves_nothing) ||
+        !CU_add_test(s, "atomic copy", test_atomic_copy) ||
+        !CU_add_test(s, "temporaries are unique", test_tmp_beside_unique) ||
+        !CU_add_test(s, "mkdir -p", test_mkdir_p) ||
+        !CU_add_test(s, "path_normalize", test_path_normalize) ||
+        !CU_add_test(s, "path_relative_to", test_path_relative_to) ||
+        !CU_add_test(s, "path_join", test_path_join) ||
+        !CU_add_test(s, "path_absolute", test_path_absolute) ||
+        !CU_add_test(s, "read missing file", test_read_missing)) {
+        CU_cleanup_registry();
+        return 1;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    int err = CU_get_error() != CUE_SUCCESS;
+    CU_cleanup_registry();
+    return failed || err ? 1 : 0;
+}

@@ -1,0 +1,268 @@
+/* Unit tests for cache/stats.c: counter names, counting and persistence,
+ * 200 concurrent processes creating and updating one file without losing a
+ * count, rebuilding a damaged file, and staying harmless (no-ops, no crash)
+ * where the directory cannot be written. */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cache/fsutil.h"
+#include "cache/stats.h"
+
+static char tmpdir[64];
+
+static int suite_init(void)
+{
+    strcpy(tmpdir, "/tmp/ricc-test-stats-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    stats_close();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static off_t file_size(const char *dir, const char *name)
+{
+    char *p = path_join(dir, name);
+    struct stat st;
+    int r = stat(p, &st);
+    free(p);
+    return r == 0 ? st.st_size : -1;
+}
+
+static void test_names(void)
+{
+    static const char *const want[] = {
+        "direct_hit", "preprocessed_hit", "remote_hit", "miss", "uncacheable", "fallback",
+        "compile_failed", "corrupt_entry", "evicted_files", "cleanups", "store_errors",
+    };
+    CU_ASSERT_EQUAL_FATAL(sizeof want / sizeof *want, ST_PUBLIC_COUNT);
+    for (int i = 0; i < ST_PUBLIC_COUNT; i++)
+        CU_ASSERT_STRING_EQUAL(stats_name((enum stat_id)i), want[i]);
+    CU_ASSERT_PTR_NOT_NULL(stats_name(ST_SHARD_BYTES0));
+}
+
+static void test_closed_is_noop(void)
+{
+    stats_close();
+    stats_add(ST_MISS, 5);
+    stats_set(ST_MISS, 7);
+    stats_zero();
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), 0);
+}
+
+static void test_count_and_persist(void)
+{
+    char *dir = path_join(tmpdir, "basic/deeper"); /* created on open */
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    CU_ASSERT(file_size(dir, "stats") > 0);
+    CU_ASSERT_EQUAL(stats_get(ST_DIRECT_HIT), 0);
+
+    stats_add(ST_DIRECT_HIT, 1);
+    stats_add(ST_DIRECT_HIT, 2);
+    stats_add(ST_FALLBACK, 1);
+    stats_add((enum stat_id)(ST_SHARD_BYTES0 + 15), 4096);
+    stats_set(ST_MISS, 42);
+    CU_ASSERT_EQUAL(stats_get(ST_DIRECT_HIT), 3);
+    CU_ASSERT_EQUAL(stats_get(ST_FALLBACK), 1);
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), 42);
+
+    /* Out-of-range ids are ignored rather than writing past the map. */
+    stats_add(ST_SLOT_COUNT, 1);
+    stats_add((enum stat_id)-1, 1);
+    CU_ASSERT_EQUAL(stats_get(ST_SLOT_COUNT), 0);
+
+    /* Another "process" (a reopen) sees the same numbers. */
+    stats_close();
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    CU_ASSERT_EQUAL(stats_get(ST_DIRECT_HIT), 3);
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), 42);
+
+    /* Zeroing clears the public counters only. */
+    stats_zero();
+    CU_ASSERT_EQUAL(stats_get(ST_DIRECT_HIT), 0);
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), 0);
+    CU_ASSERT_EQUAL(stats_get((enum stat_id)(ST_SHARD_BYTES0 + 15)), 4096);
+    stats_close();
+    free(dir);
+}
+
+static void test_concurrent_processes(void)
+{
+    /* The file does not exist yet: the children also race to create it. */
+    char *dir = path_join(tmpdir, "race");
+    enum { PROCS = 200, ADDS = 100 };
+    pid_t pids[PROCS];
+    /* A start barrier: every child blocks on the pipe until all exist, so
+     * the creations and the adds really overlap. */
+    int gate[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(gate), 0);
+    fflush(NULL);
+    for (int i = 0; i < PROCS; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            char c;
+            close(gate[1]);
+            if (read(gate[0], &c, 1) != 0 || stats_open(dir) != 0)
+                _exit(1);
+            for (int k = 0; k < ADDS; k++)
+                stats_add(ST_MISS, 1);
+            stats_close();
+            _exit(0);
+        }
+        CU_ASSERT_FATAL(pids[i] > 0);
+    }
+    close(gate[0]);
+    close(gate[1]); /* open the gate */
+    int failed = 0;
+    for (int i = 0; i < PROCS; i++) {
+        int status;
+        if (waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            failed++;
+    }
+    CU_ASSERT_EQUAL(failed, 0);
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), PROCS * ADDS);
+    stats_close();
+
+    /* No temporaries were left by the losers of the creation race. */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls '%s' | grep -v '^stats$')\"", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+    free(dir);
+}
+
+static void write_raw(const char *dir, const void *buf, size_t len)
+{
+    char *p = path_join(dir, "stats");
+    FILE *f = fopen(p, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(fwrite(buf, 1, len, f), len);
+    fclose(f);
+    free(p);
+}
+
+static void test_corrupt_rebuilt(void)
+{
+    char *dir = path_join(tmpdir, "corrupt");
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    stats_add(ST_MISS, 9);
+    off_t good = file_size(dir, "stats");
+    stats_close();
+
+    /* Wrong size. */
+    write_raw(dir, "garbage", 7);
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    CU_ASSERT_EQUAL(file_size(dir, "stats"), good);
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), 0);
+    stats_add(ST_MISS, 2);
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), 2);
+    stats_close();
+
+    /* Right size, wrong magic. */
+    char *junk = malloc((size_t)good);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(junk);
+    memset(junk, 0x5a, (size_t)good);
+    write_raw(dir, junk, (size_t)good);
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), 0);
+    stats_add(ST_UNCACHEABLE, 1);
+    stats_close();
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    CU_ASSERT_EQUAL(stats_get(ST_UNCACHEABLE), 1);
+    stats_close();
+    free(junk);
+    free(dir);
+}
+
+/* In a child as an unprivileged user (root ignores permissions): returns
+ * the number of failed checks. */
+static int in_child(int (*fn)(const char *), const char *dir)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(100);
+        _exit(fn(dir));
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return 102;
+    return WEXITSTATUS(status);
+}
+
+static int open_unwritable_fresh(const char *dir)
+{
+    int bad = 0;
+    bad += stats_open(dir) != -1;
+    stats_add(ST_MISS, 1); /* must not crash */
+    bad += stats_get(ST_MISS) != 0;
+    return bad;
+}
+
+static int open_unwritable_existing(const char *dir)
+{
+    int bad = 0;
+    bad += stats_open(dir) != 0; /* readable: --show-stats works */
+    bad += stats_get(ST_MISS) != 5;
+    stats_add(ST_MISS, 1); /* ignored, and must not fault */
+    stats_zero();
+    bad += stats_get(ST_MISS) != 5;
+    stats_close();
+    return bad;
+}
+
+static void test_unwritable_dir(void)
+{
+    chmod(tmpdir, 0755); /* let the unprivileged child in */
+    char *dir = path_join(tmpdir, "ro");
+    CU_ASSERT_EQUAL_FATAL(fs_mkdir_p(dir, 0555), 0);
+    chmod(dir, 0555);
+    CU_ASSERT_EQUAL(in_child(open_unwritable_fresh, dir), 0);
+    CU_ASSERT_EQUAL(file_size(dir, "stats"), -1);
+
+    chmod(dir, 0755);
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    stats_set(ST_MISS, 5);
+    stats_close();
+    chmod(dir, 0555);
+    CU_ASSERT_EQUAL(in_child(open_unwritable_existing, dir), 0);
+
+    chmod(dir, 0755);
+    chmod(tmpdir, 0700);
+    free(dir);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("stats", suite_init, suite_clean);
+    if (!s ||
+        !CU_add_test(s, "names", test_names) ||
+        !CU_add_test(s, "closed is a no-op", test_closed_is_noop) ||
+        !CU_add_test(s, "count and persist", test_count_and_persist) ||
+        !CU_add_test(s, "200 concurrent processes", test_concurrent_processes) ||
+        !CU_add_test(s, "corrupt file rebuilt", test_corrupt_rebuilt) ||
+        !CU_add_test(s, "unwritable directory", test_unwritable_dir)) {
+        CU_cleanup_registry();
+        return 1;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    int err = CU_get_error() != CUE_SUCCESS;
+    CU_cleanup_registry();
+    return failed || err ? 1 : 0;
+}
