@@ -12,6 +12,11 @@
  * An invalid file or value is an error naming the file, line and setting
  * (or the variable): config_load() fails and ricc exits non-zero.
  *
+ * Values: an empty one (RICC_SERVER=, or `server:` alone) means the default.
+ * Sizes: k, M, G, T are powers of 1000, Ki, Mi, Gi, Ti powers of 1024.
+ * Durations: a bare number is in the setting's unit (retry_delay in ms, as
+ * recc; request_timeout and remote_skip_seconds in seconds), or 500ms, 2s, 5m.
+ *
  * Settings (see config.c for the table and defaults):
  *   dir, max_size, log_level, log_directory, project_root, no_path_rewrite,
  *   deps_global_paths, skip_cache, action_uncacheable, disable, no_direct, link,

@@ -1,0 +1,596 @@
+/* Unit tests for cache/config.c: defaults, the order of precedence
+ * (RICC_ over RECC_ over the file over defaults), the value parsers, the
+ * YAML reader with every kind of value, its error messages (file, line,
+ * setting), the remote_platform / remote_env maps, and --show-config output.
+ *
+ * Every test starts from an environment with no RICC_* or RECC_* variable
+ * and a fresh RICC_DIR under a scratch directory, so results do not depend
+ * on the machine (RICC_CONFIG=/dev/null where /etc/ricc.yaml could leak in). */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/config.h"
+#include "cache/fsutil.h"
+
+extern char **environ;
+
+static char tmpdir[64];
+static char ricc_dir[128];
+static int n_dirs;
+
+static int suite_init(void)
+{
+    strcpy(tmpdir, "/tmp/ricc-test-config-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Remove every RICC_* and RECC_* variable, and give each test its own
+ * empty cache directory. */
+static void fresh_env(void)
+{
+    for (;;) {
+        char *victim = NULL;
+        for (char **e = environ; e && *e && !victim; e++)
+            if (!strncmp(*e, "RICC_", 5) || !strncmp(*e, "RECC_", 5))
+                victim = strndup(*e, strcspn(*e, "="));
+        if (!victim)
+            break;
+        unsetenv(victim);
+        free(victim);
+    }
+    snprintf(ricc_dir, sizeof ricc_dir, "%s/d%d", tmpdir, n_dirs++);
+    mkdir(ricc_dir, 0755);
+    setenv("RICC_DIR", ricc_dir, 1);
+}
+
+/* Write content to <ricc_dir>/name; returns a static path. */
+static const char *write_file(const char *name, const char *content)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", ricc_dir, name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(content, f);
+    fclose(f);
+    return path;
+}
+
+/* Load a configuration that is expected to be valid. */
+static void load_ok(config *c)
+{
+    char *err = NULL;
+    int r = config_load(c, &err);
+    if (r != 0)
+        fprintf(stderr, "\nunexpected config error: %s\n", err ? err : "(null)");
+    CU_ASSERT_EQUAL_FATAL(r, 0);
+    CU_ASSERT_PTR_NULL(err);
+}
+
+/* Load a configuration that is expected to fail; returns the message. */
+static char *load_err(void)
+{
+    config c;
+    char *err = NULL;
+    CU_ASSERT_EQUAL(config_load(&c, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    CU_ASSERT_PTR_NULL(c.dir); /* nothing left behind to free */
+    return err;
+}
+
+static char *show(const config *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    config_show(c, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_defaults(void)
+{
+    fresh_env();
+    setenv("RICC_CONFIG", "/dev/null", 1);
+    config c;
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.dir, ricc_dir);
+    CU_ASSERT_EQUAL(c.max_size, 5000000000ULL);
+    CU_ASSERT_EQUAL(c.log_level, LOG_WARNING);
+    CU_ASSERT_EQUAL(c.retry_limit, 3);
+    CU_ASSERT_EQUAL(c.retry_delay_ms, 1000);
+    CU_ASSERT_EQUAL(c.request_timeout_s, 60);
+    CU_ASSERT_EQUAL(c.remote_skip_seconds, 60);
+    CU_ASSERT_PTR_NULL(c.server);
+    CU_ASSERT_PTR_NULL(c.log_directory);
+    CU_ASSERT_EQUAL(c.cache_only + c.link + c.disable + c.no_direct + c.server_ssl, 0);
+    CU_ASSERT_EQUAL(c.n_remote_platform + c.n_remote_env, 0);
+    CU_ASSERT_STRING_EQUAL(c.file, "/dev/null");
+    config_free(&c);
+    CU_ASSERT_PTR_NULL(c.dir);
+}
+
+static void test_default_dir(void)
+{
+    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    char *xdg = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
+    fresh_env();
+    unsetenv("RICC_DIR");
+    setenv("RICC_CONFIG", "/dev/null", 1);
+    config c;
+
+    setenv("XDG_CACHE_HOME", "/nonexistent/xdg", 1);
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.dir, "/nonexistent/xdg/ricc");
+    config_free(&c);
+
+    unsetenv("XDG_CACHE_HOME");
+    setenv("HOME", "/nonexistent/home", 1);
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.dir, "/nonexistent/home/.cache/ricc");
+    config_free(&c);
+
+    if (home)
+        setenv("HOME", home, 1);
+    if (xdg)
+        setenv("XDG_CACHE_HOME", xdg, 1);
+    free(home);
+    free(xdg);
+}
+
+/* RICC_ beats RECC_ beats the file beats the default; the default file is
+ * found in RICC_DIR. */
+static void test_precedence(void)
+{
+    fresh_env();
+    write_file("config.yaml", "server: file-server\n"
+                              "instance: file-instance\n"
+                              "cas_server: file-cas\n"
+                              "retry_limit: 5\n"
+                              "cache_only: true\n");
+    setenv("RECC_SERVER", "recc-server", 1);
+    setenv("RICC_SERVER", "ricc-server", 1);
+    setenv("RECC_INSTANCE", "recc-instance", 1);
+    setenv("RICC_CAS_SERVER", "", 1); /* empty: back to the default */
+    config c;
+    load_ok(&c);
+    CU_ASSERT_PTR_NOT_NULL(c.file);
+    CU_ASSERT_STRING_EQUAL(c.server, "ricc-server");
+    CU_ASSERT_STRING_EQUAL(c.instance, "recc-instance");
+    CU_ASSERT_PTR_NULL(c.cas_server);
+    CU_ASSERT_EQUAL(c.retry_limit, 5);
+    CU_ASSERT_EQUAL(c.cache_only, 1);
+    CU_ASSERT_EQUAL(c.request_timeout_s, 60);
+    config_free(&c);
+
+    /* A setting recc does not have is not read from RECC_. */
+    setenv("RECC_NO_DIRECT", "1", 1);
+    setenv("RECC_RETRY_LIMIT", "7", 1);
+    load_ok(&c);
+    CU_ASSERT_EQUAL(c.no_direct, 0);
+    CU_ASSERT_EQUAL(c.retry_limit, 7);
+    config_free(&c);
+}
+
+static void test_parse_size(void)
+{
+    static const struct {
+        const char *s;
+        uint64_t v;
+    } good[] = {
+        {"0", 0},
+        {"10", 10},
+        {"10k", 10000},
+        {"10K", 10000},
+        {"5M", 5000000},
+        {"5MB", 5000000},
+        {"2G", 2000000000ULL},
+        {"1T", 1000000000000ULL},
+        {"1.5G", 1500000000ULL},
+        {"0.5k", 500},
+        {"1Ki", 1024},
+        {"2GiB", 2ULL << 30},
+        {"1.5Mi", 1572864},
+        {"100B", 100},
+    };
+    static const char *bad[] = {"", "G", "12Q", "-1", " 5G", "5G ", "1.5", "1.", ".5G", "1.2.3G",
+                                "5GG", "5 G", "99999999999999999999", "20000000T", "1e9"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        uint64_t v = 12345;
+        CU_ASSERT_EQUAL(config_parse_size(good[i].s, &v), 0);
+        CU_ASSERT_EQUAL(v, good[i].v);
+        if (v != good[i].v)
+            fprintf(stderr, "\n%s -> %llu\n", good[i].s, (unsigned long long)v);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v = 12345;
+        CU_ASSERT_EQUAL(config_parse_size(bad[i], &v), -1);
+        CU_ASSERT_EQUAL(v, 12345);
+    }
+}
+
+static void test_parse_bool_and_level(void)
+{
+    static const char *yes[] = {"1", "true", "TRUE", "yes", "Yes", "on", "ON"};
+    static const char *no[] = {"0", "false", "False", "no", "NO", "off", "Off"};
+    static const char *bad[] = {"", "2", "y", "n", "enable", "truee", " true"};
+    int v;
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        v = -1;
+        CU_ASSERT(config_parse_bool(yes[i], &v) == 0 && v == 1);
+        v = -1;
+        CU_ASSERT(config_parse_bool(no[i], &v) == 0 && v == 0);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CU_ASSERT_EQUAL(config_parse_bool(bad[i], &v), -1);
+
+    enum log_level l;
+    CU_ASSERT(config_parse_log_level("error", &l) == 0 && l == LOG_ERROR);
+    CU_ASSERT(config_parse_log_level("Warning", &l) == 0 && l == LOG_WARNING);
+    CU_ASSERT(config_parse_log_level("info", &l) == 0 && l == LOG_INFO);
+    CU_ASSERT(config_parse_log_level("DEBUG", &l) == 0 && l == LOG_DEBUG);
+    CU_ASSERT(config_parse_log_level("verbose", &l) == 0 && l == LOG_DEBUG);
+    CU_ASSERT(config_parse_log_level("trace", &l) == 0 && l == LOG_TRACE);
+    CU_ASSERT_EQUAL(config_parse_log_level("loud", &l), -1);
+    CU_ASSERT_EQUAL(config_parse_log_level("", &l), -1);
+}
+
+/* A file that uses every kind of value. */
+static void test_yaml_all_kinds(void)
+{
+    fresh_env();
+    const char *path = write_file("all.yaml",
+                                  "# ricc settings\n"
+                                  "dir: /var/cache/ricc-test\n"
+                                  "max_size: 1.5Gi\n"
+                                  "log_level: debug\n"
+                                  "log_directory: \"/tmp/ricc logs\"\n"
+                                  "project_root: '/src/project'\n"
+                                  "no_path_rewrite: yes\n"
+                                  "deps_global_paths: on\n"
+                                  "link: TRUE\n"
+                                  "hard_link: 0\n"
+                                  "compilers: gcc-13:cc1\n"
+                                  "server: grpc://localhost:50051\n"
+                                  "instance: ~\n"
+                                  "server_ssl: false\n"
+                                  "retry_limit: 0\n"
+                                  "retry_delay: 2s\n"
+                                  "request_timeout: 2m\n"
+                                  "remote_skip_seconds: 15\n"
+                                  "remote_platform:\n"
+                                  "  OSFamily: linux\n"
+                                  "  ISA: x86-64\n"
+                                  "remote_env:\n"
+                                  "  LANG: C\n"
+                                  "  EMPTY:\n");
+    setenv("RICC_CONFIG", path, 1);
+    unsetenv("RICC_DIR"); /* it would win over the file's dir */
+    config c;
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.file, path);
+    CU_ASSERT_STRING_EQUAL(c.dir, "/var/cache/ricc-test");
+    CU_ASSERT_EQUAL(c.max_size, 3ULL << 29);
+    CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
+    CU_ASSERT_STRING_EQUAL(c.log_directory, "/tmp/ricc logs");
+    CU_ASSERT_STRING_EQUAL(c.project_root, "/src/project");
+    CU_ASSERT_EQUAL(c.no_path_rewrite, 1);
+    CU_ASSERT_EQUAL(c.deps_global_paths, 1);
+    CU_ASSERT_EQUAL(c.link, 1);
+    CU_ASSERT_EQUAL(c.hard_link, 0);
+    CU_ASSERT_STRING_EQUAL(c.compilers, "gcc-13:cc1");
+    CU_ASSERT_STRING_EQUAL(c.server, "grpc://localhost:50051");
+    CU_ASSERT_PTR_NULL(c.instance);
+    CU_ASSERT_EQUAL(c.retry_limit, 0);
+    CU_ASSERT_EQUAL(c.retry_delay_ms, 2000);
+    CU_ASSERT_EQUAL(c.request_timeout_s, 120);
+    CU_ASSERT_EQUAL(c.remote_skip_seconds, 15);
+    CU_ASSERT_EQUAL_FATAL(c.n_remote_platform, 2);
+    CU_ASSERT_STRING_EQUAL(c.remote_platform[0].name, "ISA");
+    CU_ASSERT_STRING_EQUAL(c.remote_platform[0].value, "x86-64");
+    CU_ASSERT_STRING_EQUAL(c.remote_platform[1].name, "OSFamily");
+    CU_ASSERT_STRING_EQUAL(c.remote_platform[1].value, "linux");
+    CU_ASSERT_EQUAL_FATAL(c.n_remote_env, 2);
+    CU_ASSERT_STRING_EQUAL(c.remote_env[0].name, "EMPTY");
+    CU_ASSERT_STRING_EQUAL(c.remote_env[0].value, "");
+    CU_ASSERT_STRING_EQUAL(c.remote_env[1].name, "LANG");
+    config_free(&c);
+
+    /* Empty files and comment-only files are valid and set nothing. */
+    setenv("RICC_CONFIG", write_file("empty.yaml", ""), 1);
+    load_ok(&c);
+    CU_ASSERT_EQUAL(c.retry_limit, 3);
+    config_free(&c);
+    setenv("RICC_CONFIG", write_file("comments.yaml", "# nothing\n\n# here\n"), 1);
+    load_ok(&c);
+    CU_ASSERT_EQUAL(c.max_size, 5000000000ULL);
+    config_free(&c);
+}
+
+static void test_durations(void)
+{
+    fresh_env();
+    setenv("RICC_CONFIG", "/dev/null", 1);
+    config c;
+    setenv("RECC_RETRY_DELAY", "1500", 1); /* recc: milliseconds */
+    setenv("RECC_REQUEST_TIMEOUT", "90", 1);
+    load_ok(&c);
+    CU_ASSERT_EQUAL(c.retry_delay_ms, 1500);
+    CU_ASSERT_EQUAL(c.request_timeout_s, 90);
+    config_free(&c);
+
+    setenv("RICC_REQUEST_TIMEOUT", "1500ms", 1); /* not whole seconds */
+    char *err = load_err();
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "RICC_REQUEST_TIMEOUT: '1500ms' is not a duration"));
+    free(err);
+}
+
+/* Does err start with "PATH:LINE: "? */
+static int names_line(const char *err, const char *path, int line)
+{
+    char want[300];
+    snprintf(want, sizeof want, "%s:%d: ", path, line);
+    return !strncmp(err, want, strlen(want));
+}
+
+static void test_yaml_syntax_error(void)
+{
+    fresh_env();
+    const char *path = write_file("bad.yaml", "server: x\n"
+                                              "instance: [unclosed\n"
+                                              "link: true\n"
+                                              "retry_limit: 3\n");
+    setenv("RICC_CONFIG", path, 1);
+    char *err = load_err();
+    CU_ASSERT(names_line(err, path, 3) || names_line(err, path, 2));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "invalid YAML"));
+    free(err);
+
+    path = write_file("bad2.yaml", "server: x\n"
+                                   "instance: a: b\n");
+    setenv("RICC_CONFIG", path, 1);
+    err = load_err();
+    CU_ASSERT(names_line(err, path, 2));
+    free(err);
+
+    /* Not UTF-8: libyaml reports a byte offset, we report the line. */
+    path = write_file("bad3.yaml", "server: x\n"
+                                   "instance: \xff\xfe\n");
+    setenv("RICC_CONFIG", path, 1);
+    err = load_err();
+    CU_ASSERT(names_line(err, path, 2));
+    free(err);
+}
+
+static void test_yaml_unknown_key(void)
+{
+    fresh_env();
+    const char *path = write_file("config.yaml", "server: x\n"
+                                                 "\n"
+                                                 "frobnicate: 1\n");
+    char *err = load_err();
+    CU_ASSERT(names_line(err, path, 3));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "frobnicate: unknown setting"));
+    free(err);
+
+    /* recc-style names get a hint. */
+    write_file("config.yaml", "RECC_SERVER: x\n");
+    err = load_err();
+    CU_ASSERT(names_line(err, path, 1));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "did you mean 'server'?"));
+    free(err);
+}
+
+static void test_yaml_bad_values(void)
+{
+    static const struct {
+        const char *yaml;
+        int line;
+        const char *needle;
+    } cases[] = {
+        {"link: true\nserver: [a, b]\n", 2, "server: expected a single value, not a list"},
+        {"max_size: 12Q\n", 1, "max_size: '12Q' is not a size"},
+        {"\n\nlink: maybe\n", 3, "link: 'maybe' is not a boolean"},
+        {"log_level: loud\n", 1, "log_level: 'loud' is not a log level"},
+        {"retry_limit: -1\n", 1, "retry_limit: '-1' is not a whole number"},
+        {"retry_delay: soon\n", 1, "retry_delay: 'soon' is not a duration"},
+        {"remote_platform: linux\n", 1, "remote_platform: expected a mapping"},
+        {"remote_env:\n  A: [1]\n", 2, "remote_env.A: expected a single value"},
+        {"server: a\nserver: b\n", 2, "server: given twice (first on line 1)"},
+        {"remote_env:\n  A: 1\n  A: 2\n", 3, "remote_env.A: given twice"},
+        {"- server\n- link\n", 1, "expected a mapping of setting names"},
+        {"server:\n  host: x\n", 2, "server: expected a single value, not a mapping"},
+    };
+    fresh_env();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = write_file("config.yaml", cases[i].yaml);
+        char *err = load_err();
+        int ok = names_line(err, path, cases[i].line) && strstr(err, cases[i].needle);
+        CU_ASSERT(ok);
+        if (!ok)
+            fprintf(stderr, "\ncase %zu: %s\n", i, err);
+        free(err);
+    }
+}
+
+static void test_env_bad_values(void)
+{
+    fresh_env();
+    setenv("RICC_CONFIG", "/dev/null", 1);
+    setenv("RICC_MAX_SIZE", "12Q", 1);
+    char *err = load_err();
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "RICC_MAX_SIZE: '12Q' is not a size"));
+    CU_ASSERT(!strncmp(err, "RICC_MAX_SIZE: ", 15));
+    free(err);
+    unsetenv("RICC_MAX_SIZE");
+
+    setenv("RECC_CACHE_ONLY", "maybe", 1);
+    err = load_err();
+    CU_ASSERT(!strncmp(err, "RECC_CACHE_ONLY: 'maybe' is not a boolean", 41));
+    free(err);
+    setenv("RECC_CACHE_ONLY", "", 1); /* empty: the default, not an error */
+    config c;
+    load_ok(&c);
+    CU_ASSERT_EQUAL(c.cache_only, 0);
+    config_free(&c);
+
+    setenv("RECC_LOG_LEVEL", "verbose", 1);
+    load_ok(&c);
+    CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
+    config_free(&c);
+}
+
+static void test_files_missing_or_unreadable(void)
+{
+    fresh_env();
+    char path[256];
+    snprintf(path, sizeof path, "%s/no-such.yaml", ricc_dir);
+    setenv("RICC_CONFIG", path, 1);
+    char *err = load_err();
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "RICC_CONFIG"));
+    free(err);
+
+    /* A default file that is there but cannot be read is an error too. */
+    unsetenv("RICC_CONFIG");
+    snprintf(path, sizeof path, "%s/config.yaml", ricc_dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(path, 0755), 0);
+    err = load_err();
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+    free(err);
+    rmdir(path);
+
+    /* A missing default file is no error (unless /etc/ricc.yaml is bad). */
+    config c;
+    if (access("/etc/ricc.yaml", F_OK) != 0) {
+        load_ok(&c);
+        CU_ASSERT_PTR_NULL(c.file);
+        config_free(&c);
+    }
+}
+
+static void test_maps_merge(void)
+{
+    fresh_env();
+    write_file("config.yaml", "remote_platform:\n"
+                              "  zeta: file\n"
+                              "  OSFamily: linux\n"
+                              "  ISA: x86-64\n"
+                              "remote_env:\n"
+                              "  LANG: C\n");
+    setenv("RECC_REMOTE_PLATFORM_chrootRootDigest", "abc/12", 1);
+    setenv("RECC_REMOTE_PLATFORM_zeta", "recc", 1);
+    setenv("RICC_REMOTE_PLATFORM_zeta", "ricc", 1);
+    setenv("RECC_REMOTE_PLATFORM_ISA", "arm", 1);
+    setenv("RECC_REMOTE_ENV_PATH", "/usr/bin", 1);
+    setenv("RICC_REMOTE_ENV_LANG", "en_US", 1);
+    config c;
+    load_ok(&c);
+    static const char *names[] = {"ISA", "OSFamily", "chrootRootDigest", "zeta"};
+    static const char *values[] = {"arm", "linux", "abc/12", "ricc"};
+    CU_ASSERT_EQUAL_FATAL(c.n_remote_platform, 4);
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_STRING_EQUAL(c.remote_platform[i].name, names[i]);
+        CU_ASSERT_STRING_EQUAL(c.remote_platform[i].value, values[i]);
+    }
+    CU_ASSERT_EQUAL_FATAL(c.n_remote_env, 2);
+    CU_ASSERT_STRING_EQUAL(c.remote_env[0].name, "LANG");
+    CU_ASSERT_STRING_EQUAL(c.remote_env[0].value, "en_US");
+    CU_ASSERT_STRING_EQUAL(c.remote_env[1].name, "PATH");
+    CU_ASSERT_STRING_EQUAL(c.remote_env[1].value, "/usr/bin");
+    config_free(&c);
+}
+
+static void test_show(void)
+{
+    static const char *all[] = {
+        "dir", "max_size", "log_level", "log_directory", "project_root", "no_path_rewrite",
+        "deps_global_paths", "skip_cache", "action_uncacheable", "disable", "no_direct", "link",
+        "hard_link", "compilers", "server", "cas_server", "action_cache_server", "instance",
+        "cache_only", "cache_upload_local_build", "server_ssl", "server_cert", "client_cert",
+        "client_key", "access_token_path", "retry_limit", "retry_delay", "request_timeout",
+        "remote_skip_seconds", "remote_platform", "remote_env",
+    };
+    fresh_env();
+    const char *path = write_file("config.yaml", "retry_limit: 5\n"
+                                                 "max_size: 512Mi\n"
+                                                 "remote_platform:\n"
+                                                 "  OSFamily: linux\n");
+    setenv("RICC_SERVER", "ricc-server", 1);
+    setenv("RECC_REMOTE_PLATFORM_zeta", "z", 1);
+    config c;
+    load_ok(&c);
+    char *out = show(&c);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "\n%s", all[i]);
+        CU_ASSERT(strstr(out, want) != NULL || !strncmp(out, all[i], strlen(all[i])));
+    }
+    char line[512];
+    snprintf(line, sizeof line, "retry_limit = 5  (file %s:1)\n", path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    snprintf(line, sizeof line, "max_size = 512Mi  (file %s:2)\n", path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    snprintf(line, sizeof line, "remote_platform.OSFamily = linux  (file %s:4)\n", path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    snprintf(line, sizeof line, "dir = %s  (environment RICC_DIR)\n", ricc_dir);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "server = ricc-server  (environment RICC_SERVER)\n"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(out, "remote_platform.zeta = z  (environment RECC_REMOTE_PLATFORM_zeta)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "log_level = warning  (default)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "retry_delay = 1000ms  (default)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "request_timeout = 60s  (default)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "link = false  (default)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "remote_env = (none)  (default)\n"));
+    free(out);
+    config_free(&c);
+
+    /* Printed values read back as the same values. */
+    setenv("RICC_MAX_SIZE", "5G", 1);
+    load_ok(&c);
+    out = show(&c);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "max_size = 5G  (environment RICC_MAX_SIZE)\n"));
+    free(out);
+    config_free(&c);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("config", suite_init, suite_clean);
+    if (!s || !CU_add_test(s, "defaults", test_defaults) ||
+        !CU_add_test(s, "default dir", test_default_dir) ||
+        !CU_add_test(s, "precedence", test_precedence) ||
+        !CU_add_test(s, "parse size", test_parse_size) ||
+        !CU_add_test(s, "parse bool and level", test_parse_bool_and_level) ||
+        !CU_add_test(s, "yaml all kinds", test_yaml_all_kinds) ||
+        !CU_add_test(s, "durations", test_durations) ||
+        !CU_add_test(s, "yaml syntax error", test_yaml_syntax_error) ||
+        !CU_add_test(s, "yaml unknown key", test_yaml_unknown_key) ||
+        !CU_add_test(s, "yaml bad values", test_yaml_bad_values) ||
+        !CU_add_test(s, "env bad values", test_env_bad_values) ||
+        !CU_add_test(s, "files missing or unreadable", test_files_missing_or_unreadable) ||
+        !CU_add_test(s, "maps merge", test_maps_merge) || !CU_add_test(s, "show", test_show)) {
+        CU_cleanup_registry();
+        return 1;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    int reg_err = CU_get_error() != CUE_SUCCESS;
+    CU_cleanup_registry();
+    return failed || reg_err ? 1 : 0;
+}

@@ -1,0 +1,300 @@
+/* Unit tests for cache/log.c: level filtering, the stderr line format, the
+ * per-process log file (glog-style name, created lazily with its
+ * directory), falling back to stderr when the directory cannot be made,
+ * errno preservation, long messages, and whole lines under concurrency
+ * (several processes appending to one file never split a line).
+ *
+ * stderr is captured by pointing fd 2 at a scratch file for the duration
+ * of a test. */
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cache/fsutil.h"
+#include "cache/log.h"
+
+static char tmpdir[64];
+static int saved_stderr = -1;
+static char capture_path[128];
+
+static int suite_init(void)
+{
+    strcpy(tmpdir, "/tmp/ricc-test-log-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    char cmd[128];
+    log_close();
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Send fd 2 to a fresh file (O_APPEND, as a terminal or a shared log is). */
+static void capture_start(const char *name)
+{
+    snprintf(capture_path, sizeof capture_path, "%s/%s", tmpdir, name);
+    int fd = open(capture_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    CU_ASSERT_FATAL(fd >= 0);
+    fflush(stderr);
+    saved_stderr = dup(2);
+    dup2(fd, 2);
+    close(fd);
+}
+
+/* Restore fd 2 and return what was written to it (malloc'd). */
+static char *capture_end(void)
+{
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    saved_stderr = -1;
+    char *buf = NULL;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(capture_path, &buf, &len), 0);
+    return buf;
+}
+
+static void test_filter_and_stderr_format(void)
+{
+    log_init(LOG_WARNING, NULL, "ricc");
+    CU_ASSERT(log_enabled(LOG_ERROR));
+    CU_ASSERT(log_enabled(LOG_WARNING));
+    CU_ASSERT(!log_enabled(LOG_INFO));
+    CU_ASSERT(!log_enabled(LOG_DEBUG));
+
+    capture_start("filter.txt");
+    LOG_I("hidden info");
+    LOG_D("hidden debug");
+    log_msg(LOG_TRACE, "hidden trace");
+    LOG_W("shown %d", 42);
+    LOG_E("an error with its own newline\n");
+    char *out = capture_end();
+
+    char want[128];
+    snprintf(want, sizeof want, "ricc[%d] warning: shown 42\nricc[%d] error: an error with its own newline\n",
+             (int)getpid(), (int)getpid());
+    CU_ASSERT_STRING_EQUAL(out, want);
+    free(out);
+
+    log_init(LOG_TRACE, NULL, "ricc");
+    CU_ASSERT(log_enabled(LOG_TRACE));
+    capture_start("trace.txt");
+    LOG_D("now shown");
+    out = capture_end();
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "debug: now shown\n"));
+    free(out);
+    log_close();
+}
+
+static void test_errno_preserved(void)
+{
+    log_init(LOG_DEBUG, NULL, "ricc");
+    capture_start("errno.txt");
+    errno = EACCES;
+    LOG_W("something %s", "happened");
+    int e = errno;
+    char *out = capture_end();
+    CU_ASSERT_EQUAL(e, EACCES);
+    free(out);
+    log_close();
+}
+
+static void test_long_message(void)
+{
+    size_t n = 20000;
+    char *big = malloc(n + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    memset(big, 'x', n);
+    big[n] = '\0';
+    log_init(LOG_INFO, NULL, "ricc");
+    capture_start("long.txt");
+    LOG_I("<%s>", big);
+    char *out = capture_end();
+    char *open_ = strchr(out, '<'), *close_ = strchr(out, '>');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(open_);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(close_);
+    CU_ASSERT_EQUAL((size_t)(close_ - open_ - 1), n);
+    CU_ASSERT_STRING_EQUAL(close_, ">\n");
+    free(out);
+    free(big);
+    log_close();
+}
+
+/* The one entry in dir, or NULL (malloc'd name). */
+static char *only_entry(const char *dir, int *count)
+{
+    DIR *d = opendir(dir);
+    *count = 0;
+    if (!d)
+        return NULL;
+    char *name = NULL;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+            (*count)++;
+            free(name);
+            name = strdup(de->d_name);
+        }
+    closedir(d);
+    return name;
+}
+
+static void test_log_directory(void)
+{
+    char dir[160];
+    snprintf(dir, sizeof dir, "%s/logs/nested", tmpdir);
+    log_init(LOG_INFO, dir, "gcc");
+
+    /* Nothing is created until a line passes the filter. */
+    LOG_D("filtered out");
+    struct stat st;
+    CU_ASSERT_NOT_EQUAL(stat(dir, &st), 0);
+
+    capture_start("dir-stderr.txt");
+    LOG_I("hello %s", "world");
+    LOG_W("second line");
+    LOG_D("not this one");
+    char *err_out = capture_end();
+    CU_ASSERT_STRING_EQUAL(err_out, ""); /* all of it went to the file */
+    free(err_out);
+    log_close();
+
+    int count;
+    char *name = only_entry(dir, &count);
+    CU_ASSERT_EQUAL(count, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+
+    char host[256] = "";
+    gethostname(host, sizeof host);
+    const char *user = getenv("USER");
+    if (!user || !*user) {
+        struct passwd *pw = getpwuid(getuid());
+        user = pw ? pw->pw_name : "invalid-user";
+    }
+    char prefix[512], suffix[32];
+    snprintf(prefix, sizeof prefix, "gcc.%s.%s.log.INFO.", host, user);
+    snprintf(suffix, sizeof suffix, ".%d", (int)getpid());
+    CU_ASSERT_EQUAL(strncmp(name, prefix, strlen(prefix)), 0);
+    size_t nl = strlen(name), sl = strlen(suffix);
+    CU_ASSERT(nl > sl && !strcmp(name + nl - sl, suffix));
+    /* <YYYYMMDD-HHMMSS> between them */
+    const char *stamp = name + strlen(prefix);
+    CU_ASSERT(strlen(stamp) == 15 + sl && stamp[8] == '-');
+
+    char path[800];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *text = NULL;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(path, &text, &len), 0);
+    char want[64];
+    snprintf(want, sizeof want, " %d] hello world\n", (int)getpid());
+    char *hello = strstr(text, want);
+    CU_ASSERT_PTR_NOT_NULL(hello);
+    snprintf(want, sizeof want, " %d] second line\n", (int)getpid());
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+    CU_ASSERT_PTR_NULL(strstr(text, "not this one"));
+    CU_ASSERT_PTR_NULL(strstr(text, "filtered out"));
+    /* glog-like: the line starts with the level letter and a date. */
+    if (hello) {
+        char *bol = hello;
+        while (bol > text && bol[-1] != '\n')
+            bol--;
+        CU_ASSERT_EQUAL(bol[0], 'I');
+        CU_ASSERT(bol[1] == '2' && bol[9] == ' ' && bol[12] == ':' && bol[18] == '.');
+    }
+    free(text);
+    free(name);
+}
+
+static void test_unusable_directory_falls_back(void)
+{
+    /* A regular file where the directory should be: mkdir -p must fail. */
+    char blocker[160], dir[200];
+    snprintf(blocker, sizeof blocker, "%s/blocker", tmpdir);
+    FILE *f = fopen(blocker, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fclose(f);
+    snprintf(dir, sizeof dir, "%s/sub", blocker);
+
+    log_init(LOG_INFO, dir, "ricc");
+    capture_start("fallback.txt");
+    LOG_I("first");
+    LOG_W("second");
+    char *out = capture_end();
+    char want[128];
+    snprintf(want, sizeof want, "ricc[%d] info: first\nricc[%d] warning: second\n", (int)getpid(),
+             (int)getpid());
+    CU_ASSERT_STRING_EQUAL(out, want);
+    free(out);
+    log_close();
+}
+
+/* Several processes appending to one file: every line arrives whole. */
+static void test_concurrent_lines_whole(void)
+{
+    enum { PROCS = 8, LINES = 200 };
+    char pad[600];
+    memset(pad, 'a', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+
+    log_init(LOG_INFO, NULL, "ricc");
+    capture_start("concurrent.txt");
+    pid_t kids[PROCS];
+    for (int p = 0; p < PROCS; p++) {
+        kids[p] = fork();
+        if (kids[p] == 0) {
+            for (int i = 0; i < LINES; i++)
+                LOG_W("%d %d %s end", p, i, pad);
+            _exit(0);
+        }
+    }
+    for (int p = 0; p < PROCS; p++)
+        waitpid(kids[p], NULL, 0);
+    char *out = capture_end();
+    log_close();
+
+    int lines = 0, whole = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        lines++;
+        int p, i;
+        char end[8];
+        char *msg = strstr(line, "warning: ");
+        if (msg && sscanf(msg, "warning: %d %d %*s %7s", &p, &i, end) == 3 && !strcmp(end, "end") &&
+            strlen(line) > sizeof pad)
+            whole++;
+    }
+    CU_ASSERT_EQUAL(lines, PROCS * LINES);
+    CU_ASSERT_EQUAL(whole, PROCS * LINES);
+    free(out);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("log", suite_init, suite_clean);
+    if (!s || !CU_add_test(s, "filter and stderr format", test_filter_and_stderr_format) ||
+        !CU_add_test(s, "errno preserved", test_errno_preserved) ||
+        !CU_add_test(s, "long message", test_long_message) ||
+        !CU_add_test(s, "log directory", test_log_directory) ||
+        !CU_add_test(s, "unusable directory falls back", test_unusable_directory_falls_back) ||
+        !CU_add_test(s, "concurrent lines whole", test_concurrent_lines_whole)) {
+        CU_cleanup_registry();
+        return 1;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    int reg_err = CU_get_error() != CUE_SUCCESS;
+    CU_cleanup_registry();
+    return failed || reg_err ? 1 : 0;
+}
