@@ -20,6 +20,8 @@
 #ifndef RICC_COMPILER_H
 #define RICC_COMPILER_H
 
+#include <stddef.h>
+
 enum lang {
     LANG_NONE,
     LANG_C, LANG_CXX, LANG_OBJC, LANG_OBJCXX,
@@ -37,6 +39,7 @@ typedef struct compile_output {
 typedef struct compile_cmd {
     int cacheable;
     const char *why_not;     /* static reason when not cacheable */
+    const char *why_arg;     /* the argument it is about (points into argv), or NULL */
 
     /* argv after @file expansion; argv[0] is the compiler as invoked. */
     int argc;
@@ -54,12 +57,16 @@ typedef struct compile_cmd {
     compile_output *outputs; /* outputs[0] is the object (or .s with -S) */
     int n_outputs;
 
-    /* Output depends on the working directory: -g (level > 0) without a
-     * -fdebug-prefix-map/-ffile-prefix-map covering it, --coverage,
-     * -ftest-coverage, -fprofile-arcs. */
+    /* The output may depend on the working directory: set for -g (level
+     * > 0, also through -Wa,--gdwarf…), .dwo output, --coverage,
+     * -ftest-coverage and -fprofile-arcs, whatever prefix maps are given;
+     * the caller checks prefix_maps to see whether they hide the directory
+     * (they cannot for coverage data). */
     int cwd_sensitive;
-    /* old prefixes given to -fdebug-prefix-map=, -ffile-prefix-map=,
-     * -fmacro-prefix-map= (malloc'd strings), for the caller to check. */
+    /* old prefixes given to -fdebug-prefix-map= and -ffile-prefix-map=
+     * (malloc'd strings), for the caller to check; "/" when clang's
+     * -fdebug-compilation-dir= hides the directory whatever it is.
+     * (-fmacro-prefix-map= does not touch debug info, so it is not here.) */
     char **prefix_maps;
     int n_prefix_maps;
 
@@ -71,9 +78,12 @@ typedef struct compile_cmd {
 } compile_cmd;
 
 /* Parse argv (argv[0] = compiler).  Returns 0 with *out filled (cacheable or
- * not), or -1 if a response file cannot be read (then the command should be
- * run untouched and the compiler will report it).  cwd is used only to read
- * relative @files. */
+ * not), or -1 if a response file cannot be read or nests too deep, or memory
+ * runs out (then the command should be run untouched and the compiler will
+ * report it).  cwd is used to read relative @files and to look for a
+ * precompiled header beside an -include file.  Parsing stops at the first
+ * reason not to cache, so source, outputs, path_off and dep_argv are only
+ * complete for a cacheable command; argv always is. */
 int compiler_parse(int argc, char **argv, const char *cwd, compile_cmd *out);
 void compile_cmd_free(compile_cmd *c);
 
@@ -85,7 +95,69 @@ int compiler_name_known(const char *name);
 /* Parse the make rule that `-M` prints (or a .d file): every prerequisite,
  * unescaped ("\ " -> " ", "$$" -> "$", "\#" -> "#", backslash-newline
  * continuations), in order, without duplicates.  Returns the count (>= 0)
- * with *files a malloc'd array of malloc'd strings, or -1 if malformed. */
+ * with *files a malloc'd, NULL-terminated array of malloc'd strings (an
+ * array even when the count is 0), or -1 (*files NULL) if malformed. */
 int depfile_parse(const char *text, size_t len, char ***files);
+
+/* ---- Internals shared by compiler.c, compiler_opts.c, respfile.c ----
+ * Declared here so the unit tests can reach them; other modules should not
+ * need them. */
+
+/* Expand @file arguments of argv[1..] the way gcc does (whitespace separates,
+ * '…' and "…" quote, backslash escapes; an @file that cannot be opened stays
+ * a literal argument; nested @files are relative to cwd).  On success
+ * *out_argv is a malloc'd NULL-terminated vector of malloc'd strings.
+ * Returns -1 on a read error, nesting deeper than RESPFILE_MAX_DEPTH, or no
+ * memory. */
+#define RESPFILE_MAX_DEPTH 10
+int respfile_expand(int argc, char *const *argv, const char *cwd, int *out_argc,
+                    char ***out_argv);
+
+/* How an option takes its value. */
+enum opt_form {
+    OPT_FLAG,                /* exactly the name */
+    OPT_JOINED,              /* the name is a prefix; the rest is the value */
+    OPT_SEPARATE,            /* exactly the name; the value is the next argument */
+    OPT_JOINED_OR_SEPARATE   /* either of the two above */
+};
+
+/* What an option means to the model (compiler.c acts on these). */
+enum opt_kind {
+    K_OK,                    /* known, changes nothing the model tracks */
+    K_PATH,                  /* known; its value is a file-system path */
+    K_NO,                    /* makes the command not cacheable: see why */
+    K_COMPILE, K_ASSEMBLE,   /* -c, -S */
+    K_OUTPUT, K_LANG,        /* -o, -x */
+    K_MD, K_MMD, K_MF, K_MT, K_MP, K_MG,
+    K_DEBUG, K_DEBUG0,       /* -g forms giving debug info; -g0 */
+    K_SPLIT, K_NO_SPLIT, K_SPLIT_EQ,
+    K_COVERAGE, K_TEST_COV, K_NO_TEST_COV, K_PROFILE_ARCS, K_NO_PROFILE_ARCS,
+    K_STACK_USAGE,
+    K_LTO, K_NO_LTO,         /* -flto[=…], -fno-lto */
+    K_DEBUG_MAP,             /* -fdebug-prefix-map=, -ffile-prefix-map= */
+    K_COMP_DIR,              /* -fdebug-compilation-dir= */
+    K_WP, K_XPRE,            /* -Wp,…  -Xpreprocessor */
+    K_WA, K_XASM,            /* -Wa,…  -Xassembler */
+    K_OPT_INFO,              /* -fopt-info…[=file] */
+    K_DIAG_FORMAT,           /* -fdiagnostics-format= */
+    K_INCLUDE                /* -include: a path, and maybe a precompiled header */
+};
+
+typedef struct compiler_opt {
+    const char *name;
+    unsigned char form;      /* enum opt_form */
+    unsigned char kind;      /* enum opt_kind */
+    const char *why;         /* for K_NO */
+} compiler_opt;
+
+/* The table entry for an argument starting with '-' (the longest name that
+ * matches), or NULL for an option the model does not know. */
+const compiler_opt *compiler_opt_find(const char *arg);
+
+/* Language of a source file by its extension (LANG_NONE with *why set when
+ * it is not a C-family source ricc can cache), and of a -x name (-1 with
+ * *why when ricc cannot cache that language; LANG_NONE for "none"). */
+enum lang compiler_lang_of_path(const char *path, const char **why);
+int compiler_lang_of_x(const char *name, enum lang *out, const char **why);
 
 #endif

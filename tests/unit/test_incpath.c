@@ -1,0 +1,103 @@
+/* Unit tests for the direct-mode pieces that need no compiler: include-name
+ * scanning, manifest bytes, and action_relpath. */
+#include <CUnit/Basic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wrapper/action.h"
+#include "wrapper/incpath.h"
+#include "wrapper/manifest.h"
+
+static int scan(const char *text, inc_ref **refs)
+{
+    return incpath_scan(text, strlen(text), refs);
+}
+
+static void test_scan_forms(void)
+{
+    inc_ref *r;
+    int n = scan("#include <stdio.h>\n"
+                 "  #  include \"a/b.h\"\n"
+                 "#include_next <limits.h>\n"
+                 "#import \"objc.h\"\n"
+                 "#if __has_include(<optional.h>)\n"
+                 "#if __glibc_has_include (\"linux/stat.h\")\n"
+                 "#define __glibc_has_include(h) __has_include (h)\n"
+                 "#includes_not_a_directive\n"
+                 "int x; /* #include \"in_comment.h\" */\n",
+                 &r);
+    CU_ASSERT_EQUAL_FATAL(n, 6);
+    CU_ASSERT_STRING_EQUAL(r[0].name, "stdio.h");
+    CU_ASSERT(r[0].angle && !r[0].next);
+    CU_ASSERT_STRING_EQUAL(r[1].name, "a/b.h");
+    CU_ASSERT(!r[1].angle);
+    CU_ASSERT_STRING_EQUAL(r[2].name, "limits.h");
+    CU_ASSERT(r[2].next && r[2].angle);
+    CU_ASSERT_STRING_EQUAL(r[3].name, "objc.h");
+    CU_ASSERT_STRING_EQUAL(r[4].name, "optional.h");
+    CU_ASSERT(r[4].angle);
+    CU_ASSERT_STRING_EQUAL(r[5].name, "linux/stat.h");
+    inc_refs_free(r, n);
+}
+
+static void test_scan_computed_include(void)
+{
+    inc_ref *r;
+    CU_ASSERT_EQUAL(scan("#include \"ok.h\"\n#include FT_FREETYPE_H\n", &r), -1);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_EQUAL(scan("", &r), 0);
+}
+
+static void test_manifest_bytes(void)
+{
+    manifest *m = manifest_new();
+    size_t len;
+    char *bytes = manifest_serialize(m, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+    manifest *back = manifest_parse(bytes, len);
+    CU_ASSERT_PTR_NOT_NULL(back);
+    manifest_free(back);
+    /* Every truncation and a wrong magic are refused, never misread. */
+    for (size_t cut = 0; cut < len; cut++)
+        CU_ASSERT_PTR_NULL(manifest_parse(bytes, cut));
+    bytes[0] ^= 1;
+    CU_ASSERT_PTR_NULL(manifest_parse(bytes, len));
+    free(bytes);
+    digest d;
+    CU_ASSERT_EQUAL(manifest_match(m, &d), 0);
+    manifest_free(m);
+}
+
+static void test_relpath(void)
+{
+    struct { const char *to, *from, *want; } cases[] = {
+        {"/p/include/x.h", "/p/build", "../include/x.h"},
+        {"/p/build/x.o", "/p/build", "x.o"},
+        {"/p/build", "/p/build", "."},
+        {"/p/b/c/d.c", "/p", "b/c/d.c"},
+        {"/q/x.h", "/p/a/b", "../../../q/x.h"},
+        {"/p/ab/x.h", "/p/a", "../ab/x.h"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = action_relpath(cases[i].to, cases[i].from);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+        CU_ASSERT_STRING_EQUAL(got, cases[i].want);
+        free(got);
+    }
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("incpath", NULL, NULL);
+    CU_add_test(s, "include forms", test_scan_forms);
+    CU_add_test(s, "computed include", test_scan_computed_include);
+    CU_add_test(s, "manifest bytes", test_manifest_bytes);
+    CU_add_test(s, "relative paths", test_relpath);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failures = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,213 @@
+/* Unit tests for cache/statindex.c: hits only on an exact stat match, never
+ * trusts a racy file, survives corruption and truncation, and stays correct
+ * under concurrent writers. */
+#include <CUnit/Basic.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache/digest.h"
+#include "cache/statindex.h"
+
+static char dir[] = "/tmp/ricc-statindex-XXXXXX";
+
+static void write_file(const char *path, const char *text, int age_s)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    if (age_s) {
+        /* Settle: pretend the file was written age_s ago.  ctime cannot be
+         * set, so tests that need a trusted entry wait instead. */
+        struct timespec t[2];
+        clock_gettime(CLOCK_REALTIME, &t[0]);
+        t[0].tv_sec -= age_s;
+        t[1] = t[0];
+        utimensat(AT_FDCWD, path, t, 0);
+    }
+}
+
+static void test_racy_file_not_stored(void)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/fresh.h", dir);
+    write_file(p, "int x;\n", 0);
+    statindex *x = statindex_open(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    struct stat st;
+    stat(p, &st);
+    digest d, got;
+    digest_file(p, &d);
+    unsigned fl;
+    statindex_store(x, &st, &d, 0);
+    CU_ASSERT_EQUAL(statindex_lookup(x, &st, &got, &fl), 0);
+    statindex_close(x);
+}
+
+static void test_settled_roundtrip_and_mismatch(void)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/settled.h", dir);
+    write_file(p, "int y;\n", 10);
+    sleep(3); /* let ctime settle too */
+    statindex *x = statindex_open(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    struct stat st;
+    stat(p, &st);
+    digest d, got;
+    digest_file(p, &d);
+    unsigned fl = 0;
+    statindex_store(x, &st, &d, 5);
+    CU_ASSERT_EQUAL_FATAL(statindex_lookup(x, &st, &got, &fl), 1);
+    CU_ASSERT_TRUE(digest_equal(&d, &got));
+    CU_ASSERT_EQUAL(fl, 5);
+
+    /* Any field of the stat differing is a miss. */
+    struct stat other = st;
+    other.st_size++;
+    CU_ASSERT_EQUAL(statindex_lookup(x, &other, &got, &fl), 0);
+    other = st;
+    other.st_ctim.tv_nsec ^= 1;
+    CU_ASSERT_EQUAL(statindex_lookup(x, &other, &got, &fl), 0);
+    other = st;
+    other.st_mtim.tv_sec--;
+    CU_ASSERT_EQUAL(statindex_lookup(x, &other, &got, &fl), 0);
+    other = st;
+    other.st_ino++;
+    CU_ASSERT_EQUAL(statindex_lookup(x, &other, &got, &fl), 0);
+    statindex_close(x);
+
+    /* Shared: a second mapping sees the entry. */
+    x = statindex_open(dir);
+    CU_ASSERT_EQUAL(statindex_lookup(x, &st, &got, &fl), 1);
+    statindex_close(x);
+}
+
+static void test_corruption_detected(void)
+{
+    char p[256], idx[256];
+    snprintf(p, sizeof p, "%s/settled.h", dir);
+    snprintf(idx, sizeof idx, "%s/statindex", dir);
+    struct stat st;
+    stat(p, &st);
+    /* Flip every byte of the slots area that holds non-zero data: every
+     * lookup must then miss rather than return a wrong digest. */
+    int fd = open(idx, O_RDWR);
+    CU_ASSERT_FATAL(fd >= 0);
+    struct stat ist;
+    fstat(fd, &ist);
+    unsigned char *buf = malloc((size_t)ist.st_size);
+    CU_ASSERT_EQUAL_FATAL(pread(fd, buf, (size_t)ist.st_size, 0), ist.st_size);
+    for (off_t i = 128; i < ist.st_size; i++)
+        if (buf[i] && (i % 128) >= 64 && (i % 128) < 96) /* the hash bytes */
+            buf[i] ^= 0x40;
+    pwrite(fd, buf, (size_t)ist.st_size, 0);
+    close(fd);
+    free(buf);
+    statindex *x = statindex_open(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    digest got;
+    unsigned fl;
+    CU_ASSERT_EQUAL(statindex_lookup(x, &st, &got, &fl), 0);
+    statindex_close(x);
+
+    /* Truncated: rebuilt empty, usable. */
+    truncate(idx, 1000);
+    x = statindex_open(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    CU_ASSERT_EQUAL(statindex_lookup(x, &st, &got, &fl), 0);
+    digest d;
+    digest_file(p, &d);
+    statindex_store(x, &st, &d, 0);
+    CU_ASSERT_EQUAL(statindex_lookup(x, &st, &got, &fl), 1);
+    statindex_close(x);
+    struct stat ist2;
+    stat(idx, &ist2);
+    CU_ASSERT(ist2.st_size > 1000);
+}
+
+static void test_concurrent_writers(void)
+{
+    /* 32 processes store fake entries for distinct and shared inodes; every
+     * lookup afterwards returns either nothing or the digest stored for it. */
+    for (int k = 0; k < 32; k++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            statindex *x = statindex_open(dir);
+            for (int i = 0; i < 2000; i++) {
+                struct stat st;
+                memset(&st, 0, sizeof st);
+                st.st_dev = 77;
+                st.st_ino = (ino_t)(i % 500 + 1);
+                st.st_size = (off_t)st.st_ino;
+                st.st_mtim.tv_sec = st.st_ctim.tv_sec = 1000;
+                char text[32];
+                snprintf(text, sizeof text, "%ld", (long)st.st_ino);
+                digest d;
+                digest_buf(text, strlen(text), &d);
+                d.size_bytes = st.st_size;
+                statindex_store(x, &st, &d, 0);
+            }
+            statindex_close(x);
+            _exit(0);
+        }
+    }
+    int ok = 1;
+    for (int k = 0; k < 32; k++) {
+        int ws;
+        wait(&ws);
+        ok &= WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+    }
+    CU_ASSERT(ok);
+    statindex *x = statindex_open(dir);
+    int found = 0, wrong = 0;
+    for (int i = 1; i <= 500; i++) {
+        struct stat st;
+        memset(&st, 0, sizeof st);
+        st.st_dev = 77;
+        st.st_ino = (ino_t)i;
+        st.st_size = i;
+        st.st_mtim.tv_sec = st.st_ctim.tv_sec = 1000;
+        digest got, want;
+        unsigned fl;
+        char text[32];
+        snprintf(text, sizeof text, "%d", i);
+        digest_buf(text, strlen(text), &want);
+        want.size_bytes = i;
+        if (statindex_lookup(x, &st, &got, &fl)) {
+            found++;
+            wrong += !digest_equal(&got, &want);
+        }
+    }
+    CU_ASSERT(found > 400);
+    CU_ASSERT_EQUAL(wrong, 0);
+    statindex_close(x);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir))
+        return 1;
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("statindex", NULL, NULL);
+    CU_add_test(s, "a racy file is not stored", test_racy_file_not_stored);
+    CU_add_test(s, "settled entries round-trip, any stat change misses",
+                test_settled_roundtrip_and_mismatch);
+    CU_add_test(s, "corrupt and truncated index files", test_corruption_detected);
+    CU_add_test(s, "32 concurrent writers", test_concurrent_writers);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failures = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    return failures ? 1 : 0;
+}
