@@ -85,15 +85,19 @@ static int toolchain_digest(const config *cfg, digest *out)
 
 /* ---- dependency scan ---- */
 
+static int source_only_deps(call *c)
+{
+    c->deps = malloc(sizeof *c->deps);
+    if (!c->deps || !(c->deps[0] = strdup(c->cmd.source)))
+        return -1;
+    c->n_deps = 1;
+    return 0;
+}
+
 static int scan_deps(call *c, int *compile_status)
 {
-    if (c->cmd.preprocessed) {
-        c->deps = malloc(sizeof *c->deps);
-        if (!c->deps || !(c->deps[0] = strdup(c->cmd.source)))
-            return -1;
-        c->n_deps = 1;
-        return 0;
-    }
+    if (c->cmd.preprocessed)
+        return source_only_deps(c);
     int n = 0;
     while (c->cmd.dep_argv[n])
         n++;
@@ -311,11 +315,13 @@ out:
     return rc;
 }
 
-/* Remember which inputs gave this action, for direct hits next time. */
-static void record_manifest(call *c)
+/* The manifest with this compile's include set added, built before anything
+ * is stored because its proof can show that the result must not be cached.
+ * Returns 0 (proven), -1 (not provable: *out is marked scan-only) or
+ * MANIFEST_PCH; *out is the manifest to write, or NULL. */
+static int build_manifest(call *c, manifest **out)
 {
-    if (c->cfg->no_direct)
-        return;
+    *out = NULL;
     char *bytes = NULL;
     size_t len = 0;
     manifest *m = NULL;
@@ -323,19 +329,62 @@ static void record_manifest(call *c)
         m = manifest_parse(bytes, len);
     free(bytes);
     if (!m && !(m = manifest_new()))
-        return;
+        return -1;
     manifest_inputs mi = {
         .cmd = &c->cmd, .compiler = c->compiler, .toolkey = &c->toolkey,
         .ricc_dir = c->cfg->dir, .cwd = c->cwd, .deps = c->deps,
         .dep_digests = c->key.dep_digests, .n_deps = c->n_deps, .action = &c->key.action,
         .date = c->key.date[0] ? c->key.date : NULL,
     };
-    if (manifest_add(m, &mi) == 0 && (bytes = manifest_serialize(m, &len))) {
-        if (store_put(c->st, STORE_MANIFEST, &c->mkey, bytes, len) != 0)
-            LOG_D("cannot store the manifest: %s", strerror(errno));
-        free(bytes);
+    int r = manifest_add(m, &mi);
+    if (r == MANIFEST_PCH) {
+        manifest_free(m);
+        return r;
     }
+    *out = m;
+    return r;
+}
+
+static void write_manifest(call *c, manifest *m)
+{
+    size_t len;
+    char *bytes = manifest_serialize(m, &len);
+    if (bytes && store_put(c->st, STORE_MANIFEST, &c->mkey, bytes, len) != 0)
+        LOG_D("cannot store the manifest: %s", strerror(errno));
+    free(bytes);
     manifest_free(m);
+}
+
+/* Remember which inputs gave this action, for direct hits next time. */
+static void record_manifest(call *c)
+{
+    manifest *m;
+    if (c->cfg->no_direct || build_manifest(c, &m) == MANIFEST_PCH || !m)
+        return;
+    write_manifest(c, m);
+}
+
+/* Does a precompiled header sit beside a header the scan listed?  (The
+ * compiler would use it instead, and the scan does not say so.) */
+static int deps_have_pch(const call *c)
+{
+    for (int i = 0; i < c->n_deps; i++) {
+        size_t n = strlen(c->deps[i]);
+        char *p = malloc(n + 5);
+        if (!p)
+            return 1;
+        struct stat st;
+        int found = 0;
+        memcpy(p, c->deps[i], n);
+        memcpy(p + n, ".gch", 5);
+        found |= stat(p, &st) == 0;
+        memcpy(p + n, ".pch", 5);
+        found |= stat(p, &st) == 0;
+        free(p);
+        if (found)
+            return 1;
+    }
+    return 0;
 }
 
 static int64_t now_ns(void)
@@ -396,7 +445,7 @@ static int compile_and_store(call *c, int depend)
 {
     char *tmp = NULL;
     const char *depfile = NULL;
-    if (depend) {
+    if (depend && !c->cmd.preprocessed) {
         depfile = user_depfile(c);
         if (!depfile) {
             char *dir = path_join(c->cfg->dir, "tmp");
@@ -433,7 +482,7 @@ static int compile_and_store(call *c, int depend)
         int ok = 1;
         if (depend) {
             action_inputs in = c->in;
-            ok = read_deps_file(c, depfile) == 0;
+            ok = (c->cmd.preprocessed ? source_only_deps(c) : read_deps_file(c, depfile)) == 0;
             in.deps = c->deps;
             in.n_deps = c->n_deps;
             if (ok && action_finish(&in, &c->key, &why) != 0) {
@@ -447,15 +496,33 @@ static int compile_and_store(call *c, int depend)
             LOG_I("an input changed during the compile; not caching");
             ok = 0;
         }
+        manifest *m = NULL;
+        int proof = ok && !c->cfg->no_direct ? build_manifest(c, &m) : 0;
+        if (proof == MANIFEST_PCH) {
+            LOG_I("a precompiled header could stand in for a header; not caching");
+            ok = 0;
+        } else if (proof != 0 && depend) {
+            /* Depend mode's key came from this compile's own dependency
+             * output, which leaves out anything the proof could not account
+             * for: store nothing, and let the next call scan. */
+            LOG_I("include set cannot be proven; the next call will use the dependency scan");
+            ok = 0;
+        }
         if (ok) {
             int s = store_result(c, &r);
             if (s < 0) {
                 stats_add(ST_STORE_ERRORS, 1);
                 counter = ST_FALLBACK;
-            } else if (s == 0) {
-                record_manifest(c);
+            }
+            if (s != 0) {
+                manifest_free(m);
+                m = NULL;
             }
         }
+        if (m && (ok || proof == -1))
+            write_manifest(c, m);
+        else
+            manifest_free(m);
     }
     stats_add(counter, 1);
     if (tmp)
@@ -485,11 +552,15 @@ static void call_free(call *c)
     free(c->compiler);
 }
 
-/* The preprocessor-free lookup: manifest → action → action cache. */
+/* The preprocessor-free lookup: manifest → action → action cache.  The exit
+ * status on a hit; DIRECT_MISS; or DIRECT_SCAN when this source's include
+ * set could not be proven before, so only the dependency scan can tell. */
+#define DIRECT_MISS (-1)
+#define DIRECT_SCAN (-2)
 static int direct_lookup(call *c)
 {
-    if (c->cfg->no_direct)
-        return -1;
+    if (c->cfg->no_direct || c->cfg->skip_cache)
+        return DIRECT_MISS;
     char *bytes;
     size_t len;
     if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) != 0)
@@ -504,14 +575,37 @@ static int direct_lookup(call *c)
     }
     digest action;
     int found = manifest_match(m, &action);
+    int scan_only = manifest_scan_only(m);
     manifest_free(m);
     if (!found)
-        return -1;
+        return scan_only ? DIRECT_SCAN : DIRECT_MISS;
     digest saved = c->key.action;
     c->key.action = action;
     int status = lookup(c);
-    if (status < 0)
+    if (status < 0) {
         c->key.action = saved;
+        return scan_only ? DIRECT_SCAN : DIRECT_MISS;
+    }
+    return status;
+}
+
+/* Run a compile that cannot be keyed because it is about to fail (a missing
+ * source or header, a syntax error the scan tripped on): its messages and
+ * status are the user's answer.  A failure counts as a miss that failed to
+ * compile, as ccache counts it; a success (the scan failed for a reason the
+ * compile did not share) as a fallback. */
+static int compile_uncached(call *c)
+{
+    run_result r;
+    if (run_capture(c->compiler, c->argv, &r) != 0)
+        return run_plain(c, ST_FALLBACK);
+    run_write_out(1, r.out, r.out_len);
+    run_write_out(2, r.err, r.err_len);
+    int status = r.status;
+    run_result_free(&r);
+    stats_add(status != 0 ? ST_MISS : ST_FALLBACK, 1);
+    if (status != 0)
+        stats_add(ST_COMPILE_FAILED, 1);
     return status;
 }
 
@@ -567,27 +661,33 @@ static int wrapped(call *c, int argc, char **argv)
     struct stat sst;
     digest src;
     unsigned sflags;
-    if (input_digest(c->cmd.source, &sst, &src, &sflags) != 0)
-        return run_plain(c, ST_FALLBACK); /* the compiler will say what is wrong */
+    if (input_digest(c->cmd.source, &sst, &src, &sflags) != 0) {
+        LOG_I("cannot read %s: %s", c->cmd.source, strerror(errno));
+        return compile_uncached(c); /* the compiler will say what is wrong */
+    }
     action_manifest_key(&c->key, &src, &c->mkey);
 
     c->st = store_open(cfg->dir, cfg->max_size);
     if (!c->st)
         return run_plain(c, ST_FALLBACK);
 
-    int status;
-    if (!cfg->skip_cache && (status = direct_lookup(c)) >= 0)
+    int status = direct_lookup(c);
+    if (status >= 0)
         return hit(c, ST_DIRECT_HIT, status);
 
     /* Depend mode: one compile gives the result and its own key.  Racing
      * identical compiles wait on the manifest key's lock, and the second
      * then finds a direct hit. */
-    if (!cfg->no_direct && !user_wants_mmd(c)) {
+    if (!cfg->no_direct && status != DIRECT_SCAN && !user_wants_mmd(c)) {
         lock_key(c, &c->mkey);
-        if (!cfg->skip_cache && (status = direct_lookup(c)) >= 0)
+        status = direct_lookup(c);
+        if (status >= 0)
             return hit(c, ST_DIRECT_HIT, status);
-        LOG_I("Action Cache miss; compiling (depend mode)");
-        return compile_and_store(c, 1);
+        if (status != DIRECT_SCAN) {
+            LOG_I("Action Cache miss; compiling (depend mode)");
+            return compile_and_store(c, 1);
+        }
+        unlock_action(c);
     }
 
     /* Preprocessor mode: the dependency scan gives the key before compiling. */
@@ -596,20 +696,14 @@ static int wrapped(call *c, int argc, char **argv)
         /* Usually a missing header or a syntax error the compile will report
          * itself: run it for its messages and status. */
         LOG_I("dependency scan failed; compiling without caching");
-        run_result r;
-        if (run_capture(c->compiler, c->argv, &r) != 0)
-            return run_plain(c, ST_FALLBACK);
-        run_write_out(1, r.out, r.out_len);
-        run_write_out(2, r.err, r.err_len);
-        status = r.status;
-        run_result_free(&r);
-        stats_add(status != 0 ? ST_MISS : ST_FALLBACK, 1);
-        if (status != 0)
-            stats_add(ST_COMPILE_FAILED, 1);
-        return status;
+        return compile_uncached(c);
     }
     c->in.deps = c->deps;
     c->in.n_deps = c->n_deps;
+    if (deps_have_pch(c)) {
+        LOG_I("a precompiled header sits beside a header; not caching");
+        return run_plain(c, ST_UNCACHEABLE);
+    }
     if (action_finish(&c->in, &c->key, &why) != 0) {
         LOG_I("cannot key this compile: %s", why);
         return run_plain(c, ST_UNCACHEABLE);

@@ -41,13 +41,20 @@ static void identity_add(digest_ctx *c, const char *hash, const char *path)
     digest_ctx_update(c, path, strlen(path) + 1);
 }
 
-/* The stored record is valid when every file still has the same stat; then
- * the identity is computed from it into *out.  Line format: see format_part. */
-static int record_still_valid(char *text, digest *out)
+/* The stored record is valid when the compiler's name still leads to the
+ * file of its first line (a symlink `cc` re-pointed from gcc to clang leaves
+ * both files unchanged) and every file still has the same stat; then the
+ * identity is computed from it into *out.  Line format: see format_part. */
+static int record_still_valid(char *text, const char *compiler, digest *out)
 {
-    digest_ctx *c = digest_ctx_new();
-    if (!c)
+    char *real = realpath(compiler, NULL);
+    if (!real)
         return 0;
+    digest_ctx *c = digest_ctx_new();
+    if (!c) {
+        free(real);
+        return 0;
+    }
     int lines = 0, bad = 0;
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line && !bad;
@@ -56,7 +63,8 @@ static int record_still_valid(char *text, digest *out)
         for (int i = 0; i < 6 && sp; i++)
             sp = strchr(sp + 1, ' ');
         part p = {.path = sp ? sp + 1 : NULL};
-        if (!sp || sp - line < DIGEST_HEX_LEN || stat(p.path, &p.st) != 0) {
+        if (!sp || sp - line < DIGEST_HEX_LEN || (lines == 0 && strcmp(p.path, real) != 0) ||
+            stat(p.path, &p.st) != 0) {
             bad = 1;
             break;
         }
@@ -73,6 +81,7 @@ static int record_still_valid(char *text, digest *out)
         lines++;
     }
     digest_ctx_final(c, out);
+    free(real);
     return !bad && lines > 0;
 }
 
@@ -136,7 +145,7 @@ int compiler_identity(const char *compiler, const char *ricc_dir, digest *out)
         char *text;
         size_t len;
         if (rec_path && fs_read_file(rec_path, &text, &len) == 0) {
-            int ok = record_still_valid(text, out);
+            int ok = record_still_valid(text, compiler, out);
             free(text);
             if (ok) {
                 free(rec_path);

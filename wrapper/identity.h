@@ -9,8 +9,9 @@
  *
  * Asking the compiler costs processes, and hashing cc1plus costs ~20 ms, so
  * the result is remembered in $RICC_DIR/identity/<hash of path>: one line per
- * component with its (device, inode, size, mtime, ctime).  A later call only
- * stat()s those few files; any change recomputes. */
+ * component with its (device, inode, size, mtime, ctime).  A later call
+ * resolves the name (realpath) and stat()s those few files; any change,
+ * including the name now leading to another file, recomputes. */
 #ifndef RICC_IDENTITY_H
 #define RICC_IDENTITY_H
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cache/fsutil.h"
@@ -100,6 +101,25 @@ static int parse_chain(const char *text, inc_chain *c)
     return seen_end ? 0 : -1;
 }
 
+/* The compiler drops search directories that do not exist, so a remembered
+ * chain holds only while each of its directories still exists and each it
+ * ignored still does not (relative ones are against the working directory,
+ * as the compiler would take them). */
+static int chain_current(const inc_chain *c)
+{
+    struct stat st;
+    for (int i = 0; i < c->n_missing; i++)
+        if (stat(c->missing[i], &st) == 0)
+            return 0;
+    for (int i = 0; i < c->n_quote; i++)
+        if (stat(c->quote[i], &st) != 0)
+            return 0;
+    for (int i = 0; i < c->n_angle; i++)
+        if (stat(c->angle[i], &st) != 0)
+            return 0;
+    return 1;
+}
+
 static int is_input_arg(const compile_cmd *cmd, const char *a)
 {
     return !strcmp(a, cmd->source);
@@ -165,7 +185,8 @@ int incpath_chain(const char *compiler, const compile_cmd *cmd, const digest *to
     char *text = NULL;
     size_t len;
     int rc = -1;
-    if (path && fs_read_file(path, &text, &len) == 0 && parse_chain(text, out) == 0) {
+    if (path && fs_read_file(path, &text, &len) == 0 && parse_chain(text, out) == 0 &&
+        chain_current(out)) {
         rc = 0;
     } else {
         inc_chain_free(out);

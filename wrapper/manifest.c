@@ -17,7 +17,7 @@
 
 #define MAX_ENTRIES 8
 #define SETTLE_NS 2000000000LL
-#define MAGIC "RICCMAN1"
+#define MAGIC "RICCMAN2"
 
 typedef struct mfile {
     char *path;
@@ -45,6 +45,7 @@ typedef struct entry {
 } entry;
 
 struct manifest {
+    int scan_only;             /* some include set here could not be proven */
     int n;
     entry e[MAX_ENTRIES];
 };
@@ -126,6 +127,7 @@ char *manifest_serialize(const manifest *m, size_t *len)
 {
     wbuf w = {0};
     put(&w, MAGIC, 8);
+    put_u32(&w, (uint32_t)m->scan_only);
     put_u32(&w, (uint32_t)m->n);
     for (int i = 0; i < m->n; i++) {
         const entry *e = &m->e[i];
@@ -226,6 +228,7 @@ manifest *manifest_parse(const char *buf, size_t len)
     manifest *m = manifest_new();
     if (!m)
         return NULL;
+    m->scan_only = get_u32(&r) != 0;
     int n = get_count(&r, 4);
     for (int i = 0; i < n && i < MAX_ENTRIES && !r.bad; i++) {
         entry *e = &m->e[m->n++];
@@ -319,6 +322,11 @@ static int entry_holds(const entry *e)
     return 1;
 }
 
+int manifest_scan_only(const manifest *m)
+{
+    return m->scan_only;
+}
+
 int manifest_match(const manifest *m, digest *action)
 {
     for (int i = 0; i < m->n; i++)
@@ -396,6 +404,8 @@ typedef struct recorder {
     char *accounted;
     strv absent, present;
     const inc_chain *chain;
+    const char *cwd;           /* absolute: relative paths are against it */
+    int pch;                   /* a precompiled header could be used */
 } recorder;
 
 static int find_dep(const recorder *r, const char *norm)
@@ -405,15 +415,57 @@ static int find_dep(const recorder *r, const char *norm)
     return hit ? hit->index : -1;
 }
 
-/* One candidate: 1 if the search stops here (found), 0 to go on, -1 error. */
-static int visit(recorder *r, const char *dir, const char *name, int next)
+/* Proof paths are kept as the compile names them, made lexically normal:
+ * relative where the search directory (or the including file) was given
+ * relative, so a manifest shared by two checkouts whose Commands are the
+ * same checks each checkout's own files, and absolute where it was absolute.
+ * Matching against the dependency list is done on absolute forms. */
+static char *candidate(const char *dir, const char *name)
 {
     char *joined = dir ? path_join(dir, name) : strdup(name);
     char *cand = joined ? path_normalize(joined) : NULL;
     free(joined);
-    if (!cand)
+    return cand;
+}
+
+/* gcc and clang look for NAME.gch (clang also NAME.pch) in each directory
+ * before NAME, and use it in its place without the dependency output naming
+ * it: such a file must not exist anywhere the search went. */
+static int pch_absent(recorder *r, const char *cand)
+{
+    static const char *const ext[] = {".gch", ".pch"};
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+        size_t n = strlen(cand);
+        char *p = malloc(n + 5);
+        if (!p)
+            return -1;
+        memcpy(p, cand, n);
+        memcpy(p + n, ext[i], 5);
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            LOG_D("direct mode: precompiled header %s", p);
+            r->pch = 1;
+            free(p);
+            return -1;
+        }
+        if (strv_push(&r->absent, p))
+            return -1;
+    }
+    return 0;
+}
+
+/* One candidate: 1 if the search stops here (found), 0 to go on, -1 error. */
+static int visit(recorder *r, const char *dir, const char *name, int next)
+{
+    char *cand = candidate(dir, name);
+    char *abs = cand ? path_absolute(cand, r->cwd) : NULL;
+    if (!abs || pch_absent(r, cand) != 0) {
+        free(cand);
+        free(abs);
         return -1;
-    int i = find_dep(r, cand);
+    }
+    int i = find_dep(r, abs);
+    free(abs);
     struct stat st;
     if (i >= 0) {
         r->accounted[i] = 1;
@@ -445,13 +497,9 @@ missing:
         return -1;
     /* A search directory that does not exist yet could appear anywhere in
      * the chain: its candidate must stay absent whatever was found. */
-    for (int i = 0; i < r->chain->n_missing; i++) {
-        char *joined = path_join(r->chain->missing[i], ref->name);
-        char *cand = joined ? path_normalize(joined) : NULL;
-        free(joined);
-        if (strv_push(&r->absent, cand))
+    for (int i = 0; i < r->chain->n_missing; i++)
+        if (strv_push(&r->absent, candidate(r->chain->missing[i], ref->name)))
             return -1;
-    }
     return 0;
 }
 
@@ -531,7 +579,7 @@ static int record_proof(entry *e, const manifest_inputs *in)
         LOG_D("direct mode: cannot learn the include search chain");
         return -1;
     }
-    recorder r = {.n_deps = in->n_deps, .chain = &chain};
+    recorder r = {.n_deps = in->n_deps, .chain = &chain, .cwd = in->cwd};
     r.sorted = calloc((size_t)in->n_deps + 1, sizeof *r.sorted);
     r.accounted = calloc((size_t)in->n_deps + 1, 1);
     char **norms = calloc((size_t)in->n_deps + 1, sizeof *norms);
@@ -552,11 +600,16 @@ static int record_proof(entry *e, const manifest_inputs *in)
     free(src);
     if (si >= 0)
         r.accounted[si] = 1;
+    /* gcc (and clang on glibc systems) reads <stdc-predef.h> before the
+     * source, found through the system search chain, ignored if absent. */
+    inc_ref predef = {"stdc-predef.h", 1, 0};
+    if (resolve(&r, NULL, &predef) != 0)
+        goto out;
     for (int i = 1; i + 1 < cmd->argc; i++) {
         if (strcmp(cmd->argv[i], "-include") && strcmp(cmd->argv[i], "-imacros"))
             continue;
         inc_ref ref = {cmd->argv[i + 1], 0, 0};
-        if (resolve(&r, in->cwd, &ref) != 0)
+        if (resolve(&r, NULL, &ref) != 0)
             goto out;
     }
 
@@ -572,7 +625,9 @@ static int record_proof(entry *e, const manifest_inputs *in)
             LOG_D("direct mode: %s has a computed #include", in->deps[i]);
             goto out;
         }
-        char *dir = dir_of(norms[i]);
+        char *named = path_normalize(in->deps[i]);
+        char *dir = named ? dir_of(named) : NULL;
+        free(named);
         for (int j = 0; j < n && dir; j++)
             if (resolve(&r, dir, &refs[j]) != 0) {
                 free(dir);
@@ -607,7 +662,7 @@ out:
     strv_free(&r.absent);
     strv_free(&r.present);
     inc_chain_free(&chain);
-    return rc;
+    return r.pch ? MANIFEST_PCH : rc;
 }
 
 int manifest_add(manifest *m, const manifest_inputs *in)
@@ -628,9 +683,12 @@ int manifest_add(manifest *m, const manifest_inputs *in)
         e.files[i].d = in->dep_digests[i];
         e.n_files++;
     }
-    if (!in->cmd->preprocessed && record_proof(&e, in) != 0) {
+    int proof = in->cmd->preprocessed ? 0 : record_proof(&e, in);
+    if (proof != 0) {
         entry_free(&e);
-        return -1;
+        if (proof == -1)
+            m->scan_only = 1;
+        return proof;
     }
     /* Newest first; the same action replaces its older entry. */
     for (int i = 0; i < m->n; i++)

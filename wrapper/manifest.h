@@ -21,7 +21,17 @@
  * an entry, so only the few directories are stat()ed, and the absent paths
  * of a directory that did change are checked one by one.  An input that no
  * parsed include accounts for (a computed #include MACRO) makes the set
- * unrecordable: that compile simply stays in preprocessor mode. */
+ * unrecordable: the manifest is then marked scan-only and that compile stays
+ * in preprocessor mode.
+ *
+ * Precompiled headers: the compiler silently uses NAME.gch (or .pch) found
+ * where it searches for NAME, and its dependency output then names neither.
+ * Recording also proves that no such file exists along every search it
+ * resolves; where one does, the compile is not cached at all.
+ *
+ * Proof paths are stored as the compile names them (relative where the
+ * search directory or includer was relative), so a manifest shared by two
+ * checkouts whose Commands are the same checks each checkout's own files. */
 #ifndef RICC_MANIFEST_H
 #define RICC_MANIFEST_H
 
@@ -44,6 +54,11 @@ char *manifest_serialize(const manifest *m, size_t *len);
  * set, or 0. */
 int manifest_match(const manifest *m, digest *action);
 
+/* Did some compile with this manifest key have an include set that could not
+ * be proven?  Then a direct miss must not be taken for a real miss: the
+ * dependency scan decides. */
+int manifest_scan_only(const manifest *m);
+
 /* What a miss learned: the inputs (as the compiler named them, with their
  * digests), the action they gave, and whether the date is part of it. */
 typedef struct manifest_inputs {
@@ -59,8 +74,11 @@ typedef struct manifest_inputs {
     const char *date;           /* "YYYY-MM-DD" if the action depends on it, else NULL */
 } manifest_inputs;
 
-/* Add (newest first, bounded) an entry for in to m.  0, or -1 when the
- * include set cannot be proven (then nothing is added). */
+/* Add (newest first, bounded) an entry for in to m.  0; -1 when the include
+ * set cannot be proven (nothing is added, m is marked scan-only); or
+ * MANIFEST_PCH when a precompiled header could stand in for a header (nothing
+ * is added: the result must not be cached). */
+#define MANIFEST_PCH (-2)
 int manifest_add(manifest *m, const manifest_inputs *in);
 
 #endif

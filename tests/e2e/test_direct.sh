@@ -1,0 +1,113 @@
+#!/bin/bash
+# test_direct.sh — direct mode (no preprocessor on a hit) and its proof.
+#
+# A second identical call must be a direct_hit: with relative -I directories,
+# with -I../ directories, in a copy of the project (the manifest is shared,
+# and its proof must check the copy's own files), for a preprocessed .i
+# source.  What direct mode must never do: serve a result when a header that
+# would now be found first was added, or when a precompiled header (.gch)
+# appeared beside a header (gcc uses it silently and its dependency output
+# does not name it).  A computed #include cannot be proven: such a source
+# goes through the dependency scan and still hits.
+. "$(dirname "$0")/lib.sh"
+
+project() {
+    mkdir -p "$1/src" "$1/inc" "$1/inc2"
+    cat >"$1/inc/conf.h" <<'EOF'
+#define VALUE 11
+EOF
+    cat >"$1/src/m.c" <<'EOF'
+#include <stdio.h>
+#include "conf.h"
+int get(void) { return VALUE; }
+EOF
+}
+
+direct_relative_include() {
+    project .
+    local cmd="gcc -O2 -Iinc2 -Iinc -c src/m.c -o m.o"
+    cc_check miss m.o $cmd
+    cc_check direct_hit m.o $cmd
+}
+
+direct_dotdot_include() {
+    project p
+    cd p/src
+    local cmd="gcc -O2 -I../inc2 -I../inc -c m.c -o m.o"
+    cc_check miss m.o $cmd
+    cc_check direct_hit m.o $cmd
+}
+
+direct_shadowing_in_copy() {
+    # Two checkouts, same relative command: the copy may use the manifest,
+    # but a header added to the copy's earlier directory must make it miss.
+    project a
+    project b
+    local cmd="gcc -O2 -I../inc2 -I../inc -c m.c -o m.o"
+    (cd a/src && cc_check miss m.o $cmd && cc_check direct_hit m.o $cmd)
+    echo '#define VALUE 22' >b/inc2/conf.h
+    settle
+    (cd b/src && cc_check miss m.o $cmd)
+    rm b/inc2/conf.h
+    (cd b/src && cc_check hit m.o $cmd)
+    # And the same shadowing in the first checkout.
+    echo '#define VALUE 33' >a/inc2/conf.h
+    settle
+    (cd a/src && cc_check miss m.o $cmd)
+}
+
+direct_pch_appears() {
+    project .
+    local cmd="gcc -O2 -Iinc -c src/m.c -o m.o"
+    cc_check miss m.o $cmd
+    cc_check direct_hit m.o $cmd
+    # A precompiled conf.h made from other content: gcc now uses it.
+    cp inc/conf.h conf.saved
+    echo '#define VALUE 44' >inc/conf.h
+    gcc -O2 -x c-header inc/conf.h -o inc/conf.h.gch
+    cp conf.saved inc/conf.h
+    settle
+    cc_check nohit m.o $cmd
+    cc_check nohit m.o $cmd
+    rm inc/conf.h.gch
+    cc_check hit m.o $cmd
+}
+
+direct_computed_include() {
+    project .
+    cat >src/c.c <<'EOF'
+#define HDR "conf.h"
+#include HDR
+int get(void) { return VALUE; }
+EOF
+    settle
+    local cmd="gcc -O2 -Iinc -c src/c.c -o c.o"
+    cc_check miss c.o $cmd
+    # Depend mode could not prove the include set: no result was kept, and
+    # from now on the dependency scan keys this source.
+    cc_check miss c.o $cmd
+    cc_check preprocessed_hit c.o $cmd
+    sed -i 's/11/12/' inc/conf.h
+    settle
+    cc_check miss c.o $cmd
+    cc_check preprocessed_hit c.o $cmd
+}
+
+direct_preprocessed_source() {
+    project .
+    gcc -Iinc -E src/m.c -o m.i
+    settle
+    cc_check miss m.o gcc -O2 -c m.i -o m.o
+    cc_check direct_hit m.o gcc -O2 -c m.i -o m.o
+    sed -i 's/return 11/return 12/' m.i
+    settle
+    cc_check miss m.o gcc -O2 -c m.i -o m.o
+}
+
+run_case relative-include direct_relative_include
+run_case dotdot-include direct_dotdot_include
+run_case shadowing-in-copy direct_shadowing_in_copy
+run_case pch-appears direct_pch_appears
+run_case computed-include direct_computed_include
+run_case preprocessed-source direct_preprocessed_source
+finish
