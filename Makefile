@@ -50,7 +50,7 @@ LIBWRAP     := $(B)/lib/libricc-wrapper.a
 RICC        := $(B)/bin/ricc
 PRELOAD     := $(if $(PRELOAD_SRC),$(B)/lib/libricc-preload.so)
 
-.PHONY: demo all check check-unit check-e2e check-asan bench install clean
+.PHONY: demo all check check-unit check-e2e check-remote check-asan bench install clean
 .SECONDARY:
 
 all: $(RICC) $(PRELOAD) $(REMOTE_SO)
@@ -84,7 +84,7 @@ $(B)/cache/remote/%.o: cache/remote/%.c $(PROTO_H)
 
 $(B)/lib/libricc-remote.so: $(REMOTE_O) $(LIBCACHE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -shared -fPIC $(LDFLAGS) -o $@ $(REMOTE_O) -Wl,--whole-archive $(LIBCACHE) -Wl,--no-whole-archive $(PKG_LIBS) $(shell pkg-config --libs grpc)
+	$(CC) $(ALL_CFLAGS) -shared -fPIC $(LDFLAGS) -Wl,--exclude-libs,ALL -Wl,-z,defs -o $@ $(REMOTE_O) -Wl,--whole-archive $(LIBCACHE) -Wl,--no-whole-archive $(PKG_LIBS) $(shell pkg-config --libs grpc)
 
 $(B)/lib/libricc-preload.so: $(PRELOAD_SRC)
 	@mkdir -p $(dir $@)
@@ -100,7 +100,12 @@ check-unit: $(UNIT_BIN)
 check-e2e: all
 	RICC=$(CURDIR)/$(RICC) RICC_PRELOAD=$(CURDIR)/$(B)/lib/libricc-preload.so tests/e2e/run-all.sh
 
-check: check-unit check-e2e
+# The remote client's CUnit tests and the e2e remote suite, against
+# tests/remote/server.py (or RICC_TEST_SERVER=<address>).
+check-remote: all
+	B=$(B) CC="$(CC)" OPT="$(OPT)" SAN="$(SAN)" tests/remote/run.sh
+
+check: check-unit check-e2e check-remote
 
 demo: all
 	RICC=$(CURDIR)/$(RICC) tests/example/demo.sh
