@@ -1,0 +1,124 @@
+#!/bin/bash
+# test_corrupt.sh — a damaged store never yields a hit with bad data.
+# After a miss, one file of the store is damaged: the object's blob under
+# cas/ (a flipped byte; truncated; emptied), the entry under ac/, each other
+# blob and manifest in turn, the stats file.  The next call must still leave
+# exactly plain gcc's output; where the object or the action entry was hit,
+# it must recompile (a miss) and count corrupt_entry.  The call after that
+# hits again: the store repaired itself.
+. "$(dirname "$0")/lib.sh"
+
+CMD="gcc -O2 -Wall -c big.c -o big.o"
+
+# A cached compile whose object is by far the largest blob, then a pristine
+# copy of the store to start each damage from.
+prime() {
+    {
+        echo '#include <stdio.h>'
+        echo 'static const unsigned tbl[] = {'
+        seq 1 2000 | sed 's/$/u * 2654435761u,/'
+        echo '};'
+        echo 'unsigned pick(unsigned i) { int unused; return tbl[i % 2000]; }'
+    } >big.c
+    cc_check miss big.o $CMD
+    [ -d "$RICC_DIR/cas" ] || die "no cas/ under RICC_DIR after a miss"
+    rm -rf "$CASE/pristine"
+    cp -a "$RICC_DIR" "$CASE/pristine"
+}
+restore() {
+    chmod -R u+w "$RICC_DIR"
+    rm -rf "$RICC_DIR"
+    cp -a "$CASE/pristine" "$RICC_DIR"
+}
+object_blob() {
+    local f
+    for f in $(find "$RICC_DIR/cas" -type f); do
+        if cmp -s "$f" big.o; then
+            echo "$f"
+            return 0
+        fi
+    done
+    die "big.o's content is not a file under $RICC_DIR/cas"
+}
+# recompiled_after_damage: the call after the damage is a correct miss that
+# counted the corrupt entry; the one after it a correct hit.
+recompiled_after_damage() {
+    cc_check miss big.o $CMD
+    [ "$(delta corrupt_entry)" -gt 0 ] || die "corrupt_entry did not move ($1)"
+    cc_check hit big.o $CMD
+}
+
+flip_object() {
+    prime
+    flip_byte "$(object_blob)"
+    recompiled_after_damage "flipped byte in the object blob"
+    restore
+    flip_byte "$(object_blob)" 0
+    recompiled_after_damage "flipped first byte of the object blob"
+}
+
+truncate_object() {
+    prime
+    local f
+    f=$(object_blob)
+    truncate -s $(($(wc -c <"$f") / 2)) "$f"
+    recompiled_after_damage "truncated object blob"
+    restore
+    f=$(object_blob)
+    : >"$f"
+    recompiled_after_damage "emptied object blob"
+}
+
+corrupt_ac() {
+    prime
+    local n=0 f
+    [ -d "$RICC_DIR/ac" ] || die "no ac/ under RICC_DIR after a miss"
+    for f in $(find "$RICC_DIR/ac" -type f); do flip_byte "$f"; n=$((n + 1)); done
+    [ $n -gt 0 ] || die "no entry under ac/"
+    recompiled_after_damage "flipped byte in ac/ entries"
+    restore
+    for f in $(find "$RICC_DIR/ac" -type f); do truncate -s 20 "$f"; done
+    recompiled_after_damage "truncated ac/ entries"
+    restore
+    for f in $(find "$RICC_DIR/ac" -type f); do flip_byte "$f" 0; done
+    recompiled_after_damage "flipped magic of ac/ entries"
+}
+
+# Every file of the store, one at a time: whatever ricc does, the result is
+# plain gcc's.
+each_file() {
+    prime
+    local f n=0 rel
+    for rel in $(cd "$CASE/pristine" && find cas ac manifests -type f 2>/dev/null); do
+        restore
+        f="$RICC_DIR/$rel"
+        [ -s "$f" ] || continue
+        flip_byte "$f"
+        cc_check any big.o $CMD
+        case $OUTCOME in *_hit) [ "$(delta corrupt_entry)" = 0 ] ||
+            die "counted a corrupt entry and still called it a hit ($rel)" ;; esac
+        cc_check hit big.o $CMD
+        n=$((n + 1))
+    done
+    note "damaged $n store files one at a time"
+}
+
+corrupt_stats() {
+    prime
+    [ -f "$RICC_DIR/stats" ] || skip "no $RICC_DIR/stats file"
+    head -c 100 /dev/urandom >"$RICC_DIR/stats"
+    R_raw $CMD
+    [ "$RC" = 0 ] || die "exit $RC with a garbage stats file"
+    rm -f big.o
+    R_raw $CMD
+    same_as_plain big.o $CMD
+    R $CMD
+    expect hit
+}
+
+run_case object-byte-flipped flip_object
+run_case object-truncated truncate_object
+run_case ac-entry-corrupt corrupt_ac
+run_case each-store-file each_file
+run_case stats-file-garbage corrupt_stats
+finish

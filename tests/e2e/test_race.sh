@@ -1,0 +1,68 @@
+#!/bin/bash
+# test_race.sh — 2, then 8, ricc processes running the same action at once
+# (same relative command line in copies of one project, so the same key),
+# against a cold store (directories and the stats file created concurrently)
+# and then a warm one.  All succeed with plain gcc's output; no counter update
+# is lost; afterwards the action hits.
+. "$(dirname "$0")/lib.sh"
+
+CMD="gcc -O2 -Wall -c slow.c -o slow.o"
+
+# A source that takes a moment to compile, so the processes overlap.
+source_file() {
+    {
+        echo '#include <stdio.h>'
+        for i in $(seq 1 400); do
+            echo "int f$i(int x) { int unused$i; for (int i = 0; i < x; i++) x ^= i * $i; return x; }"
+        done
+    } >slow.c
+}
+
+race() {
+    local n=$1 i pids=() st
+    mkdir ref
+    (cd ref && source_file && gcc -O2 -Wall -c slow.c -o slow.o 2>../ref.err)
+    for i in $(seq 1 "$n"); do
+        mkdir "p$i"
+        cp ref/slow.c "p$i/"
+    done
+    for round in cold warm; do
+        rm -f p*/slow.o
+        settle
+        snap
+        for i in $(seq 1 "$n"); do
+            (cd "p$i" && timeout 120 "$RICC" $CMD >../out$i 2>../err$i; echo $? >../rc$i) &
+            pids+=($!)
+        done
+        wait "${pids[@]}"
+        pids=()
+        unsnap
+        for i in $(seq 1 "$n"); do
+            st=$(cat "rc$i" 2>/dev/null || echo none)
+            [ "$st" = 0 ] || { cat "err$i" >&2; die "$round: process $i exited $st"; }
+            cmp ref/slow.o "p$i/slow.o" >&2 || die "$round: process $i left a different object"
+            cmp ref.err "err$i" >&2 || die "$round: process $i printed different stderr"
+            [ ! -s "out$i" ] || die "$round: process $i printed to stdout"
+        done
+        local total=0 c
+        for c in $SIX; do total=$((total + $(delta "$c"))); done
+        [ $total = "$n" ] || die "$round: the six counters moved by $total for $n calls (updates lost?)"
+        local h=$(($(delta direct_hit) + $(delta preprocessed_hit)))
+        note "$round round of $n: miss $(delta miss), hits $h, fallback $(delta fallback)"
+        if [ $round = cold ]; then
+            [ "$(delta miss)" -ge 1 ] || die "cold: no miss among $n calls"
+        else
+            [ $h = "$n" ] || die "warm: $h hits among $n calls"
+        fi
+        [ "$(delta fallback)" = 0 ] || die "$round: $(delta fallback) fallbacks"
+    done
+    cd p1
+    cc_check hit slow.o $CMD
+}
+
+race2() { race 2; }
+race8() { race 8; }
+
+run_case two-processes race2
+run_case eight-processes race8
+finish
