@@ -1,0 +1,256 @@
+/* agent.c — the agent's side: answer ricc processes' remote calls over a
+ * unix socket, with gRPC loaded and channels connected once.
+ *
+ * Why: a wrapped compile is a fresh process; loading libgrpc and connecting
+ * costs it ~6 ms, several times a local hit.  The agent (started by the
+ * first ricc process that needs the remote, see remote_loader.c) pays that
+ * once; each later remote call costs a ricc process one local socket round
+ * trip plus the gRPC call itself.
+ *
+ * Shape: worker threads block in accept() on the listening socket; each
+ * owns a client handle (its own channel and completion queue, opened on
+ * first use) and serves one connection at a time, request by request
+ * (wire.h).  A connection lasts as long as its ricc process (seconds for a
+ * remote Execute), so a worker that takes the last idle slot starts
+ * another, up to AGENT_MAX_WORKERS: make -j64 gets 64 workers.  The main thread watches: it returns — and the process exits —
+ * when no connection has been active for idle_s seconds; and it retires
+ * (unlinks its socket, finishes what it serves, returns) when it has lived
+ * max_s seconds (so a changed token or certificate file is picked up in
+ * time) or when sock_path has been removed or taken over by another agent.
+ * Nothing here logs: the ricc process that asked reports failures. */
+#include "cache/remote/client.h"
+#include "cache/remote/wire.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define AGENT_MAX_WORKERS 256
+
+typedef struct agent {
+    const config *cfg;
+    const remote_host *host;
+    const remote_module *m;
+    int listen_fd;
+    atomic_long last_active;   /* epoch seconds */
+    atomic_int busy;           /* connections being served */
+    atomic_int workers;        /* threads started */
+} agent;
+
+static void *worker(void *arg);
+
+static void start_worker(agent *a)
+{
+    pthread_t t;
+    a->workers++;
+    if (pthread_create(&t, NULL, worker, a) == 0)
+        pthread_detach(t);
+    else
+        a->workers--;
+}
+
+static void put_status(wbuf *w, int rc, const remote_status *st)
+{
+    w_u32(w, (uint32_t)rc);
+    w_u32(w, (uint32_t)st->code);
+    w_u32(w, (uint32_t)st->unusable);
+    w_str(w, st->message);
+}
+
+/* An array of the n string fields that follow, pointing into the buffer. */
+static char **read_strs(rbuf *r, uint32_t n)
+{
+    if (n > 100000) {
+        r->bad = 1;
+        return NULL;
+    }
+    char **v = calloc(n ? n : 1, sizeof *v);
+    for (uint32_t i = 0; v && i < n; i++)
+        v[i] = (char *)r_str(r);
+    return v;
+}
+
+/* A digest field (copied: the buffer is not aligned for it).  0 or -1. */
+static int read_digest(rbuf *r, digest *out)
+{
+    size_t n;
+    const void *d = r_bytes(r, &n);
+    if (!d || n != sizeof *out) {
+        r->bad = 1;
+        return -1;
+    }
+    memcpy(out, d, sizeof *out);
+    if (!memchr(out->hash, '\0', sizeof out->hash)) {
+        r->bad = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* One request: decode, call the module, encode the answer into w. */
+static void handle(agent *a, void **h, rbuf *r, wbuf *w)
+{
+    remote_status st;
+    memset(&st, 0, sizeof st);
+    uint32_t op = r_u32(r);
+    const char *inv = r_str(r), *corr = r_str(r);
+    digest act;
+    const digest *action = &act;
+    read_digest(r, &act);
+    if (r->bad) {
+        st_set(&st, GRPC_STATUS_INTERNAL, "agent: garbled request");
+        put_status(w, -1, &st);
+        return;
+    }
+    if (!*h && !(*h = a->m->open(a->cfg, a->host, &st))) {
+        put_status(w, -1, &st);
+        return;
+    }
+    a->m->set_ids(*h, inv, corr);
+    if (action->size_bytes >= 0 && action->hash[0])
+        a->m->set_action_id(*h, action);
+
+    int rc = -1;
+    void *out = NULL;
+    size_t out_len = 0;
+    if (op == OP_GET_AR || op == OP_EXECUTE) {
+        uint32_t skip = op == OP_EXECUTE ? r_u32(r) : 0;
+        uint32_t n = r_u32(r);
+        char **outs = read_strs(r, n);
+        int cached = 0;
+        if (r->bad || !outs)
+            st_set(&st, GRPC_STATUS_INTERNAL, "agent: garbled request");
+        else if (op == OP_GET_AR)
+            rc = a->m->get_action_result(*h, action, outs, (int)n, &out, &out_len, &st);
+        else
+            rc = a->m->execute(*h, action, (int)skip, outs, (int)n, &out, &out_len, &cached,
+                               &st);
+        free(outs);
+        put_status(w, rc, &st);
+        w_bytes(w, rc == 0 ? out : NULL, rc == 0 ? out_len : 0);
+        w_u32(w, (uint32_t)cached);
+        free(out);
+    } else if (op == OP_UPDATE_AR) {
+        size_t n;
+        const void *ar = r_bytes(r, &n);
+        if (r->bad)
+            st_set(&st, GRPC_STATUS_INTERNAL, "agent: garbled request");
+        else
+            rc = a->m->update_action_result(*h, action, ar, n, &st);
+        put_status(w, rc, &st);
+    } else if (op == OP_UPLOAD) {
+        uint32_t n = r_u32(r);
+        remote_blob *b = n <= 1000000 ? calloc(n ? n : 1, sizeof *b) : NULL;
+        for (uint32_t i = 0; b && i < n && !r->bad; i++) {
+            if (read_digest(r, &b[i].d) != 0)
+                break;
+            if (r_u32(r))
+                b[i].path = r_str(r);
+            else
+                b[i].data = r_bytes(r, &b[i].len);
+        }
+        if (!b || r->bad)
+            st_set(&st, GRPC_STATUS_INTERNAL, "agent: garbled request");
+        else
+            rc = a->m->upload(*h, b, n, &st);
+        free(b);
+        put_status(w, rc, &st);
+    } else if (op == OP_FETCH) {
+        uint32_t n = r_u32(r);
+        remote_fetch_item *it = n <= 1000000 ? calloc(n ? n : 1, sizeof *it) : NULL;
+        for (uint32_t i = 0; it && i < n && !r->bad; i++) {
+            if (read_digest(r, &it[i].d) != 0)
+                break;
+            const char *path = r_str(r);
+            it[i].executable = (int)r_u32(r);
+            it[i].path = *path ? path : NULL;
+        }
+        if (!it || r->bad)
+            st_set(&st, GRPC_STATUS_INTERNAL, "agent: garbled request");
+        else
+            rc = a->m->fetch(*h, it, n, &st);
+        put_status(w, rc, &st);
+        for (uint32_t i = 0; rc == 0 && i < n; i++)
+            if (!it[i].path)
+                w_bytes(w, it[i].data, it[i].len);
+        for (uint32_t i = 0; it && i < n; i++)
+            free(it[i].data);
+        free(it);
+    } else {
+        st_set(&st, GRPC_STATUS_UNIMPLEMENTED, "agent: unknown request %u", op);
+        put_status(w, -1, &st);
+    }
+}
+
+static void *worker(void *arg)
+{
+    agent *a = arg;
+    void *h = NULL;
+    for (;;) {
+        int fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return NULL;
+        }
+        if (++a->busy >= a->workers && a->workers < AGENT_MAX_WORKERS)
+            start_worker(a); /* keep one in accept() */
+        rbuf r;
+        while (wire_recv(fd, &r) == 0) {
+            wbuf w = { 0 };
+            handle(a, &h, &r, &w);
+            free((void *)r.p);
+            int sent = wire_send(fd, &w);
+            free(w.p);
+            if (sent != 0)
+                break;
+        }
+        close(fd);
+        a->last_active = (long)time(NULL);
+        a->busy--;
+    }
+}
+
+/* Does sock_path still name the socket we bound? */
+static int still_ours(const char *sock_path, const struct stat *mine)
+{
+    struct stat sb;
+    return stat(sock_path, &sb) == 0 && sb.st_ino == mine->st_ino && sb.st_dev == mine->st_dev;
+}
+
+void agent_serve(const config *cfg, const remote_host *host, int listen_fd,
+                 const char *sock_path, int idle_s, int max_s)
+{
+    static agent a;
+    struct stat mine;
+    if (stat(sock_path, &mine) != 0)
+        return;
+    a.cfg = cfg;
+    a.host = host;
+    a.m = ricc_remote_module_v1();
+    a.listen_fd = listen_fd;
+    a.last_active = (long)time(NULL);
+    long start = a.last_active;
+    start_worker(&a);
+    start_worker(&a);
+    /* Retiring: the socket is unlinked, so new ricc processes start a new
+     * agent, and this one leaves when its last connection ends. */
+    int retiring = 0;
+    for (;;) {
+        sleep(1);
+        long now = (long)time(NULL);
+        if (!retiring && (now - start >= max_s || !still_ours(sock_path, &mine))) {
+            if (still_ours(sock_path, &mine))
+                unlink(sock_path);
+            retiring = 1;
+        }
+        if (a.busy == 0 && (retiring || now - a.last_active >= idle_s)) {
+            if (still_ours(sock_path, &mine))
+                unlink(sock_path);
+            return;
+        }
+    }
+}

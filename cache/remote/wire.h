@@ -1,0 +1,158 @@
+/* wire.h — the framing between ricc and its remote agent (same user, same
+ * machine, same build: native byte order, structs such as digest copied as
+ * they are).
+ *
+ * A message is a 4-byte length and a body; a body is a sequence of fields,
+ * each a 4-byte length and that many bytes.  Numbers are 4-byte fields.
+ * Strings are sent with their NUL so the reader can point into the buffer.
+ * Both ends use these inline helpers: the host side (remote_loader.c, no
+ * gRPC) and the agent (cache/remote/agent.c, in the module). */
+#ifndef RICC_REMOTE_WIRE_H
+#define RICC_REMOTE_WIRE_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define WIRE_MAX (1u << 30) /* a message larger than this is a protocol error */
+
+enum wire_op { OP_GET_AR = 1, OP_UPDATE_AR, OP_UPLOAD, OP_FETCH, OP_EXECUTE };
+
+typedef struct wbuf {
+    uint8_t *p;
+    size_t len, cap;
+    int oom;
+} wbuf;
+
+static inline void w_raw(wbuf *w, const void *d, size_t n)
+{
+    if (w->oom)
+        return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 256;
+        while (cap < w->len + n)
+            cap *= 2;
+        uint8_t *p = realloc(w->p, cap);
+        if (!p) {
+            w->oom = 1;
+            return;
+        }
+        w->p = p;
+        w->cap = cap;
+    }
+    memcpy(w->p + w->len, d, n);
+    w->len += n;
+}
+
+static inline void w_bytes(wbuf *w, const void *d, size_t n)
+{
+    uint32_t l = (uint32_t)n;
+    w_raw(w, &l, 4);
+    if (n)
+        w_raw(w, d, n);
+}
+
+static inline void w_u32(wbuf *w, uint32_t v)
+{
+    w_bytes(w, &v, 4);
+}
+
+static inline void w_str(wbuf *w, const char *s)
+{
+    w_bytes(w, s ? s : "", strlen(s ? s : "") + 1);
+}
+
+typedef struct rbuf {
+    const uint8_t *p;
+    size_t len, off;
+    int bad;
+} rbuf;
+
+static inline const void *r_bytes(rbuf *r, size_t *n)
+{
+    uint32_t l;
+    if (r->bad || r->len - r->off < 4) {
+        r->bad = 1;
+        return NULL;
+    }
+    memcpy(&l, r->p + r->off, 4);
+    if (r->len - r->off - 4 < l) {
+        r->bad = 1;
+        return NULL;
+    }
+    const void *d = r->p + r->off + 4;
+    r->off += 4 + l;
+    *n = l;
+    return d;
+}
+
+static inline uint32_t r_u32(rbuf *r)
+{
+    size_t n;
+    const void *d = r_bytes(r, &n);
+    uint32_t v = 0;
+    if (d && n == 4)
+        memcpy(&v, d, 4);
+    else
+        r->bad = 1;
+    return v;
+}
+
+/* A string field, NUL included; points into the buffer. */
+static inline const char *r_str(rbuf *r)
+{
+    size_t n;
+    const char *s = r_bytes(r, &n);
+    if (!s || n == 0 || s[n - 1] != '\0') {
+        r->bad = 1;
+        return "";
+    }
+    return s;
+}
+
+static inline int wire_io(int fd, void *buf, size_t n, int writing)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        /* send(): a peer gone must be an error here, not SIGPIPE. */
+        ssize_t k = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static inline int wire_send(int fd, const wbuf *w)
+{
+    uint32_t l = (uint32_t)w->len;
+    if (w->oom || w->len > WIRE_MAX)
+        return -1;
+    return wire_io(fd, &l, 4, 1) == 0 && wire_io(fd, w->p, w->len, 1) == 0 ? 0 : -1;
+}
+
+/* Receive one message into *r (its buffer malloc'd: free(r->p)).  0, or -1
+ * at end of stream or on error. */
+static inline int wire_recv(int fd, rbuf *r)
+{
+    uint32_t l;
+    memset(r, 0, sizeof *r);
+    if (wire_io(fd, &l, 4, 0) != 0 || l > WIRE_MAX)
+        return -1;
+    uint8_t *p = malloc(l ? l : 1);
+    if (!p || wire_io(fd, p, l, 0) != 0) {
+        free(p);
+        return -1;
+    }
+    r->p = p;
+    r->len = l;
+    return 0;
+}
+
+#endif

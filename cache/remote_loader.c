@@ -1,0 +1,742 @@
+/* remote_loader.c — reach the remote without making ricc pay for gRPC; the
+ * failure policy.
+ *
+ * Why: the ricc program links no gRPC.  Loading libgrpc costs ~57 shared
+ * objects and ~4 ms, grpc_init and a connection more — more than a whole
+ * local hit — so the client lives in libricc-remote.so and only a call that
+ * has missed locally and has a remote configured ever touches it, in one of
+ * two ways:
+ *
+ *  - The agent (default; RICC_REMOTE_AGENT=0 turns it off).  A per-user
+ *    process that has the module loaded and its channels connected, reached
+ *    over a unix socket in $XDG_RUNTIME_DIR/ricc or /tmp/ricc-agent-<uid>
+ *    (a 0700 directory), one socket per configuration (its name hashes every
+ *    setting the client uses, RICC_DIR and the mount namespace, so an agent
+ *    only ever serves calls it would make identically).  A ricc process that
+ *    finds none forks one — before loading gRPC, closing every inherited
+ *    file descriptor so no pipe or lock of the build is held — and makes
+ *    its own calls directly this time.  The agent leaves after
+ *    RICC_REMOTE_AGENT_IDLE seconds (default 60) without work, or after 10
+ *    minutes (picking up changed token and certificate files).  It is never
+ *    needed for correctness: whenever talking to it fails, the call is made
+ *    directly.  Paths sent to it are made absolute.
+ *  - Direct: dlopen the module (<dir of /proc/self/exe>/../lib/, then
+ *    ../lib/ricc/, or $RICC_REMOTE_MODULE) and call it in this process.
+ *
+ * The policy, whichever way a call went: a server that is down must not
+ * cost each of a build's thousand compiles a timeout, nor print a thousand
+ * warnings.  The first call that finds it unreachable writes
+ * $RICC_DIR/remote-down ("<until> <why>", temp file + rename) under a short
+ * flock, so that exactly one process sees "not marked yet" and prints the
+ * warning; every later call reads the file (one open(), no network) and
+ * skips the remote until <until>.  Refused UpdateActionResult calls get the
+ * same treatment in remote-noupdate.  The caller never prints anything about
+ * the remote (remote.h). */
+#include "cache/remote.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache/log.h"
+#include "cache/remote/wire.h"
+
+#ifndef RICC_VERSION
+#define RICC_VERSION "0.1.0"
+#endif
+
+#define DOWN_FILE "remote-down"
+#define NOUPDATE_FILE "remote-noupdate"
+#define AGENT_MAX_LIFE_S 600
+#define AGENT_LONG_OP_S 7200 /* uploads, fetches, Execute: the agent's own deadlines end them */
+
+struct remote {
+    const config *cfg;
+    const remote_module *m;  /* direct: the module and its handle, once needed */
+    void *h;
+    int fd;                  /* agent: the connection, or -1 */
+    char invocation_id[37];  /* sent to the agent for RequestMetadata */
+    digest action;           /* the action id sent to the agent */
+    int have_action;
+    remote_status st;
+    int dead;                /* marked down by this process: fail at once */
+};
+
+/* ---- the marks ---- */
+
+static const char *server_name(const config *cfg)
+{
+    if (cfg->server && *cfg->server)
+        return cfg->server;
+    if (cfg->cas_server && *cfg->cas_server)
+        return cfg->cas_server;
+    return cfg->action_cache_server ? cfg->action_cache_server : "(none)";
+}
+
+int remote_configured(const config *cfg)
+{
+    return (cfg->server && *cfg->server) || (cfg->cas_server && *cfg->cas_server) ||
+           (cfg->action_cache_server && *cfg->action_cache_server);
+}
+
+/* Replace path with buf: a temporary file renamed into place, so a reader
+ * sees the old mark or the new one, never half of one. */
+static int write_mark(const char *path, const char *buf, size_t len)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    int ok = write(fd, buf, len) == (ssize_t)len;
+    if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* The epoch second until which mark file `name` holds, 0 if none.  A
+ * garbled file counts as no mark (the next mark rewrites it). */
+static long long mark_until(const config *cfg, const char *name)
+{
+    char path[PATH_MAX];
+    if (!cfg->dir || snprintf(path, sizeof path, "%s/%s", cfg->dir, name) >= (int)sizeof path)
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[64];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return strtoll(buf, NULL, 10);
+}
+
+static int marked(const config *cfg, const char *name)
+{
+    long long until = mark_until(cfg, name);
+    return until > 0 && (long long)time(NULL) < until;
+}
+
+/* Set mark `name` for remote_skip_seconds.  1 if this call set it (the
+ * caller then prints the warning), 0 if it was already set.  Without a skip
+ * period or a RICC_DIR nothing is written and every call warns. */
+static int set_mark(const config *cfg, const char *name, const char *why)
+{
+    char lock[PATH_MAX], path[PATH_MAX];
+    if (cfg->remote_skip_seconds <= 0 || !cfg->dir ||
+        snprintf(lock, sizeof lock, "%s/%s.lock", cfg->dir, name) >= (int)sizeof lock ||
+        snprintf(path, sizeof path, "%s/%s", cfg->dir, name) >= (int)sizeof path)
+        return 1;
+    mkdir(cfg->dir, 0755); /* usually there already; deeper trouble just skips the mark */
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        flock(fd, LOCK_EX); /* held for two small file operations */
+    int mine = !marked(cfg, name);
+    if (mine) {
+        char buf[600];
+        int n = snprintf(buf, sizeof buf, "%lld %s\n",
+                         (long long)time(NULL) + cfg->remote_skip_seconds, why);
+        if (n >= (int)sizeof buf)
+            n = sizeof buf - 1;
+        if (write_mark(path, buf, (size_t)n) != 0)
+            LOG_D("cannot write %s: %s", path, strerror(errno));
+    }
+    if (fd >= 0)
+        close(fd); /* releases the lock */
+    return mine;
+}
+
+int remote_usable(const config *cfg)
+{
+    return remote_configured(cfg) && !marked(cfg, DOWN_FILE);
+}
+
+int remote_mark_down(const config *cfg, const char *why)
+{
+    if (!set_mark(cfg, DOWN_FILE, why)) {
+        LOG_D("remote already marked down: %s", why);
+        return 0;
+    }
+    if (cfg->remote_skip_seconds > 0)
+        LOG_W("remote %s is unavailable (%s); building locally and not trying it "
+              "again for %d s", server_name(cfg), why, cfg->remote_skip_seconds);
+    else
+        LOG_W("remote %s is unavailable (%s); building locally", server_name(cfg), why);
+    return 1;
+}
+
+/* ---- loading the module ---- */
+
+static void host_log(enum log_level level, const char *msg)
+{
+    log_msg(level, "%s", msg);
+}
+
+static int quiet_enabled(enum log_level level)
+{
+    (void)level;
+    return 0;
+}
+
+static const remote_host host = { REMOTE_ABI_VERSION, log_enabled, host_log };
+static const remote_host quiet_host = { REMOTE_ABI_VERSION, quiet_enabled, host_log };
+
+static const remote_module *loaded; /* once loaded, never unloaded (gRPC threads) */
+
+/* dlopen the first candidate that exists.  (The agent has no log.) */
+static const remote_module *load_module(char *why, size_t whylen, int quiet)
+{
+    static int tried;
+    if (tried) {
+        if (!loaded)
+            snprintf(why, whylen, "the remote client module could not be loaded");
+        return loaded;
+    }
+    tried = 1;
+    char cands[2][PATH_MAX];
+    int n = 0;
+    const char *env = getenv("RICC_REMOTE_MODULE");
+    if (env && *env) {
+        if (snprintf(cands[n], PATH_MAX, "%s", env) < PATH_MAX)
+            n++;
+    } else {
+        char exe[PATH_MAX];
+        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        char *slash = len > 0 ? memrchr(exe, '/', (size_t)len) : NULL;
+        if (slash) {
+            *slash = '\0';
+            static const char *const rel[] = { "../lib/libricc-remote.so",
+                                               "../lib/ricc/libricc-remote.so" };
+            for (int i = 0; i < 2; i++)
+                if (snprintf(cands[n], PATH_MAX, "%s/%s", exe, rel[i]) < PATH_MAX)
+                    n++;
+        }
+    }
+    const char *err = "not found next to the program";
+    for (int i = 0; i < n; i++) {
+        if (!env && access(cands[i], F_OK) != 0)
+            continue;
+        void *so = dlopen(cands[i], RTLD_NOW | RTLD_LOCAL);
+        if (!so) {
+            err = dlerror();
+            continue;
+        }
+        remote_module_fn fn = (remote_module_fn)dlsym(so, REMOTE_MODULE_SYMBOL);
+        const remote_module *m = fn ? fn() : NULL;
+        if (!m || m->abi_version != REMOTE_ABI_VERSION || m->size < sizeof *m) {
+            err = "the module has another ABI version";
+            dlclose(so);
+            continue;
+        }
+        if (!quiet)
+            LOG_D("loaded remote client %s", cands[i]);
+        return loaded = m;
+    }
+    snprintf(why, whylen, "cannot load the remote client module: %.400s", err);
+    return NULL;
+}
+
+/* Switch r to calling the module in this process.  0, or -1 (marked down). */
+static int go_direct(remote *r)
+{
+    if (r->h)
+        return 0;
+    char why[500];
+    if (!(r->m = load_module(why, sizeof why, 0))) {
+        r->st.code = REMOTE_CODE_UNAVAILABLE;
+        snprintf(r->st.message, sizeof r->st.message, "%s", why);
+        r->dead = 1;
+        remote_mark_down(r->cfg, why);
+        return -1;
+    }
+    if (!(r->h = r->m->open(r->cfg, &host, &r->st))) {
+        r->dead = 1;
+        remote_mark_down(r->cfg, r->st.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the agent: finding, starting, talking to it ---- */
+
+static int agent_wanted(void)
+{
+    const char *e = getenv("RICC_REMOTE_AGENT");
+    return !e || strcmp(e, "0") != 0;
+}
+
+/* The socket path for this configuration; 0, or -1 if there is no safe
+ * directory for it (then no agent). */
+static int agent_path(const config *cfg, char *out, size_t len)
+{
+    char dir[200];
+    const char *rt = getenv("XDG_RUNTIME_DIR");
+    if (rt && *rt && strlen(rt) < 100)
+        snprintf(dir, sizeof dir, "%s/ricc", rt);
+    else
+        snprintf(dir, sizeof dir, "/tmp/ricc-agent-%u", (unsigned)getuid());
+    struct stat sb;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return -1;
+    if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != getuid() ||
+        (sb.st_mode & 077))
+        return -1; /* someone else's, or open to others: no agent */
+
+    struct stat ns;
+    char exe[PATH_MAX] = "";
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    const char *mod = getenv("RICC_REMOTE_MODULE");
+    unsigned long mnt = stat("/proc/self/ns/mnt", &ns) == 0 ? (unsigned long)ns.st_ino : 0;
+    char *key = NULL;
+#define S(x) ((x) ? (x) : "")
+    if (asprintf(&key, "%s|%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%d|%d|%d|%lu", RICC_VERSION,
+                 exe, S(mod), S(cfg->dir), S(cfg->server), S(cfg->cas_server),
+                 S(cfg->action_cache_server), cfg->server_ssl, S(cfg->instance),
+                 S(cfg->server_cert), S(cfg->client_cert), S(cfg->client_key),
+                 S(cfg->access_token_path), cfg->retry_limit, cfg->retry_delay_ms,
+                 cfg->request_timeout_s, mnt) < 0)
+        return -1;
+#undef S
+    digest d;
+    digest_str(key, &d);
+    free(key);
+    return snprintf(out, len, "%s/%.24s.sock", dir, d.hash) < (int)len ? 0 : -1;
+}
+
+static int agent_connect(const char *path)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof a.sun_path)
+        return -1;
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* In the agent process: become it, serve, exit.  Never returns. */
+static void agent_run(const config *cfg, const char *path)
+{
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+    }
+    /* Nothing of the build's: its pipes, per-action locks, log files.  (The
+     * working directory stays: relative certificate or token paths in the
+     * configuration mean what they meant to the process that started it.) */
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_IGN);
+
+    char lock[PATH_MAX + 8], tmp[PATH_MAX + 32];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
+    int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) != 0)
+        _exit(0); /* another agent is starting or running */
+    char pid[32];
+    int pl = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(lfd, 0) != 0 || pwrite(lfd, pid, (size_t)pl, 0) != pl)
+        _exit(0);
+
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || strlen(tmp) >= sizeof a.sun_path)
+        _exit(0);
+    strcpy(a.sun_path, tmp);
+    unlink(tmp);
+    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 128) != 0 ||
+        rename(tmp, path) != 0) {
+        unlink(tmp);
+        _exit(0);
+    }
+    char why[500];
+    const remote_module *m = load_module(why, sizeof why, 1);
+    if (m)
+        m->serve(cfg, &quiet_host, s, path,
+                 getenv("RICC_REMOTE_AGENT_IDLE") ? atoi(getenv("RICC_REMOTE_AGENT_IDLE")) : 60,
+                 AGENT_MAX_LIFE_S);
+    else
+        unlink(path);
+    _exit(0); /* no atexit handlers, no gRPC teardown: just go */
+}
+
+/* Fork the agent (detached: a grandchild in its own session). */
+static void agent_spawn(const config *cfg, const char *path)
+{
+    fflush(NULL); /* nothing buffered may be written twice */
+    pid_t pid = fork();
+    if (pid < 0)
+        return;
+    if (pid == 0) {
+        setsid();
+        if (fork() == 0)
+            agent_run(cfg, path);
+        _exit(0);
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    LOG_D("started a remote agent at %s", path);
+}
+
+static void new_uuid(char out[37])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (unsigned char)(rand() ^ getpid());
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+/* The fields every request starts with. */
+static void agent_header(remote *r, wbuf *w, int op, const digest *action)
+{
+    digest none;
+    memset(&none, 0, sizeof none);
+    none.size_bytes = -1;
+    if (action) {
+        r->action = *action;
+        r->have_action = 1;
+    }
+    action = r->have_action ? &r->action : NULL;
+    const char *corr = getenv("RICC_CORRELATED_INVOCATIONS_ID");
+    w_u32(w, (uint32_t)op);
+    w_str(w, r->invocation_id);
+    w_str(w, corr);
+    w_bytes(w, action ? action : &none, sizeof none);
+}
+
+/* Send a request, read the answer's status.  0: *resp holds the rest of
+ * the answer (free resp->p) and r->st the status, the call's rc in *rc.
+ * -1: the agent is gone; r is switched to direct calls. */
+static int agent_call(remote *r, wbuf *w, rbuf *resp, int *rc, int long_op)
+{
+    int timeout = long_op ? AGENT_LONG_OP_S
+                          : 60 + 4 * (r->cfg->request_timeout_s > 0 ? r->cfg->request_timeout_s
+                                                                    : 60) *
+                                     (r->cfg->retry_limit + 1);
+    struct timeval tv = { timeout, 0 };
+    setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int ok = wire_send(r->fd, w) == 0 && wire_recv(r->fd, resp) == 0;
+    free(w->p);
+    if (ok) {
+        *rc = (int)r_u32(resp);
+        r->st.code = (int)r_u32(resp);
+        r->st.unusable = (int)r_u32(resp);
+        snprintf(r->st.message, sizeof r->st.message, "%s", r_str(resp));
+        if (!resp->bad)
+            return 0;
+        free((void *)resp->p);
+    }
+    LOG_D("remote agent connection lost; calling directly");
+    close(r->fd);
+    r->fd = -1;
+    return -1;
+}
+
+/* An absolute version of a path for the agent (it has another cwd). */
+static char *absolute(const char *p)
+{
+    char cwd[PATH_MAX], *out = NULL;
+    if (p[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return strdup(p);
+    if (asprintf(&out, "%s/%s", cwd, p) < 0)
+        return NULL;
+    return out;
+}
+
+/* ---- open, close ---- */
+
+remote *remote_open(const config *cfg)
+{
+    if (!remote_usable(cfg))
+        return NULL;
+    remote *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->cfg = cfg;
+    r->fd = -1;
+    new_uuid(r->invocation_id);
+    char path[300];
+    if (agent_wanted() && agent_path(cfg, path, sizeof path) == 0) {
+        if ((r->fd = agent_connect(path)) >= 0) {
+            LOG_D("remote calls through the agent at %s", path);
+            return r;
+        }
+        /* Forking a process that runs gRPC would copy its threads' state
+         * half-way: start an agent only from a process without it. */
+        if (!loaded)
+            agent_spawn(cfg, path);
+    }
+    if (go_direct(r) != 0) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void remote_close(remote *r)
+{
+    if (!r)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    if (r->h)
+        r->m->close(r->h);
+    free(r);
+}
+
+const remote_status *remote_error(const remote *r)
+{
+    return &r->st;
+}
+
+int remote_via_agent(const remote *r)
+{
+    return r->fd >= 0;
+}
+
+void remote_set_action_id(remote *r, const digest *action)
+{
+    r->action = *action;
+    r->have_action = 1;
+    if (r->h)
+        r->m->set_action_id(r->h, action);
+}
+
+/* ---- the calls, with the policy around them ---- */
+
+static int skipped(remote *r)
+{
+    r->st.code = REMOTE_CODE_UNAVAILABLE;
+    snprintf(r->st.message, sizeof r->st.message, "skipped: the remote is marked down");
+    return -1;
+}
+
+/* A call failed: decide who hears about it. */
+static int failed(remote *r)
+{
+    int code = r->st.code;
+    if (code == REMOTE_CODE_UNAVAILABLE || code == REMOTE_CODE_DEADLINE_EXCEEDED ||
+        code == REMOTE_CODE_UNAUTHENTICATED || r->st.unusable) {
+        r->dead = 1;
+        remote_mark_down(r->cfg, r->st.message);
+    } else if (code == REMOTE_CODE_NOT_FOUND) {
+        LOG_D("remote: %s", r->st.message); /* a blob gone: just a miss */
+    } else {
+        LOG_W("remote %s: %s; building locally", server_name(r->cfg), r->st.message);
+    }
+    return -1;
+}
+
+/* Copy a bytes field of an agent answer into malloc'd memory. */
+static int take_bytes(rbuf *resp, void **out, size_t *len)
+{
+    size_t n;
+    const void *d = r_bytes(resp, &n);
+    if (!d || !(*out = malloc(n ? n : 1)))
+        return -1;
+    memcpy(*out, d, n);
+    *len = n;
+    return 0;
+}
+
+static int get_or_execute(remote *r, int op, const digest *action, int skip,
+                          char *const *outputs, int n_outputs, void **ar, size_t *ar_len,
+                          int *cached)
+{
+    int dummy = 0, rc = -1;
+    *ar = NULL;
+    if (!cached)
+        cached = &dummy;
+    if (r->dead)
+        return skipped(r);
+    if (r->fd >= 0) {
+        wbuf w = { 0 };
+        rbuf resp;
+        agent_header(r, &w, op, action);
+        if (op == OP_EXECUTE)
+            w_u32(&w, (uint32_t)skip);
+        w_u32(&w, (uint32_t)(n_outputs > 0 ? n_outputs : 0));
+        for (int i = 0; i < n_outputs; i++)
+            w_str(&w, outputs[i]);
+        if (agent_call(r, &w, &resp, &rc, op == OP_EXECUTE) == 0) {
+            if (rc == 0 && take_bytes(&resp, ar, ar_len) != 0) {
+                rc = -1;
+                r->st.code = REMOTE_CODE_INTERNAL;
+                snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
+            }
+            *cached = (int)r_u32(&resp);
+            free((void *)resp.p);
+            return rc < 0 ? failed(r) : rc;
+        }
+    }
+    if (go_direct(r) != 0)
+        return -1;
+    if (op == OP_GET_AR)
+        rc = r->m->get_action_result(r->h, action, outputs, n_outputs, ar, ar_len, &r->st);
+    else
+        rc = r->m->execute(r->h, action, skip, outputs, n_outputs, ar, ar_len, cached, &r->st);
+    return rc < 0 ? failed(r) : rc;
+}
+
+int remote_get_action_result(remote *r, const digest *action, char *const *outputs,
+                             int n_outputs, void **ar, size_t *ar_len)
+{
+    return get_or_execute(r, OP_GET_AR, action, 0, outputs, n_outputs, ar, ar_len, NULL);
+}
+
+int remote_execute(remote *r, const digest *action, int skip_cache_lookup,
+                   char *const *outputs, int n_outputs, void **ar, size_t *ar_len, int *cached)
+{
+    return get_or_execute(r, OP_EXECUTE, action, skip_cache_lookup, outputs, n_outputs, ar,
+                          ar_len, cached) < 0 ? -1 : 0;
+}
+
+int remote_update_action_result(remote *r, const digest *action, const void *ar, size_t ar_len)
+{
+    if (r->dead)
+        return skipped(r);
+    if (marked(r->cfg, NOUPDATE_FILE)) {
+        r->st.code = REMOTE_CODE_PERMISSION_DENIED;
+        snprintf(r->st.message, sizeof r->st.message,
+                 "skipped: the remote refuses action cache updates");
+        return -1;
+    }
+    int rc = -1, via_agent = 0;
+    if (r->fd >= 0) {
+        wbuf w = { 0 };
+        rbuf resp;
+        agent_header(r, &w, OP_UPDATE_AR, action);
+        w_bytes(&w, ar, ar_len);
+        if (agent_call(r, &w, &resp, &rc, 0) == 0) {
+            free((void *)resp.p);
+            via_agent = 1;
+        }
+    }
+    if (!via_agent) {
+        if (go_direct(r) != 0)
+            return -1;
+        rc = r->m->update_action_result(r->h, action, ar, ar_len, &r->st);
+    }
+    if (rc == 0)
+        return 0;
+    int code = r->st.code;
+    if (code == REMOTE_CODE_PERMISSION_DENIED || code == REMOTE_CODE_UNIMPLEMENTED) {
+        if (set_mark(r->cfg, NOUPDATE_FILE, r->st.message))
+            LOG_W("remote %s refuses action cache updates (%s); results are kept "
+                  "locally only", server_name(r->cfg), r->st.message);
+        return -1;
+    }
+    return failed(r);
+}
+
+int remote_upload(remote *r, const remote_blob *blobs, size_t n)
+{
+    if (r->dead)
+        return skipped(r);
+    if (r->fd >= 0) {
+        wbuf w = { 0 };
+        rbuf resp;
+        int rc;
+        agent_header(r, &w, OP_UPLOAD, NULL);
+        w_u32(&w, (uint32_t)n);
+        for (size_t i = 0; i < n; i++) {
+            w_bytes(&w, &blobs[i].d, sizeof blobs[i].d);
+            w_u32(&w, blobs[i].data ? 0 : 1);
+            if (blobs[i].data) {
+                w_bytes(&w, blobs[i].data, blobs[i].len);
+            } else {
+                char *abs = blobs[i].path ? absolute(blobs[i].path) : NULL;
+                if (!abs)
+                    w.oom = 1;
+                w_str(&w, abs);
+                free(abs);
+            }
+        }
+        if (agent_call(r, &w, &resp, &rc, 1) == 0) {
+            free((void *)resp.p);
+            return rc < 0 ? failed(r) : 0;
+        }
+    }
+    if (go_direct(r) != 0)
+        return -1;
+    return r->m->upload(r->h, blobs, n, &r->st) < 0 ? failed(r) : 0;
+}
+
+int remote_fetch(remote *r, remote_fetch_item *items, size_t n)
+{
+    if (r->dead)
+        return skipped(r);
+    for (size_t i = 0; i < n; i++) {
+        items[i].data = NULL;
+        items[i].len = 0;
+    }
+    if (r->fd >= 0) {
+        wbuf w = { 0 };
+        rbuf resp;
+        int rc;
+        agent_header(r, &w, OP_FETCH, NULL);
+        w_u32(&w, (uint32_t)n);
+        for (size_t i = 0; i < n; i++) {
+            char *abs = items[i].path ? absolute(items[i].path) : strdup("");
+            if (!abs)
+                w.oom = 1;
+            w_bytes(&w, &items[i].d, sizeof items[i].d);
+            w_str(&w, abs);
+            w_u32(&w, (uint32_t)items[i].executable);
+            free(abs);
+        }
+        if (agent_call(r, &w, &resp, &rc, 1) == 0) {
+            for (size_t i = 0; rc == 0 && i < n; i++)
+                if (!items[i].path && take_bytes(&resp, &items[i].data, &items[i].len) != 0) {
+                    rc = -1;
+                    r->st.code = REMOTE_CODE_INTERNAL;
+                    snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
+                }
+            free((void *)resp.p);
+            if (rc == 0)
+                return 0;
+            for (size_t i = 0; i < n; i++) {
+                free(items[i].data);
+                items[i].data = NULL;
+            }
+            return failed(r);
+        }
+    }
+    if (go_direct(r) != 0)
+        return -1;
+    return r->m->fetch(r->h, items, n, &r->st) < 0 ? failed(r) : 0;
+}

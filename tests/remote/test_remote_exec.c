@@ -1,0 +1,343 @@
+/* test_remote_exec.c — Execute (a real command on a staged input root,
+ * over a unix socket and TCP, through a broken stream with WaitExecution, a
+ * result with an unsafe path refused) and the agent: started by a fresh
+ * process, used by the next, and done without when it dies
+ * (tests/remote/server.py, harness.c). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/remote/harness.h"
+
+static void run_execute(const char *addr_kind, const char *const *extra, int expect_wait)
+{
+    server s;
+    CU_ASSERT_FATAL(server_start(&s, extra) == 0);
+    config cfg = make_cfg(&s);
+    if (strcmp(addr_kind, "tcp") == 0)
+        cfg.server = s.tcp_addr;
+    cfg.retry_limit = 1;
+    remote *r = remote_open(&cfg);
+    CU_ASSERT_FATAL(r != NULL);
+
+    /* Input root: in/data.txt; Command: cat it into sub/out.txt. */
+    static const char input[] = "input bytes\n";
+    digest in_d;
+    digest_buf(input, sizeof input - 1, &in_d);
+    Build__Bazel__Remote__Execution__V2__FileNode fn =
+        BUILD__BAZEL__REMOTE__EXECUTION__V2__FILE_NODE__INIT, *fnp = &fn;
+    Build__Bazel__Remote__Execution__V2__Directory inner =
+        BUILD__BAZEL__REMOTE__EXECUTION__V2__DIRECTORY__INIT;
+    reapi_digest in_rd;
+    reapi_digest_ref(&in_rd, &in_d);
+    fn.name = "data.txt";
+    fn.digest = &in_rd;
+    inner.n_files = 1;
+    inner.files = &fnp;
+    size_t inner_len, root_len, cmd_len, act_len;
+    digest inner_d, root_d, cmd_d, act_d;
+    void *inner_b = reapi_pack(&inner.base, &inner_len, &inner_d);
+    Build__Bazel__Remote__Execution__V2__DirectoryNode dn =
+        BUILD__BAZEL__REMOTE__EXECUTION__V2__DIRECTORY_NODE__INIT, *dnp = &dn;
+    reapi_digest inner_rd;
+    reapi_digest_ref(&inner_rd, &inner_d);
+    dn.name = "in";
+    dn.digest = &inner_rd;
+    Build__Bazel__Remote__Execution__V2__Directory root =
+        BUILD__BAZEL__REMOTE__EXECUTION__V2__DIRECTORY__INIT;
+    root.n_directories = 1;
+    root.directories = &dnp;
+    void *root_b = reapi_pack(&root.base, &root_len, &root_d);
+
+    char nonce[64];
+    snprintf(nonce, sizeof nonce, "%ld-%d", (long)time(NULL), (int)getpid());
+    char *args[] = { "/bin/sh", "-c",
+                     "cat in/data.txt > sub/out.txt; echo to-stdout; echo to-stderr >&2; "
+                     "exit 3", nonce };
+    char *outs[] = { "sub/out.txt" };
+    reapi_command cmd = REAPI_COMMAND_INIT;
+    cmd.n_arguments = 4;
+    cmd.arguments = args;
+    cmd.n_output_paths = 1;
+    cmd.output_paths = outs;
+    void *cmd_b = reapi_pack(&cmd.base, &cmd_len, &cmd_d);
+    reapi_action action = REAPI_ACTION_INIT;
+    reapi_digest cmd_rd, root_rd;
+    reapi_digest_ref(&cmd_rd, &cmd_d);
+    reapi_digest_ref(&root_rd, &root_d);
+    action.command_digest = &cmd_rd;
+    action.input_root_digest = &root_rd;
+    void *act_b = reapi_pack(&action.base, &act_len, &act_d);
+
+    remote_blob blobs[5] = {
+        { in_d, input, sizeof input - 1, NULL }, { inner_d, inner_b, inner_len, NULL },
+        { root_d, root_b, root_len, NULL },      { cmd_d, cmd_b, cmd_len, NULL },
+        { act_d, act_b, act_len, NULL },
+    };
+    CU_ASSERT_EQUAL_FATAL(remote_upload(r, blobs, 5), 0);
+
+    void *ar = NULL;
+    size_t len;
+    int cached = -1;
+    CU_ASSERT_EQUAL_FATAL(remote_execute(r, &act_d, 0, outs, 1, &ar, &len, &cached), 0);
+    CU_ASSERT_EQUAL(cached, 0);
+    reapi_action_result *m = unpack_result(ar, len);
+    CU_ASSERT_FATAL(m != NULL);
+    CU_ASSERT_EQUAL(m->exit_code, 3);
+    CU_ASSERT_EQUAL_FATAL(m->n_output_files, 1);
+    CU_ASSERT_STRING_EQUAL(m->output_files[0]->path, "sub/out.txt");
+    CU_ASSERT_STRING_EQUAL(m->output_files[0]->digest->hash, in_d.hash);
+    remote_fetch_item items[2] = { 0 };
+    CU_ASSERT(reapi_digest_get(m->stdout_digest, &items[0].d) == 0);
+    CU_ASSERT(reapi_digest_get(m->stderr_digest, &items[1].d) == 0);
+    CU_ASSERT_EQUAL_FATAL(remote_fetch(r, items, 2), 0);
+    CU_ASSERT(items[0].len == 10 && memcmp(items[0].data, "to-stdout\n", 10) == 0);
+    CU_ASSERT(items[1].len == 10 && memcmp(items[1].data, "to-stderr\n", 10) == 0);
+    free(items[0].data);
+    free(items[1].data);
+    protobuf_c_message_free_unpacked(&m->base, NULL);
+    free(ar);
+    if (!external)
+        CU_ASSERT_EQUAL(record_count(&s, "WaitExecution", NULL), expect_wait);
+
+    /* exit 3 is not cached by the server: run it again, skipping lookup. */
+    CU_ASSERT_EQUAL(remote_execute(r, &act_d, 1, outs, 1, &ar, &len, NULL), 0);
+    free(ar);
+    free(inner_b);
+    free(root_b);
+    free(cmd_b);
+    free(act_b);
+    remote_close(r);
+    server_stop(&s);
+}
+
+static void test_execute_unix(void)
+{
+    run_execute("unix", NULL, 0);
+}
+
+static void test_execute_tcp(void)
+{
+    run_execute("tcp", NULL, 0);
+}
+
+static void test_execute_wait(void)
+{
+    NEEDS_OWN_SERVER();
+    const char *const extra[] = { "--break-execute", "1", NULL };
+    run_execute("unix", extra, 1);
+}
+
+/* Execute results are checked like cached ones. */
+static void test_execute_bad_path(void)
+{
+    NEEDS_OWN_SERVER();
+    server s;
+    START(s, "--bad-output-path", "../escape");
+    config cfg = make_cfg(&s);
+    remote *r = remote_open(&cfg);
+    CU_ASSERT_FATAL(r != NULL);
+    char *args[] = { "/bin/true" };
+    reapi_command cmd = REAPI_COMMAND_INIT;
+    cmd.n_arguments = 1;
+    cmd.arguments = args;
+    size_t cmd_len, root_len, act_len, len;
+    digest cmd_d, root_d, act_d;
+    void *cmd_b = reapi_pack(&cmd.base, &cmd_len, &cmd_d);
+    digest_buf("", 0, &root_d);
+    root_len = 0;
+    reapi_action action = REAPI_ACTION_INIT;
+    reapi_digest cmd_rd, root_rd;
+    reapi_digest_ref(&cmd_rd, &cmd_d);
+    reapi_digest_ref(&root_rd, &root_d);
+    action.command_digest = &cmd_rd;
+    action.input_root_digest = &root_rd;
+    void *act_b = reapi_pack(&action.base, &act_len, &act_d);
+    remote_blob blobs[2] = { { cmd_d, cmd_b, cmd_len, NULL }, { act_d, act_b, act_len, NULL } };
+    CU_ASSERT_EQUAL_FATAL(remote_upload(r, blobs, 2), 0);
+    void *ar = NULL;
+    int w = n_warnings;
+    CU_ASSERT_EQUAL(remote_execute(r, &act_d, 0, NULL, 0, &ar, &len, NULL), -1);
+    CU_ASSERT_EQUAL(remote_error(r)->code, REMOTE_CODE_INTERNAL);
+    CU_ASSERT_PTR_NULL(ar);
+    CU_ASSERT_EQUAL(n_warnings, w + 1);
+    (void)root_len;
+    free(cmd_b);
+    free(act_b);
+    remote_close(r);
+    server_stop(&s);
+}
+
+/* Separate CAS and action cache endpoints: each call goes to its own. */
+/* ---- the agent ---- */
+
+static char self_exe[4096];
+
+/* Where the agent of this test keeps its socket and lock (XDG_RUNTIME_DIR
+ * is pointed into the server's scratch directory). */
+static pid_t agent_pid(const server *s)
+{
+    char cmd[256], line[64] = "";
+    snprintf(cmd, sizeof cmd, "cat %s/xdg/ricc/*.lock 2>/dev/null", s->dir);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return 0;
+    char *ok = fgets(line, sizeof line, p);
+    pclose(p);
+    return ok ? (pid_t)atoi(line) : 0;
+}
+
+/* A fresh process (this program, --agent-child) opens the remote: with no
+ * agent running it starts one.  Later handles go through it; when it dies
+ * they carry on directly. */
+static void test_agent(void)
+{
+    server s;
+    START(s, NULL);
+    config cfg = make_cfg(&s);
+    char xdg[128];
+    snprintf(xdg, sizeof xdg, "%s/xdg", s.dir);
+    mkdir(xdg, 0700);
+    setenv("XDG_RUNTIME_DIR", xdg, 1);
+    setenv("RICC_REMOTE_AGENT", "1", 1);
+    setenv("RICC_REMOTE_AGENT_IDLE", "20", 1);
+    setenv("RICC_CORRELATED_INVOCATIONS_ID", "agent-build", 1);
+
+    pid_t child = fork();
+    if (child == 0) {
+        execl(self_exe, self_exe, "--agent-child", s.addr, cfg.dir, (char *)NULL);
+        _exit(127);
+    }
+    int status = -1;
+    waitpid(child, &status, 0);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    remote *r = NULL;
+    for (int i = 0; i < 100 && !r; i++) {
+        r = remote_open(&cfg);
+        if (r && !remote_via_agent(r)) {
+            remote_close(r);
+            r = NULL;
+            usleep(50000);
+        }
+    }
+    CU_ASSERT_FATAL(r != NULL);
+    pid_t apid = agent_pid(&s);
+    CU_ASSERT(apid > 0);
+
+    /* Every call through the agent: blobs both ways (memory and files, a
+     * relative path too), the action cache, Execute. */
+    char data[3000], rel[64];
+    fill(data, sizeof data, 5);
+    char cwd[4096];
+    CU_ASSERT_FATAL(getcwd(cwd, sizeof cwd) != NULL);
+    CU_ASSERT_FATAL(chdir(s.dir) == 0);
+    snprintf(rel, sizeof rel, "in.bin");
+    FILE *f = fopen(rel, "wb");
+    fwrite("from a file", 1, 11, f);
+    fclose(f);
+    remote_blob blobs[2] = { 0 };
+    digest_buf(data, sizeof data, &blobs[0].d);
+    blobs[0].data = data;
+    blobs[0].len = sizeof data;
+    CU_ASSERT(digest_file(rel, &blobs[1].d) == 0);
+    blobs[1].path = rel;
+    CU_ASSERT_EQUAL(remote_upload(r, blobs, 2), 0);
+    remote_fetch_item items[2] = { 0 };
+    items[0].d = blobs[0].d;
+    items[1].d = blobs[1].d;
+    items[1].path = "out.bin";
+    CU_ASSERT_EQUAL_FATAL(remote_fetch(r, items, 2), 0);
+    CU_ASSERT(items[0].len == sizeof data && memcmp(items[0].data, data, sizeof data) == 0);
+    CU_ASSERT(file_equals("out.bin", "from a file", 11));
+    free(items[0].data);
+    CU_ASSERT(chdir(cwd) == 0);
+
+    digest act;
+    digest_str("through the agent", &act);
+    size_t len;
+    void *ar = pack_result("a.o", &blobs[1].d, 0, &len), *got = NULL;
+    CU_ASSERT_EQUAL(remote_update_action_result(r, &act, ar, len), 0);
+    free(ar);
+    char *outs[] = { "a.o" };
+    CU_ASSERT_EQUAL_FATAL(remote_get_action_result(r, &act, outs, 1, &got, &len), 0);
+    reapi_action_result *m = unpack_result(got, len);
+    CU_ASSERT(m && m->n_output_files == 1 && m->output_files[0]->contents.len == 11);
+    if (m)
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+    free(got);
+    digest other;
+    digest_str("not there", &other);
+    CU_ASSERT_EQUAL(remote_get_action_result(r, &other, NULL, 0, &got, &len), REMOTE_MISS);
+
+    /* The agent passes on this process's ids. */
+    char needle[200];
+    snprintf(needle, sizeof needle, "\"action_id\": \"%s\"", act.hash);
+    CU_ASSERT_EQUAL(record_count(&s, "GetActionResult", needle), 1);
+    CU_ASSERT_EQUAL(record_count(&s, "GetActionResult", "\"correlated\": \"agent-build\""), 3);
+
+    /* A second process's handle: the same agent, another invocation id. */
+    remote *r2 = remote_open(&cfg);
+    CU_ASSERT_FATAL(r2 != NULL);
+    CU_ASSERT(remote_via_agent(r2));
+    CU_ASSERT_EQUAL(remote_get_action_result(r2, &other, NULL, 0, &got, &len), REMOTE_MISS);
+    remote_close(r2);
+
+    /* The agent dies: the handle carries on directly. */
+    if (apid > 0) {
+        kill(apid, SIGKILL);
+        usleep(100000);
+    }
+    CU_ASSERT_EQUAL(remote_get_action_result(r, &other, NULL, 0, &got, &len), REMOTE_MISS);
+    CU_ASSERT(!remote_via_agent(r));
+    remote_close(r);
+
+    unsetenv("RICC_CORRELATED_INVOCATIONS_ID");
+    setenv("RICC_REMOTE_AGENT", "0", 1);
+    unsetenv("XDG_RUNTIME_DIR");
+    server_stop(&s);
+}
+
+/* The child of test_agent: open (starting the agent), one call, exit. */
+static int agent_child(const char *addr, const char *dir)
+{
+    config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.server = (char *)addr;
+    cfg.dir = (char *)dir;
+    cfg.request_timeout_s = 20;
+    cfg.retry_delay_ms = 10;
+    cfg.remote_skip_seconds = 60;
+    remote *r = remote_open(&cfg);
+    if (!r || remote_via_agent(r))
+        return 1;
+    digest act;
+    digest_str("child", &act);
+    void *got;
+    size_t len;
+    int rc = remote_get_action_result(r, &act, NULL, 0, &got, &len);
+    remote_close(r);
+    return rc == REMOTE_MISS ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "--agent-child") == 0)
+        return agent_child(argv[2], argv[3]);
+    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+    self_exe[n > 0 ? n : 0] = '\0';
+    static const test_case tests[] = {
+        { "Execute over a unix socket", test_execute_unix },
+        { "Execute over TCP", test_execute_tcp },
+        { "Execute stream breaks: WaitExecution", test_execute_wait },
+        { "Execute result with a bad path refused", test_execute_bad_path },
+        { "calls through the agent, and without it", test_agent },
+    };
+    return run_tests("remote client: Execute, the agent", tests, sizeof tests / sizeof tests[0]);
+}
