@@ -4,7 +4,8 @@
  * half-written.  atomic_write_* write to a unique temporary name in the same
  * directory and rename() it into place, so concurrent writers (make -j64) and
  * a crash at any instant leave either the old file, the new one, or a stray
- * temporary that nobody reads ("*.tmp.*" names; fs_remove_stale_tmp() sweeps). */
+ * temporary that nobody reads ("*.tmp.*" names; the store's cleanup sweeps old
+ * ones, see store.c). */
 #ifndef RICC_FSUTIL_H
 #define RICC_FSUTIL_H
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cache/fsutil.h"
+#include "cache/log.h"
 
 #define STATS_MAGIC 0x5249434353544154ULL /* "RICCSTAT" */
 #define STATS_VERSION 1
@@ -170,6 +171,7 @@ int stats_open(const char *dir)
             r = try_map(path);
     } else if (r == 0) {
         /* Damaged or foreign layout: start again from zeros. */
+        LOG_W("statistics file %s is damaged; starting the counters again from zero", path);
         if (install_fresh(path, 1) == 0)
             r = try_map(path);
     }

@@ -47,7 +47,8 @@ int cas_has(store *s, const digest *d);
 /* Store bytes under their digest (computed here, returned in *out if not
  * NULL).  Idempotent.  0 or -1 with errno. */
 int cas_put(store *s, const void *buf, size_t len, digest *out);
-/* Store a file's content; the digest is computed while copying. */
+/* Store a file's content: hashed first, then copied (or reflinked) in only
+ * when that blob is not already stored.  *out (may be NULL) gets its digest. */
 int cas_put_file(store *s, const char *path, digest *out);
 /* Read and verify.  0 ok (*buf malloc'd), 1 missing or corrupt (removed and
  * counted), -1 error (errno). */

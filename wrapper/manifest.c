@@ -376,6 +376,8 @@ static int cmp_strp(const void *a, const void *b)
 
 static void strv_sort_unique(strv *s)
 {
+    if (s->n == 0)
+        return;
     qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_strp);
     int w = 0;
     for (int i = 0; i < s->n; i++) {

@@ -11,7 +11,8 @@
 # other lines are diagnostics, shown indented.  A file that exits non-zero
 # without reporting a failure counts as one failure.  The last line is
 # exactly "N passed, N failed" (", N skipped" added when some were), and the
-# exit status is non-zero if anything failed.  E2E_KEEP=1 keeps the
+# exit status is non-zero if anything failed.  Files run E2E_JOBS at a time
+# (default: the CPU count); their reports appear in file order.  E2E_KEEP=1 keeps the
 # temporary directories; E2E_DEBUG=1 shows ricc's debug log of a failed case.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +31,12 @@ if [ ! -x "$RICC" ]; then
 fi
 
 start_all=$(date +%s)
+# Test files run in parallel (E2E_JOBS, default: the number of CPUs), each
+# into its own output file; the results are then read in file order, so the
+# report is the same whatever the timing.
+jobs=${E2E_JOBS:-$(nproc 2>/dev/null || echo 2)}
+names=() dirs=()
+running=0
 for t in "$here"/test_*.sh; do
     [ -e "$t" ] || continue
     short=$(basename "$t" .sh)
@@ -42,12 +49,32 @@ for t in "$here"/test_*.sh; do
         [ $want = 1 ] || continue
     fi
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/ricc-e2e-$short-XXXXXX")
-    t0=$(date +%s)
-    reported_fail=0 reported=0
+    names+=("$short")
+    dirs+=("$tmp")
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n
+        running=$((running - 1))
+    fi
+    (
+        t0=$(date +%s)
+        (cd "$tmp" &&
+            E2E_TMP="$tmp" RICC_DIR="$tmp/ricc-dir" timeout -k 10 "$limit" bash "$t" </dev/null 2>&1)
+        echo "__rc $?"
+        echo "__secs $(($(date +%s) - t0))"
+    ) >"$tmp.out" 2>&1 &
+    running=$((running + 1))
+done
+wait
+
+for i in "${!names[@]}"; do
+    short=${names[$i]} tmp=${dirs[$i]}
+    reported_fail=0 reported=0 rc= secs=?
     while IFS= read -r line; do
         case $line in
             "__rc "*)
                 rc=${line#__rc } ;;
+            "__secs "*)
+                secs=${line#__secs } ;;
             ok\ * | ok:*)
                 rest=${line#ok}; rest=${rest#:}; rest=${rest# }
                 case $rest in "$short"/*) ;; *) rest="$short: $rest" ;; esac
@@ -63,22 +90,19 @@ for t in "$here"/test_*.sh; do
             *)
                 echo "    $line" ;;
         esac
-    done < <(
-        cd "$tmp" &&
-            E2E_TMP="$tmp" RICC_DIR="$tmp/ricc-dir" timeout -k 10 "$limit" bash "$t" </dev/null 2>&1
-        echo "__rc $?"
-    )
+    done <"$tmp.out"
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
         echo "FAIL $short: timed out after ${limit}s"
         failed=$((failed + 1))
     elif [ "$rc" != 0 ] && [ $reported_fail = 0 ]; then
-        echo "FAIL $short: exited with status $rc"
+        echo "FAIL $short: exited with status ${rc:-?}"
         failed=$((failed + 1))
     elif [ $reported = 0 ]; then
         echo "FAIL $short: reported no results"
         failed=$((failed + 1))
     fi
-    echo "    ($short: $(($(date +%s) - t0))s)"
+    echo "    ($short: ${secs}s)"
+    rm -f "$tmp.out"
     if [ -n "${E2E_KEEP:-}" ]; then
         echo "    (kept $tmp)"
     else
