@@ -74,9 +74,14 @@ $(LIBWRAP): $(WRAP_LIB_O)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# ricc links its three libraries statically: it is a fresh process per
+# compile, and loading and relocating libcrypto.so alone cost more
+# instructions than the rest of a direct-mode hit (callgrind: 5.0M -> 2.4M).
+# Only glibc stays shared (the remote module is dlopen'ed).
+RICC_LIBS = -Wl,--gc-sections -Wl,-Bstatic -lprotobuf-c -lyaml -lcrypto -Wl,-Bdynamic -ldl -pthread
 $(RICC): $(B)/wrapper/main.o $(LIBWRAP) $(LIBCACHE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(RICC_LIBS)
 
 $(B)/cache/remote/%.o: cache/remote/%.c $(PROTO_H)
 	@mkdir -p $(dir $@)
