@@ -2,7 +2,7 @@
 # test_corrupt.sh — a damaged store never yields a hit with bad data.
 # After a miss, one file of the store is damaged: the object's blob under
 # cas/ (a flipped byte; truncated; emptied), the entry under ac/, each other
-# blob and manifest in turn, the stats file.  The next call must still leave
+# blob and manifest in turn, the stats file, the stat index.  The next call must still leave
 # exactly plain gcc's output; where the object or the action entry was hit,
 # it must recompile (a miss) and count corrupt_entry.  The call after that
 # hits again: the store repaired itself.
@@ -103,6 +103,33 @@ each_file() {
     note "damaged $n store files one at a time"
 }
 
+# The stat index (file stat -> digest, what direct hits trust instead of
+# reading headers): truncated, overwritten with garbage, bytes flipped all
+# over.  ricc repairs or ignores it and stays correct; above all, a header
+# edited to the same size and mtime after the damage must still miss.
+damaged_statindex() {
+    mkdir -p inc
+    echo '#define K 1' >inc/k.h
+    printf '#include <stdio.h>\n#include "k.h"\nint k(void) { return K; }\n' >k.c
+    local cmd="gcc -O2 -Iinc -c k.c -o k.o" f="$RICC_DIR/statindex" off size
+    sleep 2.2    # let the files settle, so the index takes their digests
+    cc_check miss k.o $cmd
+    cc_check direct_hit k.o $cmd
+    [ -f "$f" ] || skip "no $f"
+    size=$(wc -c <"$f")
+    truncate -s 100 "$f"
+    cc_check hit k.o $cmd
+    head -c "$size" /dev/urandom >"$f"
+    cc_check hit k.o $cmd
+    for off in 0 64 4096 65536 $((size / 2)) $((size - 1)); do
+        flip_byte "$f" "$off"
+    done
+    cc_check hit k.o $cmd
+    same_size_edit inc/k.h 'K 1' 'K 2'
+    cc_check miss k.o $cmd
+    cc_check hit k.o $cmd
+}
+
 corrupt_stats() {
     prime
     [ -f "$RICC_DIR/stats" ] || skip "no $RICC_DIR/stats file"
@@ -121,4 +148,5 @@ run_case object-truncated truncate_object
 run_case ac-entry-corrupt corrupt_ac
 run_case each-store-file each_file
 run_case stats-file-garbage corrupt_stats
+run_case statindex-damaged damaged_statindex
 finish

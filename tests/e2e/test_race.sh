@@ -60,9 +60,50 @@ race() {
     cc_check hit slow.o $CMD
 }
 
+# 64 processes compiling 64 different sources that read the same headers (a
+# project header and the system headers behind stdio.h and stdlib.h), cold
+# then warm: the shared stat index, manifests and store under real
+# contention.  Every object is plain gcc's, no count is lost, warm is all
+# direct hits.
+race64() {
+    local n=64 i pids=()
+    mkdir -p inc ref p
+    printf '#include <stdio.h>\n#include <stdlib.h>\n#define SCALE 3\n' >inc/common.h
+    for i in $(seq 1 $n); do
+        printf '#include "common.h"\nint f%d(int x) { return abs(x) * SCALE + %d; }\n' "$i" "$i" >"p/s$i.c"
+    done
+    for i in $(seq 1 $n); do gcc -O2 -Iinc -c "p/s$i.c" -o "ref/s$i.o"; done
+    sleep 2.2    # settled headers: the stat index will take them
+    for round in cold warm; do
+        rm -f p/*.o
+        snap
+        for i in $(seq 1 $n); do
+            (timeout 120 "$RICC" gcc -O2 -Iinc -c "p/s$i.c" -o "p/s$i.o" 2>"err$i"; echo $? >"rc$i") &
+            pids+=($!)
+        done
+        wait "${pids[@]}"
+        pids=()
+        unsnap
+        for i in $(seq 1 $n); do
+            [ "$(cat "rc$i")" = 0 ] || { cat "err$i" >&2; die "$round: process $i failed"; }
+            [ ! -s "err$i" ] || { cat "err$i" >&2; die "$round: process $i printed to stderr"; }
+            cmp "ref/s$i.o" "p/s$i.o" >&2 || die "$round: s$i.o differs from plain gcc's"
+        done
+        local total=0 c
+        for c in $SIX; do total=$((total + $(delta "$c"))); done
+        [ $total = $n ] || die "$round: the six counters moved by $total for $n calls"
+        note "$round round of $n: miss $(delta miss), direct hits $(delta direct_hit), fallback $(delta fallback)"
+        if [ $round = warm ]; then
+            [ "$(delta direct_hit)" = $n ] || die "warm: $(delta direct_hit) direct hits of $n"
+        fi
+        [ "$(delta fallback)" = 0 ] || die "$round: $(delta fallback) fallbacks"
+    done
+}
+
 race2() { race 2; }
 race8() { race 8; }
 
+run_case sixty-four-sources race64
 run_case two-processes race2
 run_case eight-processes race8
 finish
