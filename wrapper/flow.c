@@ -387,10 +387,14 @@ static int deps_have_pch(const call *c)
     return 0;
 }
 
-static int64_t now_ns(void)
+/* The start of the call on the clock file timestamps come from: the kernel
+ * stamps a change with the coarse real-time clock (or a finer reading, never
+ * an earlier one), so any file changed after this instant carries a time at
+ * or after it, while one written a tick or more before the call does not. */
+static int64_t call_start_ns(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
+    clock_gettime(CLOCK_REALTIME_COARSE, &t);
     return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
@@ -471,6 +475,17 @@ static int compile_and_store(call *c, int depend)
         return run_plain(c, ST_FALLBACK);
     }
     free(argv);
+    if (r.status != 0 && tmp && memmem(r.err, r.err_len, tmp, strlen(tmp))) {
+        /* The compiler could not write the dependency file ricc added (a
+         * full or broken cache file system): that is ricc's failure, not
+         * the build's.  Run the user's command as it was. */
+        LOG_W("cannot write %s; compiling without caching", tmp);
+        run_result_free(&r);
+        unlink(tmp);
+        free(tmp);
+        unlock_action(c);
+        return run_plain(c, ST_FALLBACK);
+    }
     run_write_out(1, r.out, r.out_len);
     run_write_out(2, r.err, r.err_len);
     int status = r.status;
@@ -490,9 +505,9 @@ static int compile_and_store(call *c, int depend)
                 ok = 0;
             }
         }
-        /* An input modified since this call began (coarse timestamps: allow
-         * a margin) may not be what the compiler or the scan read. */
-        if (ok && c->key.newest_input_ns >= c->t0 - 20000000LL) {
+        /* An input modified since this call began (or within its first
+         * clock tick) may not be what the compiler or the scan read. */
+        if (ok && c->key.newest_input_ns >= c->t0) {
             LOG_I("an input changed during the compile; not caching");
             ok = 0;
         }
@@ -619,7 +634,7 @@ static int hit(call *c, enum stat_id counter, int status)
 static int wrapped(call *c, int argc, char **argv)
 {
     const config *cfg = c->cfg;
-    c->t0 = now_ns();
+    c->t0 = call_start_ns();
     if (cfg->disable)
         return exec_compiler(c);
     if (getenv("DEPENDENCIES_OUTPUT") || getenv("SUNPRO_DEPENDENCIES")) {

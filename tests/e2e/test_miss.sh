@@ -2,7 +2,8 @@
 # test_miss.sh — every change that can change the output must change the key:
 # a header (also a same-size edit that keeps the mtime), a header in an
 # -isystem directory, a -D macro, CPATH, the compiler behind the same name,
-# the toolchain digest variable, -std, -O, and __TIME__.  Each new state is
+# the toolchain digest variable, -std, -O, __TIME__, and a header changed
+# while the compile ran.  Each new state is
 # first a miss, then a hit, and always identical to plain gcc's output for
 # that state; going back to an old state hits again.
 . "$(dirname "$0")/lib.sh"
@@ -123,6 +124,33 @@ miss_compiler_script() {
     new_state cc -Iinc -isystem sys -c m.c -o m.o
 }
 
+miss_changed_during_compile() {
+    # The header changes after the compiler read it but before ricc hashes
+    # the inputs (depend mode hashes after the compile): the result must not
+    # be stored under the new content, or the next call would get the old
+    # object for the new header.
+    project
+    mkdir bin
+    export PATH="$PWD/bin:$PATH"
+    cat >bin/cc <<EOF
+#!/bin/sh
+$(command -v gcc) "\$@" || exit \$?
+case " \$* " in *" -c "*)
+    if [ -f "$PWD/trigger" ]; then
+        rm "$PWD/trigger"
+        sed -i 's/VALUE 11/VALUE 77/' "$PWD/inc/conf.h"
+    fi ;;
+esac
+EOF
+    chmod +x bin/cc
+    settle
+    touch trigger
+    R cc $ARGS
+    expect miss
+    cc_check miss m.o cc $ARGS
+    cc_check hit m.o cc $ARGS
+}
+
 miss_toolchain_digest() {
     project
     local d1 d2
@@ -179,6 +207,7 @@ run_case define miss_define
 run_case cpath miss_cpath
 run_case compiler-symlink miss_compiler_symlink
 run_case compiler-script miss_compiler_script
+run_case changed-during-compile miss_changed_during_compile
 run_case toolchain-digest miss_toolchain_digest
 run_case std miss_std
 run_case opt miss_opt
