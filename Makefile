@@ -100,7 +100,7 @@ $(B)/tests/%: tests/unit/%.c $(LIBWRAP) $(LIBCACHE) $(PROTO_H)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBWRAP) $(LIBCACHE) $(PKG_LIBS) -lcunit
 
 check-unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; RICC_SHARED=$(CURDIR)/../shared $$t; done
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; RICC_SHARED=$(CURDIR)/tests/vectors $$t; done
 
 # E2E_ONLY: names of tests/e2e/test_*.sh to run (default: all).
 check-e2e: all

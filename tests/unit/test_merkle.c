@@ -1,7 +1,7 @@
 /* Unit tests for cache/merkle.c.  The input root digest is half of every
  * cache key, so the tests pin it down from both sides: against the
- * independent REAPI vectors in /work/shared/reapi-vectors (found through
- * RICC_SHARED, or ../shared from the current directory), and against the
+ * independent REAPI vectors in tests/vectors/reapi-vectors (found through
+ * RICC_SHARED, or tests/vectors from the current directory), and against the
  * REAPI rules themselves by unpacking the blobs the callback receives. */
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@ static unsigned char *load_vector(const char *name, size_t *len, char sha[65])
     const char *shared = getenv("RICC_SHARED");
     char path[4096];
     snprintf(path, sizeof path, "%s/reapi-vectors/vectors.tsv",
-             shared && *shared ? shared : "../shared");
+             shared && *shared ? shared : "tests/vectors");
     FILE *f = fopen(path, "r");
     if (!f)
         return NULL;

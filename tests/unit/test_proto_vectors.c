@@ -2,7 +2,7 @@
  *
  * proto/ was written for this project, so a wrong field number or type would
  * go unnoticed by every other test (they only talk to ourselves).  Here every
- * message in /work/shared/reapi-vectors/vectors.tsv — produced by an
+ * message in tests/vectors/reapi-vectors/vectors.tsv (a copy of ../shared/) — produced by an
  * independent implementation — is built with the protobuf-c generated code as
  * notes.tsv describes and packed; the size, bytes and SHA-256 must match.
  * Each vector is also unpacked and packed again to the same bytes, which
@@ -480,7 +480,7 @@ static int load_vectors(void)
     const char *shared = getenv("RICC_SHARED");
     char path[4096];
     snprintf(path, sizeof path, "%s/reapi-vectors/vectors.tsv",
-             shared && *shared ? shared : "../shared");
+             shared && *shared ? shared : "tests/vectors");
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "cannot open %s (set RICC_SHARED)\n", path);
