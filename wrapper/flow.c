@@ -21,6 +21,7 @@
 #include "wrapper/identity.h"
 #include "wrapper/inputs.h"
 #include "wrapper/manifest.h"
+#include "wrapper/remote_flow.h"
 #include "wrapper/run.h"
 
 typedef struct call {
@@ -42,6 +43,8 @@ typedef struct call {
     int have_key;
     int lock_fd;
     int64_t t0;              /* when the call began */
+    rflow *rf;               /* the remote, NULL if none is configured */
+    int from_remote;         /* the hit came from the remote */
 } call;
 
 /* Run the compiler untouched, replacing this process. */
@@ -489,7 +492,7 @@ static int compile_and_store(call *c, int depend)
     run_write_out(1, r.out, r.out_len);
     run_write_out(2, r.err, r.err_len);
     int status = r.status;
-    enum stat_id counter = ST_MISS;
+    enum stat_id counter = rflow_failed(c->rf) ? ST_FALLBACK : ST_MISS;
     if (status != 0) {
         stats_add(ST_COMPILE_FAILED, 1);
     } else if (!c->cfg->action_uncacheable) {
@@ -558,6 +561,7 @@ static void call_free(call *c)
     free(c->deps);
     if (c->have_cmd)
         compile_cmd_free(&c->cmd);
+    rflow_close(c->rf);
     if (c->st)
         store_close(c->st);
     inputs_set_index(NULL);
@@ -565,6 +569,34 @@ static void call_free(call *c)
     unlock_action(c);
     free(c->argv);
     free(c->compiler);
+}
+
+/* ---- the remote (remote_flow.h), after a local miss ---- */
+
+/* The remote's result for c->key.action: the exit status, or -1. */
+static int remote_lookup(call *c)
+{
+    void *ar;
+    size_t len;
+    if (c->cfg->skip_cache || rflow_lookup(c->rf, &c->key, &ar, &len) != 0)
+        return -1;
+    int status = serve_hit(c, ar, len);
+    free(ar);
+    c->from_remote = status >= 0;
+    return status;
+}
+
+static int serve_cb(void *c, const void *ar, size_t len)
+{
+    int status = serve_hit(c, ar, len);
+    if (status >= 0)
+        record_manifest(c);
+    return status;
+}
+
+static int compile_cb(void *c)
+{
+    return compile_and_store(c, 0);
 }
 
 /* The preprocessor-free lookup: manifest → action → action cache.  The exit
@@ -578,25 +610,29 @@ static int direct_lookup(call *c)
         return DIRECT_MISS;
     char *bytes;
     size_t len;
-    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) != 0)
-        return -1;
-    manifest *m = manifest_parse(bytes, len);
-    free(bytes);
-    if (!m) {
-        LOG_W("manifest %s does not parse; removing it", c->mkey.hash);
-        store_remove(c->st, STORE_MANIFEST, &c->mkey);
-        stats_add(ST_CORRUPT_ENTRY, 1);
-        return -1;
-    }
     digest action;
-    int found = manifest_match(m, &action);
-    int scan_only = manifest_scan_only(m);
-    manifest_free(m);
-    if (!found)
+    int found = 0, scan_only = 0;
+    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) == 0) {
+        manifest *m = manifest_parse(bytes, len);
+        free(bytes);
+        if (!m) {
+            LOG_W("manifest %s does not parse; removing it", c->mkey.hash);
+            store_remove(c->st, STORE_MANIFEST, &c->mkey);
+            stats_add(ST_CORRUPT_ENTRY, 1);
+            return -1;
+        }
+        found = manifest_match(m, &action);
+        scan_only = manifest_scan_only(m);
+        manifest_free(m);
+    }
+    /* Nothing here holds: the remote's copy of the manifest, if any. */
+    if (!found && !rflow_manifest_match(c->rf, &c->mkey, &action))
         return scan_only ? DIRECT_SCAN : DIRECT_MISS;
     digest saved = c->key.action;
     c->key.action = action;
     int status = lookup(c);
+    if (status < 0)
+        status = remote_lookup(c);
     if (status < 0) {
         c->key.action = saved;
         return scan_only ? DIRECT_SCAN : DIRECT_MISS;
@@ -626,9 +662,23 @@ static int compile_uncached(call *c)
 
 static int hit(call *c, enum stat_id counter, int status)
 {
-    stats_add(counter, 1);
+    stats_add(c->from_remote ? ST_REMOTE_HIT : counter, 1);
     LOG_I("Action Cache hit for %s", c->key.action.hash);
     return status;
+}
+
+/* A keyed action missed locally: the remote's cache, Execute, or compile. */
+static int remote_miss(call *c)
+{
+    rflow_call rc = {
+        .key = &c->key, .mkey = c->cfg->no_direct ? NULL : &c->mkey, .deps = c->deps,
+        .n_deps = c->n_deps, .cwd = c->cwd, .ctx = c, .serve = serve_cb, .compile = compile_cb,
+    };
+    enum rflow_how how;
+    int status = rflow_miss(c->rf, &rc, &how);
+    if (how == RFLOW_EXECUTED)
+        stats_add(ST_MISS, 1);
+    return how == RFLOW_HIT ? hit(c, ST_REMOTE_HIT, status) : status;
 }
 
 static int wrapped(call *c, int argc, char **argv)
@@ -685,15 +735,17 @@ static int wrapped(call *c, int argc, char **argv)
     c->st = store_open(cfg->dir, cfg->max_size);
     if (!c->st)
         return run_plain(c, ST_FALLBACK);
+    c->rf = rflow_new(cfg, c->st);
 
     int status = direct_lookup(c);
     if (status >= 0)
         return hit(c, ST_DIRECT_HIT, status);
 
-    /* Depend mode: one compile gives the result and its own key.  Racing
+    /* Depend mode: one compile gives the result and its own key (not with
+     * a remote, which must be asked before compiling).  Racing
      * identical compiles wait on the manifest key's lock, and the second
      * then finds a direct hit. */
-    if (!cfg->no_direct && status != DIRECT_SCAN && !user_wants_mmd(c)) {
+    if (!cfg->no_direct && status != DIRECT_SCAN && !user_wants_mmd(c) && !rflow_active(c->rf)) {
         lock_key(c, &c->mkey);
         status = direct_lookup(c);
         if (status >= 0)
@@ -732,6 +784,8 @@ static int wrapped(call *c, int argc, char **argv)
     /* Someone may have stored it while we waited for the lock. */
     if (!cfg->skip_cache && (status = lookup(c)) >= 0)
         return hit(c, ST_PREPROCESSED_HIT, status);
+    if (rflow_active(c->rf))
+        return remote_miss(c);
     LOG_I("Action Cache miss for %s; compiling", c->key.action.hash);
     return compile_and_store(c, 0);
 }

@@ -312,12 +312,22 @@ class Server:
         if raw is None:
             context.abort(grpc.StatusCode.NOT_FOUND, "test server: no such action")
         result = self.pb.ActionResult.FromString(raw)
-        if req.inline_stdout and result.stdout_digest.size_bytes:
+        # Inline what was asked for while it fits in the batch limit, as real
+        # servers do (the spec lets a server inline less than requested), so
+        # that a small --max-batch makes clients fetch with ByteStream.
+        budget = [self.a.max_batch]
+
+        def fits(d):
+            if d.size_bytes > budget[0]:
+                return False
+            budget[0] -= d.size_bytes
+            return True
+        if req.inline_stdout and result.stdout_digest.size_bytes and fits(result.stdout_digest):
             result.stdout_raw = self.out(self.get(result.stdout_digest))
-        if req.inline_stderr and result.stderr_digest.size_bytes:
+        if req.inline_stderr and result.stderr_digest.size_bytes and fits(result.stderr_digest):
             result.stderr_raw = self.out(self.get(result.stderr_digest))
         for f in result.output_files:
-            if f.path in req.inline_output_files and f.digest.size_bytes:
+            if f.path in req.inline_output_files and f.digest.size_bytes and fits(f.digest):
                 f.contents = self.out(self.get(f.digest))
         return self.doctor(result)
 

@@ -1,0 +1,212 @@
+#!/bin/sh
+# bench/remote-hit.sh — what a remote cache hit costs, next to a local one.
+#
+#   B=build bench/remote-hit.sh          (needs $B/lib/libricc-cache.a and
+#                                          $B/lib/libricc-remote.so; for the
+#                                          ricc columns also $B/bin/ricc)
+#
+# Against tests/remote/server.py on a unix socket (or RICC_TEST_SERVER):
+#  1. the client alone (tests/remote/bench_client.c): a process that does
+#     nothing; one that loads the module, opens a channel, asks one
+#     GetActionResult with the output inlined and closes (a remote hit's
+#     network part, per process); and the same hit repeated on one open
+#     channel (what a long-lived agent would cost per hit);
+#  2. when $B/bin/ricc is there: which calls load libgrpc (LD_DEBUG=libs),
+#     then a wrapped compile of a small C file, interleaved: a local direct
+#     hit (without and with a remote configured), a remote hit (fresh
+#     RICC_DIR, warm server) through the agent and direct, a remote hit in
+#     a warm RICC_DIR that lacks the result, and ccache's hit when ccache is
+#     installed, with the ratios.
+# The test server is Python: its own time per call is part of every remote
+# figure (the "warm" line is mostly server time).
+set -eu
+cd "$(dirname "$0")/.."
+B=${B:-build}
+N=${N:-200}
+CC=${CC:-cc}
+PKGS="libcrypto libprotobuf-c"
+W=$(mktemp -d /tmp/ricc-rbench-XXXXXX)
+SERVER_PID=
+# (Each step "|| true": under set -e a failing step, such as wait giving
+# the server's SIGTERM status, would end the trap before rm -rf.)
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    for l in "$W"/xdg/ricc/*.lock; do     # the agents this run started
+        [ -s "$l" ] && kill "$(cat "$l")" 2>/dev/null || true
+    done
+    rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+# shellcheck disable=SC2086,SC2046
+$CC -std=c11 -D_GNU_SOURCE -O2 -I. -I"$B/proto" $(pkg-config --cflags $PKGS) \
+    -Wl,--export-dynamic-symbol=log_msg -Wl,--export-dynamic-symbol=log_enabled \
+    -o "$W/bench_client" tests/remote/bench_client.c "$B/lib/libricc-cache.a" \
+    $(pkg-config --libs $PKGS)
+export RICC_REMOTE_MODULE="$PWD/$B/lib/libricc-remote.so"
+
+if [ -n "${RICC_TEST_SERVER:-}" ]; then
+    ADDR=$RICC_TEST_SERVER
+else
+    /usr/bin/python3 tests/remote/server.py --unix "$W/s.sock" --ready-file "$W/ready" \
+        --pb-dir "$PWD/$B/tests/remote/pb" &
+    SERVER_PID=$!
+    i=0
+    while [ ! -f "$W/ready" ]; do
+        i=$((i + 1)); [ $i -lt 300 ] || { echo "server did not start" >&2; exit 1; }
+        sleep 0.1
+    done
+    ADDR="unix:$W/s.sock"
+fi
+mkdir -p "$W/dir"
+RICC_REMOTE_AGENT=0 "$W/bench_client" "$ADDR" "$W/dir" seed
+
+# Mean wall time of N runs of a command, in microseconds.
+mean_us() {
+    /usr/bin/python3 - "$N" "$@" <<'EOF'
+import subprocess, sys, time
+n = int(sys.argv[1]); cmd = sys.argv[2:]
+subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)   # warm-up
+t = time.perf_counter()
+for _ in range(n):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+print("%.0f" % ((time.perf_counter() - t) / n * 1e6))
+EOF
+}
+
+echo "remote client, $N runs each, server $ADDR"
+NONE=$(mean_us "$W/bench_client" "$ADDR" "$W/dir" none)
+echo "  process hashing one string (baseline)      ${NONE} us"
+export RICC_REMOTE_AGENT=0
+ONCE=$(mean_us "$W/bench_client" "$ADDR" "$W/dir" once)
+echo "  process with one remote hit, direct        ${ONCE} us  (+$((ONCE - NONE)) us)"
+"$W/bench_client" "$ADDR" "$W/dir" once | awk '{printf "    inside: dlopen+grpc_init+channel %s us, GetActionResult %s us, close %s us\n", $2, $4, $6}'
+"$W/bench_client" "$ADDR" "$W/dir" warm 500 | awk '{printf "  hit on a channel kept open                 %s us (per hit, server included)\n", $2}'
+# Through the agent: a private runtime directory, so the agent is ours alone.
+export RICC_REMOTE_AGENT=1 XDG_RUNTIME_DIR="$W/xdg" RICC_REMOTE_AGENT_IDLE=10
+mkdir -m 700 "$W/xdg"
+"$W/bench_client" "$ADDR" "$W/dir" once >/dev/null   # starts the agent
+sleep 1
+AGENT=$(mean_us "$W/bench_client" "$ADDR" "$W/dir" once)
+echo "  process with one remote hit, via the agent ${AGENT} us  (+$((AGENT - NONE)) us)"
+"$W/bench_client" "$ADDR" "$W/dir" once | awk '{printf "    inside: connect %s us, GetActionResult %s us, close %s us\n", $2, $4, $6}'
+
+RICC=${RICC:-$PWD/$B/bin/ricc}
+[ -x "$RICC" ] || exit 0
+
+# ---- ricc: local hit, remote hit, ccache hit ----
+# Every ricc row sets the toolchain digest, as BuildStream does
+# (RECC_REMOTE_PLATFORM_chrootRootDigest): without it a fresh RICC_DIR first
+# hashes the compiler's programs (their identity is cached in RICC_DIR), a
+# cost of the empty directory rather than of the remote; one row shows it.
+# The cases run interleaved, round by round, so that a busy machine slows
+# them alike; figures are medians.  Wiping the previous run's RICC_DIR
+# happens between runs, untimed.
+mkdir -p "$W/src"
+cat > "$W/src/hello.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv) { printf("%d %s\n", argc, argc > 1 ? strchr(argv[1], 'x') : ""); return 0; }
+EOF
+cd "$W/src"
+unset RICC_REMOTE_MODULE RICC_SERVER RECC_SERVER RICC_REMOTE_AGENT
+TC=$(printf toolchain | sha256sum | cut -c1-64)/9
+export RECC_REMOTE_PLATFORM_chrootRootDigest="$TC" XDG_RUNTIME_DIR="$W/xdg"
+export RICC_REMOTE_AGENT_IDLE=60
+
+RICC_DIR="$W/local" "$RICC" gcc -c hello.c -o hello.o
+# Fill the server: the result and the direct-mode manifest.
+RICC_DIR="$W/seed" RICC_SERVER="$ADDR" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 \
+    "$RICC" gcc -c hello.c -o hello.o
+# The same without the toolchain digest (keyed on the compiler's identity).
+env -u RECC_REMOTE_PLATFORM_chrootRootDigest RICC_DIR="$W/seed2" RICC_SERVER="$ADDR" \
+    RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 "$RICC" gcc -c hello.c -o hello.o
+# A RICC_DIR that has seen this compiler and these headers (stat index,
+# identity) but not the result.
+RICC_DIR="$W/warm" RICC_SERVER="$ADDR" RICC_CACHE_ONLY=1 "$RICC" gcc -c hello.c -o hello.o
+
+# Does a call load libgrpc?  LD_DEBUG=libs makes the dynamic loader name
+# every library it initialises, those dlopen'ed included.
+grpc_loaded() { # RICC_DIR RICC_REMOTE_AGENT [SERVER]
+    n=$(env RICC_DIR="$1" RICC_REMOTE_AGENT="$2" ${3:+RICC_SERVER=$3} ${3:+RICC_CACHE_ONLY=1} \
+        LD_DEBUG=libs "$RICC" gcc -c hello.c -o hello.o 2>&1 |
+        grep -c 'calling init:.*libgrpc' || true)
+    [ "${n:-0}" -gt 0 ] && echo yes || echo no
+}
+echo "libgrpc loaded (LD_DEBUG=libs, 'calling init: ...libgrpc'):"
+echo "  local hit, no remote configured            $(grpc_loaded "$W/local" 1)"
+echo "  local hit, remote configured               $(grpc_loaded "$W/local" 1 "$ADDR")"
+rm -rf "$W/probe"
+RICC_DIR="$W/probe" RICC_SERVER="$ADDR" RICC_CACHE_ONLY=1 "$RICC" gcc -c hello.c -o hello.o
+sleep 0.5   # the agent that call started is listening by now
+rm -rf "$W/probe"
+echo "  remote hit through the agent               $(grpc_loaded "$W/probe" 1 "$ADDR")"
+rm -rf "$W/probe"
+echo "  remote hit, direct (RICC_REMOTE_AGENT=0)   $(grpc_loaded "$W/probe" 0 "$ADDR")"
+
+CCACHE=
+if command -v ccache >/dev/null; then
+    CCACHE=$(command -v ccache)
+    export CCACHE_DIR="$W/ccache"
+    ccache gcc -c hello.c -o hello.o
+fi
+/usr/bin/python3 - "$N" "$RICC" "$ADDR" "$W" "$CCACHE" <<'EOF'
+import os, shutil, subprocess, sys, time
+n, ricc, addr, w, ccache = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+cmd = ["gcc", "-c", "hello.c", "-o", "hello.o"]
+remote = {"RICC_SERVER": addr, "RICC_CACHE_ONLY": "1"}
+
+def wipe(*dirs):
+    return lambda: [shutil.rmtree(d, ignore_errors=True) for d in dirs]
+
+cases = [  # name, argv, environment, untimed preparation
+    ("true", ["/bin/true"], {}, None),
+    ("local", [ricc] + cmd, {"RICC_DIR": w + "/local"}, None),
+    ("local-cfg", [ricc] + cmd, dict(remote, RICC_DIR=w + "/local"), None),
+    ("agent", [ricc] + cmd, dict(remote, RICC_DIR=w + "/fresh", RICC_REMOTE_AGENT="1"),
+     wipe(w + "/fresh")),
+    ("direct", [ricc] + cmd, dict(remote, RICC_DIR=w + "/fresh2", RICC_REMOTE_AGENT="0"),
+     wipe(w + "/fresh2")),
+    ("warm", [ricc] + cmd, dict(remote, RICC_DIR=w + "/warm", RICC_REMOTE_AGENT="1"),
+     wipe(w + "/warm/ac", w + "/warm/cas", w + "/warm/manifests")),
+    ("noident", [ricc] + cmd, dict(remote, RICC_DIR=w + "/fresh3", RICC_REMOTE_AGENT="1",
+                                   RECC_REMOTE_PLATFORM_chrootRootDigest=None), wipe(w + "/fresh3")),
+]
+if ccache:
+    cases.append(("ccache", [ccache] + cmd, {}, None))
+times = {c[0]: [] for c in cases}
+for r in range(n + 1):
+    for name, argv, env, prep in cases:
+        if prep:
+            prep()
+        e = dict(os.environ, **env)
+        e = {k: v for k, v in e.items() if v is not None}
+        t = time.perf_counter()
+        subprocess.run(argv, env=e, check=True, stdout=subprocess.DEVNULL)
+        if r:  # round 0 warms up (and starts the agents)
+            times[name].append(time.perf_counter() - t)
+med = {k: sorted(v)[len(v) // 2] * 1e6 for k, v in times.items()}
+
+def row(label, k):
+    if k not in med:
+        return
+    extra = "  x%.2f ccache" % (med[k] / med["ccache"]) if "ccache" in med and k != "ccache" else ""
+    print("  %-48s %7.0f us  x%.2f local%s" % (label, med[k], med[k] / med["local"], extra))
+print("wrapped compile of a small C file (stdio.h, stdlib.h, string.h): median of %d, interleaved" % n)
+row("ricc local direct hit", "local")
+row("ricc local direct hit, remote configured", "local-cfg")
+row("ricc remote hit, fresh RICC_DIR, via the agent", "agent")
+row("ricc remote hit, fresh RICC_DIR, direct", "direct")
+row("ricc remote hit, warm RICC_DIR, via the agent", "warm")
+row("ricc remote hit, fresh, no toolchain digest", "noident")
+row("ccache hit (direct mode)", "ccache")
+row("/bin/true (the cost of starting a process here)", "true")
+EOF
+for d in fresh fresh2 fresh3 warm; do
+    h=$(RICC_DIR="$W/$d" "$RICC" --print-stats | awk '$1 == "remote_hit" {print $2}')
+    [ "${h:-0}" -ge 1 ] || echo "  (warning: no remote hit counted in $d: that row did not measure a remote hit)"
+done

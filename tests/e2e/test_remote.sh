@@ -1,0 +1,343 @@
+#!/bin/sh
+# tests/e2e/test_remote.sh — ricc against a real gRPC REAPI server, end to end.
+#
+# A small make project (four C files, a header, a link) is built with
+# CC="ricc gcc" (make -j4) in the environment BuildStream's recc tests use,
+# against tests/remote/server.py on a unix socket:
+#   1. cache-only: build (misses, uploaded), wipe the build tree and
+#      RICC_DIR as a fresh sandbox would, rebuild with ricc installed as
+#      "recc": every action a remote hit found through the remote's
+#      direct-mode manifests (no dependency scan), every output
+#      byte-identical to a plain gcc build, the log lines BuildStream counts
+#      present once per action, log files named recc.<host>.*; a local hit
+#      loads no libgrpc;
+#   2. remote execution through Execute (no cache-only); a compile error
+#      gives gcc's own status and messages; RECC_ACTION_UNCACHEABLE and
+#      RECC_SKIP_CACHE, with and without Execute;
+#   3. every misbehaviour of the test server, each ending in a correct
+#      build, with exactly one warning per build for a server that is down,
+#      slow or refusing updates;
+#   4. a blob over the batch limit both ways (ByteStream), seen on the wire;
+#   5. TLS with a CA made here.
+# With RICC_TEST_SERVER=<address> scenarios 1 and 2 run against that server
+# (the sources get a fresh -D so its cache starts cold) and the others are
+# skipped.
+#
+# Needs: RICC (the ricc binary; its ../lib/libricc-remote.so), gcc, make,
+# /usr/bin/python3 with grpc + protobuf, protoc, openssl.
+set -eu
+# Settings from the caller's environment (a developer's RICC_SERVER, say)
+# would change every scenario: only these two are the test's to take.
+for v in $(env | sed -n 's/^\(R[IE]CC_[A-Za-z0-9_]*\)=.*/\1/p'); do
+    case $v in RICC_TEST_SERVER|RICC_REMOTE_MODULE) ;; *) unset "$v" ;; esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+ricc=${RICC:-$root/build/bin/ricc}
+W=$(mktemp -d /tmp/ricc-e2e-remote-XXXXXX)
+PB="$W/pb"
+SERVER_PID=
+failures=0
+export RICC_REMOTE_AGENT_IDLE=5 XDG_RUNTIME_DIR="$W/xdg"   # agents of this run: ours, short-lived
+mkdir -m 700 "$W/xdg"
+
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
+    fi
+}
+cleanup() {
+    stop_server
+    for l in "$W"/xdg/ricc/*.lock; do
+        [ -s "$l" ] && kill "$(cat "$l")" 2>/dev/null || true
+    done
+    rm -rf "$W"
+}
+trap cleanup EXIT HUP INT TERM
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+# start_server NAME [server flags...]: ADDR, TCP_PORT, RECORD set.
+start_server() {
+    stop_server
+    name=$1; shift
+    d="$W/srv-$name"
+    mkdir -p "$d"
+    RECORD="$d/record"
+    /usr/bin/python3 "$root/tests/remote/server.py" --unix "$d/s.sock" --tcp 127.0.0.1:0 \
+        --ready-file "$d/ready" --record "$RECORD" --pb-dir "$PB" "$@" 2>"$d/log" &
+    SERVER_PID=$!
+    i=0
+    while [ ! -f "$d/ready" ]; do
+        i=$((i + 1))
+        [ $i -lt 300 ] || { cat "$d/log"; echo "server $name did not start"; exit 1; }
+        sleep 0.1
+    done
+    ADDR="unix:$d/s.sock"
+    TCP_PORT=$(sed 's/.*"tcp": \([0-9]*\).*/\1/' "$d/ready")
+}
+
+# (grep -c prints 0 but exits 1 when nothing matches: "|| true", or set -e
+# would end the script inside these helpers.)
+calls() { n=$(grep -c "\"method\": \"$1\"" "$RECORD" 2>/dev/null || true); echo "${n:-0}"; }
+
+# ---- the project ----
+P="$W/proj"
+mkdir -p "$P/src" "$P/include"
+cat > "$P/include/util.h" <<'EOF'
+#ifndef UTIL_H
+#define UTIL_H
+int add(int a, int b);
+const char *greeting(void);
+#endif
+EOF
+cat > "$P/src/util.c" <<'EOF'
+#include <string.h>
+#include "util.h"
+int add(int a, int b) { return a + b; }
+EOF
+cat > "$P/src/greet.c" <<'EOF'
+#include <stdio.h>
+#include "util.h"
+#ifndef NONCE
+#define NONCE "0"
+#endif
+const char *greeting(void) { return "hello " NONCE; }
+EOF
+cat > "$P/src/main.c" <<'EOF'
+#include <stdio.h>
+#include "util.h"
+int main(void) { printf("%s %d\n", greeting(), add(2, 3)); return 0; }
+EOF
+# A table big enough that its object is over a 4 KB batch limit.
+{
+    echo "const unsigned int big_table[] = {"
+    i=0
+    while [ $i -lt 3000 ]; do echo "  $((i * 2654435761 % 4294967296))u,"; i=$((i + 1)); done
+    echo "};"
+} > "$P/src/table.c"
+cat > "$P/Makefile" <<'EOF'
+CC ?= cc
+CFLAGS ?= -O2
+OBJS = build/util.o build/greet.o build/main.o build/table.o
+build/app: $(OBJS)
+	$(CC) -o $@ $(OBJS)
+build/%.o: src/%.c include/util.h
+	@mkdir -p build
+	$(CC) $(CFLAGS) -Iinclude -c $< -o $@
+clean:
+	rm -rf build
+EOF
+
+# (Written now: ricc does not cache a compile whose input changed just
+# before it, and ctime cannot be set back.)
+printf 'int tiny(void) { return 1; }\n' > "$W/tiny.c"
+
+NONCE=0
+[ -n "${RICC_TEST_SERVER:-}" ] && NONCE="$$-$(date +%s)"
+CFLAGS="-O2 -DNONCE=\\\"$NONCE\\\""
+
+# Reference outputs from plain gcc, built at the same path.
+(cd "$P" && make -s clean && make -s CC=gcc CFLAGS="$CFLAGS" >/dev/null)
+mkdir -p "$W/ref"
+cp "$P"/build/*.o "$P/build/app" "$W/ref/"
+
+# The environment BuildStream's recc integration tests set.
+bst_env() {
+    export RECC_SERVER="$1"
+    export RECC_DEPS_GLOBAL_PATHS=1 RECC_NO_PATH_REWRITE=1 RECC_LINK=1
+    export RECC_LOG_LEVEL=debug RECC_LOG_DIRECTORY=.recc-log
+    tc=$(printf toolchain | sha256sum | cut -c1-64)
+    export RECC_REMOTE_PLATFORM_chrootRootDigest="$tc/9"
+}
+cache_only() { export RECC_CACHE_ONLY=1 RECC_CACHE_UPLOAD_LOCAL_BUILD=1; }
+no_cache_only() { unset RECC_CACHE_ONLY RECC_CACHE_UPLOAD_LOCAL_BUILD 2>/dev/null || true; }
+
+# build NAME: a fresh sandbox (empty build tree and RICC_DIR), make with
+# ricc; stderr kept in $W/NAME.err.  Fails the scenario if make fails or an
+# output differs from the reference.
+build() {
+    name=$1
+    export RICC_DIR="$W/dir-$name"
+    rm -rf "$RICC_DIR" "$P/build" "$P/.recc-log"
+    if ! (cd "$P" && make -s -j4 CC="${RICC_AS:-$ricc} gcc" CFLAGS="$CFLAGS" >"$W/$name.out" 2>"$W/$name.err"); then
+        fail "$name: make failed"; sed 's/^/    /' "$W/$name.err" | head -20; return 0
+    fi
+    for f in "$W"/ref/*; do
+        cmp -s "$f" "$P/build/$(basename "$f")" || fail "$name: $(basename "$f") differs from plain gcc's"
+    done
+    rm -rf "$W/$name.log"
+    [ -d "$P/.recc-log" ] && cp -r "$P/.recc-log" "$W/$name.log"
+    return 0
+}
+stat_of() { RICC_DIR="$W/dir-$1" "$ricc" --print-stats | awk -v k="$2" '$1 == k {v = $2} END {print v + 0}'; }
+log_lines() { n=$(cat "$P"/.recc-log/* 2>/dev/null | grep -c "$1" || true); echo "${n:-0}"; }
+# Warnings of build $2 matching $1: on its stderr, and in its log files
+# (with a log directory, warnings go there, glog lines "W<date> ...").
+warnings() {
+    n=$( { cat "$W/$2.err"; cat "$W/$2.log"/* 2>/dev/null | grep '^W[0-9]'; } |
+        grep -ci "$1" || true)
+    echo "${n:-0}"
+}
+
+# ---- 1. cache only, the BuildStream scenario ----
+if [ -n "${RICC_TEST_SERVER:-}" ]; then ADDR=$RICC_TEST_SERVER; else start_server plain; fi
+bst_env "$ADDR"; cache_only
+build bst-first
+misses=$(stat_of bst-first miss)
+[ "${misses:-0}" -ge 4 ] || fail "bst-first: expected at least 4 misses, got '${misses:-}'"
+n=$(log_lines "Action not cached and running in cache-only mode, executing locally")
+[ "$n" = "$misses" ] || fail "bst-first: $n 'not cached' log lines for $misses actions"
+# The second sandbox runs ricc installed as "recc", as BuildStream's tests do.
+mkdir -p "$W/bin"
+ln -s "$ricc" "$W/bin/recc"
+RICC_AS="$W/bin/recc" build bst-second
+host=$(hostname)
+n=$(ls "$P/.recc-log" | grep -c "^recc\.$host\." || true)
+[ "$n" -ge 4 ] && [ "$(ls "$P/.recc-log" | grep -vc "^recc\.$host\." || true)" = 0 ] &&
+    ok "log files named recc.$host.*" || fail "bst-second: log files: $(ls "$P/.recc-log" | head -3)"
+# A fresh sandbox hits without a dependency scan: the remote keeps the
+# direct-mode manifests too.
+n=$(log_lines "remote manifest .*: matches")
+[ "$n" = "$misses" ] || fail "bst-second: $n hits through remote manifests, expected $misses"
+hits=$(stat_of bst-second remote_hit)
+[ "${hits:-0}" = "$misses" ] && ok "cache-only rebuild: $hits remote hits" ||
+    fail "bst-second: $hits remote hits, expected $misses"
+n=$(log_lines "Action Cache hit")
+[ "$n" = "$misses" ] || fail "bst-second: $n 'Action Cache hit' log lines for $misses actions"
+
+# A local hit never loads gRPC, whether a remote is configured or not
+# (LD_DEBUG=libs names every library the loader initialises, dlopen too).
+export RICC_DIR="$W/dir-tiny"
+(cd "$W" && "$ricc" gcc -c tiny.c -o tiny.o)
+for srv in "$ADDR" ""; do
+    out=$(cd "$W" && RECC_SERVER="$srv" LD_DEBUG=libs "$ricc" gcc -c tiny.c -o tiny.o 2>&1)
+    if echo "$out" | grep -q 'calling init:.*libgrpc'; then
+        fail "a local hit loaded libgrpc (RECC_SERVER='$srv')"
+    elif ! echo "$out" | grep -q 'calling init:.*libc\.so'; then
+        fail "LD_DEBUG=libs printed nothing: cannot tell what a local hit loads"
+    fi
+done
+[ "$(stat_of tiny direct_hit)" = 2 ] && ok "local hits load no libgrpc, with or without a remote" ||
+    fail "tiny: expected 2 direct hits, got $(stat_of tiny direct_hit)"
+
+# ---- 2. remote execution ----
+if [ -z "${RICC_TEST_SERVER:-}" ]; then start_server exec; fi
+bst_env "$ADDR"; no_cache_only
+build exec
+n=$(log_lines "Executing action remotely")
+[ "$n" -ge 4 ] && ok "remote execution: $n actions executed remotely" ||
+    fail "exec: $n 'Executing action remotely' log lines"
+n=$(log_lines "Remote execution finished with exit code 0")
+[ "$n" -ge 4 ] || fail "exec: $n 'Remote execution finished with exit code 0' lines"
+[ -z "${RICC_TEST_SERVER:-}" ] && { [ "$(calls Execute)" -ge 4 ] || fail "exec: no Execute calls seen"; }
+# A compile error under remote execution: gcc's own messages and status.
+printf 'int broken( {\n' > "$W/bad.c"
+rc=0; (cd "$W" && "$ricc" gcc -c bad.c -o bad.o) 2>"$W/bad.err" || rc=$?
+ref=0; (cd "$W" && gcc -c bad.c -o bad.o) 2>"$W/bad.ref" || ref=$?
+[ "$rc" = "$ref" ] && [ "$rc" != 0 ] && cmp -s "$W/bad.err" "$W/bad.ref" &&
+    ok "remote execution of a broken file: gcc's status $rc and messages" ||
+    fail "exec: broken file gave status $rc (gcc: $ref) or other messages"
+
+if [ -n "${RICC_TEST_SERVER:-}" ]; then
+    echo "(RICC_TEST_SERVER set: the fault, ByteStream and TLS scenarios need the test server)"
+    [ $failures -eq 0 ] && echo "test_remote: all passed" || echo "test_remote: $failures failed"
+    exit $((failures > 0))
+fi
+
+# ---- RECC_ACTION_UNCACHEABLE and RECC_SKIP_CACHE ----
+start_server flags
+bst_env "$ADDR"; cache_only
+RECC_ACTION_UNCACHEABLE=1 build uncacheable
+[ "$(calls UpdateActionResult)" = 0 ] && [ "$(stat_of uncacheable miss)" -ge 4 ] &&
+    [ -z "$(find "$W/dir-uncacheable/ac" -type f 2>/dev/null)" ] &&
+    ok "RECC_ACTION_UNCACHEABLE: nothing stored, here or there" ||
+    fail "uncacheable: $(calls UpdateActionResult) UpdateActionResult calls, or results stored locally"
+build flags-seed
+before=$(calls GetActionResult)
+RECC_SKIP_CACHE=1 build skip
+[ "$(calls GetActionResult)" = "$before" ] && [ "$(stat_of skip remote_hit)" = 0 ] &&
+    [ "$(stat_of skip miss)" -ge 4 ] && ok "RECC_SKIP_CACHE: no lookups, compiled" ||
+    fail "skip: $(($(calls GetActionResult) - before)) lookups, $(stat_of skip remote_hit) hits"
+start_server flags-exec
+bst_env "$ADDR"; no_cache_only
+RECC_ACTION_UNCACHEABLE=1 build uncacheable-exec
+build exec-after-uncacheable
+[ "$(calls Execute)" -ge 8 ] && [ "$(stat_of exec-after-uncacheable remote_hit)" = 0 ] &&
+    ok "RECC_ACTION_UNCACHEABLE with Execute: do_not_cache honoured" ||
+    fail "uncacheable-exec: $(calls Execute) Execute calls, $(stat_of exec-after-uncacheable remote_hit) hits after"
+
+# ---- 3. misbehaving servers: every build correct ----
+export RICC_RETRY_DELAY=10 RICC_REMOTE_SKIP_SECONDS=60
+fault() { # fault NAME MODE [server flags...]; MODE cache|exec
+    # fname, not name: start_server and build set name (sh has no locals).
+    fname=$1 mode=$2; shift 2
+    start_server "$fname" "$@"
+    bst_env "$ADDR"
+    if [ "$mode" = cache ]; then cache_only; else no_cache_only; fi
+    build "$fname-1"
+    build "$fname-2"
+}
+export RICC_RETRY_LIMIT=4
+fault retried cache --fail-first 3
+[ "$(stat_of retried-2 remote_hit)" -ge 4 ] && ok "UNAVAILABLE retried" || fail "retried: no remote hits"
+export RICC_RETRY_LIMIT=0
+fault down cache --fail-first 1000000
+for b in down-1 down-2; do   # each a fresh RICC_DIR: each build warns once
+    n=$(warnings unavailable $b)
+    [ "$n" -eq 1 ] || fail "$b: $n warnings about the server being down, expected one"
+done
+[ "$(stat_of down-1 fallback)" -ge 1 ] || fail "down-1: no fallback counted"
+export RICC_REQUEST_TIMEOUT=1
+fault slow cache --delay-ms 2500
+unset RICC_REQUEST_TIMEOUT
+for b in slow-1 slow-2; do
+    [ "$(warnings unavailable $b)" -eq 1 ] || fail "$b: $(warnings unavailable $b) warnings, expected one"
+done
+fault corrupt cache --corrupt
+fault corrupt-exec exec --corrupt
+EVIL="ricc-evil-$$"
+fault escape cache --bad-output-path "../$EVIL"
+fault escape-abs exec --bad-output-path "/tmp/$EVIL"
+[ ! -e "$P/../$EVIL" ] && [ ! -e "/tmp/$EVIL" ] && [ ! -e "$P/build/../../$EVIL" ] &&
+    ok "output paths outside the tree refused" || fail "a server's output path outside the tree was written"
+fault denied cache --deny-ac-update
+n=$(warnings refuses denied-1)
+[ "$n" -eq 1 ] && ok "UpdateActionResult refusal: $n warning" || fail "denied-1: $n warnings"
+fault wait exec --break-execute 2
+[ "$(calls WaitExecution)" -ge 1 ] && ok "broken Execute stream followed with WaitExecution" ||
+    fail "wait: no WaitExecution seen"
+
+# ---- 4. over the batch limit: ByteStream both ways ----
+fault bytestream cache --max-batch 4096
+[ "$(calls Write)" -ge 1 ] && [ "$(calls Read)" -ge 1 ] &&
+    [ "$(stat_of bytestream-2 remote_hit)" -ge 4 ] && ok "ByteStream Write and Read" ||
+    fail "bytestream: Write $(calls Write), Read $(calls Read), hits $(stat_of bytestream-2 remote_hit)"
+
+# ---- 5. TLS with a CA made here ----
+T="$W/tls"
+mkdir -p "$T"
+(
+    cd "$T"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
+        -out ca.pem -days 2 -subj /CN=ricc-e2e-ca
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > san.ext
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key \
+        -out srv.csr -subj /CN=localhost
+    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
+        -days 2 -extfile san.ext
+) >"$T/log" 2>&1 || { cat "$T/log"; fail "openssl"; }
+start_server tls --tls-cert "$T/srv.pem" --tls-key "$T/srv.key"
+bst_env "grpcs://localhost:$TCP_PORT"; cache_only
+export RICC_SERVER_CERT="$T/ca.pem"
+build tls-1
+build tls-2
+[ "$(stat_of tls-2 remote_hit)" -ge 4 ] && ok "TLS" || fail "tls: no remote hits over TLS"
+unset RICC_SERVER_CERT
+
+stop_server
+[ $failures -eq 0 ] && echo "test_remote: all passed" || echo "test_remote: $failures failed"
+exit $((failures > 0))

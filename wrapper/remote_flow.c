@@ -1,0 +1,654 @@
+/* remote_flow.c — the remote REAPI server in a wrapped call.
+ *
+ * Where it sits.  flow.c looks in the local store first (direct mode, then
+ * the dependency scan).  Only a local miss reaches this file, which talks to
+ * the server through cache/remote.h (the loader: gRPC is loaded only now,
+ * and usually lives in the agent process).  In order:
+ *
+ *  1. A direct-mode manifest matched but the local action cache lacks its
+ *     result (evicted, or a manifest fetched in step 2): rflow_lookup().
+ *  2. No local manifest matched: the remote's manifest for the same key
+ *     (rflow_manifest_match).  A manifest is kept remotely as an
+ *     ActionResult under the manifest key, with one output file
+ *     "ricc-manifest" whose blob is the manifest's bytes.  Its include sets
+ *     are checked here exactly like a local manifest's (every file's digest,
+ *     every "absent" path), so it can only name an action whose inputs are
+ *     the files on this disk.  This is what lets a fresh sandbox (empty
+ *     RICC_DIR) hit without running the preprocessor.
+ *  3. Otherwise the dependency scan gives the action (flow.c does not use
+ *     depend mode while a remote is in use: the remote must be asked before
+ *     compiling, and depend mode only knows the key after), and rflow_miss()
+ *     asks the remote action cache, then either compiles here (cache-only;
+ *     the result is uploaded when cache_upload_local_build is set) or
+ *     uploads the inputs and Executes remotely.
+ *
+ * A remote result is never served straight from the wire: its blobs are
+ * brought into the local CAS (only those missing there; each verified, by
+ * the loader and again by the local store), a copy without inlined bytes
+ * goes into the local action cache (so the next call is a local hit), and
+ * flow.c serves it with the same code as a local hit.  A result is used
+ * only if it has exit code 0 and every output the Command names.
+ *
+ * Failures.  The loader prints what the user needs (one warning per build
+ * for a server that is down, cache/remote.h); here a failure just makes the
+ * call compile locally and be counted as a fallback.  A blob the server
+ * lost (NOT_FOUND) is a miss, not a failure.  A remote execution that exits
+ * non-zero is not replayed: the compile runs here, so the build's messages
+ * and status are exactly the local compiler's. */
+#include "wrapper/remote_flow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cache/fsutil.h"
+#include "cache/log.h"
+#include "cache/merkle.h"
+#include "cache/reapi.h"
+#include "cache/remote.h"
+#include "wrapper/manifest.h"
+
+#define MANIFEST_OUTPUT "ricc-manifest"
+
+struct rflow {
+    const config *cfg;
+    store *st;
+    remote *r;      /* once opened; NULL when it could not be */
+    int opened;
+    int failed;
+};
+
+rflow *rflow_new(const config *cfg, store *st)
+{
+    if (!remote_configured(cfg))
+        return NULL;
+    rflow *rf = calloc(1, sizeof *rf);
+    if (rf) {
+        rf->cfg = cfg;
+        rf->st = st;
+    }
+    return rf;
+}
+
+void rflow_close(rflow *rf)
+{
+    if (!rf)
+        return;
+    remote_close(rf->r);
+    free(rf);
+}
+
+int rflow_active(rflow *rf)
+{
+    if (!rf)
+        return 0;
+    if (!rf->opened) {
+        rf->opened = 1;
+        /* Marked down: quietly local (the process that marked it warned). */
+        if (remote_usable(rf->cfg)) {
+            rf->r = remote_open(rf->cfg);
+            rf->failed = rf->r == NULL; /* the loader said why */
+        }
+    }
+    return rf->r && !rf->failed;
+}
+
+int rflow_failed(const rflow *rf)
+{
+    return rf && rf->failed;
+}
+
+/* A call failed: the loader has told the user; note it for the counters. */
+static int failed(rflow *rf, const char *what)
+{
+    if (rf->r)
+        LOG_D("remote %s failed: %s (code %d)", what, remote_error(rf->r)->message,
+              remote_error(rf->r)->code);
+    rf->failed = 1;
+    return -1;
+}
+
+static int uploads_on(const config *cfg)
+{
+    return cfg->cache_only && cfg->cache_upload_local_build && !cfg->action_uncacheable;
+}
+
+/* ---- bringing a remote ActionResult home ---- */
+
+/* Store bytes that must have digest d in the local CAS.  0 or -1. */
+static int put_verified(rflow *rf, const void *buf, size_t len, const digest *d)
+{
+    digest got;
+    if (cas_put(rf->st, buf, len, &got) != 0) {
+        LOG_D("cannot store a remote blob in %s: %s", rf->cfg->dir, strerror(errno));
+        return -1;
+    }
+    if (!digest_equal(&got, d)) { /* the loader verified it: cannot happen */
+        LOG_W("remote blob %s does not match its digest; not used", d->hash);
+        return -1;
+    }
+    return 0;
+}
+
+static int has_digest(const reapi_digest *d)
+{
+    return d && d->hash && d->hash[0];
+}
+
+/* A stream with content: an empty one needs no blob (nor a digest in the
+ * local copy, which then replays nothing without touching the CAS). */
+static int has_stream(const reapi_digest *d)
+{
+    return has_digest(d) && d->size_bytes != 0;
+}
+
+/* Make sure the blob of `rd` is in the local CAS: from inlined bytes, or
+ * queued in items[*n] for one fetch.  0, 1 (queued) or -1. */
+static int want_blob(rflow *rf, const reapi_digest *rd, const ProtobufCBinaryData *inl,
+                     remote_fetch_item *items, size_t *n)
+{
+    digest d;
+    if (reapi_digest_get(rd, &d) != 0)
+        return -1;
+    if (inl && inl->len > 0)
+        return put_verified(rf, inl->data, inl->len, &d);
+    if (d.size_bytes == 0)
+        return put_verified(rf, "", 0, &d);
+    if (cas_has(rf->st, &d))
+        return 0;
+    memset(&items[*n], 0, sizeof items[*n]);
+    items[(*n)++].d = d;
+    return 1;
+}
+
+/* Fetch the queued blobs into the local CAS.  0, REMOTE_MISS (the server
+ * lacks one) or -1. */
+static int fetch_blobs(rflow *rf, remote_fetch_item *items, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (remote_fetch(rf->r, items, n) != 0)
+        return remote_error(rf->r)->code == REMOTE_CODE_NOT_FOUND ? REMOTE_MISS
+                                                                  : failed(rf, "fetch");
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0 && put_verified(rf, items[i].data, items[i].len, &items[i].d) != 0)
+            rc = -1;
+        free(items[i].data);
+    }
+    return rc;
+}
+
+/* The output of `ar` at Command output path `path`, or NULL. */
+static reapi_output_file *find_output(reapi_action_result *ar, const char *path)
+{
+    for (size_t j = 0; j < ar->n_output_files; j++)
+        if (ar->output_files[j]->path && !strcmp(ar->output_files[j]->path, path))
+            return ar->output_files[j];
+    return NULL;
+}
+
+/* raw: a checked ActionResult from the server for key.  Bring its blobs
+ * into the local CAS, store a copy without inlined bytes in the local
+ * action cache (unless action_uncacheable) and return that copy.  0,
+ * REMOTE_MISS (a result we do not use) or -1. */
+static int import_result(rflow *rf, const action_key *key, const void *raw, size_t raw_len,
+                         void **out, size_t *out_len)
+{
+    reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
+    if (!ar)
+        return failed(rf, "result parse");
+    int rc = REMOTE_MISS;
+    size_t n = 0, *saved = calloc(ar->n_output_files + 1, sizeof *saved);
+    remote_fetch_item *items = calloc((size_t)key->n_outputs + 2, sizeof *items);
+    if (!saved || !items) {
+        rc = -1;
+        goto out;
+    }
+    if (ar->exit_code != 0) {
+        LOG_D("remote result has exit code %d; not used", ar->exit_code);
+        goto out;
+    }
+    for (int i = 0; i < key->n_outputs; i++) {
+        reapi_output_file *f = find_output(ar, key->output_paths[i]);
+        if (!f) {
+            LOG_D("remote result lacks output %s; not used", key->output_paths[i]);
+            goto out;
+        }
+        if (want_blob(rf, f->digest, &f->contents, items, &n) < 0) {
+            rc = -1;
+            goto out;
+        }
+    }
+    if ((has_stream(ar->stdout_digest) &&
+         want_blob(rf, ar->stdout_digest, &ar->stdout_raw, items, &n) < 0) ||
+        (has_stream(ar->stderr_digest) &&
+         want_blob(rf, ar->stderr_digest, &ar->stderr_raw, items, &n) < 0)) {
+        rc = -1;
+        goto out;
+    }
+    if ((rc = fetch_blobs(rf, items, n)) != 0)
+        goto out;
+
+    /* The local copy: blobs by digest only (they are in the CAS now). */
+    for (size_t j = 0; j < ar->n_output_files; j++) {
+        saved[j] = ar->output_files[j]->contents.len;
+        ar->output_files[j]->contents.len = 0;
+    }
+    size_t so = ar->stdout_raw.len, se = ar->stderr_raw.len;
+    reapi_digest *sod = ar->stdout_digest, *sed = ar->stderr_digest;
+    if (has_digest(sod))
+        ar->stdout_raw.len = 0;
+    if (has_digest(sed))
+        ar->stderr_raw.len = 0;
+    if (has_digest(sod) && !has_stream(sod))
+        ar->stdout_digest = NULL;
+    if (has_digest(sed) && !has_stream(sed))
+        ar->stderr_digest = NULL;
+    *out = reapi_pack(&ar->base, out_len, NULL);
+    for (size_t j = 0; j < ar->n_output_files; j++)
+        ar->output_files[j]->contents.len = saved[j];
+    ar->stdout_raw.len = so;
+    ar->stderr_raw.len = se;
+    ar->stdout_digest = sod;
+    ar->stderr_digest = sed;
+    if (!*out) {
+        rc = -1;
+        goto out;
+    }
+    if (!rf->cfg->action_uncacheable &&
+        store_put(rf->st, STORE_AC, &key->action, *out, *out_len) != 0)
+        LOG_D("cannot store the remote result in %s: %s", rf->cfg->dir, strerror(errno));
+out:
+    free(saved);
+    free(items);
+    protobuf_c_message_free_unpacked(&ar->base, NULL);
+    return rc;
+}
+
+int rflow_lookup(rflow *rf, const action_key *key, void **ar, size_t *len)
+{
+    if (!rflow_active(rf))
+        return -1;
+    void *raw;
+    size_t raw_len;
+    int rc = remote_get_action_result(rf->r, &key->action, key->output_paths, key->n_outputs,
+                                      &raw, &raw_len);
+    if (rc < 0)
+        return failed(rf, "GetActionResult");
+    if (rc == REMOTE_MISS) {
+        LOG_D("remote action cache miss for %s", key->action.hash);
+        return REMOTE_MISS;
+    }
+    rc = import_result(rf, key, raw, raw_len, ar, len);
+    free(raw);
+    return rc;
+}
+
+/* ---- manifests ---- */
+
+int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action)
+{
+    if (!rflow_active(rf) || rf->cfg->no_direct || rf->cfg->skip_cache)
+        return 0;
+    char *outs[] = { MANIFEST_OUTPUT };
+    void *raw;
+    size_t raw_len;
+    int rc = remote_get_action_result(rf->r, mkey, outs, 1, &raw, &raw_len);
+    if (rc != 0) {
+        if (rc < 0)
+            failed(rf, "GetActionResult (manifest)");
+        return 0;
+    }
+    reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
+    free(raw);
+    reapi_output_file *f = ar ? find_output(ar, MANIFEST_OUTPUT) : NULL;
+    remote_fetch_item item = { 0 };
+    const void *bytes = NULL;
+    size_t len = 0;
+    if (f && f->contents.len) {
+        bytes = f->contents.data; /* checked against its digest by the loader */
+        len = f->contents.len;
+    } else if (f && reapi_digest_get(f->digest, &item.d) == 0 && item.d.size_bytes > 0) {
+        if (remote_fetch(rf->r, &item, 1) == 0) {
+            bytes = item.data;
+            len = item.len;
+        } else if (remote_error(rf->r)->code != REMOTE_CODE_NOT_FOUND) {
+            failed(rf, "fetch (manifest)");
+        }
+    }
+    manifest *m = bytes ? manifest_parse(bytes, len) : NULL;
+    digest a;
+    int found = m && manifest_match(m, &a);
+    if (found)
+        *action = a;
+    if (m) {
+        /* Kept locally when there is none, so that what this call learns is
+         * added to it (and uploaded) rather than replacing it. */
+        char *local;
+        size_t llen;
+        if (store_get(rf->st, STORE_MANIFEST, mkey, &local, &llen) == 0)
+            free(local);
+        else
+            store_put(rf->st, STORE_MANIFEST, mkey, bytes, len);
+    } else if (bytes) {
+        LOG_D("the remote manifest %s does not parse; ignored", mkey->hash);
+    }
+    LOG_D("remote manifest %s: %s", mkey->hash, found ? "matches" : m ? "no match" : "none");
+    manifest_free(m);
+    free(item.data);
+    if (ar)
+        protobuf_c_message_free_unpacked(&ar->base, NULL);
+    return found;
+}
+
+/* ---- uploads ---- */
+
+typedef struct blobs {
+    remote_blob *v;
+    size_t n, cap;
+    void **owned;        /* buffers to free afterwards */
+    size_t n_owned;
+} blobs;
+
+static int blobs_add(blobs *b, const digest *d, const void *data, size_t len, const char *path,
+                     int owned)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 16;
+        remote_blob *v = realloc(b->v, cap * sizeof *v);
+        void **o = realloc(b->owned, cap * sizeof *o);
+        if (v)
+            b->v = v;
+        if (o)
+            b->owned = o;
+        if (!v || !o)
+            return -1;
+        b->cap = cap;
+    }
+    b->v[b->n++] = (remote_blob){ .d = *d, .data = data, .len = len, .path = path };
+    if (owned)
+        b->owned[b->n_owned++] = (void *)data;
+    return 0;
+}
+
+static void blobs_free(blobs *b)
+{
+    for (size_t i = 0; i < b->n_owned; i++)
+        free(b->owned[i]);
+    free(b->owned);
+    free(b->v);
+}
+
+/* Add the local manifest under mkey to b, and make the ActionResult that
+ * names it (*mar, malloc'd).  0, or -1 when there is none. */
+static int add_manifest(rflow *rf, const digest *mkey, blobs *b, void **mar, size_t *mlen)
+{
+    char *bytes;
+    size_t len;
+    *mar = NULL;
+    if (store_get(rf->st, STORE_MANIFEST, mkey, &bytes, &len) != 0)
+        return -1;
+    digest d;
+    digest_buf(bytes, len, &d);
+    if (blobs_add(b, &d, bytes, len, NULL, 1) != 0) {
+        free(bytes);
+        return -1;
+    }
+    reapi_output_file f = REAPI_OUTPUT_FILE_INIT, *fp = &f;
+    reapi_digest rd;
+    reapi_digest_ref(&rd, &d);
+    f.path = MANIFEST_OUTPUT;
+    f.digest = &rd;
+    reapi_action_result ar = REAPI_ACTION_RESULT_INIT;
+    ar.n_output_files = 1;
+    ar.output_files = &fp;
+    *mar = reapi_pack(&ar.base, mlen, NULL);
+    return *mar ? 0 : -1;
+}
+
+static void upload_manifest(rflow *rf, const digest *mkey)
+{
+    blobs b = { 0 };
+    void *mar;
+    size_t mlen;
+    if (add_manifest(rf, mkey, &b, &mar, &mlen) == 0 && remote_upload(rf->r, b.v, b.n) == 0)
+        remote_update_action_result(rf->r, mkey, mar, mlen);
+    free(mar);
+    blobs_free(&b);
+}
+
+/* A stream of a local result as a blob: digest set in *rd (pointing at *d). */
+static int add_stream(blobs *b, const ProtobufCBinaryData *raw, digest *d, reapi_digest *rd)
+{
+    digest_buf(raw->data, raw->len, d);
+    reapi_digest_ref(rd, d);
+    return raw->len ? blobs_add(b, d, raw->data, raw->len, NULL, 0) : 0;
+}
+
+/* The result this call stored locally, and the manifest, to the remote.
+ * Only blobs the server lacks travel (remote_upload asks first). */
+static void upload_result(rflow *rf, const rflow_call *c)
+{
+    char *bytes;
+    size_t len;
+    if (store_get(rf->st, STORE_AC, &c->key->action, &bytes, &len) != 0)
+        return; /* not stored (not cacheable after all): nothing to share */
+    reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, len,
+        (const uint8_t *)bytes);
+    free(bytes);
+    if (!ar)
+        return;
+    blobs b = { 0 };
+    void *out = NULL, *mar = NULL;
+    size_t out_len, mlen = 0;
+    int ok = 1;
+    for (size_t i = 0; ok && i < ar->n_output_files; i++) {
+        digest d;
+        char *data;
+        size_t dlen;
+        ok = reapi_digest_get(ar->output_files[i]->digest, &d) == 0 &&
+             cas_get(rf->st, &d, &data, &dlen) == 0;
+        if (ok && blobs_add(&b, &d, data, dlen, NULL, 1) != 0) {
+            free(data);
+            ok = 0;
+        }
+    }
+    /* stdout/stderr travel as blobs, as servers expect. */
+    digest od, ed;
+    reapi_digest ord, erd;
+    ok = ok && add_stream(&b, &ar->stdout_raw, &od, &ord) == 0 &&
+         add_stream(&b, &ar->stderr_raw, &ed, &erd) == 0;
+    if (ok) {
+        ProtobufCBinaryData so = ar->stdout_raw, se = ar->stderr_raw;
+        reapi_digest *sod = ar->stdout_digest, *sed = ar->stderr_digest;
+        ar->stdout_raw.len = ar->stderr_raw.len = 0;
+        ar->stdout_digest = &ord;
+        ar->stderr_digest = &erd;
+        out = reapi_pack(&ar->base, &out_len, NULL);
+        ar->stdout_raw = so;
+        ar->stderr_raw = se;
+        ar->stdout_digest = sod;
+        ar->stderr_digest = sed;
+        if (c->mkey)
+            add_manifest(rf, c->mkey, &b, &mar, &mlen);
+    }
+    if (ok && out && remote_upload(rf->r, b.v, b.n) == 0 &&
+        remote_update_action_result(rf->r, &c->key->action, out, out_len) == 0) {
+        LOG_D("uploaded the result of %s", c->key->action.hash);
+        if (mar)
+            remote_update_action_result(rf->r, c->mkey, mar, mlen);
+    }
+    free(out);
+    free(mar);
+    blobs_free(&b);
+    protobuf_c_message_free_unpacked(&ar->base, NULL);
+}
+
+/* ---- remote execution ---- */
+
+static int keep_dir(const digest *d, const void *bytes, size_t len, void *arg)
+{
+    blobs *b = arg;
+    void *copy = malloc(len ? len : 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, bytes, len);
+    if (blobs_add(b, d, copy, len, NULL, 1) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+/* The input root's Directory blobs and files, into b.  The tree is named
+ * the way action.c names it (project-root-relative, else absolute without
+ * the leading '/'); the root digest must come out as the key's, so what is
+ * uploaded is exactly what the key says.  0 or -1. */
+static int add_inputs(const rflow_call *c, blobs *b)
+{
+    const action_key *k = c->key;
+    merkle_tree *t = merkle_new();
+    int rc = t ? 0 : -1;
+    for (int i = 0; rc == 0 && i < c->n_deps; i++) {
+        char *abs = path_absolute(c->deps[i], c->cwd);
+        char *rel = abs && k->root ? path_relative_to(abs, k->root) : NULL;
+        const char *name = rel && rel[0] ? rel : abs ? abs + 1 : NULL;
+        struct stat st;
+        const char *why;
+        if (!name || stat(c->deps[i], &st) != 0 ||
+            merkle_add_file(t, name, &k->dep_digests[i], (st.st_mode & S_IXUSR) != 0, &why) != 0 ||
+            (k->dep_digests[i].size_bytes > 0 &&
+             blobs_add(b, &k->dep_digests[i], NULL, 0, c->deps[i], 0) != 0))
+            rc = -1;
+        free(rel);
+        free(abs);
+    }
+    digest root;
+    if (rc == 0 && merkle_finish(t, &root, keep_dir, b) != 0)
+        rc = -1;
+    if (rc == 0 && !digest_equal(&root, &k->input_root)) {
+        LOG_D("input root %s is not the key's %s; not executing remotely", root.hash,
+              k->input_root.hash);
+        rc = -1;
+    }
+    merkle_free(t);
+    return rc;
+}
+
+/* The Action to execute: the key's, or with action_uncacheable a copy with
+ * do_not_cache set so the server keeps no result either.  *owned is what
+ * to free. */
+static int exec_action(rflow *rf, const action_key *k, digest *d, const void **blob,
+                       size_t *len, void **owned)
+{
+    *owned = NULL;
+    *d = k->action;
+    *blob = k->action_blob;
+    *len = k->action_len;
+    if (!rf->cfg->action_uncacheable)
+        return 0;
+    reapi_action *a = (reapi_action *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action__descriptor, NULL, k->action_len,
+        k->action_blob);
+    if (!a)
+        return -1;
+    a->do_not_cache = 1;
+    *owned = reapi_pack(&a->base, len, d);
+    *blob = *owned;
+    protobuf_c_message_free_unpacked(&a->base, NULL);
+    return *owned ? 0 : -1;
+}
+
+/* Upload and Execute.  The exit status served, or -1 (failure or a result
+ * not used: compile here). */
+static int execute(rflow *rf, const rflow_call *c, enum rflow_how *how)
+{
+    const action_key *k = c->key;
+    blobs b = { 0 };
+    digest ad;
+    const void *ablob;
+    size_t alen;
+    void *owned = NULL, *raw = NULL, *ar = NULL;
+    size_t raw_len, ar_len;
+    int cached = 0, status = -1;
+    if (exec_action(rf, k, &ad, &ablob, &alen, &owned) != 0 ||
+        blobs_add(&b, &ad, ablob, alen, NULL, 0) != 0 ||
+        blobs_add(&b, &k->command, k->command_blob, k->command_len, NULL, 0) != 0 ||
+        add_inputs(c, &b) != 0) {
+        LOG_D("cannot prepare the remote execution; compiling here");
+        goto out;
+    }
+    remote_set_action_id(rf->r, &ad);
+    if (remote_upload(rf->r, b.v, b.n) != 0) {
+        failed(rf, "upload of the inputs");
+        goto out;
+    }
+    LOG_I("Executing action remotely");
+    if (remote_execute(rf->r, &ad, rf->cfg->skip_cache, k->output_paths, k->n_outputs, &raw,
+                       &raw_len, &cached) != 0) {
+        failed(rf, "Execute");
+        goto out;
+    }
+    reapi_action_result *m = (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
+    if (!m) {
+        failed(rf, "Execute result parse");
+        goto out;
+    }
+    int code = m->exit_code;
+    protobuf_c_message_free_unpacked(&m->base, NULL);
+    LOG_I("Remote execution finished with exit code %d", code);
+    if (code != 0) {
+        LOG_I("compiling here for the compiler's own messages and status");
+        goto out;
+    }
+    if (import_result(rf, k, raw, raw_len, &ar, &ar_len) != 0)
+        goto out;
+    status = c->serve(c->ctx, ar, ar_len);
+    *how = cached ? RFLOW_HIT : RFLOW_EXECUTED;
+out:
+    free(ar);
+    free(raw);
+    free(owned);
+    blobs_free(&b);
+    return status;
+}
+
+/* ---- the miss ---- */
+
+int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
+{
+    const config *cfg = rf->cfg;
+    int status, remote_has = 0;
+    if (!cfg->skip_cache && rflow_active(rf)) {
+        void *ar;
+        size_t len;
+        if (rflow_lookup(rf, c->key, &ar, &len) == 0) {
+            remote_has = 1;
+            status = c->serve(c->ctx, ar, len);
+            free(ar);
+            if (status >= 0) {
+                *how = RFLOW_HIT;
+                if (uploads_on(cfg) && c->mkey && !rf->failed)
+                    upload_manifest(rf, c->mkey); /* what this call learned */
+                return status;
+            }
+        }
+    }
+    if (!cfg->cache_only && rflow_active(rf)) {
+        if ((status = execute(rf, c, how)) >= 0)
+            return status;
+    } else if (cfg->cache_only && !rf->failed) {
+        LOG_I("Action not cached and running in cache-only mode, executing locally");
+    }
+    *how = RFLOW_LOCAL;
+    status = c->compile(c->ctx);
+    if (status == 0 && uploads_on(cfg) && rflow_active(rf) && !remote_has)
+        upload_result(rf, c);
+    return status;
+}
