@@ -22,6 +22,7 @@
 #include "wrapper/inputs.h"
 #include "wrapper/manifest.h"
 #include "wrapper/remote_flow.h"
+#include "wrapper/result.h"
 #include "wrapper/run.h"
 
 typedef struct call {
@@ -169,80 +170,24 @@ static void unlock_action(call *c)
 
 /* ---- hit ---- */
 
-static int replay_stream(call *c, int fd, const ProtobufCBinaryData *raw, const reapi_digest *d)
+/* Serve the call from a serialized ActionResult: its exit status, or -1
+ * (a miss; nothing written to stdout or stderr). */
+static int serve_hit(call *c, const void *bytes, size_t len)
 {
-    if (d && d->hash && d->hash[0]) {
-        digest dd;
-        char *buf;
-        size_t len;
-        if (reapi_digest_get(d, &dd) != 0 || cas_get(c->st, &dd, &buf, &len) != 0)
-            return -1;
-        int r = run_write_out(fd, buf, len);
-        free(buf);
-        return r;
-    }
-    return raw->len ? run_write_out(fd, (const char *)raw->data, raw->len) : 0;
-}
-
-/* Try to serve the call from an ActionResult.  Returns the exit status on a
- * hit, or -1 for "treat as a miss" (nothing written to stdout/stderr). */
-static int serve_hit(call *c, const char *bytes, size_t len)
-{
-    reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
-        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, len,
-        (const uint8_t *)bytes);
-    if (!ar) {
+    const char **paths = calloc((size_t)c->cmd.n_outputs + 1, sizeof *paths);
+    if (!paths)
+        return -1;
+    for (int i = 0; i < c->cmd.n_outputs; i++)
+        paths[i] = c->cmd.outputs[i].path;
+    result_outputs o = {c->key.n_outputs, c->key.output_paths, paths};
+    int status = result_serve(c->st, &o, bytes, len);
+    free(paths);
+    if (status == RESULT_UNPARSABLE) {
         LOG_W("action cache entry for %s does not parse; recompiling", c->key.action.hash);
         store_remove(c->st, STORE_AC, &c->key.action);
         stats_add(ST_CORRUPT_ENTRY, 1);
         return -1;
     }
-    int status = -1;
-    /* Every expected output must be in the result before anything is written. */
-    reapi_output_file **found = calloc((size_t)c->key.n_outputs + 1, sizeof *found);
-    if (!found)
-        goto out;
-    for (int i = 0; i < c->key.n_outputs; i++) {
-        for (size_t j = 0; j < ar->n_output_files; j++)
-            if (ar->output_files[j]->path && !strcmp(ar->output_files[j]->path, c->key.output_paths[i]))
-                found[i] = ar->output_files[j];
-        if (!found[i]) {
-            LOG_I("cached result lacks output %s", c->key.output_paths[i]);
-            goto out;
-        }
-    }
-    if (ar->exit_code != 0)
-        goto out;
-    for (int i = 0; i < c->key.n_outputs; i++) {
-        digest d;
-        if (reapi_digest_get(found[i]->digest, &d) != 0)
-            goto out;
-        int r = cas_materialize(c->st, &d, c->cmd.outputs[i].path, found[i]->is_executable);
-        if (r != 0) {
-            LOG_I("cannot restore %s from the cache (%s); recompiling", c->cmd.outputs[i].path,
-                  r > 0 ? "blob missing or corrupt" : strerror(errno));
-            goto out;
-        }
-    }
-    /* stdout/stderr: fetch both before writing either, so a missing blob is
-     * still a clean miss. */
-    if (ar->stdout_digest && ar->stdout_digest->hash && ar->stdout_digest->hash[0]) {
-        digest d;
-        if (reapi_digest_get(ar->stdout_digest, &d) != 0 || !cas_has(c->st, &d))
-            goto out;
-    }
-    if (ar->stderr_digest && ar->stderr_digest->hash && ar->stderr_digest->hash[0]) {
-        digest d;
-        if (reapi_digest_get(ar->stderr_digest, &d) != 0 || !cas_has(c->st, &d))
-            goto out;
-    }
-    if (replay_stream(c, 1, &ar->stdout_raw, ar->stdout_digest) != 0 ||
-        replay_stream(c, 2, &ar->stderr_raw, ar->stderr_digest) != 0)
-        LOG_W("could not replay the compiler's messages in full");
-    status = ar->exit_code;
-out:
-    free(found);
-    protobuf_c_message_free_unpacked(&ar->base, NULL);
     return status;
 }
 
@@ -264,57 +209,14 @@ static int lookup(call *c)
  * or -1 (store trouble). */
 static int store_result(call *c, const run_result *r)
 {
-    int n = c->key.n_outputs, rc = -1;
-    reapi_output_file *files = calloc((size_t)n + 1, sizeof *files);
-    reapi_output_file **ptrs = calloc((size_t)n + 1, sizeof *ptrs);
-    digest *ds = calloc((size_t)n + 1, sizeof *ds);
-    reapi_digest *rds = calloc((size_t)n + 1, sizeof *rds);
-    if (!files || !ptrs || !ds || !rds)
-        goto out;
-    for (int i = 0; i < n; i++) {
-        const char *path = c->cmd.outputs[i].path;
-        struct stat st;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-            /* Our model expected a file the compiler did not write: do not
-             * cache a result that would lack it. */
-            LOG_W("expected output %s was not written; not caching", path);
-            rc = 1;
-            goto out;
-        }
-        if (cas_put_file(c->st, path, &ds[i]) != 0) {
-            LOG_W("cannot store %s in %s: %s", path, c->cfg->dir, strerror(errno));
-            goto out;
-        }
-        reapi_output_file init = REAPI_OUTPUT_FILE_INIT;
-        files[i] = init;
-        files[i].path = c->key.output_paths[i];
-        reapi_digest_ref(&rds[i], &ds[i]);
-        files[i].digest = &rds[i];
-        files[i].is_executable = (st.st_mode & S_IXUSR) != 0;
-        ptrs[i] = &files[i];
-    }
-    reapi_action_result ar = REAPI_ACTION_RESULT_INIT;
-    ar.n_output_files = (size_t)n;
-    ar.output_files = ptrs;
-    ar.exit_code = 0;
-    ar.stdout_raw.data = (uint8_t *)r->out;
-    ar.stdout_raw.len = r->out_len;
-    ar.stderr_raw.data = (uint8_t *)r->err;
-    ar.stderr_raw.len = r->err_len;
-    size_t len;
-    void *bytes = reapi_pack(&ar.base, &len, NULL);
-    if (!bytes)
-        goto out;
-    if (store_put(c->st, STORE_AC, &c->key.action, bytes, len) == 0)
-        rc = 0;
-    else
-        LOG_W("cannot store the result in %s: %s", c->cfg->dir, strerror(errno));
-    free(bytes);
-out:
-    free(files);
-    free(ptrs);
-    free(ds);
-    free(rds);
+    const char **paths = calloc((size_t)c->cmd.n_outputs + 1, sizeof *paths);
+    if (!paths)
+        return -1;
+    for (int i = 0; i < c->cmd.n_outputs; i++)
+        paths[i] = c->cmd.outputs[i].path;
+    result_outputs o = {c->key.n_outputs, c->key.output_paths, paths};
+    int rc = result_store(c->st, &c->key.action, &o, r);
+    free(paths);
     return rc;
 }
 

@@ -1,0 +1,40 @@
+/* result.h — an action's result and the files of the call, both ways.
+ *
+ * A cached result is a serialized REAPI ActionResult in the local action
+ * cache: output files by digest (blobs in the CAS), stdout and stderr inline
+ * (or by digest, as a remote may send them), the exit code.  Serving one
+ * writes every output atomically and replays the streams byte for byte;
+ * storing one puts the outputs in the CAS and the ActionResult under the
+ * action digest.  Outputs are named twice: as the Command names them
+ * (key_paths, relative to the input root, what the ActionResult records) and
+ * where this call writes them (paths, relative to the working directory). */
+#ifndef RICC_RESULT_H
+#define RICC_RESULT_H
+
+#include <stddef.h>
+
+#include "cache/digest.h"
+#include "cache/store.h"
+#include "wrapper/run.h"
+
+typedef struct result_outputs {
+    int n;
+    char *const *key_paths;
+    const char *const *paths;
+} result_outputs;
+
+#define RESULT_UNPARSABLE (-2)
+
+/* Serve bytes (a serialized ActionResult).  The exit status when every
+ * output was written and the streams replayed; -1 to treat the call as a
+ * miss (nothing was written to stdout or stderr: an output or blob missing
+ * or corrupt, a non-zero exit code); RESULT_UNPARSABLE when the bytes are
+ * not an ActionResult (the caller drops the entry and counts it). */
+int result_serve(store *st, const result_outputs *o, const void *bytes, size_t len);
+
+/* Store the outputs of a successful run r under action.  0; 1 when an
+ * expected output was not written (not cacheable after all); -1 on store
+ * trouble (errno). */
+int result_store(store *st, const digest *action, const result_outputs *o, const run_result *r);
+
+#endif
