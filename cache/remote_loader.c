@@ -54,9 +54,7 @@
 #include "cache/log.h"
 #include "cache/remote/wire.h"
 
-#ifndef RICC_VERSION
-#define RICC_VERSION "0.1.0"
-#endif
+#include "cache/version.h"
 
 #define DOWN_FILE "remote-down"
 #define NOUPDATE_FILE "remote-noupdate"

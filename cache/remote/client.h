@@ -25,9 +25,7 @@
 #include "google/bytestream/bytestream.pb-c.h"
 #include "google/longrunning/operations.pb-c.h"
 
-#ifndef RICC_VERSION
-#define RICC_VERSION "0.1.0"
-#endif
+#include "cache/version.h"
 
 /* The default gRPC message size limit most servers keep: batches stay under
  * it whatever a server announces. */
