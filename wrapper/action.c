@@ -470,6 +470,32 @@ int action_build(const action_inputs *in, action_key *out, const char **why)
     return 0;
 }
 
+int action_toolchain_digest(const config *cfg, digest *out)
+{
+    for (int i = 0; i < cfg->n_remote_platform; i++) {
+        if (strcmp(cfg->remote_platform[i].name, "chrootRootDigest") != 0)
+            continue;
+        const char *why;
+        if (digest_parse(cfg->remote_platform[i].value, out, &why) == 0)
+            return 1;
+        LOG_W("ignoring RECC_REMOTE_PLATFORM_chrootRootDigest='%s': %s; "
+              "keying on the compiler's content instead",
+              cfg->remote_platform[i].value, why);
+        return 0;
+    }
+    return 0;
+}
+
+int action_salt_append(action_key *k, const char *name, const char *value)
+{
+    strbuf sb = {k->salt_base, k->salt_base_len};
+    if (sb_add(&sb, name, value ? value : "(none)") != 0)
+        return -1;
+    k->salt_base = sb.p;
+    k->salt_base_len = sb.len;
+    return 0;
+}
+
 void action_manifest_key(const action_key *k, const digest *source, digest *out)
 {
     digest_ctx *c = digest_ctx_new();

@@ -74,6 +74,18 @@ int action_finish(const action_inputs *in, action_key *out, const char **why);
 
 /* The direct-mode manifest key: everything in the key but the headers. */
 void action_manifest_key(const action_key *k, const digest *source, digest *out);
+
+/* The toolchain digest from RECC_REMOTE_PLATFORM_chrootRootDigest: 1 with
+ * *out set when the setting is there and valid; 0 otherwise (an invalid one
+ * is warned about: the caller then keys on the compiler's content, and the
+ * property stays in the platform, so no entry of a valid digest can match). */
+int action_toolchain_digest(const config *cfg, digest *out);
+
+/* Add "NAME VALUE" (VALUE NULL: "(none)") to the salt made by
+ * action_prepare, for kinds of action whose key needs more than a compile's
+ * (a link: its library search environment).  0 or -1 (out of memory). */
+int action_salt_append(action_key *k, const char *name, const char *value);
+
 void action_key_free(action_key *k);
 
 /* The environment variables that change what gcc/clang write (exposed for

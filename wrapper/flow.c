@@ -65,28 +65,6 @@ static int run_plain(call *c, enum stat_id counter)
     return exec_compiler(c);
 }
 
-/* ---- the toolchain part of the key ---- */
-
-/* The chrootRootDigest setting, when it is valid.  An invalid one is warned
- * about once per call and ignored for the toolchain (the compiler's own
- * identity is used), while staying in the platform properties so the key
- * never matches a valid-digest entry. */
-static int toolchain_digest(const config *cfg, digest *out)
-{
-    for (int i = 0; i < cfg->n_remote_platform; i++) {
-        if (strcmp(cfg->remote_platform[i].name, "chrootRootDigest") != 0)
-            continue;
-        const char *why;
-        if (digest_parse(cfg->remote_platform[i].value, out, &why) == 0)
-            return 1;
-        LOG_W("ignoring RECC_REMOTE_PLATFORM_chrootRootDigest='%s': %s; "
-              "keying on the compiler's content instead",
-              cfg->remote_platform[i].value, why);
-        return 0;
-    }
-    return 0;
-}
-
 /* ---- dependency scan ---- */
 
 static int source_only_deps(call *c)
@@ -604,7 +582,7 @@ static int wrapped(call *c, int argc, char **argv)
     }
 
     digest toolchain;
-    int have_toolchain = toolchain_digest(cfg, &toolchain);
+    int have_toolchain = action_toolchain_digest(cfg, &toolchain);
     if (have_toolchain) {
         c->toolkey = toolchain;
     } else if (compiler_identity(c->compiler, cfg->dir, &c->toolkey) != 0) {

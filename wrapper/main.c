@@ -17,6 +17,7 @@
 #include "cache/stats.h"
 #include "wrapper/compiler.h"
 #include "wrapper/flow.h"
+#include "wrapper/link.h"
 #include "wrapper/mgmt.h"
 
 static const char *base_name(const char *p)
@@ -58,6 +59,14 @@ static void drop_shim_from_env(void)
     free(copy);
 }
 
+/* A wrapped call: a link when link caching is on and it is one (link.h),
+ * else a compile (flow.h), which runs anything else untouched. */
+static int wrapped_call(int argc, char **argv, const config *cfg)
+{
+    int status = link_flow(argc, argv, cfg);
+    return status != LINK_NOT_MINE ? status : flow_compile(argc, argv, cfg);
+}
+
 int main(int argc, char **argv)
 {
     const char *self = argc > 0 ? base_name(argv[0]) : "ricc";
@@ -92,14 +101,14 @@ int main(int argc, char **argv)
     if (masquerade) {
         /* Found by name on PATH, skipping ourselves, however we were invoked. */
         argv[0] = (char *)self;
-        status = flow_compile(argc, argv, &cfg);
+        status = wrapped_call(argc, argv, &cfg);
     }
     else if (!strcmp(argv[1], "run"))
         status = mgmt_run(argc - 2, argv + 2, &cfg);
     else if (argv[1][0] == '-')
         status = mgmt_command(argc - 1, argv + 1, &cfg);
     else
-        status = flow_compile(argc - 1, argv + 1, &cfg);
+        status = wrapped_call(argc - 1, argv + 1, &cfg);
 
     stats_close();
     log_close();
