@@ -1,0 +1,322 @@
+#!/bin/bash
+# bench/run.sh — ricc side by side with plain gcc and ccache, in one run.
+#
+#   RICC=/abs/path/to/ricc bench/run.sh        (what `make bench` does)
+#
+# Settings (environment):
+#   BENCH_FILES=300     sources in the generated project
+#   BENCH_RUNS=3        repetitions of everything; the table shows medians
+#   BENCH_HIT_REPS=30   calls per hit-latency sample for ccache and ricc
+#   BENCH_GCC_REPS=5    calls per sample for plain gcc (a full compile each)
+#   BENCH_JOBS=$(nproc) make -j for the builds
+#   BENCH_KEEP=1        keep the scratch directory (project, caches, logs)
+#
+# What it does (bench/README.md says how to read the results):
+#  1. bench/gen-project.sh writes a synthetic project into a scratch dir.
+#  2. Each run, for each tool (gcc, then ccache and ricc in alternating
+#     order): a fresh, empty cache dir; a cold build (make -jN from an empty
+#     obj/); a warm build (obj/ removed again, cache kept); then the hit
+#     latency of one C file and one C++ file: one untimed call to fill the
+#     cache, then the same compile repeated, each call timed on its own;
+#     and the peak RSS of one hit under /usr/bin/time.
+#  3. The table: medians over runs (for latencies, the median over runs of
+#     each run's median call), and ricc's ratios to ccache and to gcc.
+#
+# Sanity checks, because a benchmark that measures the wrong thing is worse
+# than none: every build must succeed; the objects each cached build writes
+# are compared with those plain gcc wrote (a cache that returned something
+# else would be fast and wrong); and the warm build's hit count is read from
+# each cache's own statistics and printed, so a "warm" build that quietly
+# missed shows up.
+#
+# Progress goes to stderr, the results to stdout. Nothing here is an
+# expectation: the numbers depend on the machine and are not compared with
+# anything.
+set -euo pipefail
+export LC_ALL=C         # a decimal point, not a comma, in EPOCHREALTIME
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+FILES=${BENCH_FILES:-300}
+RUNS=${BENCH_RUNS:-3}
+HIT_REPS=${BENCH_HIT_REPS:-30}
+GCC_REPS=${BENCH_GCC_REPS:-5}
+JOBS=${BENCH_JOBS:-$(nproc 2>/dev/null || echo 2)}
+RICC_BIN=${RICC:-}
+
+for v in FILES RUNS HIT_REPS GCC_REPS JOBS; do
+    case ${!v} in
+        ''|*[!0-9]*|0) echo "bench: BENCH_$v must be a positive number, got '${!v}'" >&2; exit 2 ;;
+    esac
+done
+
+note() { printf 'bench: %s\n' "$*" >&2; }
+
+# The tools to compare. Each is a label and a prefix put before the
+# compiler; plain gcc has none.
+TOOLS=(gcc)
+declare -A PREFIX=([gcc]="")
+NOTES=()
+if command -v ccache >/dev/null 2>&1; then
+    TOOLS+=(ccache)
+    PREFIX[ccache]=$(command -v ccache)
+else
+    NOTES+=("ccache is not installed, so its column is empty; on Debian: apt-get install ccache")
+fi
+if [[ -n $RICC_BIN && -x $RICC_BIN ]]; then
+    TOOLS+=(ricc)
+    PREFIX[ricc]=$RICC_BIN
+elif [[ -n $RICC_BIN ]]; then
+    NOTES+=("RICC=$RICC_BIN is not an executable, so the ricc column is empty")
+else
+    NOTES+=("RICC is not set, so the ricc column is empty (make bench sets it)")
+fi
+TIME_BIN=
+if [[ -x /usr/bin/time ]] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+    TIME_BIN=/usr/bin/time
+else
+    NOTES+=("GNU time (/usr/bin/time, Debian package 'time') is missing: no peak RSS row")
+fi
+
+# Settings from the caller's environment would make the columns measure
+# something else (a disabled ccache, a remote ricc, a different cache dir):
+# each tool gets only what is set below.
+unset RICC
+for v in $(compgen -e); do
+    case $v in CCACHE_*|RICC_*|RECC_*) unset "$v" ;; esac
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ricc-bench.XXXXXX")
+cleanup() {
+    if [[ ${BENCH_KEEP:-0} = 1 ]]; then
+        note "kept $T"
+    else
+        rm -rf "$T"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+P=$T/project
+R=$T/results
+mkdir -p "$R" "$T/caches"
+
+now() {
+    if [[ -n ${EPOCHREALTIME:-} ]]; then NOW=$EPOCHREALTIME; else NOW=$(date +%s.%N); fi
+}
+elapsed() { awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { printf "%.6f\n", (b - a) * s }'; }
+median() {
+    sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) exit
+              if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Point the tool at this run's cache. Exported, so make's children see it.
+use_cache() {
+    local tool=$1 run=$2
+    case $tool in
+        ccache) export CCACHE_DIR=$T/caches/ccache-$run; mkdir -p "$CCACHE_DIR" ;;
+        ricc) export RICC_DIR=$T/caches/ricc-$run; mkdir -p "$RICC_DIR" ;;
+    esac
+}
+
+zero_stats() {
+    case $1 in
+        ccache) ccache --zero-stats >/dev/null ;;
+        ricc) "$RICC_BIN" --zero-stats >/dev/null ;;
+    esac
+}
+
+# Append "hits/compiles" to FILE and "direct hits/compiles" to DFILE for
+# the compiles since the last zero_stats, from the counters each tool prints
+# for scripts (tab-separated name and value). The direct hits are the ones
+# that did without the preprocessor, which is what makes a hit cheap.
+hit_count() {
+    local tool=$1 file=$2 dfile=$3 out
+    case $tool in
+        ccache) out=$(ccache --print-stats) ;;
+        ricc) out=$("$RICC_BIN" --print-stats) ;;
+        *) return ;;
+    esac
+    awk -F'\t' -v tool="$tool" -v dfile="$dfile" '
+        tool == "ccache" && $1 == "direct_cache_hit" { d += $2 }
+        tool == "ccache" && $1 == "preprocessed_cache_hit" { h += $2 }
+        tool == "ccache" && $1 == "cache_miss" { m += $2 }
+        tool == "ricc" && $1 == "direct_hit" { d += $2 }
+        tool == "ricc" && ($1 == "preprocessed_hit" || $1 == "remote_hit") { h += $2 }
+        tool == "ricc" && ($1 == "miss" || $1 == "fallback") { m += $2 }
+        END { n = d + h + m
+              printf "%d/%d\n", d + h, n
+              printf "%d/%d\n", d, n >> dfile }' <<<"$out" >>"$file"
+}
+
+# One timed build from an empty obj/. Prints seconds.
+build() {
+    local tool=$1 log=$2 t0
+    make -C "$P" -s clean >/dev/null
+    now; t0=$NOW
+    if ! make -C "$P" -s -j"$JOBS" CC="${PREFIX[$tool]:+${PREFIX[$tool]} }gcc" >"$log" 2>&1; then
+        note "the $tool build failed; the last lines of $log:"
+        tail -n 20 "$log" >&2
+        BENCH_KEEP=1    # for the rest of the logs and the project
+        exit 1
+    fi
+    now
+    elapsed "$t0" "$NOW" 1
+}
+
+# The objects gcc wrote, by digest, for comparing every cached build with.
+OBJ_SUMS=$T/gcc-objects.sha256
+record_objects() { (cd "$P/obj" && sha256sum -- *.o) >"$OBJ_SUMS"; }
+check_objects() {
+    local tool=$1 what=$2 bad
+    bad=$(cd "$P/obj" && sha256sum --check --quiet "$OBJ_SUMS" 2>/dev/null | wc -l) || true
+    if [[ $bad -ne 0 ]]; then
+        NOTES+=("$tool $what build: $bad objects differ from gcc's (run $run)")
+        note "WARNING: $tool $what build: $bad objects differ from plain gcc's"
+    fi
+}
+
+# Time one compile command REPS times, each call on its own; append the
+# median in ms to FILE. The first call is not timed: it fills the cache (or
+# for gcc, the page cache).
+latency() {
+    local file=$1 reps=$2 t0 i
+    shift 2
+    "$@" >/dev/null 2>&1 || { note "failed: $*"; exit 1; }
+    for ((i = 0; i < reps; i++)); do
+        now; t0=$NOW
+        "$@" >/dev/null 2>&1
+        now
+        elapsed "$t0" "$NOW" 1000
+    done | median >>"$file"
+}
+
+# -------------------------------------------------------------------------
+
+note "generating $FILES sources in $P"
+"$HERE/gen-project.sh" "$P" "$FILES"
+mkdir -p "$P/hit"
+# The C hit file is an ordinary source of the project (not one of the few
+# that include the x86 intrinsics), compiled with the Makefile's flags.
+C_FLAGS=(-O2 -g -Wall -Iinclude -MMD -MP -c src/s0000.c -o hit/c.o)
+CXX_FLAGS=(-O2 -g -Wall -c cxx/hit.cpp -o hit/cxx.o)
+# How many headers a file reads: the words of its -M rule, less the target
+# and the source.
+count_headers() {
+    (cd "$P" && "$@" -M) | awk '{ for (i = 1; i <= NF; i++) if ($i != "\\") n++ } END { print n - 2 }'
+}
+C_HEADERS=$(count_headers gcc -Iinclude src/s0000.c)
+CXX_HEADERS=$(count_headers g++ cxx/hit.cpp)
+
+# The process-start floor of this way of timing: what calling /bin/true
+# costs from this shell. Every hit latency includes it once.
+FLOOR=$T/floor
+for ((run = 1; run <= RUNS; run++)); do latency "$FLOOR" "$HIT_REPS" /bin/true; done
+
+# Warm the page cache with the compilers and headers, so the first timed
+# build does not pay for reading them from disk.
+(cd "$P" && gcc "${C_FLAGS[@]}" && g++ "${CXX_FLAGS[@]}")
+
+START=$SECONDS
+for ((run = 1; run <= RUNS; run++)); do
+    # gcc first (its objects are the reference), the caches in turn.
+    order=(gcc)
+    if ((run % 2)); then
+        for t in "${TOOLS[@]:1}"; do order+=("$t"); done
+    else
+        for ((i = ${#TOOLS[@]} - 1; i >= 1; i--)); do order+=("${TOOLS[$i]}"); done
+    fi
+    for tool in "${order[@]}"; do
+        pre=()
+        [[ -z ${PREFIX[$tool]} ]] || pre=("${PREFIX[$tool]}")
+        use_cache "$tool" "$run"
+        note "run $run/$RUNS: $tool"
+
+        build "$tool" "$T/$tool-cold-$run.log" >>"$R/cold.$tool"
+        if [[ $tool = gcc ]]; then record_objects; else check_objects "$tool" cold; fi
+
+        [[ $tool = gcc ]] || zero_stats "$tool"
+        build "$tool" "$T/$tool-warm-$run.log" >>"$R/warm.$tool"
+        [[ $tool = gcc ]] || check_objects "$tool" warm
+        hit_count "$tool" "$R/hits.$tool" "$R/dhits.$tool"
+
+        reps=$HIT_REPS
+        [[ $tool = gcc ]] && reps=$GCC_REPS
+        cd "$P"
+        latency "$R/hitc.$tool" "$reps" "${pre[@]}" gcc "${C_FLAGS[@]}"
+        latency "$R/hitcxx.$tool" "$reps" "${pre[@]}" g++ "${CXX_FLAGS[@]}"
+        if [[ -n $TIME_BIN ]]; then
+            "$TIME_BIN" -f %M -o "$T/rss" "${pre[@]}" gcc "${C_FLAGS[@]}" >/dev/null 2>&1
+            tail -n 1 "$T/rss" >>"$R/rss.$tool"
+        fi
+        cd - >/dev/null
+    done
+done
+TOTAL=$((SECONDS - START))
+
+# -------------------------------------------------------------------------
+
+version() {
+    case $1 in
+        gcc) gcc --version | head -n 1 ;;
+        ccache) ccache --version | head -n 1 ;;
+        ricc) "$RICC_BIN" --version 2>&1 | head -n 1 ;;
+    esac
+}
+
+# value METRIC TOOL: the median over runs, or empty.
+value() { if [[ -s $R/$1.$2 ]]; then median <"$R/$1.$2"; fi; }
+
+fmt() {
+    if [[ -z $2 ]]; then echo "-"; else awk -v v="$2" -v f="$1" 'BEGIN { printf f, v }'; fi
+}
+ratio() {
+    if [[ -z $1 || -z $2 ]]; then echo "-"
+    else awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'
+    fi
+}
+
+row() {
+    local label=$1 metric=$2 f=$3 g c r
+    g=$(value "$metric" gcc); c=$(value "$metric" ccache); r=$(value "$metric" ricc)
+    printf '%-24s %10s %10s %10s %12s %10s\n' "$label" "$(fmt "$f" "$g")" "$(fmt "$f" "$c")" \
+        "$(fmt "$f" "$r")" "$(ratio "$r" "$c")" "$(ratio "$r" "$g")"
+}
+
+# The warm build's hits, as counted by the cache itself: each distinct
+# value over the runs.
+hits_row() {
+    local label=$1 metric=$2 t cells=()
+    for t in gcc ccache ricc; do
+        if [[ -s $R/$metric.$t ]]; then
+            cells+=("$(sort -u "$R/$metric.$t" | paste -sd, -)")
+        else
+            cells+=("-")
+        fi
+    done
+    printf '%-24s %10s %10s %10s\n' "$label" "${cells[@]}"
+}
+
+echo "ricc benchmark: $FILES sources, $RUNS runs, make -j$JOBS, $(nproc) CPUs, $(uname -m)"
+for t in "${TOOLS[@]}"; do echo "  $t: $(version "$t")"; done
+echo "  hit files: src/s0000.c reads $C_HEADERS headers; cxx/hit.cpp reads $CXX_HEADERS headers"
+echo
+printf '%-24s %10s %10s %10s %12s %10s\n' metric gcc ccache ricc ricc/ccache ricc/gcc
+row "cold build (s)" cold "%.2f"
+row "warm build (s)" warm "%.2f"
+row "hit latency C (ms)" hitc "%.2f"
+row "hit latency C++ (ms)" hitcxx "%.2f"
+[[ -n $TIME_BIN ]] && row "peak RSS, C hit (KB)" rss "%d"
+hits_row "warm build hits" hits
+hits_row "  of which direct" dhits
+echo
+echo "gcc's \"hit latency\" is a full compile; the floor (starting /bin/true"
+echo "the same way) is $(fmt %.2f "$(median <"$FLOOR")") ms and is inside every latency above."
+echo "all runs (s or ms, in run order):"
+for m in cold warm hitc hitcxx; do
+    for t in "${TOOLS[@]}"; do
+        printf '  %-7s %-7s %s\n' "$m" "$t" "$(awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }' "$R/$m.$t")"
+    done
+done
+echo "total time: ${TOTAL}s"
+for n in "${NOTES[@]+"${NOTES[@]}"}"; do echo "note: $n"; done
