@@ -10,6 +10,8 @@
 #include "cache/fsutil.h"
 #include "cache/stats.h"
 #include "cache/store.h"
+#include "wrapper/compiler.h"
+#include "wrapper/flow.h"
 #include "wrapper/run.h"
 
 #define RICC_VERSION "0.1.0"
@@ -154,6 +156,25 @@ static char *find_shim(void)
     return NULL;
 }
 
+/* A compiler by the shim's rule (preload/match.c): a name ricc knows, or
+ * one listed in the `compilers` setting. */
+static int is_compiler(const char *cmd, const config *cfg)
+{
+    const char *b = strrchr(cmd, '/');
+    b = b ? b + 1 : cmd;
+    if (compiler_name_known(b))
+        return 1;
+    size_t n = strlen(b);
+    for (const char *p = cfg->compilers; n && p && *p; ) {
+        const char *e = strchr(p, ':');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, b, n))
+            return 1;
+        p = e ? e + 1 : p + len;
+    }
+    return 0;
+}
+
 int mgmt_run(int argc, char **argv, const config *cfg)
 {
     if (argc > 0 && !strcmp(argv[0], "--"))
@@ -164,10 +185,25 @@ int mgmt_run(int argc, char **argv, const config *cfg)
     }
     char *shim = find_shim();
     if (!shim) {
-        fprintf(stderr, "ricc: run: the preload shim libricc-preload.so was not found "
-                        "(set RICC_PRELOAD, or build it with make)\n");
+        const char *env = getenv("RICC_PRELOAD");
+        if (env && *env)
+            fprintf(stderr, "ricc: run: cannot read the preload shim %s (RICC_PRELOAD)\n", env);
+        else
+            fprintf(stderr, "ricc: run: the preload shim libricc-preload.so is not beside ricc "
+                            "(../lib or ../lib/ricc); build it with make, or set RICC_PRELOAD\n");
         return 2;
     }
+    /* The command itself may be the compiler: `ricc run -- gcc -c foo.c`.
+     * The shim only sees execs from processes that load it, and ricc has
+     * not, so this one is taken here. */
+    if (is_compiler(argv[0], cfg)) {
+        free(shim);
+        return flow_compile(argc, argv, cfg);
+    }
+    /* After what is there: a library that must come first (the ASan
+     * runtime, a malloc) stays first.  The shim still sees every exec that
+     * an earlier library passes on to the next definition, as interposers
+     * do. */
     const char *old = getenv("LD_PRELOAD");
     size_t len = strlen(shim) + (old ? strlen(old) + 1 : 0) + 1;
     char *val = malloc(len);
@@ -175,7 +211,7 @@ int mgmt_run(int argc, char **argv, const config *cfg)
         free(shim);
         return 1;
     }
-    snprintf(val, len, "%s%s%s", shim, old && *old ? ":" : "", old ? old : "");
+    snprintf(val, len, "%s%s%s", old ? old : "", old && *old ? ":" : "", shim);
     setenv("LD_PRELOAD", val, 1);
     free(val);
     free(shim);
