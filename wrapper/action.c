@@ -470,6 +470,13 @@ int action_build(const action_inputs *in, action_key *out, const char **why)
     return 0;
 }
 
+int64_t action_clock_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME_COARSE, &t);
+    return stat_ns(t);
+}
+
 int action_toolchain_digest(const config *cfg, digest *out)
 {
     for (int i = 0; i < cfg->n_remote_platform; i++) {

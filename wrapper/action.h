@@ -75,6 +75,12 @@ int action_finish(const action_inputs *in, action_key *out, const char **why);
 /* The direct-mode manifest key: everything in the key but the headers. */
 void action_manifest_key(const action_key *k, const digest *source, digest *out);
 
+/* Now, on the clock file timestamps come from (CLOCK_REALTIME_COARSE: the
+ * kernel stamps a change with it, or with a finer reading, never an earlier
+ * one).  Read at the start of a call: an input whose newest_input_ns is at or
+ * after it may have changed while the tool ran, and its result is not kept. */
+int64_t action_clock_ns(void);
+
 /* The toolchain digest from RECC_REMOTE_PLATFORM_chrootRootDigest: 1 with
  * *out set when the setting is there and valid; 0 otherwise (an invalid one
  * is warned about: the caller then keys on the compiler's content, and the

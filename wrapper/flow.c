@@ -76,7 +76,7 @@ static int source_only_deps(call *c)
     return 0;
 }
 
-static int scan_deps(call *c, int *compile_status)
+static int scan_deps(call *c)
 {
     if (c->cmd.preprocessed)
         return source_only_deps(c);
@@ -90,7 +90,6 @@ static int scan_deps(call *c, int *compile_status)
     c->cmd.dep_argv[0] = saved0;
     if (rc != 0)
         return -1;
-    *compile_status = r.status;
     if (r.status != 0) {
         LOG_D("dependency scan exited %d: %s", r.status, r.err);
         run_result_free(&r);
@@ -268,17 +267,6 @@ static int deps_have_pch(const call *c)
             return 1;
     }
     return 0;
-}
-
-/* The start of the call on the clock file timestamps come from: the kernel
- * stamps a change with the coarse real-time clock (or a finer reading, never
- * an earlier one), so any file changed after this instant carries a time at
- * or after it, while one written a tick or more before the call does not. */
-static int64_t call_start_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME_COARSE, &t);
-    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 /* The argv of the real compile in depend mode: the user's, plus -MD -MF
@@ -564,7 +552,7 @@ static int remote_miss(call *c)
 static int wrapped(call *c, int argc, char **argv)
 {
     const config *cfg = c->cfg;
-    c->t0 = call_start_ns();
+    c->t0 = action_clock_ns();
     if (cfg->disable)
         return exec_compiler(c);
     if (getenv("DEPENDENCIES_OUTPUT") || getenv("SUNPRO_DEPENDENCIES")) {
@@ -638,8 +626,7 @@ static int wrapped(call *c, int argc, char **argv)
     }
 
     /* Preprocessor mode: the dependency scan gives the key before compiling. */
-    int scan_status = 0;
-    if (scan_deps(c, &scan_status) != 0) {
+    if (scan_deps(c) != 0) {
         /* Usually a missing header or a syntax error the compile will report
          * itself: run it for its messages and status. */
         LOG_I("dependency scan failed; compiling without caching");

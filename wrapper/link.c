@@ -582,16 +582,9 @@ static int link_and_store(lcall *c)
 
 /* ---- the call ---- */
 
-static int64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME_COARSE, &t);
-    return ns(t);
-}
-
 static int wrapped(lcall *c)
 {
-    c->t0 = now_ns();
+    c->t0 = action_clock_ns();
     if (!c->lc.cacheable) {
         LOG_I("link not cacheable: %s%s%s", c->lc.why_not, c->lc.why_arg ? ": " : "",
               c->lc.why_arg ? c->lc.why_arg : "");
