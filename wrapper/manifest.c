@@ -1,5 +1,11 @@
 /* manifest.c — direct-mode manifests: the record, its proof, its bytes.
- * See manifest.h for the design. */
+ * See manifest.h for the design.
+ *
+ * Most of a manifest's bytes are absent-path lists, and a hit needs none of
+ * them unless a watched directory changed.  So parsing keeps each list as a
+ * span of the manifest's own bytes (validated, not decoded), and only a
+ * changed directory decodes its list; serializing writes an undecoded span
+ * back as it came. */
 #include "wrapper/manifest.h"
 
 #include <errno.h>
@@ -30,7 +36,9 @@ typedef struct mwatch {
     int64_t mtime, ctime;
     int always;                /* changed too recently to trust its mtime */
     int n_absent;
-    char **absent;
+    char **absent;             /* decoded (recorded here), or NULL: */
+    const char *absent_raw;    /* n_absent serialized strings in manifest->raw */
+    size_t absent_raw_len;
 } mwatch;
 
 typedef struct entry {
@@ -45,6 +53,7 @@ typedef struct entry {
 } entry;
 
 struct manifest {
+    char *raw;                 /* the parsed bytes, which absent_raw spans point into */
     int scan_only;             /* some include set here could not be proven */
     int n;
     entry e[MAX_ENTRIES];
@@ -56,7 +65,7 @@ static void entry_free(entry *e)
         free(e->files[i].path);
     free(e->files);
     for (int i = 0; i < e->n_watch; i++) {
-        for (int j = 0; j < e->watch[i].n_absent; j++)
+        for (int j = 0; e->watch[i].absent && j < e->watch[i].n_absent; j++)
             free(e->watch[i].absent[j]);
         free(e->watch[i].absent);
         free(e->watch[i].dir);
@@ -79,6 +88,7 @@ void manifest_free(manifest *m)
         return;
     for (int i = 0; i < m->n; i++)
         entry_free(&m->e[i]);
+    free(m->raw);
     free(m);
 }
 
@@ -147,7 +157,9 @@ char *manifest_serialize(const manifest *m, size_t *len)
             put_i64(&w, x->ctime);
             put_u32(&w, (uint32_t)x->always);
             put_u32(&w, (uint32_t)x->n_absent);
-            for (int k = 0; k < x->n_absent; k++)
+            if (!x->absent)
+                put(&w, x->absent_raw, x->absent_raw_len);
+            for (int k = 0; x->absent && k < x->n_absent; k++)
                 put_str(&w, x->absent[k]);
         }
         put_u32(&w, (uint32_t)e->n_present);
@@ -211,6 +223,18 @@ static char *get_str(rbuf *r)
     return s;
 }
 
+/* Step over a string, checking it is all there. */
+static void skip_str(rbuf *r)
+{
+    uint32_t n = get_u32(r);
+    if (r->bad || n > r->left) {
+        r->bad = 1;
+        return;
+    }
+    r->p += n;
+    r->left -= n;
+}
+
 static void get_digest(rbuf *r, digest *d)
 {
     get(r, d->hash, DIGEST_HEX_LEN);
@@ -220,14 +244,15 @@ static void get_digest(rbuf *r, digest *d)
 
 manifest *manifest_parse(const char *buf, size_t len)
 {
-    rbuf r = {buf, len, 0};
-    char magic[8];
-    get(&r, magic, 8);
-    if (r.bad || memcmp(magic, MAGIC, 8) != 0)
+    if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
         return NULL;
     manifest *m = manifest_new();
-    if (!m)
+    if (!m || !(m->raw = malloc(len))) {
+        free(m);
         return NULL;
+    }
+    memcpy(m->raw, buf, len);
+    rbuf r = {m->raw + 8, len - 8, 0};
     m->scan_only = get_u32(&r) != 0;
     int n = get_count(&r, 4);
     for (int i = 0; i < n && i < MAX_ENTRIES && !r.bad; i++) {
@@ -253,11 +278,10 @@ manifest *manifest_parse(const char *buf, size_t len)
             x->ctime = get_i64(&r);
             x->always = (int)get_u32(&r);
             x->n_absent = get_count(&r, 4);
-            x->absent = calloc((size_t)x->n_absent + 1, sizeof *x->absent);
-            for (int k = 0; k < x->n_absent && x->absent && !r.bad; k++)
-                x->absent[k] = get_str(&r);
-            if (!x->absent)
-                r.bad = 1;
+            x->absent_raw = r.p;
+            for (int k = 0; k < x->n_absent && !r.bad; k++)
+                skip_str(&r);
+            x->absent_raw_len = (size_t)(r.p - x->absent_raw);
         }
         e->n_present = get_count(&r, 4);
         e->present = calloc((size_t)e->n_present + 1, sizeof *e->present);
@@ -310,9 +334,27 @@ static int entry_holds(const entry *e)
         if (!x->always && (uint64_t)st.st_ino == x->ino && ts(st.st_mtim) == x->mtime &&
             ts(st.st_ctim) == x->ctime)
             continue;
-        for (int j = 0; j < x->n_absent; j++)
-            if (stat(x->absent[j], &st) == 0)
+        if (x->absent) {
+            for (int j = 0; j < x->n_absent; j++)
+                if (stat(x->absent[j], &st) == 0)
+                    return 0;
+            continue;
+        }
+        /* The span was validated by manifest_parse. */
+        const char *p = x->absent_raw;
+        char path[4096];
+        for (int j = 0; j < x->n_absent; j++) {
+            uint32_t n;
+            memcpy(&n, p, sizeof n);
+            p += sizeof n;
+            if (n >= sizeof path)
+                return 0;  /* cannot check it: not proven */
+            memcpy(path, p, n);
+            path[n] = '\0';
+            p += n;
+            if (stat(path, &st) == 0)
                 return 0;
+        }
     }
     for (int i = 0; i < e->n_present; i++) {
         struct stat st;

@@ -56,6 +56,23 @@ direct_shadowing_in_copy() {
     (cd a/src && cc_check miss m.o $cmd)
 }
 
+direct_unrelated_file() {
+    # A watched directory that changed makes ricc check its absent names one
+    # by one: a file that is not one of them keeps the direct hit, after
+    # the directory has settled and while it has not.
+    project .
+    local cmd="gcc -O2 -Iinc2 -Iinc -c src/m.c -o m.o"
+    settle
+    cc_check miss m.o $cmd
+    cc_check direct_hit m.o $cmd
+    echo '#define OTHER 1' >inc2/other.h
+    cc_check direct_hit m.o $cmd
+    settle
+    cc_check direct_hit m.o $cmd
+    echo '#define VALUE 12' >inc2/conf.h
+    cc_check miss m.o $cmd
+}
+
 direct_pch_appears() {
     project .
     local cmd="gcc -O2 -Iinc -c src/m.c -o m.o"
@@ -107,6 +124,7 @@ direct_preprocessed_source() {
 run_case relative-include direct_relative_include
 run_case dotdot-include direct_dotdot_include
 run_case shadowing-in-copy direct_shadowing_in_copy
+run_case unrelated-file direct_unrelated_file
 run_case pch-appears direct_pch_appears
 run_case computed-include direct_computed_include
 run_case preprocessed-source direct_preprocessed_source
