@@ -18,6 +18,7 @@
 #include "cache/store.h"
 #include "wrapper/action.h"
 #include "wrapper/compiler.h"
+#include "wrapper/hdrtrace.h"
 #include "wrapper/identity.h"
 #include "wrapper/inputs.h"
 #include "wrapper/manifest.h"
@@ -270,15 +271,18 @@ static int deps_have_pch(const call *c)
 }
 
 /* The argv of the real compile in depend mode: the user's, plus -MD -MF
- * <tmp> when they asked for no dependency file themselves.  The object does
- * not change; the dependency list comes for free. */
-static char **depend_argv(call *c, char *tmp)
+ * <tmp> when they asked for no dependency file themselves, or -H (the
+ * header trace, hdrtrace.h) when they asked for -MMD.  The object does not
+ * change; the dependency list comes for free. */
+static char **depend_argv(call *c, char *tmp, int trace)
 {
     char **v = calloc((size_t)c->argc + 4, sizeof *v);
     if (!v)
         return NULL;
     memcpy(v, c->argv, (size_t)c->argc * sizeof *v);
-    if (tmp) {
+    if (trace) {
+        v[c->argc] = "-H";
+    } else if (tmp) {
         v[c->argc] = "-MD";
         v[c->argc + 1] = "-MF";
         v[c->argc + 2] = tmp;
@@ -294,12 +298,52 @@ static const char *user_depfile(const call *c)
     return NULL;
 }
 
-/* -MMD leaves system headers out: such a compile cannot give its own key. */
+/* -MMD leaves system headers out of the compile's dependency output. */
 static int user_wants_mmd(const call *c)
 {
     for (int i = 1; i < c->cmd.argc; i++)
         if (strstr(c->cmd.argv[i], "-MMD"))
             return 1;
+    return 0;
+}
+
+/* Can -H stand in for the dependency output?  Only with gcc: clang 14's -H
+ * also puts system headers into the -MMD file, which would then differ from
+ * what the user asked for.  Not when the user asked for -H themselves (their
+ * trace is part of the output), and only while the compiler's messages can
+ * be told apart from the trace. */
+static int header_trace_usable(const call *c)
+{
+    if (c->cmd.is_clang)
+        return 0;
+    char *real = realpath(c->compiler, NULL);
+    const char *base = real ? strrchr(real, '/') : NULL;
+    int clang = !real || strstr(base ? base : real, "clang") != NULL;
+    free(real);
+    if (clang)
+        return 0;
+    for (int i = 1; i < c->cmd.argc; i++)
+        if (!strcmp(c->cmd.argv[i], "-H") || !strcmp(c->cmd.argv[i], "--trace-includes"))
+            return 0;
+    return hdrtrace_messages_english();
+}
+
+/* The dependencies from the -H trace: the source, then every header. */
+static int trace_deps(call *c, const hdrtrace *t)
+{
+    if (t->pch)
+        return -1;
+    c->deps = calloc((size_t)t->n_paths + 2, sizeof *c->deps);
+    if (!c->deps || !(c->deps[0] = strdup(c->cmd.source)))
+        return -1;
+    c->n_deps = 1;
+    for (int i = 0; i < t->n_paths; i++) {
+        if (!strcmp(t->paths[i], c->cmd.source))
+            continue;
+        if (!(c->deps[c->n_deps] = strdup(t->paths[i])))
+            return -1;
+        c->n_deps++;
+    }
     return 0;
 }
 
@@ -320,7 +364,8 @@ static int compile_and_store(call *c, int depend)
 {
     char *tmp = NULL;
     const char *depfile = NULL;
-    if (depend && !c->cmd.preprocessed) {
+    int trace = depend && !c->cmd.preprocessed && user_wants_mmd(c);
+    if (depend && !c->cmd.preprocessed && !trace) {
         depfile = user_depfile(c);
         if (!depfile) {
             char *dir = path_join(c->cfg->dir, "tmp");
@@ -335,7 +380,7 @@ static int compile_and_store(call *c, int depend)
             depfile = tmp;
         }
     }
-    char **argv = depend_argv(c, tmp);
+    char **argv = depend_argv(c, tmp, trace);
     run_result r;
     if (!argv || run_capture(c->compiler, argv, &r) != 0) {
         free(argv);
@@ -357,6 +402,19 @@ static int compile_and_store(call *c, int depend)
         unlock_action(c);
         return run_plain(c, ST_FALLBACK);
     }
+    hdrtrace ht = {0};
+    if (trace) {
+        if (hdrtrace_split(r.err, r.err_len, &ht) != 0) {
+            /* The trace cannot be taken out: this stderr is not the user's. */
+            run_result_free(&r);
+            unlock_action(c);
+            return run_plain(c, ST_FALLBACK);
+        }
+        free(r.err);
+        r.err = ht.err;
+        r.err_len = ht.err_len;
+        ht.err = NULL;
+    }
     run_write_out(1, r.out, r.out_len);
     run_write_out(2, r.err, r.err_len);
     int status = r.status;
@@ -368,7 +426,12 @@ static int compile_and_store(call *c, int depend)
         int ok = 1;
         if (depend) {
             action_inputs in = c->in;
-            ok = (c->cmd.preprocessed ? source_only_deps(c) : read_deps_file(c, depfile)) == 0;
+            if (c->cmd.preprocessed)
+                ok = source_only_deps(c) == 0;
+            else if (trace)
+                ok = trace_deps(c, &ht) == 0;
+            else
+                ok = read_deps_file(c, depfile) == 0;
             in.deps = c->deps;
             in.n_deps = c->n_deps;
             if (ok && action_finish(&in, &c->key, &why) != 0) {
@@ -414,6 +477,7 @@ static int compile_and_store(call *c, int depend)
     if (tmp)
         unlink(tmp);
     free(tmp);
+    hdrtrace_free(&ht);
     run_result_free(&r);
     return status;
 }
@@ -613,7 +677,8 @@ static int wrapped(call *c, int argc, char **argv)
      * a remote, which must be asked before compiling).  Racing
      * identical compiles wait on the manifest key's lock, and the second
      * then finds a direct hit. */
-    if (!cfg->no_direct && status != DIRECT_SCAN && !user_wants_mmd(c) && !rflow_active(c->rf)) {
+    if (!cfg->no_direct && status != DIRECT_SCAN && !rflow_active(c->rf) &&
+        (!user_wants_mmd(c) || header_trace_usable(c))) {
         lock_key(c, &c->mkey);
         status = direct_lookup(c);
         if (status >= 0)

@@ -1,0 +1,132 @@
+#!/bin/bash
+# test_mmd.sh — depend mode for compiles that ask for -MMD.
+#
+# -MMD's dependency file leaves system headers out, so ricc learns the full
+# include set of a miss from the compile's -H trace instead, and takes the
+# trace out of the stderr the user sees.  What must hold: one compiler run
+# per miss (no dependency scan), a direct hit next time, the .d file, the
+# object and the messages byte-identical to plain gcc's, and a change in a
+# system header (one -MMD does not list) must miss.
+. "$(dirname "$0")/lib.sh"
+
+project() {
+    mkdir -p inc sys bin
+    cat >inc/conf.h <<'EOF'
+#ifndef CONF_H
+#define CONF_H
+#define VALUE 11
+#endif
+EOF
+    # Unguarded and included once: gcc's -H names it again at the end.
+    echo 'static int unguarded = 1;' >inc/once.h
+    echo '#define SYSVALUE 21' >sys/sysconf.h
+    cat >m.c <<'EOF'
+#include <stdio.h>
+#include "conf.h"
+#include "conf.h"
+#include "once.h"
+#include <sysconf.h>
+#warning built with a warning
+int get(int x) { int y; if (x) y = 2; return y + VALUE + SYSVALUE + unguarded; }
+EOF
+    # A compiler that counts its runs (a cross-style name ricc knows).
+    printf '#!/bin/sh\necho "$*" >>"%s/runs"\nexec %s "$@"\n' "$PWD" "$(command -v gcc)" \
+        >bin/x86_64-test-linux-gnu-gcc
+    chmod +x bin/x86_64-test-linux-gnu-gcc
+    settle
+}
+
+CC_T=bin/x86_64-test-linux-gnu-gcc
+ARGS="-O2 -Wall -Wmaybe-uninitialized -MMD -MP -Iinc -isystem sys -c m.c -o m.o"
+
+# runs: how many times the compiler compiled m.c (its dependency scans, -M,
+# and ricc's one-time questions about the compiler are not counted).
+runs() { local n=0; [ ! -f runs ] || n=$(grep -c -- '-c m.c' runs || true); rm -f runs; echo "$n"; }
+scans() { local n=0; [ ! -f runs ] || n=$(grep -c -- '-M -MT' runs || true); echo "$n"; }
+
+mmd_one_compile() {
+    project
+    R $CC_T $ARGS
+    expect miss
+    [ "$(scans)" = 0 ] || die "a -MMD miss ran the dependency scan"
+    [ "$(runs)" = 1 ] || die "a -MMD miss ran the compiler more than once"
+    grep -q 'warning: #warning built with a warning' "$CASE/r.err" || die "the warning is missing"
+    ! grep -q '^\.' "$CASE/r.err" || die "the -H trace reached the user"
+    ! grep -q 'include guards' "$CASE/r.err" || die "the guard advice reached the user"
+    R $CC_T $ARGS
+    expect direct_hit
+    [ "$(runs)" = 0 ] || die "a direct hit ran the compiler"
+}
+
+mmd_identical() {
+    project
+    cc_check miss "m.o m.d" gcc $ARGS
+    cc_check direct_hit "m.o m.d" gcc $ARGS
+    grep -q sysconf m.d && die "-MMD listed a system header (test premise)"
+    return 0
+}
+
+mmd_system_header() {
+    project
+    cc_check miss "m.o m.d" gcc $ARGS
+    cc_check direct_hit "m.o m.d" gcc $ARGS
+    # The .d file does not list sys/sysconf.h; the key must.
+    echo '#define SYSVALUE 22' >sys/sysconf.h
+    cc_check miss "m.o m.d" gcc $ARGS
+    cc_check direct_hit "m.o m.d" gcc $ARGS
+    same_size_edit sys/sysconf.h 'SYSVALUE 22' 'SYSVALUE 23'
+    cc_check miss "m.o m.d" gcc $ARGS
+    # A new header shadowing a system one, found earlier on the path.
+    echo '#define SYSVALUE 31' >inc/sysconf.h
+    cc_check miss "m.o m.d" gcc $ARGS
+}
+
+mmd_failed_compile() {
+    project
+    echo 'int broken(void) { return missing_name; }' >>m.c
+    settle
+    cc_check miss "" gcc $ARGS
+    ! grep -q '^\.' "$CASE/r.err" || die "the -H trace reached the user"
+    [ "$RC" != 0 ] || die "a broken source compiled"
+}
+
+mmd_user_trace() {
+    # The user's own -H is their output: it must appear, and hit the same.
+    project
+    cc_check miss "m.o m.d" gcc -H $ARGS
+    grep -q '^\. /usr/include/stdio.h' "$CASE/r.err" || die "the user's -H trace is missing"
+    cc_check hit "m.o m.d" gcc -H $ARGS
+}
+
+mmd_translated() {
+    # Messages in another language: the guard advice cannot be recognised,
+    # so ricc scans first (two runs) and stays correct.
+    project
+    (
+        export LANG=de_DE.UTF-8 LANGUAGE=de LC_ALL=
+        R $CC_T $ARGS
+        expect miss
+        [ "$(scans)" = 1 ] || die "expected a dependency scan"
+        [ "$(runs)" = 1 ] || die "expected one compile"
+    )
+}
+
+mmd_clang() {
+    # clang's -H would add system headers to its -MMD file: ricc scans.
+    have clang || skip "clang is not installed"
+    project
+    cc_check miss "m.o m.d" clang $ARGS
+    cc_check hit "m.o m.d" clang $ARGS
+    echo '#define SYSVALUE 24' >sys/sysconf.h
+    cc_check miss "m.o m.d" clang $ARGS
+    cc_check hit "m.o m.d" clang $ARGS
+}
+
+run_case one-compile mmd_one_compile
+run_case identical mmd_identical
+run_case system-header mmd_system_header
+run_case failed-compile mmd_failed_compile
+run_case user-trace mmd_user_trace
+run_case translated mmd_translated
+run_case clang mmd_clang
+finish
