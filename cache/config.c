@@ -139,11 +139,27 @@ static int find_setting(const char *name)
 }
 
 /* "RICC_" + "max_size" -> "RICC_MAX_SIZE". */
+/* prefix + NAME in upper case.  Not snprintf: it runs for every setting on
+ * every call, and formatting was most of what loading the settings cost. */
 static void env_name(char *buf, size_t cap, const char *prefix, const char *name)
 {
-    size_t n = (size_t)snprintf(buf, cap, "%s%s", prefix, name);
-    for (size_t i = strlen(prefix); i < n && i < cap; i++)
-        buf[i] = (char)toupper((unsigned char)buf[i]);
+    size_t p = strlen(prefix), n = strlen(name);
+    if (p + n >= cap)
+        n = p < cap ? cap - 1 - p : 0;
+    memcpy(buf, prefix, p < cap ? p : 0);
+    for (size_t i = 0; i < n; i++)
+        buf[p + i] = (char)toupper((unsigned char)name[i]);
+    buf[p + n < cap ? p + n : cap - 1] = '\0';
+}
+
+/* Does any variable start with RICC_ or RECC_?  Outside a sandbox set up
+ * for ricc or recc usually none does, and then no setting needs looking up. */
+static int env_has_ours(void)
+{
+    for (char **e = environ; e && *e; e++)
+        if ((*e)[0] == 'R' && ((*e)[1] == 'I' || (*e)[1] == 'E') && !strncmp(*e + 2, "CC_", 3))
+            return 1;
+    return 0;
 }
 
 static void origin_set(struct origin *o, const char *var, int line)
@@ -705,9 +721,10 @@ int config_load(config *c, char **err)
             goto fail;
         }
     /* The cache directory first: it says where the default file is. */
-    if (env_setting(c, find_setting("dir"), err) != 0 || load_file(c, err) != 0)
+    int ours = env_has_ours();
+    if ((ours && env_setting(c, find_setting("dir"), err) != 0) || load_file(c, err) != 0)
         goto fail;
-    for (int i = 0; i < N_SETTINGS; i++) {
+    for (int i = 0; ours && i < N_SETTINGS; i++) {
         int r = settings[i].type == T_MAP ? env_map(c, i, err) : env_setting(c, i, err);
         if (r != 0)
             goto fail;
