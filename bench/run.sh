@@ -149,18 +149,23 @@ hit_count() {
               printf "%d/%d\n", d, n >> dfile }' <<<"$out" >>"$file"
 }
 
-# One timed build from an empty obj/. Prints seconds.
+# One timed build from an empty obj/. Prints seconds; appends the CPU
+# seconds (user + system of make and every process it waited for) to
+# CPUFILE: on a shared machine the elapsed time moves with everyone else's
+# load, the CPU a build needed much less.
 build() {
-    local tool=$1 log=$2 t0
+    local tool=$1 log=$2 cpufile=$3 t0 timer=()
+    [[ -z $TIME_BIN ]] || timer=("$TIME_BIN" -f "%U %S" -o "$T/cpu")
     make -C "$P" -s clean >/dev/null
     now; t0=$NOW
-    if ! make -C "$P" -s -j"$JOBS" CC="${PREFIX[$tool]:+${PREFIX[$tool]} }gcc" >"$log" 2>&1; then
+    if ! "${timer[@]}" make -C "$P" -s -j"$JOBS" CC="${PREFIX[$tool]:+${PREFIX[$tool]} }gcc" >"$log" 2>&1; then
         note "the $tool build failed; the last lines of $log:"
         tail -n 20 "$log" >&2
         BENCH_KEEP=1    # for the rest of the logs and the project
         exit 1
     fi
     now
+    [[ -z $TIME_BIN ]] || tail -n 1 "$T/cpu" | awk '{ printf "%.3f\n", $1 + $2 }' >>"$cpufile"
     elapsed "$t0" "$NOW" 1
 }
 
@@ -232,11 +237,11 @@ for ((run = 1; run <= RUNS; run++)); do
         use_cache "$tool" "$run"
         note "run $run/$RUNS: $tool"
 
-        build "$tool" "$T/$tool-cold-$run.log" >>"$R/cold.$tool"
+        build "$tool" "$T/$tool-cold-$run.log" "$R/coldcpu.$tool" >>"$R/cold.$tool"
         if [[ $tool = gcc ]]; then record_objects; else check_objects "$tool" cold; fi
 
         [[ $tool = gcc ]] || zero_stats "$tool"
-        build "$tool" "$T/$tool-warm-$run.log" >>"$R/warm.$tool"
+        build "$tool" "$T/$tool-warm-$run.log" "$R/warmcpu.$tool" >>"$R/warm.$tool"
         [[ $tool = gcc ]] || check_objects "$tool" warm
         hit_count "$tool" "$R/hits.$tool" "$R/dhits.$tool"
 
@@ -304,6 +309,8 @@ echo
 printf '%-24s %10s %10s %10s %12s %10s\n' metric gcc ccache ricc ricc/ccache ricc/gcc
 row "cold build (s)" cold "%.2f"
 row "warm build (s)" warm "%.2f"
+[[ -n $TIME_BIN ]] && row "cold build CPU (s)" coldcpu "%.2f"
+[[ -n $TIME_BIN ]] && row "warm build CPU (s)" warmcpu "%.2f"
 row "hit latency C (ms)" hitc "%.2f"
 row "hit latency C++ (ms)" hitcxx "%.2f"
 [[ -n $TIME_BIN ]] && row "peak RSS, C hit (KB)" rss "%d"

@@ -307,14 +307,45 @@ static int user_wants_mmd(const call *c)
     return 0;
 }
 
+/* Would gcc write its own command line into the output?  Then an added -H
+ * would change the output: debug info records the switches
+ * (-grecord-gcc-switches is the default), and so do LTO objects,
+ * -frecord-gcc-switches and -fverbose-asm.  Any -g but -g0 counts as debug
+ * info; a stray reading here only costs the dependency scan. */
+static int records_switches(const call *c)
+{
+    int debug = 0, record_g = 1, record_f = 0;
+    for (int i = 1; i < c->cmd.argc; i++) {
+        const char *a = c->cmd.argv[i];
+        if (!strcmp(a, "-g0"))
+            debug = 0;
+        else if (!strcmp(a, "-gno-record-gcc-switches"))
+            record_g = 0;
+        else if (!strcmp(a, "-grecord-gcc-switches"))
+            record_g = 1;
+        else if (!strncmp(a, "-gz", 3) || !strncmp(a, "-gno-", 5))
+            continue;
+        else if (!strncmp(a, "-g", 2))
+            debug = 1;
+        else if (!strcmp(a, "-frecord-gcc-switches"))
+            record_f = 1;
+        else if (!strcmp(a, "-fno-record-gcc-switches"))
+            record_f = 0;
+        else if (!strncmp(a, "-flto", 5) || !strcmp(a, "-fverbose-asm"))
+            return 1;
+    }
+    return (debug && record_g) || record_f;
+}
+
 /* Can -H stand in for the dependency output?  Only with gcc: clang 14's -H
  * also puts system headers into the -MMD file, which would then differ from
- * what the user asked for.  Not when the user asked for -H themselves (their
- * trace is part of the output), and only while the compiler's messages can
- * be told apart from the trace. */
+ * what the user asked for.  Only when gcc does not record its switches in
+ * the output (records_switches).  Not when the user asked for -H themselves
+ * (their trace is part of the output), and only while the compiler's
+ * messages can be told apart from the trace. */
 static int header_trace_usable(const call *c)
 {
-    if (c->cmd.is_clang)
+    if (c->cmd.is_clang || records_switches(c))
         return 0;
     char *real = realpath(c->compiler, NULL);
     const char *base = real ? strrchr(real, '/') : NULL;

@@ -30,7 +30,7 @@ EOF
 int get(int x) { int y; if (x) y = 2; return y + VALUE + SYSVALUE + unguarded; }
 EOF
     # A compiler that counts its runs (a cross-style name ricc knows).
-    printf '#!/bin/sh\necho "$*" >>"%s/runs"\nexec %s "$@"\n' "$PWD" "$(command -v gcc)" \
+    printf '#!/bin/sh\necho "$*" >>"%s/../runs"\nexec %s "$@"\n' "$PWD" "$(command -v gcc)" \
         >bin/x86_64-test-linux-gnu-gcc
     chmod +x bin/x86_64-test-linux-gnu-gcc
     settle
@@ -41,8 +41,8 @@ ARGS="-O2 -Wall -Wmaybe-uninitialized -MMD -MP -Iinc -isystem sys -c m.c -o m.o"
 
 # runs: how many times the compiler compiled m.c (its dependency scans, -M,
 # and ricc's one-time questions about the compiler are not counted).
-runs() { local n=0; [ ! -f runs ] || n=$(grep -c -- '-c m.c' runs || true); rm -f runs; echo "$n"; }
-scans() { local n=0; [ ! -f runs ] || n=$(grep -c -- '-M -MT' runs || true); echo "$n"; }
+runs() { local n=0; [ ! -f ../runs ] || n=$(grep -c -- '-c m.c' ../runs || true); rm -f ../runs; echo "$n"; }
+scans() { local n=0; [ ! -f ../runs ] || n=$(grep -c -- '-M -MT' ../runs || true); echo "$n"; }
 
 mmd_one_compile() {
     project
@@ -79,6 +79,32 @@ mmd_system_header() {
     # A new header shadowing a system one, found earlier on the path.
     echo '#define SYSVALUE 31' >inc/sysconf.h
     cc_check miss "m.o m.d" gcc $ARGS
+}
+
+mmd_debug_info() {
+    # gcc records its switches in debug info, LTO objects and verbose asm:
+    # an added -H would show there.  Such compiles scan first instead.
+    project
+    local a
+    for a in "-g" "-g3 -gdwarf-4" "-O2 -flto" "-frecord-gcc-switches" "-ggdb -g0 -frecord-gcc-switches"; do
+        R $CC_T $a $ARGS
+        [ "$(scans)" = 1 ] || die "$a: expected the dependency scan"
+        rm -f ../runs
+        case $a in
+            # gcc's LTO objects differ from run to run (a random seed).
+            *-flto*) R $CC_T $a $ARGS; expect hit ;;
+            *) cc_check hit "m.o m.d" $CC_T $a $ARGS ;;
+        esac
+        rm -f m.o m.d
+    done
+    # Debug info without the switches, or switched off: -H is invisible.
+    for a in "-g -gno-record-gcc-switches" "-g -g0"; do
+        cc_check miss "m.o m.d" gcc $a $ARGS
+        cc_check direct_hit "m.o m.d" gcc $a $ARGS
+        R $CC_T $a -DX=1 $ARGS
+        [ "$(scans)" = 0 ] || die "$a: the dependency scan ran"
+        rm -f ../runs
+    done
 }
 
 mmd_failed_compile() {
@@ -125,6 +151,7 @@ mmd_clang() {
 run_case one-compile mmd_one_compile
 run_case identical mmd_identical
 run_case system-header mmd_system_header
+run_case debug-info mmd_debug_info
 run_case failed-compile mmd_failed_compile
 run_case user-trace mmd_user_trace
 run_case translated mmd_translated
