@@ -15,6 +15,7 @@
 #include "cache/config.h"
 #include "cache/log.h"
 #include "cache/stats.h"
+#include "wrapper/ar.h"
 #include "wrapper/compiler.h"
 #include "wrapper/flow.h"
 #include "wrapper/link.h"
@@ -59,18 +60,22 @@ static void drop_shim_from_env(void)
     free(copy);
 }
 
-/* A wrapped call: a link when link caching is on and it is one (link.h),
- * else a compile (flow.h), which runs anything else untouched. */
+/* A wrapped call: an ar call when ar is what runs (ar.h), a link when link
+ * caching is on and it is one (link.h), else a compile (flow.h), which runs
+ * anything else untouched. */
 static int wrapped_call(int argc, char **argv, const config *cfg)
 {
-    int status = link_flow(argc, argv, cfg);
+    int status = ar_flow(argc, argv, cfg);
+    if (status != AR_NOT_MINE)
+        return status;
+    status = link_flow(argc, argv, cfg);
     return status != LINK_NOT_MINE ? status : flow_compile(argc, argv, cfg);
 }
 
 int main(int argc, char **argv)
 {
     const char *self = argc > 0 ? base_name(argv[0]) : "ricc";
-    int masquerade = compiler_name_known(self);
+    int masquerade = compiler_name_known(self) || ar_name_known(self);
     drop_shim_from_env();
 
     if (!masquerade && argc < 2) {
