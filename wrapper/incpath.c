@@ -125,6 +125,21 @@ static int is_input_arg(const compile_cmd *cmd, const char *a)
     return !strcmp(a, cmd->source);
 }
 
+/* Arguments that cannot change where headers are searched for: macros,
+ * optimisation, debug info, warnings (but -Wp, which passes anything to the
+ * preprocessor).  Left out of the query and its key, so the compiles of a
+ * project that differ only in these share one chain.  Returns how many
+ * arguments (1 or 2) to skip, or 0. */
+static int search_neutral(const char *a, const char *next)
+{
+    if (!strcmp(a, "-D") || !strcmp(a, "-U"))
+        return next ? 2 : 0;
+    if ((a[0] == '-' && (a[1] == 'D' || a[1] == 'U' || a[1] == 'O' || a[1] == 'g')) ||
+        !strcmp(a, "-w") || (!strncmp(a, "-W", 2) && strncmp(a, "-Wp,", 4) != 0))
+        return 1;
+    return 0;
+}
+
 int incpath_chain(const char *compiler, const compile_cmd *cmd, const digest *toolkey,
                   const char *ricc_dir, inc_chain *out)
 {
@@ -147,6 +162,11 @@ int incpath_chain(const char *compiler, const compile_cmd *cmd, const digest *to
         }
         if (!strcmp(a, "-M") || is_input_arg(cmd, a))
             continue;
+        int skip = search_neutral(a, i + 1 < n ? cmd->dep_argv[i + 1] : NULL);
+        if (skip) {
+            i += skip - 1;
+            continue;
+        }
         argv[k++] = (char *)a;
     }
     argv[k++] = "-E";

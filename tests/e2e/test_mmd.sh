@@ -56,6 +56,12 @@ mmd_one_compile() {
     R $CC_T $ARGS
     expect direct_hit
     [ "$(runs)" = 0 ] || die "a direct hit ran the compiler"
+    # Another macro is another action, but the same include search chain:
+    # ricc must not ask the compiler for it again.
+    R $CC_T -DOTHER=1 $ARGS
+    expect miss
+    ! grep -q -- '-E -v' ../runs || die "the search chain was asked for again"
+    [ "$(runs)" = 1 ] || die "a -MMD miss ran the compiler more than once"
 }
 
 mmd_identical() {
