@@ -39,8 +39,12 @@
  * digests and whose candidates are all still absent knows its Action without
  * linking: a direct hit.
  *
- * Not done here: the remote (links are looked up and stored locally only),
- * -Wl,-Map= and other side outputs (refused), LTO (refused), @files. */
+ * The remote (remote_flow.h) is asked only after a local miss, through the
+ * manifest: see "the remote" below for how a fresh sandbox gets a hit
+ * without linking.
+ *
+ * Not done here: -Wl,-Map= and other side outputs (refused), LTO (refused),
+ * @files; leaving toolchain files out of the tree uploaded for Execute. */
 #include "wrapper/link.h"
 
 #include <errno.h>
@@ -62,6 +66,7 @@
 #include "wrapper/compiler.h"
 #include "wrapper/identity.h"
 #include "wrapper/inputs.h"
+#include "wrapper/remote_flow.h"
 #include "wrapper/result.h"
 #include "wrapper/run.h"
 
@@ -131,6 +136,8 @@ typedef struct lcall {
     int have_key;
     digest mkey;
     int64_t t0;
+    rflow *rf;               /* the remote, NULL if none is configured */
+    int stored;              /* link_and_store kept a result under key.action */
 } lcall;
 
 /* ---- running plainly ---- */
@@ -209,8 +216,10 @@ static int still_absent(const char *path)
     return lstat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
 }
 
-/* The first entry that holds now: 1 with *action, or 0. */
-static int manifest_match(char *text, digest *action)
+/* The first entry that holds now: 1 with *action, or 0.  With inputs and
+ * absent (both or neither), the entry's files are collected there too, so
+ * that its Action can be rebuilt here (the remote path). */
+static int manifest_match(char *text, digest *action, strvec *inputs, strvec *absent)
 {
     int ok = 0, in_entry = 0;
     char *save = NULL;
@@ -219,6 +228,10 @@ static int manifest_match(char *text, digest *action)
             if (in_entry && ok)
                 return 1;
             in_entry = 1;
+            if (inputs) {
+                sv_free(inputs);
+                sv_free(absent);
+            }
             long long size;
             ok = sscanf(line + 2, "%64s %lld", action->hash, &size) == 2 &&
                  strlen(action->hash) == DIGEST_HEX_LEN;
@@ -228,7 +241,8 @@ static int manifest_match(char *text, digest *action)
         if (!in_entry || !ok)
             continue;
         if (line[0] == 'A' && line[1] == ' ') {
-            ok = still_absent(line + 2);
+            ok = still_absent(line + 2) &&
+                 (!absent || sv_add(absent, line + 2, strlen(line + 2)) == 0);
         } else if (line[0] == 'I' && line[1] == ' ') {
             char hash[DIGEST_HEX_LEN + 1];
             long long size;
@@ -238,7 +252,8 @@ static int manifest_match(char *text, digest *action)
             unsigned flags;
             ok = sscanf(line + 2, "%64s %lld %n", hash, &size, &n) == 2 && n > 0 &&
                  input_digest(line + 2 + n, &st, &d, &flags) == 0 && !strcmp(d.hash, hash) &&
-                 d.size_bytes == size;
+                 d.size_bytes == size &&
+                 (!inputs || sv_add(inputs, line + 2 + n, strlen(line + 2 + n)) == 0);
         } else {
             ok = 0;
         }
@@ -298,23 +313,31 @@ static void manifest_update(lcall *c, const buf *entry, const digest *action)
 
 /* ---- hit ---- */
 
-/* Serve from the action cache: the exit status, or -1 (nothing written). */
-static int serve(lcall *c, const digest *action)
+/* Serve a serialized ActionResult whose blobs are in the local CAS: the
+ * exit status, or -1 (nothing written). */
+static int serve_bytes(lcall *c, const digest *action, const void *bytes, size_t len)
 {
-    char *bytes;
-    size_t len;
-    if (store_get(c->st, STORE_AC, action, &bytes, &len) != 0)
-        return -1;
     const char *path = c->lc.output;
     result_outputs o = {1, c->key.output_paths, &path};
     int status = result_serve(c->st, &o, bytes, len);
-    free(bytes);
     if (status == RESULT_UNPARSABLE) {
         LOG_W("action cache entry for %s does not parse; linking", action->hash);
         store_remove(c->st, STORE_AC, action);
         stats_add(ST_CORRUPT_ENTRY, 1);
         return -1;
     }
+    return status;
+}
+
+/* Serve from the local action cache: the exit status, or -1. */
+static int serve(lcall *c, const digest *action)
+{
+    char *bytes;
+    size_t len;
+    if (store_get(c->st, STORE_AC, action, &bytes, &len) != 0)
+        return -1;
+    int status = serve_bytes(c, action, bytes, len);
+    free(bytes);
     return status;
 }
 
@@ -325,7 +348,7 @@ static int lookup(lcall *c)
     if (c->cfg->skip_cache || store_get(c->st, STORE_MANIFEST, &c->mkey, &text, &len) != 0)
         return -1;
     digest action;
-    int found = manifest_match(text, &action);
+    int found = manifest_match(text, &action, NULL, NULL);
     free(text);
     return found ? serve(c, &action) : -1;
 }
@@ -395,17 +418,24 @@ static int64_t ns(struct timespec t)
 }
 
 /* Digest every input into the manifest entry and the input root, check the
- * candidates are still absent, and make the Action.  0, or -1 (do not
- * cache: *why). */
-static int build_action(lcall *c, const strvec *inputs, const strvec *absent, buf *entry,
-                        digest *action, const char **why)
+ * candidates are still absent, and make the Action; c->key gets its digest,
+ * bytes, input root and input digests (parallel to inputs), which the remote
+ * needs to upload or Execute it.  after_link: the inputs were just read by
+ * a link, whose result is only kept if none changed since the call began.
+ * 0, or -1 (do not cache: *why). */
+static int build_action(lcall *c, const strvec *inputs, const strvec *absent, int after_link,
+                        buf *entry, digest *action, const char **why)
 {
     *why = "out of memory";
     merkle_tree *t = merkle_new();
     buf body = {0};
+    digest *dds = calloc((size_t)inputs->n + 1, sizeof *dds);
     int rc = -1;
-    if (!t)
+    if (!t || !dds) {
+        merkle_free(t);
+        free(dds);
         return -1;
+    }
     for (int i = 0; i < inputs->n; i++) {
         const char *p = inputs->v[i];
         struct stat st;
@@ -416,10 +446,12 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, bu
             *why = "an input cannot be read";
             goto out;
         }
-        if ((ns(st.st_mtim) > ns(st.st_ctim) ? ns(st.st_mtim) : ns(st.st_ctim)) >= c->t0) {
+        if (after_link &&
+            (ns(st.st_mtim) > ns(st.st_ctim) ? ns(st.st_mtim) : ns(st.st_ctim)) >= c->t0) {
             *why = "an input changed during the link";
             goto out;
         }
+        dds[i] = d;
         char *name = tree_name(c, p);
         const char *mwhy;
         int bad = !name || merkle_add_file(t, name, &d, (st.st_mode & S_IXUSR) != 0, &mwhy) != 0;
@@ -478,11 +510,23 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, bu
             if (buf_add(entry, head, strlen(head)) == 0 && buf_add(entry, body.p, body.len) == 0)
                 rc = 0;
         }
+        if (rc == 0) {
+            free(c->key.action_blob);
+            free(c->key.dep_digests);
+            c->key.action_blob = blob;
+            c->key.action_len = len;
+            c->key.action = *action;
+            c->key.input_root = root;
+            c->key.dep_digests = dds;
+            blob = NULL;
+            dds = NULL;
+        }
         free(blob);
     }
     free(props);
     free(pp);
 out:
+    free(dds);
     free(body.p);
     merkle_free(t);
     return rc;
@@ -556,11 +600,11 @@ static int link_and_store(lcall *c)
         ok = 0;
         why = "the output is also an input";
     }
-    enum stat_id counter = ST_MISS;
+    enum stat_id counter = rflow_failed(c->rf) ? ST_FALLBACK : ST_MISS;
     buf entry = {0};
     digest action;
     if (ok && !c->cfg->action_uncacheable) {
-        if (build_action(c, &inputs, &absent, &entry, &action, &why) != 0) {
+        if (build_action(c, &inputs, &absent, 1, &entry, &action, &why) != 0) {
             LOG_I("not caching this link: %s", why ? why : "?");
         } else if (store_result(c, &action, &r) != 0) {
             LOG_W("cannot store the link's result in %s: %s", c->cfg->dir, strerror(errno));
@@ -568,6 +612,7 @@ static int link_and_store(lcall *c)
             counter = ST_FALLBACK;
         } else {
             manifest_update(c, &entry, &action);
+            c->stored = 1;
         }
     } else if (why) {
         LOG_I("not caching this link: %s", why);
@@ -578,6 +623,115 @@ static int link_and_store(lcall *c)
     sv_free(&absent);
     run_result_free(&r);
     return 0;
+}
+
+/* ---- the remote (remote_flow.h), after a local miss ----
+ * A link's Action needs its traced inputs, so the remote is asked through a
+ * manifest: the local one, else the remote's copy under the same manifest
+ * key (it travels with every result shared, as compiles' manifests do).  An
+ * entry whose files hold here gives the inputs, and the Action is rebuilt
+ * from them: a manifest cannot name an Action other than the one these
+ * files give.  rflow_miss then asks the remote action cache, and Executes
+ * (only with a toolchain digest: without one a worker's ld, crt files and
+ * system libraries could differ from the ones the key holds) or links here.
+ * With no entry anywhere the key is learnt only by linking, so the link runs
+ * here and its result and manifest are uploaded afterwards (rflow_upload),
+ * in remote-execution mode too: otherwise no fresh sandbox could ever hit. */
+
+static int serve_cb(void *c, const void *ar, size_t len)
+{
+    return serve_bytes(c, &((lcall *)c)->key.action, ar, len);
+}
+
+static int link_cb(void *ctx)
+{
+    return link_and_store(ctx);
+}
+
+/* The manifest entry that holds here: 1 with *action, inputs and absent,
+ * *from_remote when it is the remote's; else 0.  The remote's manifest is
+ * kept locally when there is none, so this call's entry is added to it. */
+static int find_entry(lcall *c, digest *action, strvec *inputs, strvec *absent, int *from_remote)
+{
+    char *text;
+    size_t len;
+    int have_local = 0;
+    *from_remote = 0;
+    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &text, &len) == 0) {
+        have_local = 1;
+        int found = manifest_match(text, action, inputs, absent);
+        free(text);
+        if (found)
+            return 1;
+    }
+    if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len)) {
+        LOG_D("remote manifest %s: none", c->mkey.hash);
+        return 0;
+    }
+    /* manifest_match cuts the text up: the copy to keep is taken first. */
+    char *copy = have_local ? NULL : malloc(len + 1);
+    if (copy)
+        memcpy(copy, text, len + 1);
+    int found = manifest_match(text, action, inputs, absent);
+    free(text);
+    LOG_D("remote manifest %s: %s", c->mkey.hash, found ? "matches" : "no match");
+    if (copy && store_put(c->st, STORE_MANIFEST, &c->mkey, copy, len) != 0)
+        LOG_D("cannot store the link manifest: %s", strerror(errno));
+    free(copy);
+    *from_remote = found;
+    return found;
+}
+
+static int remote_link(lcall *c)
+{
+    digest action, again;
+    strvec inputs = {0}, absent = {0};
+    buf entry = {0};
+    const char *why = NULL;
+    int from_remote = 0, status;
+    LOG_D("link of %s: not in the local cache; asking the remote", c->lc.output);
+    int known = find_entry(c, &action, &inputs, &absent, &from_remote);
+    if (known && (build_action(c, &inputs, &absent, 0, &entry, &again, &why) != 0 ||
+                  !digest_equal(&again, &action))) {
+        LOG_D("the manifest's entry does not give its action here (%s); linking",
+              why ? why : "another action");
+        known = 0;
+    }
+    free(entry.p);
+    if (known) {
+        rflow_call rc = {
+            .key = &c->key, .mkey = from_remote ? NULL : &c->mkey, .deps = inputs.v,
+            .n_deps = inputs.n, .cwd = c->cwd, .ctx = c, .serve = serve_cb, .compile = link_cb,
+            .no_execute = c->have_toolchain ? NULL : "a link without a toolchain digest",
+        };
+        enum rflow_how how;
+        status = rflow_miss(c->rf, &rc, &how);
+        if (how == RFLOW_HIT) {
+            stats_add(ST_REMOTE_HIT, 1);
+            LOG_I("Action Cache hit for %s", c->key.action.hash);
+        } else if (how == RFLOW_EXECUTED) {
+            /* The worker filled the remote's action cache, but only this
+             * call has the manifest that leads a fresh sandbox to it. */
+            stats_add(ST_MISS, 1);
+            if (!from_remote)
+                rflow_upload(c->rf, &c->key, &c->mkey);
+        }
+    } else {
+        if (rflow_failed(c->rf))
+            LOG_I("link cache miss for %s; linking", c->lc.output);
+        else if (c->cfg->cache_only)
+            LOG_I("Action not cached and running in cache-only mode, executing locally");
+        else
+            LOG_I("Action not cached and not executable remotely (a link's inputs are known "
+                  "only once it ran), executing locally%s",
+                  c->cfg->action_uncacheable ? "" : " and uploading the result");
+        status = link_and_store(c);
+        if (c->stored)
+            rflow_upload(c->rf, &c->key, &c->mkey);
+    }
+    sv_free(&inputs);
+    sv_free(&absent);
+    return status;
 }
 
 /* ---- the call ---- */
@@ -614,6 +768,9 @@ static int wrapped(lcall *c)
         LOG_I("link cache hit for %s", c->lc.output);
         return status;
     }
+    c->rf = rflow_new(c->cfg, c->st);
+    if (rflow_active(c->rf))
+        return remote_link(c);
     LOG_I("link cache miss for %s; linking", c->lc.output);
     return link_and_store(c);
 }
@@ -640,6 +797,7 @@ int link_flow(int argc, char **argv, const config *cfg)
     int status = wrapped(&c);
     if (c.have_key)
         action_key_free(&c.key);
+    rflow_close(c.rf);
     if (c.st)
         store_close(c.st);
     inputs_set_index(NULL);

@@ -22,6 +22,12 @@
  *     the result is uploaded when cache_upload_local_build is set) or
  *     uploads the inputs and Executes remotely.
  *
+ * Links (link.c) use the same steps with their own manifests: the manifest
+ * bytes come from rflow_manifest_fetch (link.c reads its own format), a
+ * link whose action is known goes through rflow_miss (rflow_call.no_execute
+ * when it must not run remotely), and a link whose key was learnt only by
+ * linking here is shared afterwards with rflow_upload.
+ *
  * A remote result is never served straight from the wire: its blobs are
  * brought into the local CAS (only those missing there; each verified, by
  * the loader and again by the local store), a copy without inlined bytes
@@ -109,9 +115,21 @@ static int failed(rflow *rf, const char *what)
     return -1;
 }
 
+/* May a result made here be uploaded?  In cache-only mode when
+ * cache_upload_local_build says so.  With remote execution the server's
+ * workers fill its cache, except for an action that could not be executed
+ * remotely (local_only: a link whose key is known only once it ran): the
+ * remote has no other way to learn it. */
+static int may_upload(const config *cfg, int local_only)
+{
+    if (cfg->action_uncacheable)
+        return 0;
+    return cfg->cache_only ? cfg->cache_upload_local_build : local_only;
+}
+
 static int uploads_on(const config *cfg)
 {
-    return cfg->cache_only && cfg->cache_upload_local_build && !cfg->action_uncacheable;
+    return may_upload(cfg, 0);
 }
 
 /* ---- bringing a remote ActionResult home ---- */
@@ -289,9 +307,11 @@ int rflow_lookup(rflow *rf, const action_key *key, void **ar, size_t *len)
 
 /* ---- manifests ---- */
 
-int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action)
+int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *len)
 {
-    if (!rflow_active(rf) || rf->cfg->no_direct || rf->cfg->skip_cache)
+    *bytes = NULL;
+    *len = 0;
+    if (!rflow_active(rf) || rf->cfg->skip_cache)
         return 0;
     char *outs[] = { MANIFEST_OUTPUT };
     void *raw;
@@ -307,20 +327,47 @@ int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action)
     free(raw);
     reapi_output_file *f = ar ? find_output(ar, MANIFEST_OUTPUT) : NULL;
     remote_fetch_item item = { 0 };
-    const void *bytes = NULL;
-    size_t len = 0;
     if (f && f->contents.len) {
-        bytes = f->contents.data; /* checked against its digest by the loader */
-        len = f->contents.len;
+        /* Inlined: checked against its digest by the loader. */
+        item.data = malloc(f->contents.len + 1);
+        if (item.data) {
+            memcpy(item.data, f->contents.data, f->contents.len);
+            item.len = f->contents.len;
+        }
     } else if (f && reapi_digest_get(f->digest, &item.d) == 0 && item.d.size_bytes > 0) {
-        if (remote_fetch(rf->r, &item, 1) == 0) {
-            bytes = item.data;
-            len = item.len;
-        } else if (remote_error(rf->r)->code != REMOTE_CODE_NOT_FOUND) {
-            failed(rf, "fetch (manifest)");
+        if (remote_fetch(rf->r, &item, 1) != 0) {
+            if (remote_error(rf->r)->code != REMOTE_CODE_NOT_FOUND)
+                failed(rf, "fetch (manifest)");
+            free(item.data);
+            item.data = NULL;
         }
     }
-    manifest *m = bytes ? manifest_parse(bytes, len) : NULL;
+    if (ar)
+        protobuf_c_message_free_unpacked(&ar->base, NULL);
+    /* A NUL after the bytes, so a text manifest can be read as a string. */
+    char *text = item.data ? malloc(item.len + 1) : NULL;
+    if (text) {
+        memcpy(text, item.data, item.len);
+        text[item.len] = '\0';
+        *bytes = text;
+        *len = item.len;
+    }
+    free(item.data);
+    return text != NULL;
+}
+
+int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action)
+{
+    if (!rf || rf->cfg->no_direct)
+        return 0;
+    char *bytes;
+    size_t len;
+    if (!rflow_manifest_fetch(rf, mkey, &bytes, &len)) {
+        if (rflow_active(rf))
+            LOG_D("remote manifest %s: none", mkey->hash);
+        return 0;
+    }
+    manifest *m = manifest_parse(bytes, len);
     digest a;
     int found = m && manifest_match(m, &a);
     if (found)
@@ -334,14 +381,12 @@ int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action)
             free(local);
         else
             store_put(rf->st, STORE_MANIFEST, mkey, bytes, len);
-    } else if (bytes) {
+    } else {
         LOG_D("the remote manifest %s does not parse; ignored", mkey->hash);
     }
     LOG_D("remote manifest %s: %s", mkey->hash, found ? "matches" : m ? "no match" : "none");
     manifest_free(m);
-    free(item.data);
-    if (ar)
-        protobuf_c_message_free_unpacked(&ar->base, NULL);
+    free(bytes);
     return found;
 }
 
@@ -431,11 +476,11 @@ static int add_stream(blobs *b, const ProtobufCBinaryData *raw, digest *d, reapi
 
 /* The result this call stored locally, and the manifest, to the remote.
  * Only blobs the server lacks travel (remote_upload asks first). */
-static void upload_result(rflow *rf, const rflow_call *c)
+static void upload_result(rflow *rf, const action_key *key, const digest *mkey)
 {
     char *bytes;
     size_t len;
-    if (store_get(rf->st, STORE_AC, &c->key->action, &bytes, &len) != 0)
+    if (store_get(rf->st, STORE_AC, &key->action, &bytes, &len) != 0)
         return; /* not stored (not cacheable after all): nothing to share */
     reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
         &build__bazel__remote__execution__v2__action_result__descriptor, NULL, len,
@@ -474,14 +519,14 @@ static void upload_result(rflow *rf, const rflow_call *c)
         ar->stderr_raw = se;
         ar->stdout_digest = sod;
         ar->stderr_digest = sed;
-        if (c->mkey)
-            add_manifest(rf, c->mkey, &b, &mar, &mlen);
+        if (mkey)
+            add_manifest(rf, mkey, &b, &mar, &mlen);
     }
     if (ok && out && remote_upload(rf->r, b.v, b.n) == 0 &&
-        remote_update_action_result(rf->r, &c->key->action, out, out_len) == 0) {
-        LOG_D("uploaded the result of %s", c->key->action.hash);
+        remote_update_action_result(rf->r, &key->action, out, out_len) == 0) {
+        LOG_D("uploaded the result of %s", key->action.hash);
         if (mar)
-            remote_update_action_result(rf->r, c->mkey, mar, mlen);
+            remote_update_action_result(rf->r, mkey, mar, mlen);
     }
     free(out);
     free(mar);
@@ -640,15 +685,24 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
             }
         }
     }
-    if (!cfg->cache_only && rflow_active(rf)) {
+    if (!cfg->cache_only && !c->no_execute && rflow_active(rf)) {
         if ((status = execute(rf, c, how)) >= 0)
             return status;
     } else if (cfg->cache_only && !rf->failed) {
         LOG_I("Action not cached and running in cache-only mode, executing locally");
+    } else if (!cfg->cache_only && c->no_execute && !rf->failed) {
+        LOG_I("Action not cached and not executable remotely (%s), executing locally%s",
+              c->no_execute, may_upload(cfg, 1) ? " and uploading the result" : "");
     }
     *how = RFLOW_LOCAL;
     status = c->compile(c->ctx);
-    if (status == 0 && uploads_on(cfg) && rflow_active(rf) && !remote_has)
-        upload_result(rf, c);
+    if (status == 0 && may_upload(cfg, c->no_execute != NULL) && rflow_active(rf) && !remote_has)
+        upload_result(rf, c->key, c->mkey);
     return status;
+}
+
+void rflow_upload(rflow *rf, const action_key *key, const digest *mkey)
+{
+    if (rf && !rf->failed && may_upload(rf->cfg, 1) && rflow_active(rf))
+        upload_result(rf, key, mkey);
 }

@@ -42,6 +42,11 @@ int rflow_lookup(rflow *rf, const action_key *key, void **ar, size_t *len);
  * local store if there is none), else 0. */
 int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action);
 
+/* The bytes of the remote's manifest under mkey, whatever its format (a
+ * link's manifest is not a compile's): 1 with *bytes (malloc'd, with a NUL
+ * after its len bytes), else 0 (none, or a failure: see rflow_failed). */
+int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *len);
+
 /* What the caller lends for the miss path. */
 typedef struct rflow_call {
     const action_key *key;     /* finished: input root and dep_digests set */
@@ -53,8 +58,14 @@ typedef struct rflow_call {
     /* Serve an ActionResult whose blobs are in the local CAS (outputs,
      * stdout, stderr): the exit status, or -1 (nothing written). */
     int (*serve)(void *ctx, const void *ar, size_t len);
-    /* Compile here and store locally (counted by the callee). */
+    /* Compile here and store locally (counted by the callee).  It may
+     * update *key's action (a link keyed again by its own trace): the upload
+     * that follows reads the local result under key->action. */
     int (*compile)(void *ctx);
+    /* Not NULL: why this action must not be Executed remotely (it is then
+     * run here, and its result uploaded even without cache-only mode, as
+     * rflow_upload does). */
+    const char *no_execute;
 } rflow_call;
 
 enum rflow_how {
@@ -68,5 +79,12 @@ enum rflow_how {
  * upload the result; otherwise upload the inputs and Execute.  Returns the
  * exit status; *how says which. */
 int rflow_miss(rflow *rf, const rflow_call *call, enum rflow_how *how);
+
+/* An action run here whose key was known only afterwards (a link: its
+ * inputs come from the linker's trace), so rflow_miss could not be asked
+ * first: upload the local result under key->action and the local manifest
+ * under mkey (NULL: none), unless action_uncacheable, or cache-only mode
+ * without cache_upload_local_build.  Failures are only warned about. */
+void rflow_upload(rflow *rf, const action_key *key, const digest *mkey);
 
 #endif

@@ -6,13 +6,16 @@
 # against tests/remote/server.py on a unix socket:
 #   1. cache-only: build (misses, uploaded), wipe the build tree and
 #      RICC_DIR as a fresh sandbox would, rebuild with ricc installed as
-#      "recc": every action a remote hit found through the remote's
-#      direct-mode manifests (no dependency scan), every output
-#      byte-identical to a plain gcc build, the log lines BuildStream counts
-#      present once per action, log files named recc.<host>.*; a local hit
-#      loads no libgrpc;
+#      "recc": every action, the link (RECC_LINK=1) included, a remote hit
+#      found through the remote's manifests (no dependency scan, no link),
+#      every output byte-identical to a plain gcc build, the program runs,
+#      the log lines BuildStream counts present once per action, log files
+#      named recc.<host>.*; a local hit loads no libgrpc;
 #   2. remote execution through Execute (no cache-only); a compile error
-#      gives gcc's own status and messages; RECC_ACTION_UNCACHEABLE and
+#      gives gcc's own status and messages; the link, whose inputs only its
+#      trace tells, runs here and is uploaded; a link whose manifest is known
+#      is Executed (with a toolchain digest; without one it runs here), also
+#      against a server sending corrupt blobs; RECC_ACTION_UNCACHEABLE and
 #      RECC_SKIP_CACHE, with and without Execute;
 #   3. every misbehaviour of the test server, each ending in a correct
 #      build, with exactly one warning per build for a server that is down,
@@ -175,6 +178,24 @@ build() {
 }
 stat_of() { RICC_DIR="$W/dir-$1" "$ricc" --print-stats | awk -v k="$2" '$1 == k {v = $2} END {print v + 0}'; }
 log_lines() { n=$(cat "$P"/.recc-log/* 2>/dev/null | grep -c "$1" || true); echo "${n:-0}"; }
+# relink NAME [SERVER]: only the project's link, with RICC_DIR $W/dir-NAME
+# (kept) and the remote SERVER ("" for none; default RECC_SERVER), the
+# program checked against plain gcc's.
+relink() {
+    export RICC_DIR="$W/dir-$1"
+    rm -rf "$P/build/app" "$P/.recc-log"
+    (cd "$P" && RECC_SERVER="${2-${RECC_SERVER:-}}" "$ricc" gcc -o build/app build/util.o \
+        build/greet.o build/main.o build/table.o) 2>"$W/$1.err" || fail "$1: the link failed"
+    cmp -s "$W/ref/app" "$P/build/app" && [ "$("$P/build/app")" = "hello $NONCE 5" ] ||
+        fail "$1: build/app differs from plain gcc's or does not run"
+}
+# The same, in the link's log file only (the process that says "link of
+# build/app").
+link_log_lines() {
+    n=$(grep -l "link of build/app" "$P"/.recc-log/* 2>/dev/null |
+        xargs -r cat | grep -c "$1" || true)
+    echo "${n:-0}"
+}
 # Warnings of build $2 matching $1: on its stderr, and in its log files
 # (with a log directory, warnings go there, glog lines "W<date> ...").
 warnings() {
@@ -187,15 +208,15 @@ warnings() {
 if [ -n "${RICC_TEST_SERVER:-}" ]; then ADDR=$RICC_TEST_SERVER; else start_server plain; fi
 bst_env "$ADDR"; cache_only
 build bst-first
-# The link (RECC_LINK=1) is cached, but in the local store only: links do
-# not go through the remote yet.  It is one miss in each sandbox and logs
-# none of the remote lines; every compile is a remote action.
-links=1
-misses=$(stat_of bst-first miss)
-[ "${misses:-0}" -ge 5 ] || fail "bst-first: expected at least 5 misses, got '${misses:-}'"
-misses=$((misses - links))
+# Four compiles and the link (RECC_LINK=1): five remote actions, each a miss
+# run here and uploaded, then in the fresh sandbox a remote hit.
+actions=5
+n=$(stat_of bst-first miss)
+[ "$n" = "$actions" ] || fail "bst-first: expected $actions misses, got '$n'"
 n=$(log_lines "Action not cached and running in cache-only mode, executing locally")
-[ "$n" = "$misses" ] || fail "bst-first: $n 'not cached' log lines for $misses actions"
+[ "$n" = "$actions" ] || fail "bst-first: $n 'not cached' log lines for $actions actions"
+n=$(link_log_lines "Action not cached and running in cache-only mode, executing locally")
+[ "$n" = 1 ] || fail "bst-first: the link logged $n 'not cached' lines, expected 1"
 # The second sandbox runs ricc installed as "recc", as BuildStream's tests do.
 mkdir -p "$W/bin"
 ln -s "$ricc" "$W/bin/recc"
@@ -204,17 +225,23 @@ host=$(hostname)
 n=$(ls "$P/.recc-log" | grep -c "^recc\.$host\." || true)
 [ "$n" -ge 4 ] && [ "$(ls "$P/.recc-log" | grep -vc "^recc\.$host\." || true)" = 0 ] &&
     ok "log files named recc.$host.*" || fail "bst-second: log files: $(ls "$P/.recc-log" | head -3)"
-# A fresh sandbox hits without a dependency scan: the remote keeps the
-# direct-mode manifests too.
+# A fresh sandbox hits without a dependency scan or a link: the remote keeps
+# the compiles' direct-mode manifests and the link's manifest too.
 n=$(log_lines "remote manifest .*: matches")
-[ "$n" = "$misses" ] || fail "bst-second: $n hits through remote manifests, expected $misses"
+[ "$n" = "$actions" ] || fail "bst-second: $n hits through remote manifests, expected $actions"
 hits=$(stat_of bst-second remote_hit)
-[ "${hits:-0}" = "$misses" ] && ok "cache-only rebuild: $hits remote hits" ||
-    fail "bst-second: $hits remote hits, expected $misses"
+[ "${hits:-0}" = "$actions" ] && ok "cache-only rebuild: $hits remote hits, the link one of them" ||
+    fail "bst-second: $hits remote hits, expected $actions"
 n=$(log_lines "Action Cache hit")
-[ "$n" = "$misses" ] || fail "bst-second: $n 'Action Cache hit' log lines for $misses actions"
+[ "$n" = "$actions" ] || fail "bst-second: $n 'Action Cache hit' log lines for $actions actions"
+n=$(link_log_lines "Action Cache hit")
+[ "$n" = 1 ] || fail "bst-second: the link logged $n 'Action Cache hit' lines, expected 1"
+n=$(log_lines "executing locally")
+[ "$n" = 0 ] || fail "bst-second: $n actions ran here"
 n=$(stat_of bst-second miss)
-[ "$n" = "$links" ] || fail "bst-second: $n misses, expected $links (the link)"
+[ "$n" = 0 ] || fail "bst-second: $n misses, expected none"
+[ -x "$P/build/app" ] && [ "$("$P/build/app")" = "hello $NONCE 5" ] &&
+    ok "the program from the remote cache runs" || fail "bst-second: build/app does not run right"
 
 # A local hit never loads gRPC, whether a remote is configured or not
 # (LD_DEBUG=libs names every library the loader initialises, dlopen too).
@@ -241,6 +268,19 @@ n=$(log_lines "Executing action remotely")
 n=$(log_lines "Remote execution finished with exit code 0")
 [ "$n" -ge 4 ] || fail "exec: $n 'Remote execution finished with exit code 0' lines"
 [ -z "${RICC_TEST_SERVER:-}" ] && { [ "$(calls Execute)" -ge 4 ] || fail "exec: no Execute calls seen"; }
+# The link's key comes from ld's trace: with no manifest anywhere it cannot
+# be Executed, so it ran here and its result and manifest were uploaded; a
+# fresh sandbox's link is then a remote hit.
+# (Another server may refuse a client's UpdateActionResult here: the rest is
+# checked with the test server only.)
+n=$(link_log_lines "not executable remotely (a link's inputs are known only once it ran)")
+[ "$n" = 1 ] || fail "exec: the link logged $n 'not executable remotely' lines, expected 1"
+if [ -z "${RICC_TEST_SERVER:-}" ]; then
+    relink exec-link
+    [ "$(stat_of exec-link remote_hit)" = 1 ] &&
+        ok "remote execution mode: the link uploaded, then a remote hit" ||
+        fail "exec-link: $(stat_of exec-link remote_hit) remote hits, expected 1"
+fi
 # A compile error under remote execution: gcc's own messages and status.
 printf 'int broken( {\n' > "$W/bad.c"
 rc=0; (cd "$W" && "$ricc" gcc -c bad.c -o bad.o) 2>"$W/bad.err" || rc=$?
@@ -254,6 +294,55 @@ if [ -n "${RICC_TEST_SERVER:-}" ]; then
     [ $failures -eq 0 ] && echo "test_remote: all passed" || echo "test_remote: $failures failed"
     exit $((failures > 0))
 fi
+
+# ---- a link Executed remotely ----
+# A local link manifest whose result is not in the local cache (evicted,
+# say) gives the link's Action before linking.  With a toolchain digest the
+# link is Executed; without one a worker's ld, crt files and libraries could
+# differ from the ones keyed, so it links here and uploads.  Each seed link
+# runs with no remote; then its result (and blobs) is dropped and it links
+# again.
+start_server exec-link
+bst_env "$ADDR"; no_cache_only
+unset RECC_REMOTE_PLATFORM_chrootRootDigest
+relink link-notc ""
+rm -rf "$W/dir-link-notc/ac"
+RICC_DIR="$W/dir-link-notc" "$ricc" --zero-stats
+relink link-notc
+n=$(link_log_lines "not executable remotely (a link without a toolchain digest)")
+[ "$n" = 1 ] && [ "$(calls Execute)" = 0 ] && [ "$(stat_of link-notc miss)" = 1 ] &&
+    [ "$(calls UpdateActionResult)" -ge 1 ] &&
+    ok "a link without a toolchain digest: linked here and uploaded" ||
+    fail "link-notc: $n log lines, $(calls Execute) Execute calls, $(stat_of link-notc miss) misses"
+bst_env "$ADDR"
+relink link-exec ""
+rm -rf "$W/dir-link-exec/ac" "$W/dir-link-exec/cas"
+RICC_DIR="$W/dir-link-exec" "$ricc" --zero-stats
+relink link-exec
+[ "$(link_log_lines "Executing action remotely")" = 1 ] &&
+    [ "$(link_log_lines "Remote execution finished with exit code 0")" = 1 ] &&
+    [ "$(calls Execute)" = 1 ] && [ "$(stat_of link-exec miss)" = 1 ] &&
+    ok "a link Executed remotely: byte-identical and runs" ||
+    fail "link-exec: $(calls Execute) Execute calls, $(stat_of link-exec miss) misses"
+# The executed result is kept locally (the next link is a local hit), and
+# the manifest was uploaded with it: a fresh sandbox's link is a remote hit.
+relink link-exec
+[ "$(stat_of link-exec direct_hit)" = 1 ] || fail "link-exec: no local hit after the remote execution"
+relink link-exec-fresh
+[ "$(stat_of link-exec-fresh remote_hit)" = 1 ] && [ "$(calls Execute)" = 1 ] &&
+    ok "after a remote link execution a fresh sandbox hits" ||
+    fail "link-exec-fresh: $(stat_of link-exec-fresh remote_hit) remote hits"
+# A link Executed by a server whose blobs come back corrupt: the result is
+# refused, the link runs here (a fallback), and relink checks the program.
+start_server link-corrupt --corrupt
+bst_env "$ADDR"; no_cache_only
+relink link-corrupt ""
+rm -rf "$W/dir-link-corrupt/ac" "$W/dir-link-corrupt/cas"
+RICC_DIR="$W/dir-link-corrupt" "$ricc" --zero-stats
+relink link-corrupt
+[ "$(calls Execute)" = 1 ] && [ "$(stat_of link-corrupt fallback)" = 1 ] &&
+    ok "a link Executed with corrupt blobs back: linked here, correct" ||
+    fail "link-corrupt: $(calls Execute) Execute calls, $(stat_of link-corrupt fallback) fallbacks"
 
 # ---- RECC_ACTION_UNCACHEABLE and RECC_SKIP_CACHE ----
 start_server flags
@@ -305,6 +394,11 @@ for b in slow-1 slow-2; do
     [ "$(warnings unavailable $b)" -eq 1 ] || fail "$b: $(warnings unavailable $b) warnings, expected one"
 done
 fault corrupt cache --corrupt
+# Nothing it sends verifies: the link too ran here, and build checked its
+# program against plain gcc's.
+[ "$(link_log_lines "Action Cache hit")" = 0 ] && [ "$(link_log_lines "link of build/app")" = 1 ] &&
+    [ "$(stat_of corrupt-2 remote_hit)" = 0 ] && ok "corrupt blobs: the link ran here, correct" ||
+    fail "corrupt-2: the link logged $(link_log_lines "Action Cache hit") hits"
 fault corrupt-exec exec --corrupt
 EVIL="ricc-evil-$$"
 fault escape cache --bad-output-path "../$EVIL"
