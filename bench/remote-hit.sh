@@ -15,8 +15,10 @@
 #     then a wrapped compile of a small C file, interleaved: a local direct
 #     hit (without and with a remote configured), a remote hit (fresh
 #     RICC_DIR, warm server) through the agent and direct, a remote hit in
-#     a warm RICC_DIR that lacks the result, and ccache's hit when ccache is
-#     installed, with the ratios.
+#     a warm RICC_DIR that lacks the result, a remote hit from a server
+#     that inlines nothing (a second server.py, --no-inline: the blobs come
+#     by BatchReadBlobs, which the agent makes within the same request),
+#     and ccache's hit when ccache is installed, with the ratios.
 # The test server is Python: its own time per call is part of every remote
 # figure (the "warm" line is mostly server time).
 set -eu
@@ -27,12 +29,17 @@ CC=${CC:-cc}
 PKGS="libcrypto libprotobuf-c"
 W=$(mktemp -d /tmp/ricc-rbench-XXXXXX)
 SERVER_PID=
+SERVER2_PID=
 # (Each step "|| true": under set -e a failing step, such as wait giving
 # the server's SIGTERM status, would end the trap before rm -rf.)
 cleanup() {
     if [ -n "$SERVER_PID" ]; then
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [ -n "$SERVER2_PID" ]; then
+        kill "$SERVER2_PID" 2>/dev/null || true
+        wait "$SERVER2_PID" 2>/dev/null || true
     fi
     for l in "$W"/xdg/ricc/*.lock; do     # the agents this run started
         [ -s "$l" ] && kill "$(cat "$l")" 2>/dev/null || true
@@ -112,6 +119,7 @@ cat > "$W/src/hello.c" <<'EOF'
 #include <string.h>
 int main(int argc, char **argv) { printf("%d %s\n", argc, argc > 1 ? strchr(argv[1], 'x') : ""); return 0; }
 EOF
+TOP=$PWD
 cd "$W/src"
 unset RICC_REMOTE_MODULE RICC_SERVER RECC_SERVER RICC_REMOTE_AGENT
 TC=$(printf toolchain | sha256sum | cut -c1-64)/9
@@ -122,6 +130,22 @@ RICC_DIR="$W/local" "$RICC" gcc -c hello.c -o hello.o
 # Fill the server: the result and the direct-mode manifest.
 RICC_DIR="$W/seed" RICC_SERVER="$ADDR" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 \
     "$RICC" gcc -c hello.c -o hello.o
+# A second server that inlines nothing, filled the same way (only when the
+# first is ours too: RICC_TEST_SERVER is whatever it is).
+ADDR2=
+if [ -z "${RICC_TEST_SERVER:-}" ]; then
+    /usr/bin/python3 "$TOP/tests/remote/server.py" --unix "$W/s2.sock" --ready-file "$W/ready2" \
+        --pb-dir "$TOP/$B/tests/remote/pb" --no-inline &
+    SERVER2_PID=$!
+    i=0
+    while [ ! -f "$W/ready2" ]; do
+        i=$((i + 1)); [ $i -lt 300 ] || { echo "server did not start" >&2; exit 1; }
+        sleep 0.1
+    done
+    ADDR2="unix:$W/s2.sock"
+    RICC_DIR="$W/seed4" RICC_SERVER="$ADDR2" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 \
+        "$RICC" gcc -c hello.c -o hello.o
+fi
 # The same without the toolchain digest (keyed on the compiler's identity).
 env -u RECC_REMOTE_PLATFORM_chrootRootDigest RICC_DIR="$W/seed2" RICC_SERVER="$ADDR" \
     RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 "$RICC" gcc -c hello.c -o hello.o
@@ -154,9 +178,10 @@ if command -v ccache >/dev/null; then
     export CCACHE_DIR="$W/ccache"
     ccache gcc -c hello.c -o hello.o
 fi
-/usr/bin/python3 - "$N" "$RICC" "$ADDR" "$W" "$CCACHE" <<'EOF'
+/usr/bin/python3 - "$N" "$RICC" "$ADDR" "$W" "$CCACHE" "$ADDR2" <<'EOF'
 import os, shutil, subprocess, sys, time
 n, ricc, addr, w, ccache = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+addr2 = sys.argv[6]
 cmd = ["gcc", "-c", "hello.c", "-o", "hello.o"]
 remote = {"RICC_SERVER": addr, "RICC_CACHE_ONLY": "1"}
 
@@ -176,6 +201,9 @@ cases = [  # name, argv, environment, untimed preparation
     ("noident", [ricc] + cmd, dict(remote, RICC_DIR=w + "/fresh3", RICC_REMOTE_AGENT="1",
                                    RECC_REMOTE_PLATFORM_chrootRootDigest=None), wipe(w + "/fresh3")),
 ]
+if addr2:
+    cases.append(("noinline", [ricc] + cmd, dict(remote, RICC_SERVER=addr2, RICC_DIR=w + "/fresh4",
+                                                 RICC_REMOTE_AGENT="1"), wipe(w + "/fresh4")))
 if ccache:
     cases.append(("ccache", [ccache] + cmd, {}, None))
 times = {c[0]: [] for c in cases}
@@ -203,10 +231,27 @@ row("ricc remote hit, fresh RICC_DIR, via the agent", "agent")
 row("ricc remote hit, fresh RICC_DIR, direct", "direct")
 row("ricc remote hit, warm RICC_DIR, via the agent", "warm")
 row("ricc remote hit, fresh, no toolchain digest", "noident")
+row("ricc remote hit, fresh, agent, server inlines nothing", "noinline")
 row("ccache hit (direct mode)", "ccache")
 row("/bin/true (the cost of starting a process here)", "true")
 EOF
-for d in fresh fresh2 fresh3 warm; do
+for d in fresh fresh2 fresh3 warm ${ADDR2:+fresh4}; do
     h=$(RICC_DIR="$W/$d" "$RICC" --print-stats | awk '$1 == "remote_hit" {print $2}')
     [ "${h:-0}" -ge 1 ] || echo "  (warning: no remote hit counted in $d: that row did not measure a remote hit)"
 done
+
+# The same three side by side under hyperfine, when it is installed (it runs
+# each command's rounds in a block, not interleaved: on a busy machine the
+# medians above are the fairer comparison).  HYPERFINE=0 skips this.
+if [ "${HYPERFINE:-1}" != 0 ] && command -v hyperfine >/dev/null && [ -n "$CCACHE" ]; then
+    echo "hyperfine, $N runs each (local hit; remote hit, fresh RICC_DIR, agent; ccache hit):"
+    env RICC_DIR="$W/hf" RICC_SERVER="$ADDR" RICC_CACHE_ONLY=1 RICC_REMOTE_AGENT=1 \
+        "$RICC" gcc -c hello.c -o hello.o   # the agent for $W/hf
+    sleep 0.5
+    hyperfine -N -w 3 -r "$N" --style basic \
+        -n local -p true "env RICC_DIR=$W/local $RICC gcc -c hello.c -o hello.o" \
+        -n remote-agent -p "rm -rf $W/hf" \
+        "env RICC_DIR=$W/hf RICC_SERVER=$ADDR RICC_CACHE_ONLY=1 RICC_REMOTE_AGENT=1 $RICC gcc -c hello.c -o hello.o" \
+        -n ccache -p true "$CCACHE gcc -c hello.c -o hello.o" 2>&1 |
+        grep -E '^Benchmark|Time \(mean|±|times faster' || true
+fi

@@ -154,7 +154,10 @@ void remote_set_action_id(remote *r, const digest *action);
  * Command's output paths (action_key.output_paths); the server is asked to
  * inline their contents (saving a fetch when it does) and a result naming
  * any other path is refused.  A server may ignore the inlining: fetch the
- * OutputFiles whose contents are empty and whose digest size is not 0. */
+ * OutputFiles whose contents are empty and whose digest size is not 0.
+ * (Through the agent there are seldom any: it fetches, verified, what the
+ * server left out, up to 4 MiB, within the same request; remote_execute's
+ * result likewise.) */
 int remote_get_action_result(remote *r, const digest *action,
                              char *const *outputs, int n_outputs,
                              void **ar, size_t *ar_len);

@@ -19,7 +19,9 @@
  *    RICC_REMOTE_AGENT_IDLE seconds (default 60) without work, or after 10
  *    minutes (picking up changed token and certificate files).  It is never
  *    needed for correctness: whenever talking to it fails, the call is made
- *    directly.  Paths sent to it are made absolute.
+ *    directly.  Paths sent to it are made absolute.  A lookup is one
+ *    request (wire.h framing, one sendmsg() each way): the agent also
+ *    fetches the blobs the server did not inline (agent.c).
  *  - Direct: dlopen the module (<dir of /proc/self/exe>/../lib/, then
  *    ../lib/ricc/, or $RICC_REMOTE_MODULE) and call it in this process.
  *
@@ -66,6 +68,7 @@ struct remote {
     const remote_module *m;  /* direct: the module and its handle, once needed */
     void *h;
     int fd;                  /* agent: the connection, or -1 */
+    int fd_timeout;          /* the receive timeout set on fd, seconds (0: none yet) */
     char invocation_id[37];  /* sent to the agent for RequestMetadata */
     digest action;           /* the action id sent to the agent */
     int have_action;
@@ -445,8 +448,11 @@ static int agent_call(remote *r, wbuf *w, rbuf *resp, int *rc, int long_op)
                           : 60 + 4 * (r->cfg->request_timeout_s > 0 ? r->cfg->request_timeout_s
                                                                     : 60) *
                                      (r->cfg->retry_limit + 1);
-    struct timeval tv = { timeout, 0 };
-    setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (timeout != r->fd_timeout) { /* a syscall saved on most calls */
+        struct timeval tv = { timeout, 0 };
+        setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        r->fd_timeout = timeout;
+    }
     int ok = wire_send(r->fd, w) == 0 && wire_recv(r->fd, resp) == 0;
     free(w->p);
     if (ok) {
@@ -591,13 +597,23 @@ static int get_or_execute(remote *r, int op, const digest *action, int skip,
         for (int i = 0; i < n_outputs; i++)
             w_str(&w, outputs[i]);
         if (agent_call(r, &w, &resp, &rc, op == OP_EXECUTE) == 0) {
-            if (rc == 0 && take_bytes(&resp, ar, ar_len) != 0) {
+            size_t n = 0;
+            const void *bytes = rc == 0 ? r_bytes(&resp, &n) : NULL;
+            if (rc == 0 && !bytes) {
                 rc = -1;
                 r->st.code = REMOTE_CODE_INTERNAL;
                 snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
             }
             *cached = (int)r_u32(&resp);
-            free((void *)resp.p);
+            if (bytes) {
+                /* The answer's buffer becomes the result: no second copy
+                 * of what may be a large manifest. */
+                memmove((void *)resp.p, bytes, n);
+                *ar = (void *)resp.p;
+                *ar_len = n;
+            } else {
+                free((void *)resp.p);
+            }
             return rc < 0 ? failed(r) : rc;
         }
     }

@@ -17,7 +17,21 @@
  * (unlinks its socket, finishes what it serves, returns) when it has lived
  * max_s seconds (so a changed token or certificate file is picked up in
  * time) or when sock_path has been removed or taken over by another agent.
- * Nothing here logs: the ricc process that asked reports failures. */
+ * Nothing here logs: the ricc process that asked reports failures.
+ *
+ * A hit is one request.  A server may leave a result's outputs (and
+ * stdout/stderr) out of its GetActionResult or Execute answer however
+ * politely it is asked to inline them; the ricc process would then need a
+ * second request, and the agent a second server call, to fetch them.  So
+ * the agent fetches them at once (every blob verified, as any fetch) and
+ * answers with the result as if the server had inlined them, up to
+ * INLINE_CAP bytes.  If that fetch finds the server gone (unavailable, too
+ * slow, refusing our credentials) the whole request fails, so that the
+ * loader marks it down after one wait rather than two; anything else (a
+ * blob the server lost, one that does not match its digest) leaves the
+ * result as the server sent it: the ricc process then fetches for itself
+ * and meets the same answer, which the loader's policy handles as before
+ * (a lost blob is a miss, not a failure). */
 #include "cache/remote/client.h"
 #include "cache/remote/wire.h"
 
@@ -29,6 +43,9 @@
 #include <time.h>
 
 #define AGENT_MAX_WORKERS 256
+/* Most bytes the agent adds to one answer (larger outputs: the caller
+ * fetches them, by ByteStream if need be). */
+#define INLINE_CAP GRPC_MESSAGE_LIMIT
 
 typedef struct agent {
     const config *cfg;
@@ -90,6 +107,89 @@ static int read_digest(rbuf *r, digest *out)
     return 0;
 }
 
+/* Is path one of the n outputs? */
+static int named(const char *path, char *const *outputs, int n)
+{
+    for (int i = 0; path && i < n; i++)
+        if (strcmp(path, outputs[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Queue the blob of d for field `to` unless the server inlined it, it is
+ * empty, or it would take the answer over INLINE_CAP. */
+static void want(const ProtobufCBinaryData *have, const reapi_digest *rd,
+                 ProtobufCBinaryData *to, remote_fetch_item *items,
+                 ProtobufCBinaryData **dst, size_t *n, int64_t *total)
+{
+    digest d;
+    if (have->len > 0 || !rd || reapi_digest_get(rd, &d) != 0 || d.size_bytes <= 0 ||
+        d.size_bytes > INLINE_CAP - *total)
+        return;
+    *total += d.size_bytes;
+    memset(&items[*n], 0, sizeof items[*n]);
+    items[*n].d = d;
+    dst[(*n)++] = to;
+}
+
+/* Does this failure mean the server cannot be used now (the loader's
+ * "mark down" class)? */
+static int server_gone(const remote_status *st)
+{
+    return st->code == GRPC_STATUS_UNAVAILABLE || st->code == GRPC_STATUS_DEADLINE_EXCEEDED ||
+           st->code == GRPC_STATUS_UNAUTHENTICATED || st->unusable;
+}
+
+/* The answer to a hit, *ar (a checked, serialized ActionResult), with the
+ * blobs of the outputs named and of stdout/stderr that the server did not
+ * inline filled in (see the top of this file).  0, with *ar as it was when
+ * anything went wrong; -1 with *st set when the server is gone. */
+static int inline_missing(agent *a, void *h, void **ar, size_t *len, char *const *outputs,
+                          int n_outputs, remote_status *st)
+{
+    reapi_action_result *m = (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, *len, *ar);
+    if (!m)
+        return 0;
+    size_t cap = m->n_output_files + 2, n = 0;
+    remote_fetch_item *items = calloc(cap, sizeof *items);
+    ProtobufCBinaryData **dst = calloc(cap, sizeof *dst);
+    int64_t total = 0;
+    for (size_t i = 0; items && dst && i < m->n_output_files; i++) {
+        reapi_output_file *f = m->output_files[i];
+        if (named(f->path, outputs, n_outputs))
+            want(&f->contents, f->digest, &f->contents, items, dst, &n, &total);
+    }
+    if (items && dst) {
+        want(&m->stdout_raw, m->stdout_digest, &m->stdout_raw, items, dst, &n, &total);
+        want(&m->stderr_raw, m->stderr_digest, &m->stderr_raw, items, dst, &n, &total);
+    }
+    remote_status fst;
+    memset(&fst, 0, sizeof fst);
+    int rc = 0, fetched = n > 0 ? a->m->fetch(h, items, n, &fst) : -1;
+    if (n > 0 && fetched != 0 && server_gone(&fst)) {
+        *st = fst;
+        rc = -1;
+    } else if (fetched == 0) {
+        /* The message owns them now (freed with it). */
+        for (size_t i = 0; i < n; i++) {
+            dst[i]->data = items[i].data;
+            dst[i]->len = items[i].len;
+        }
+        size_t new_len;
+        void *packed = reapi_pack(&m->base, &new_len, NULL);
+        if (packed) {
+            free(*ar);
+            *ar = packed;
+            *len = new_len;
+        }
+    }
+    free(items);
+    free(dst);
+    protobuf_c_message_free_unpacked(&m->base, NULL);
+    return rc;
+}
+
 /* One request: decode, call the module, encode the answer into w. */
 static void handle(agent *a, void **h, rbuf *r, wbuf *w)
 {
@@ -128,6 +228,8 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
         else
             rc = a->m->execute(*h, action, (int)skip, outs, (int)n, &out, &out_len, &cached,
                                &st);
+        if (rc == 0 && inline_missing(a, *h, &out, &out_len, outs, (int)n, &st) != 0)
+            rc = -1;
         free(outs);
         put_status(w, rc, &st);
         w_bytes(w, rc == 0 ? out : NULL, rc == 0 ? out_len : 0);

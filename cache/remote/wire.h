@@ -6,7 +6,11 @@
  * each a 4-byte length and that many bytes.  Numbers are 4-byte fields.
  * Strings are sent with their NUL so the reader can point into the buffer.
  * Both ends use these inline helpers: the host side (remote_loader.c, no
- * gRPC) and the agent (cache/remote/agent.c, in the module). */
+ * gRPC) and the agent (cache/remote/agent.c, in the module).
+ *
+ * A message goes out in one sendmsg() (length and body together): sent in
+ * two, the reader could wake on the length alone and sleep again for the
+ * body, one more context switch each way on every call of a remote hit. */
 #ifndef RICC_REMOTE_WIRE_H
 #define RICC_REMOTE_WIRE_H
 
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define WIRE_MAX (1u << 30) /* a message larger than this is a protocol error */
@@ -113,12 +118,12 @@ static inline const char *r_str(rbuf *r)
     return s;
 }
 
-static inline int wire_io(int fd, void *buf, size_t n, int writing)
+/* Read exactly n bytes.  0, or -1 at end of stream or on error. */
+static inline int wire_read(int fd, void *buf, size_t n)
 {
     uint8_t *p = buf;
     while (n > 0) {
-        /* send(): a peer gone must be an error here, not SIGPIPE. */
-        ssize_t k = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+        ssize_t k = recv(fd, p, n, 0);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -129,12 +134,36 @@ static inline int wire_io(int fd, void *buf, size_t n, int writing)
     return 0;
 }
 
+/* Send one message: its length and body in one sendmsg() (more only when
+ * the socket buffer takes part of it).  0 or -1. */
 static inline int wire_send(int fd, const wbuf *w)
 {
     uint32_t l = (uint32_t)w->len;
     if (w->oom || w->len > WIRE_MAX)
         return -1;
-    return wire_io(fd, &l, 4, 1) == 0 && wire_io(fd, w->p, w->len, 1) == 0 ? 0 : -1;
+    struct iovec iov[2] = { { &l, 4 }, { w->p, w->len } };
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = iov;
+    m.msg_iovlen = w->len ? 2 : 1;
+    while (m.msg_iovlen > 0) {
+        /* MSG_NOSIGNAL: a peer gone must be an error here, not SIGPIPE. */
+        ssize_t k = sendmsg(fd, &m, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        while (m.msg_iovlen > 0 && (size_t)k >= m.msg_iov->iov_len) {
+            k -= (ssize_t)m.msg_iov->iov_len;
+            m.msg_iov++;
+            m.msg_iovlen--;
+        }
+        if (m.msg_iovlen > 0) {
+            m.msg_iov->iov_base = (uint8_t *)m.msg_iov->iov_base + k;
+            m.msg_iov->iov_len -= (size_t)k;
+        }
+    }
+    return 0;
 }
 
 /* Receive one message into *r (its buffer malloc'd: free(r->p)).  0, or -1
@@ -143,10 +172,10 @@ static inline int wire_recv(int fd, rbuf *r)
 {
     uint32_t l;
     memset(r, 0, sizeof *r);
-    if (wire_io(fd, &l, 4, 0) != 0 || l > WIRE_MAX)
+    if (wire_read(fd, &l, 4) != 0 || l > WIRE_MAX)
         return -1;
     uint8_t *p = malloc(l ? l : 1);
-    if (!p || wire_io(fd, p, l, 0) != 0) {
+    if (!p || wire_read(fd, p, l) != 0) {
         free(p);
         return -1;
     }

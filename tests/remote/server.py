@@ -22,6 +22,10 @@ named in brackets, so that the client's failure handling can be tested:
   --break-streams N     [RTS_BREAK_STREAMS] the first N ByteStream Reads, and
                                            the first N Writes, break after one chunk
   --no-sha256           [RTS_NO_SHA256]    announce SHA-1 only
+  --no-inline           [RTS_NO_INLINE]    GetActionResult inlines nothing,
+                                           whatever is asked (the spec allows it)
+  --fail-reads          [RTS_FAIL_READS]   BatchReadBlobs and ByteStream Read
+                                           fail UNAVAILABLE (the rest works)
   --require-token T     [RTS_REQUIRE_TOKEN] demand "authorization: Bearer T"
   --record FILE         [RTS_RECORD]       one JSON line per call: method,
                                            authorization, RequestMetadata
@@ -129,6 +133,8 @@ def parse_args():
     p.add_argument("--break-execute", type=int, default=env_default("RTS_BREAK_EXECUTE", int, 0))
     p.add_argument("--break-streams", type=int, default=env_default("RTS_BREAK_STREAMS", int, 0))
     p.add_argument("--no-sha256", action="store_true", default=env_default("RTS_NO_SHA256", bool, False))
+    p.add_argument("--no-inline", action="store_true", default=env_default("RTS_NO_INLINE", bool, False))
+    p.add_argument("--fail-reads", action="store_true", default=env_default("RTS_FAIL_READS", bool, False))
     p.add_argument("--require-token", default=env_default("RTS_REQUIRE_TOKEN"))
     p.add_argument("--record", default=env_default("RTS_RECORD"))
     return p.parse_args()
@@ -168,6 +174,8 @@ class Server:
             failing = self.calls <= self.a.fail_first
         if failing:
             context.abort(grpc.StatusCode.UNAVAILABLE, "test server: failing the first calls")
+        if self.a.fail_reads and method in ("BatchReadBlobs", "Read"):
+            context.abort(grpc.StatusCode.UNAVAILABLE, "test server: reads are failing")
         if self.a.require_token and md.get("authorization") != "Bearer " + self.a.require_token:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "test server: bad or missing token")
 
@@ -315,7 +323,7 @@ class Server:
         # Inline what was asked for while it fits in the batch limit, as real
         # servers do (the spec lets a server inline less than requested), so
         # that a small --max-batch makes clients fetch with ByteStream.
-        budget = [self.a.max_batch]
+        budget = [0 if self.a.no_inline else self.a.max_batch]
 
         def fits(d):
             if d.size_bytes > budget[0]:

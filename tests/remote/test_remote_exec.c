@@ -193,25 +193,22 @@ static pid_t agent_pid(const server *s)
     return ok ? (pid_t)atoi(line) : 0;
 }
 
-/* A fresh process (this program, --agent-child) opens the remote: with no
- * agent running it starts one.  Later handles go through it; when it dies
- * they carry on directly. */
-static void test_agent(void)
+/* A handle through an agent for s: a fresh process (this program,
+ * --agent-child) opens the remote and, finding no agent, starts one (this
+ * process has gRPC loaded, so it may not fork one itself).  NULL if no
+ * agent answered within 5 s. */
+static remote *open_via_agent(server *s, const config *cfg)
 {
-    server s;
-    START(s, NULL);
-    config cfg = make_cfg(&s);
     char xdg[128];
-    snprintf(xdg, sizeof xdg, "%s/xdg", s.dir);
+    snprintf(xdg, sizeof xdg, "%s/xdg", s->dir);
     mkdir(xdg, 0700);
     setenv("XDG_RUNTIME_DIR", xdg, 1);
     setenv("RICC_REMOTE_AGENT", "1", 1);
     setenv("RICC_REMOTE_AGENT_IDLE", "20", 1);
-    setenv("RICC_CORRELATED_INVOCATIONS_ID", "agent-build", 1);
 
     pid_t child = fork();
     if (child == 0) {
-        execl(self_exe, self_exe, "--agent-child", s.addr, cfg.dir, (char *)NULL);
+        execl(self_exe, self_exe, "--agent-child", s->addr, cfg->dir, (char *)NULL);
         _exit(127);
     }
     int status = -1;
@@ -220,13 +217,34 @@ static void test_agent(void)
 
     remote *r = NULL;
     for (int i = 0; i < 100 && !r; i++) {
-        r = remote_open(&cfg);
+        r = remote_open(cfg);
         if (r && !remote_via_agent(r)) {
             remote_close(r);
             r = NULL;
             usleep(50000);
         }
     }
+    return r;
+}
+
+/* Back to direct calls.  The agent leaves by itself within a second of
+ * server_stop removing its socket with the server's directory. */
+static void agent_done(server *s)
+{
+    setenv("RICC_REMOTE_AGENT", "0", 1);
+    unsetenv("XDG_RUNTIME_DIR");
+    server_stop(s);
+}
+
+/* A fresh process starts the agent.  Later handles go through it; when it
+ * dies they carry on directly. */
+static void test_agent(void)
+{
+    server s;
+    START(s, NULL);
+    config cfg = make_cfg(&s);
+    setenv("RICC_CORRELATED_INVOCATIONS_ID", "agent-build", 1);
+    remote *r = open_via_agent(&s, &cfg);
     CU_ASSERT_FATAL(r != NULL);
     pid_t apid = agent_pid(&s);
     CU_ASSERT(apid > 0);
@@ -299,9 +317,105 @@ static void test_agent(void)
     remote_close(r);
 
     unsetenv("RICC_CORRELATED_INVOCATIONS_ID");
-    setenv("RICC_REMOTE_AGENT", "0", 1);
-    unsetenv("XDG_RUNTIME_DIR");
-    server_stop(&s);
+    agent_done(&s);
+}
+
+/* Store a result for `act` with output "a.o" = data and stderr = err on s
+ * (through r).  0 or -1. */
+static int seed_result(remote *r, const digest *act, const char *data, const char *err)
+{
+    remote_blob b[2] = { 0 };
+    b[0].data = data;
+    b[0].len = strlen(data);
+    digest_buf(b[0].data, b[0].len, &b[0].d);
+    b[1].data = err;
+    b[1].len = strlen(err);
+    digest_buf(b[1].data, b[1].len, &b[1].d);
+    reapi_output_file of = REAPI_OUTPUT_FILE_INIT, *ofp = &of;
+    reapi_digest od, ed;
+    reapi_digest_ref(&od, &b[0].d);
+    reapi_digest_ref(&ed, &b[1].d);
+    of.path = "a.o";
+    of.digest = &od;
+    reapi_action_result ar = REAPI_ACTION_RESULT_INIT;
+    ar.n_output_files = 1;
+    ar.output_files = &ofp;
+    ar.stderr_digest = &ed;
+    size_t len;
+    void *buf = reapi_pack(&ar.base, &len, NULL);
+    int rc = buf && remote_upload(r, b, 2) == 0 &&
+                     remote_update_action_result(r, act, buf, len) == 0 ? 0 : -1;
+    free(buf);
+    return rc;
+}
+
+/* A server that inlines nothing: through the agent a hit is still one
+ * request, the agent fetching the output and stderr (verified) and
+ * answering with them inlined.  A server whose blobs are corrupt: the
+ * agent's answer is the result as sent, without the bad bytes, and the
+ * caller's own fetch fails as it would without the agent.  A server whose
+ * reads fail UNAVAILABLE: the lookup fails at once and marks it down (one
+ * wait for the build, not two). */
+static void test_agent_inlines(void)
+{
+    for (int mode = 0; mode <= 2; mode++) {
+        int corrupt = mode == 1, gone = mode == 2;
+        server s;
+        if (corrupt)
+            START(s, "--no-inline", "--corrupt");
+        else if (gone)
+            START(s, "--no-inline", "--fail-reads");
+        else
+            START(s, "--no-inline");
+        config cfg = make_cfg(&s);
+        remote *r = open_via_agent(&s, &cfg);
+        CU_ASSERT_FATAL(r != NULL);
+        digest act;
+        digest_str("inline me", &act);
+        const char *obj = "an object file's bytes", *err = "warning: unused\n";
+        CU_ASSERT_FATAL(seed_result(r, &act, obj, err) == 0);
+        int reads = record_count(&s, "BatchReadBlobs", NULL);
+
+        char *outs[] = { "a.o" };
+        void *got = NULL;
+        size_t len;
+        if (gone) {
+            int warned = n_warnings;
+            CU_ASSERT_EQUAL(remote_get_action_result(r, &act, outs, 1, &got, &len), -1);
+            CU_ASSERT_EQUAL(remote_error(r)->code, REMOTE_CODE_UNAVAILABLE);
+            CU_ASSERT(got == NULL);
+            CU_ASSERT_EQUAL(record_count(&s, "BatchReadBlobs", NULL), reads + 1);
+            CU_ASSERT(!remote_usable(&cfg));
+            CU_ASSERT_EQUAL(n_warnings, warned + 1);
+            remote_close(r);
+            agent_done(&s);
+            continue;
+        }
+        CU_ASSERT_EQUAL_FATAL(remote_get_action_result(r, &act, outs, 1, &got, &len), 0);
+        reapi_action_result *m = unpack_result(got, len);
+        CU_ASSERT_FATAL(m != NULL && m->n_output_files == 1);
+        /* The agent asked the server for the blobs itself, in the same request. */
+        CU_ASSERT_EQUAL(record_count(&s, "BatchReadBlobs", NULL), reads + 1);
+        const ProtobufCBinaryData *c = &m->output_files[0]->contents;
+        if (!corrupt) {
+            CU_ASSERT(c->len == strlen(obj) && memcmp(c->data, obj, c->len) == 0);
+            CU_ASSERT(m->stderr_raw.len == strlen(err) &&
+                      memcmp(m->stderr_raw.data, err, strlen(err)) == 0);
+        } else {
+            CU_ASSERT_EQUAL(c->len, 0);
+            CU_ASSERT_EQUAL(m->stderr_raw.len, 0);
+            remote_fetch_item it = { 0 };
+            CU_ASSERT(reapi_digest_get(m->output_files[0]->digest, &it.d) == 0);
+            CU_ASSERT_EQUAL(remote_fetch(r, &it, 1), -1);
+            CU_ASSERT_EQUAL(remote_error(r)->code, REMOTE_CODE_DATA_LOSS);
+            CU_ASSERT(it.data == NULL);
+        }
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+        free(got);
+        CU_ASSERT(remote_via_agent(r));
+        remote_close(r);
+        agent_done(&s);
+    }
 }
 
 /* The child of test_agent: open (starting the agent), one call, exit. */
@@ -338,6 +452,7 @@ int main(int argc, char **argv)
         { "Execute stream breaks: WaitExecution", test_execute_wait },
         { "Execute result with a bad path refused", test_execute_bad_path },
         { "calls through the agent, and without it", test_agent },
+        { "the agent inlines what the server did not", test_agent_inlines },
     };
     return run_tests("remote client: Execute, the agent", tests, sizeof tests / sizeof tests[0]);
 }
