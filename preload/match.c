@@ -75,6 +75,23 @@ int pm_is_compiler(const char *name, const char *extra)
     return builtin_compiler(name, n) || (extra && in_list(name, n, extra));
 }
 
+int pm_is_archiver(const char *name)
+{
+    static const char *const wrappers[] = {"gcc", "llvm"};
+    size_t n = len_of(name);
+    if (n == 2 && same(name, "ar", 2))
+        return 1;
+    if (n < 5 || !same(name + n - 3, "-ar", 3))
+        return 0;
+    size_t p = n - 3;
+    for (size_t i = 0; i < sizeof wrappers / sizeof *wrappers; i++) {
+        size_t w = len_of(wrappers[i]);
+        if (p >= w && same(name + p - w, wrappers[i], w) && (p == w || name[p - w - 1] == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 /* The entry p .. p+n of an LD_PRELOAD list is the shim: its base name,
  * after a '/' or alone, is PM_SHIM_NAME. */
 static int is_shim(const char *p, size_t n)

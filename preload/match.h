@@ -27,6 +27,11 @@ const char *pm_base(const char *path);
  * extra, a ':'-separated list (the `compilers` setting; NULL for none). */
 int pm_is_compiler(const char *name, const char *extra);
 
+/* 1 if name (a base name) is an archiver ricc caches: ar, or a cross ar
+ * (x86_64-linux-gnu-ar) but not the gcc-ar or llvm-ar wrappers — the same
+ * rule as ar_name_known() in wrapper/ar.c. */
+int pm_is_archiver(const char *name);
+
 /* In an LD_PRELOAD value (entries separated by ':' or ' ', as ld.so reads
  * it), the first entry whose base name is PM_SHIM_NAME: its start, with its
  * length in *len.  NULL when there is none. */

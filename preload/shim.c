@@ -147,7 +147,7 @@ static inline void *opaque(const void *p)
 /* The test every exec and spawn of the build makes: a few byte compares. */
 static int is_compiler(const char *file)
 {
-    return file && pm_is_compiler(pm_base(file), g_compilers);
+    return file && (pm_is_compiler(pm_base(file), g_compilers) || pm_is_archiver(pm_base(file)));
 }
 
 static int executable(const char *path)
@@ -221,7 +221,7 @@ static const char *compiler_word(plan *p, char *const argv[], char *const envp[]
                                  const struct stat *ricc, const struct stat *comp)
 {
     const char *a0 = argv[0];
-    if (strchr(a0, '/') || !pm_is_compiler(a0, g_compilers))
+    if (strchr(a0, '/') || !(pm_is_compiler(a0, g_compilers) || pm_is_archiver(a0)))
         return p->compiler;
     const char *path = pm_env_get(envp, "PATH");
     if (!path || !*path)

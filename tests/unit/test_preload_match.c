@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "preload/match.c"
+#include "wrapper/ar.h"
 #include "wrapper/compiler.h"
 
 static const char *const compilers[] = {
@@ -29,6 +30,24 @@ static const char *const others[] = {
     "clang-format-14", "gcc-", "gcc-x", "gcc12", "gcc-.12", "xgcc", "libgcc",
     "gcc.sh", "c89", "c99", "cpp", "clang-cpp", "g++-", "-", "cc-",
 };
+
+/* The shim routes exactly the archivers the wrapper caches. */
+static void test_archivers(void)
+{
+    static const char *const names[] = {
+        "ar", "x86_64-linux-gnu-ar", "arm-none-eabi-ar", "gcc-ar", "x86_64-linux-gnu-gcc-ar",
+        "llvm-ar", "llvm-ar-14", "ar-2", "-ar", "a-ar", "xar", "ranlib", "", "car", "gcc",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        if (pm_is_archiver(names[i]) != ar_name_known(names[i]))
+            fprintf(stderr, "\n  shim and wrapper disagree on '%s'", names[i]);
+        CU_ASSERT_EQUAL(pm_is_archiver(names[i]), ar_name_known(names[i]));
+    }
+    CU_ASSERT(pm_is_archiver("ar"));
+    CU_ASSERT(pm_is_archiver("aarch64-linux-gnu-ar"));
+    CU_ASSERT(!pm_is_archiver("gcc-ar"));
+    CU_ASSERT(!pm_is_archiver("ranlib"));
+}
 
 static void test_builtin_names(void)
 {
@@ -195,6 +214,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("preload_match", NULL, NULL);
     if (!s || !CU_add_test(s, "builtin compiler names", test_builtin_names) ||
         !CU_add_test(s, "agrees with compiler_name_known", test_agrees_with_wrapper) ||
+        !CU_add_test(s, "archivers, as ar_name_known", test_archivers) ||
         !CU_add_test(s, "extra names from the config", test_extra_names) ||
         !CU_add_test(s, "base name", test_base) ||
         !CU_add_test(s, "shim entry in LD_PRELOAD", test_shim_entry) ||
