@@ -36,7 +36,10 @@ CACHE_O     := $(patsubst %.c,$(B)/%.o,$(CACHE_SRC))
 WRAP_SRC    := $(sort $(wildcard wrapper/*.c))
 WRAP_O      := $(patsubst %.c,$(B)/%.o,$(WRAP_SRC))
 WRAP_LIB_O  := $(filter-out $(B)/wrapper/main.o,$(WRAP_O))
-PRELOAD_SRC := $(sort $(wildcard preload/*.c))
+# preload/trace*.c are their own library (ricc exec's tracer), not the shim.
+TRACE_SRC   := $(sort $(wildcard preload/trace*.c))
+PRELOAD_SRC := $(filter-out $(TRACE_SRC),$(sort $(wildcard preload/*.c)))
+TRACE       := $(if $(TRACE_SRC),$(B)/lib/libricc-trace.so)
 # The remote client is a separate shared object, dlopen'ed only when a remote
 # is configured, so a local hit never loads libgrpc (design.md "Process start").
 REMOTE_SRC  := $(sort $(wildcard cache/remote/*.c))
@@ -53,7 +56,7 @@ PRELOAD     := $(if $(PRELOAD_SRC),$(B)/lib/libricc-preload.so)
 .PHONY: demo all check check-unit check-e2e check-remote check-asan bench install clean
 .SECONDARY:
 
-all: $(RICC) $(PRELOAD) $(REMOTE_SO)
+all: $(RICC) $(PRELOAD) $(TRACE) $(REMOTE_SO)
 
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto $(PROTOS)
 	@mkdir -p $(B)/proto
@@ -101,6 +104,12 @@ $(B)/lib/libricc-preload.so: $(PRELOAD_SRC) $(wildcard preload/*.h)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) \
 	    -Wl,-z,noseparate-code -Wl,-z,norelro -o $@ $(PRELOAD_SRC) -ldl
 
+# ricc exec's tracer (preload/trace*.c): loaded only into the tool ricc exec
+# runs on a miss, so it is built plainly.
+$(B)/lib/libricc-trace.so: $(TRACE_SRC) preload/trace.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) -o $@ $(TRACE_SRC) -ldl
+
 $(B)/tests/%: tests/unit/%.c $(LIBWRAP) $(LIBCACHE) $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBWRAP) $(LIBCACHE) $(PKG_LIBS) -lcunit
@@ -139,6 +148,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/ricc
 	install -m 755 $(RICC) $(DESTDIR)$(PREFIX)/bin/ricc
 	$(if $(PRELOAD),install -m 755 $(PRELOAD) $(DESTDIR)$(PREFIX)/lib/ricc/)
+	$(if $(TRACE),install -m 755 $(TRACE) $(DESTDIR)$(PREFIX)/lib/ricc/)
 	$(if $(REMOTE_SO),install -m 755 $(REMOTE_SO) $(DESTDIR)$(PREFIX)/lib/ricc/)
 
 clean:

@@ -4,6 +4,7 @@
  *   gcc ARGS... (masquerade)  ricc reached through a link named like a
  *                             compiler: the real one is found later on PATH
  *   ricc run -- COMMAND...    a whole build under the preload shim
+ *   ricc exec -- TOOL...      any tool, cached by tracing it (exec_tool.c)
  *   ricc --OPTION             management (mgmt.c)
  *
  * Settings are loaded first (config.h); a bad setting is the one error ricc
@@ -17,6 +18,7 @@
 #include "cache/stats.h"
 #include "wrapper/ar.h"
 #include "wrapper/compiler.h"
+#include "wrapper/exec_tool.h"
 #include "wrapper/flow.h"
 #include "wrapper/link.h"
 #include "wrapper/mgmt.h"
@@ -110,6 +112,8 @@ int main(int argc, char **argv)
     }
     else if (!strcmp(argv[1], "run"))
         status = mgmt_run(argc - 2, argv + 2, &cfg);
+    else if (!strcmp(argv[1], "exec"))
+        status = exec_tool(argc - 2, argv + 2, &cfg);
     else if (argv[1][0] == '-')
         status = mgmt_command(argc - 1, argv + 1, &cfg);
     else

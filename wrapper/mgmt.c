@@ -20,6 +20,7 @@ void mgmt_usage(FILE *out)
 {
     fputs("usage: ricc COMPILER [ARGS...]     compile through the cache\n"
           "       ricc run [--] COMMAND...    run a build with every compiler call cached\n"
+          "       ricc exec [--] TOOL...      cache any deterministic tool by tracing it\n"
           "       ricc OPTION\n"
           "\n"
           "options:\n"

@@ -1,0 +1,53 @@
+/* trace.h — what the two halves of libricc-trace.so share: trace.c (the
+ * record file, files) and trace_exec.c (programs, and the calls that make a
+ * tool uncacheable).  The record format is described in trace.c.  Internal
+ * to the library: everything here is hidden (-fvisibility=hidden); only the
+ * interposers, marked EXPORT, are seen by the programs it is loaded into. */
+#ifndef RICC_TRACE_H
+#define RICC_TRACE_H
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stddef.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* open(2) itself, for the library's own files: never recorded. */
+int raw_open(const char *path, int flags);
+
+/* Append one record "TYPE PID[ EXTRA] TEXT\n" in one write(2). */
+void emit_line(char type, long extra, int has_extra, const char *text);
+/* The same without EXTRA; errno kept. */
+void emit(char type, const char *text);
+/* A record for (dirfd, path) made absolute; errno kept; nothing for an
+ * empty path. */
+void emit_at(char type, int dirfd, const char *path);
+/* The kernel's view of (dirfd, path) as an absolute name in out[cap], or
+ * NULL. */
+const char *abs_path(int dirfd, const char *path, char *out, size_t cap);
+
+/* M records for every object loaded in this process (trace_exec.c). */
+void note_objects(void);
+/* Is this process's program written in Go (trace_exec.c)? */
+int go_program(void);
+
+/* The next definition of a function, looked up once (errno kept). */
+static inline void *next(void **slot, const char *name)
+{
+    void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (!f) {
+        int saved = errno;
+        f = dlsym(RTLD_NEXT, name);
+        __atomic_store_n(slot, f, __ATOMIC_RELEASE);
+        errno = saved;
+    }
+    return f;
+}
+
+#define REAL(type, name) \
+    static void *slot_##name; \
+    type *real_##name = (type *)next(&slot_##name, #name)
+
+#define NOSYS(ret) do { errno = ENOSYS; return ret; } while (0)
+
+#endif

@@ -1,0 +1,247 @@
+#!/bin/bash
+# test_exec.sh — `ricc exec -- TOOL ARGS...`: a tool cached by tracing what it
+# reads and writes.  A hit leaves the same files, stdout, stderr and status
+# as running the tool plainly; any change to what it read misses; a tool
+# that reads the clock, lists a directory, writes outside the working tree,
+# runs a static program or may read stdin is run but never cached.
+. "$(dirname "$0")/lib.sh"
+
+have sed || { echo "skip exec/all: sed missing"; exit 0; }
+TRACE_LIB=$(dirname "$RICC")/../lib/libricc-trace.so
+[ -f "$TRACE_LIB" ] || { echo "skip exec/all: $TRACE_LIB not built"; exit 0; }
+
+# xcheck EXPECT "OUTS" TOOL ARGS...: remove OUTS, `ricc exec -- TOOL ARGS`,
+# expect EXPECT, and compare everything with running TOOL ARGS plainly.
+xcheck() {
+    local want=$1 outs=$2
+    shift 2
+    rm -f $outs
+    R exec -- "$@"
+    expect "$want"
+    same_as_plain "$outs" "$@"
+}
+
+# A code generator: a shell script that runs sed over its input, adds an
+# optional header when there is one, and talks on both streams.
+generator() {
+    cat >gen.sh <<'EOF'
+#!/bin/sh
+sed 's/@VALUE@/'"$1"'/' template.in >gen.c
+cat opt.inc >>gen.c 2>/dev/null || true
+echo "generated gen.c"
+echo "gen: a warning" >&2
+EOF
+    chmod +x gen.sh
+    printf 'int value(void) { return @VALUE@; }\n' >template.in
+}
+
+codegen() {
+    exec </dev/null
+    generator
+    xcheck miss gen.c ./gen.sh 42
+    grep -q 'return 42;' gen.c || die "gen.c: $(cat gen.c)"
+    [ "$(cat "$CASE/r.out")" = "generated gen.c" ] || die "stdout: $(cat "$CASE/r.out")"
+    xcheck direct_hit gen.c ./gen.sh 42
+    # Replayed streams, byte for byte (same_as_plain compared them too).
+    R exec -- ./gen.sh 42
+    expect direct_hit
+    [ "$(cat "$CASE/r.err")" = "gen: a warning" ] || die "stderr: $(cat "$CASE/r.err")"
+    [ "$RC" = 0 ] || die "status $RC"
+    # Another argument is another key.
+    xcheck miss gen.c ./gen.sh 7
+    grep -q 'return 7;' gen.c || die "gen.c: $(cat gen.c)"
+    # The input changes: miss, and the output follows it.
+    printf 'long value(void) { return @VALUE@; }\n' >template.in
+    xcheck miss gen.c ./gen.sh 42
+    grep -q 'long value' gen.c || die "gen.c: $(cat gen.c)"
+    xcheck direct_hit gen.c ./gen.sh 42
+    # The generated C is real C.
+    if have gcc; then gcc -c gen.c -o gen.o || die "gen.c does not compile"; fi
+    # The first input again: its entry is still there.
+    printf 'int value(void) { return @VALUE@; }\n' >template.in
+    xcheck direct_hit gen.c ./gen.sh 42
+    # A hit with the output already gone and its directory recreated.
+    rm -f gen.c
+    R exec -- ./gen.sh 42
+    expect direct_hit
+    grep -q 'return 42;' gen.c || die "restored gen.c: $(cat gen.c)"
+}
+
+# opt.inc did not exist when the tool tried to open it: it must still be
+# absent for a hit.  Once it appears, the call misses and uses it.
+optional_input() {
+    exec </dev/null
+    generator
+    xcheck miss gen.c ./gen.sh 1
+    xcheck direct_hit gen.c ./gen.sh 1
+    echo '/* extra */' >opt.inc
+    xcheck miss gen.c ./gen.sh 1
+    grep -q 'extra' gen.c || die "the optional input was not used: $(cat gen.c)"
+    xcheck direct_hit gen.c ./gen.sh 1
+    rm opt.inc
+    xcheck direct_hit gen.c ./gen.sh 1
+    grep -q 'extra' gen.c && die "a stale gen.c with the removed input: $(cat gen.c)"
+    return 0
+}
+
+# A tool changed behind the same name (a program the script runs) misses.
+program_changes() {
+    exec </dev/null
+    mkdir bin
+    printf '#!/bin/sh\necho one\n' >bin/helper
+    chmod +x bin/helper
+    printf '#!/bin/sh\nhelper >h.out\n' >run.sh
+    chmod +x run.sh
+    export PATH="$PWD/bin:$PATH"
+    xcheck miss h.out ./run.sh
+    xcheck direct_hit h.out ./run.sh
+    printf '#!/bin/sh\necho two\n' >bin/helper
+    xcheck miss h.out ./run.sh
+    [ "$(cat h.out)" = two ] || die "h.out: $(cat h.out)"
+}
+
+# A script's #! interpreter named through a link that now points at another
+# shell: another key.
+interpreter_changes() {
+    exec </dev/null
+    cp /bin/dash dash2 2>/dev/null || skip "no /bin/dash"
+    printf '# another shell\n' >>dash2
+    ln -s /bin/dash myshell
+    printf '#!%s/myshell\necho run >who.txt\n' "$PWD" >who.sh
+    chmod +x who.sh
+    xcheck miss who.txt ./who.sh
+    xcheck direct_hit who.txt ./who.sh
+    ln -sfn "$PWD/dash2" myshell
+    xcheck miss who.txt ./who.sh
+    xcheck direct_hit who.txt ./who.sh
+}
+
+# A Go program makes its system calls itself: the trace would see nothing.
+# (A C program with a Go section stands in for one.)
+go_program() {
+    exec </dev/null
+    have gcc && have objcopy || skip "gcc or objcopy missing"
+    printf '#include <stdio.h>\nint main(void) { FILE *f = fopen("g.out", "w"); fputs("g\\n", f); return fclose(f); }\n' >g.c
+    gcc -o cprog g.c
+    printf x >sec.bin
+    objcopy --add-section .go.buildinfo=sec.bin cprog goprog
+    xcheck miss g.out ./cprog
+    xcheck direct_hit g.out ./cprog
+    refused "Go program" './goprog' g.out
+}
+
+# Outputs in a directory the tool makes; a temporary file it removes is
+# not an output.
+made_dirs() {
+    exec </dev/null
+    printf '#!/bin/sh\nmkdir -p out/sub\necho x >tmp.$$\necho made >out/sub/f.c\nrm -f tmp.$$\n' >mk.sh
+    chmod +x mk.sh
+    xcheck miss out/sub/f.c ./mk.sh
+    rm -rf out
+    xcheck direct_hit out/sub/f.c ./mk.sh
+    [ "$(cat out/sub/f.c)" = made ] || die "out/sub/f.c: $(cat out/sub/f.c)"
+}
+
+# Uncacheable: each runs every time, with its own results, and says why
+# at info level.
+refused() {
+    local want=$1 script=$2 out=$3
+    printf '#!/bin/sh\n%s\n' "$script" >tool.sh
+    chmod +x tool.sh
+    local i
+    for i in 1 2; do
+        RICC_LOG_LEVEL=info R exec -- ./tool.sh
+        expect uncacheable
+        [ -e "$out" ] || die "the tool did not run (no $out)"
+        grep -q "not caching.*$want" "$CASE/r.err" || die "no reason '$want' given: $(cat "$CASE/r.err")"
+        rm -f "$out"
+    done
+}
+
+clock() {
+    exec </dev/null
+    refused "reads the clock" 'date +%s%N >stamp.c' stamp.c
+}
+
+dir_listing() {
+    exec </dev/null
+    touch a.in b.in
+    refused "lists a directory" 'ls >list.txt' list.txt
+}
+
+outside_tree() {
+    exec </dev/null
+    refused "writes outside the working tree" "echo x >'$CASE/outside.txt'" "$CASE/outside.txt"
+}
+
+changes_input() {
+    exec </dev/null
+    echo old >data.txt
+    refused "changes a file it did not make" 'echo more >>data.txt; echo ok >done.txt' done.txt
+}
+
+static_tool() {
+    exec </dev/null
+    have gcc || skip "gcc missing"
+    printf '#include <stdio.h>\nint main(void) { FILE *f = fopen("s.out", "w"); fputs("s\\n", f); return fclose(f); }\n' >s.c
+    gcc -static -o static s.c 2>/dev/null || skip "no static C library"
+    local i
+    for i in 1 2; do
+        RICC_LOG_LEVEL=info R exec -- ./static
+        expect uncacheable
+        [ -e s.out ] || die "the static tool did not run"
+        rm -f s.out
+    done
+    # The same program run by a traced script.
+    refused "statically linked" './static' s.out
+}
+
+# A failing tool is run every time and its status comes back.
+failure() {
+    exec </dev/null
+    printf '#!/bin/sh\necho partial >f.c\necho "gen: broken" >&2\nexit 3\n' >bad.sh
+    chmod +x bad.sh
+    local i
+    for i in 1 2; do
+        R exec -- ./bad.sh
+        expect miss
+        [ "$RC" = 3 ] || die "status $RC, not 3"
+        [ "$(cat "$CASE/r.err")" = "gen: broken" ] || die "stderr: $(cat "$CASE/r.err")"
+    done
+}
+
+# A pipe on stdin could be read: not cached (the trace cannot see it).
+stdin_pipe() {
+    printf '#!/bin/sh\ncat >copy.txt\n' >copy.sh
+    chmod +x copy.sh
+    settle
+    snap
+    echo piped | "$RICC" exec -- ./copy.sh
+    unsnap
+    [ "$(outcome)" = uncacheable ] || die "a piped stdin gave $(outcome)"
+    [ "$(cat copy.txt)" = piped ] || die "copy.txt: $(cat copy.txt)"
+}
+
+misuse() {
+    exec </dev/null
+    R_raw exec --
+    [ "$RC" = 2 ] || die "ricc exec with no tool exited $RC"
+    R_raw exec -- no-such-tool-ricc
+    [ "$RC" = 127 ] || die "a missing tool exited $RC"
+}
+
+run_case codegen codegen
+run_case optional_input optional_input
+run_case program_changes program_changes
+run_case made_dirs made_dirs
+run_case interpreter_changes interpreter_changes
+run_case go_program go_program
+run_case clock clock
+run_case dir_listing dir_listing
+run_case outside_tree outside_tree
+run_case changes_input changes_input
+run_case static_tool static_tool
+run_case failure failure
+run_case stdin_pipe stdin_pipe
+run_case misuse misuse
+finish

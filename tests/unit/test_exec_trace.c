@@ -1,0 +1,201 @@
+/* Unit tests for exec_trace_parse: libricc-trace.so's records (the format
+ * is in preload/trace.c) to inputs, probes, absent paths, outputs and the
+ * reason a tool must not be cached. */
+#include <CUnit/Basic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wrapper/exec_trace.h"
+
+#define PARENT 100
+
+static exec_trace t;
+
+static void parse(const char *text)
+{
+    CU_ASSERT_EQUAL_FATAL(exec_trace_parse(text, strlen(text), PARENT, &t), 0);
+}
+
+static int has(char **v, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v[i], s))
+            return 1;
+    return 0;
+}
+
+static int refused_with(const char *part)
+{
+    return t.why_not && strstr(t.why_not, part);
+}
+
+static void test_generator(void)
+{
+    parse("H 200 100 /usr/bin/dash\n"
+          "M 200 /lib/x86_64-linux-gnu/libc.so.6\n"
+          "M 200 /opt/ricc/lib/libricc-trace.so\n"
+          "R 200 /w/./gen.sh\n"
+          "S 200 /w\n"
+          "N 200 /usr/local/bin/sed\n"
+          "S 200 /usr/bin/sed\n"
+          "C 200 /w/gen.c\n"
+          "H 201 200 /usr/bin/sed\n"
+          "R 201 /w/template.in\n"
+          "R 201 /w/template.in\n"
+          "N 200 /w/opt.inc\n"
+          "W 200 /w/gen.c\n"
+          "T 200 /dev/null\n");
+    CU_ASSERT_PTR_NULL(t.why_not);
+    CU_ASSERT(t.root_seen);
+    CU_ASSERT_EQUAL(t.n_inputs, 5);
+    CU_ASSERT(has(t.inputs, t.n_inputs, "/usr/bin/dash"));
+    CU_ASSERT(has(t.inputs, t.n_inputs, "/lib/x86_64-linux-gnu/libc.so.6"));
+    CU_ASSERT(has(t.inputs, t.n_inputs, "/w/./gen.sh"));
+    CU_ASSERT(has(t.inputs, t.n_inputs, "/w/template.in"));
+    /* The tracer is ricc's, not the tool's. */
+    CU_ASSERT(!has(t.inputs, t.n_inputs, "/opt/ricc/lib/libricc-trace.so"));
+    /* Probed, then run: its content is an input, not just its existence. */
+    CU_ASSERT(has(t.inputs, t.n_inputs, "/usr/bin/sed"));
+    CU_ASSERT(!has(t.probes, t.n_probes, "/usr/bin/sed"));
+    CU_ASSERT(has(t.probes, t.n_probes, "/w"));
+    CU_ASSERT_EQUAL(t.n_absent, 2);
+    CU_ASSERT(has(t.absent, t.n_absent, "/usr/local/bin/sed"));
+    CU_ASSERT(has(t.absent, t.n_absent, "/w/opt.inc"));
+    CU_ASSERT_EQUAL(t.n_outputs, 1);
+    CU_ASSERT(has(t.outputs, t.n_outputs, "/w/gen.c"));
+    exec_trace_free(&t);
+
+    /* Without a start record from a child of ricc: not traced. */
+    parse("H 300 299 /bin/sh\nR 300 /w/in\n");
+    CU_ASSERT(!t.root_seen);
+    exec_trace_free(&t);
+}
+
+static void test_own_files(void)
+{
+    /* A temporary made and removed is no output; reading it back is no
+     * input; looking for it after is no constraint. */
+    parse("H 2 100 /bin/sh\n"
+          "C 2 /w/tmp.1\n"
+          "R 2 /w/tmp.1\n"
+          "D 2 /w/tmp.1\n"
+          "N 2 /w/tmp.1\n"
+          "K 2 /w/out\n"
+          "R 2 /w/out\n"
+          "C 2 /w/out/f.c\n");
+    CU_ASSERT_PTR_NULL(t.why_not);
+    CU_ASSERT_EQUAL(t.n_outputs, 1);
+    CU_ASSERT(has(t.outputs, t.n_outputs, "/w/out/f.c"));
+    CU_ASSERT(has(t.dirs, t.n_dirs, "/w/out"));
+    CU_ASSERT(!has(t.inputs, t.n_inputs, "/w/tmp.1"));
+    CU_ASSERT(!has(t.inputs, t.n_inputs, "/w/out"));
+    CU_ASSERT_EQUAL(t.n_absent, 0);
+    exec_trace_free(&t);
+
+    /* rm -f out; make out: the old file goes, the new one is an output. */
+    parse("H 2 100 /bin/sh\nD 2 /w/out.c\nC 2 /w/out.c\n");
+    CU_ASSERT_PTR_NULL(t.why_not);
+    CU_ASSERT(has(t.outputs, t.n_outputs, "/w/out.c"));
+    exec_trace_free(&t);
+
+    /* A rename of the tool's temporary onto the output. */
+    parse("H 2 100 /bin/sed\nC 2 /w/sedXYZ\nD 2 /w/sedXYZ\nC 2 /w/out.c\n");
+    CU_ASSERT_PTR_NULL(t.why_not);
+    CU_ASSERT_EQUAL(t.n_outputs, 1);
+    CU_ASSERT(has(t.outputs, t.n_outputs, "/w/out.c"));
+    exec_trace_free(&t);
+}
+
+static void test_refused(void)
+{
+    parse("H 2 100 /bin/sh\nU 2 reads the clock\nU 2 lists a directory /w\n");
+    CU_ASSERT_STRING_EQUAL(t.why_not, "the tool reads the clock");
+    exec_trace_free(&t);
+
+    parse("H 2 100 /bin/sh\nR 2 /w/in.c\nT 2 /w/in.c\n");
+    CU_ASSERT(refused_with("overwrites a file it read: /w/in.c"));
+    exec_trace_free(&t);
+
+    parse("H 2 100 /bin/sh\nW 2 /w/log.txt\n");
+    CU_ASSERT(refused_with("changes a file it did not make: /w/log.txt"));
+    exec_trace_free(&t);
+
+    parse("H 2 100 /bin/sh\nD 2 /w/input.txt\n");
+    CU_ASSERT(refused_with("removes a file it did not make: /w/input.txt"));
+    exec_trace_free(&t);
+
+    parse("H 2 100 /bin/sh\nR 2 /dev/urandom\n");
+    CU_ASSERT(refused_with("device or kernel state: /dev/urandom"));
+    exec_trace_free(&t);
+
+    parse("H 2 100 /bin/sh\nR 2 /proc/cpuinfo\n");
+    CU_ASSERT(refused_with("/proc/cpuinfo"));
+    exec_trace_free(&t);
+
+    /* Its own streams and /dev/null by name are fine. */
+    parse("H 2 100 /bin/sh\nR 2 /dev/null\nW 2 /dev/stderr\nT 2 /dev/fd/1\n");
+    CU_ASSERT_PTR_NULL(t.why_not);
+    CU_ASSERT_EQUAL(t.n_outputs, 0);
+    exec_trace_free(&t);
+}
+
+static void test_malformed(void)
+{
+    parse("H 2 100 /bin/sh\nR 2 /w/in");   /* cut short */
+    CU_ASSERT(refused_with("malformed"));
+    exec_trace_free(&t);
+
+    parse("R 2 relative/path\n");
+    CU_ASSERT(refused_with("relative path"));
+    exec_trace_free(&t);
+
+    parse("R x /w/in\n");
+    CU_ASSERT(refused_with("malformed"));
+    exec_trace_free(&t);
+
+    parse("Q 2 /w/in\n");
+    CU_ASSERT(refused_with("malformed"));
+    exec_trace_free(&t);
+
+    parse("");
+    CU_ASSERT_PTR_NULL(t.why_not);
+    CU_ASSERT(!t.root_seen);
+    exec_trace_free(&t);
+}
+
+static void test_many_paths(void)
+{
+    /* Enough paths to grow the table several times; each kept once. */
+    size_t cap = 5000 * 40, len = 0;
+    char *text = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    for (int i = 0; i < 5000; i++)
+        len += (size_t)snprintf(text + len, cap - len, "R 2 /w/in%d\nR 2 /w/in%d\n", i % 2500,
+                                i % 2500);
+    CU_ASSERT_EQUAL_FATAL(exec_trace_parse(text, len, PARENT, &t), 0);
+    CU_ASSERT_EQUAL(t.n_inputs, 2500);
+    CU_ASSERT_STRING_EQUAL(t.inputs[0], "/w/in0");
+    CU_ASSERT_STRING_EQUAL(t.inputs[2499], "/w/in2499");
+    exec_trace_free(&t);
+    free(text);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("exec_trace", NULL, NULL);
+    if (!s || !CU_add_test(s, "a generator's trace", test_generator) ||
+        !CU_add_test(s, "the tool's own files", test_own_files) ||
+        !CU_add_test(s, "refused", test_refused) ||
+        !CU_add_test(s, "malformed", test_malformed) ||
+        !CU_add_test(s, "many paths", test_many_paths)) {
+        CU_cleanup_registry();
+        return 1;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,748 @@
+/* exec_tool.c — `ricc exec [--] TOOL ARGS...`: caching any deterministic
+ * tool (a code generator, a compiler ricc has no model of) by tracing it.
+ *
+ * Nobody tells ricc what such a tool reads and writes, so the first run
+ * finds out: the tool runs with libricc-trace.so preloaded (preload/trace.c)
+ * in it and every program it starts, and the trace (exec_trace.h) says
+ * which files it read, looked for, made, and whether it did anything that
+ * makes its result not a function of its files: reading the clock, random
+ * numbers, the network, listing a directory, making links, running a
+ * program the trace cannot follow (static, setuid, or with LD_PRELOAD taken
+ * out of its environment), reading devices or /proc, writing outside the
+ * working tree, changing or removing files it did not make.  Any of those,
+ * and the tool's run stands as it is, uncached; the reason is logged at
+ * info level (RICC_LOG_LEVEL=info).
+ *
+ * The key has the depend-mode shape of links (link.c):
+ *   manifest key = "ricc-exec-1", the resolved tool path and its content
+ *                  (and a script's #! interpreter by name and content),
+ *                  the arguments, the working directory, and the whole
+ *                  environment minus what cannot matter to a tool and
+ *                  changes from call to call: ricc's own RICC_* and RECC_*
+ *                  settings, make's MAKEFLAGS/MFLAGS/MAKELEVEL (jobserver
+ *                  descriptors), SHLVL, OLDPWD and "_" (a conservative
+ *                  choice: any other variable may be read, so all count);
+ *   manifest     = up to MAX_ENTRIES entries, newest first, each the files
+ *                  read with their digests ("I"), the directories opened
+ *                  ("Y"), the paths probed and their kind ("P"), the paths
+ *                  that were absent ("A"), and what to restore: the outputs
+ *                  ("O", relative to the working directory) and directories
+ *                  made ("K");
+ *   action       = a digest of the manifest key and the entry's lines: the
+ *                  local action cache keeps the ActionResult (outputs,
+ *                  stdout, stderr) under it, served with result_serve.
+ * Every file read counts, system files too (the interpreter, libc, the
+ * programs a script runs), and /etc/ld.so.cache, which decides where the
+ * loader finds libraries.  A call whose manifest has an entry whose checks
+ * all still hold restores the outputs and replays the streams without
+ * running the tool (counted as a direct hit).
+ *
+ * Standard input cannot be traced, so a tool is cached only when its stdin
+ * is /dev/null, a terminal or closed; a file or pipe there runs uncached.
+ * Only successful runs are cached (exit status 0), as for compiles.  Local
+ * store only: the action is not a REAPI Action a remote could run.
+ * Not seen by the trace (limits): files the C library opens for itself
+ * (the locale archive, /etc/nsswitch.conf, passwd lookups), the host name
+ * and user; and a tool that prints its whole environment would print the
+ * trace's two variables (LD_PRELOAD, RICC_TRACE_FILE) into what is cached. */
+#include "wrapper/exec_tool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/digest.h"
+#include "cache/fsutil.h"
+#include "cache/log.h"
+#include "cache/statindex.h"
+#include "cache/stats.h"
+#include "cache/store.h"
+#include "wrapper/action.h"
+#include "wrapper/exec_trace.h"
+#include "wrapper/inputs.h"
+#include "wrapper/result.h"
+#include "wrapper/run.h"
+
+#define MAX_ENTRIES 8
+#define KEY_MAGIC "ricc-exec-1\n"
+#define ACTION_MAGIC "ricc-exec-action-1\n"
+
+extern char **environ;
+
+typedef struct xcall {
+    const config *cfg;
+    char *tool;        /* resolved path */
+    char **argv;       /* argv with argv[0] = tool */
+    int argc;
+    char **orig_argv;  /* as the user gave it (the key) */
+    char cwd[PATH_MAX];
+    store *st;
+    statindex *index;
+    digest mkey;
+    int64_t t0;
+} xcall;
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf;
+
+static int buf_add(buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+/* "TAG ARG PATH\n" (ARG may be NULL).  0 or -1. */
+static int buf_line(buf *b, const char *tag, const char *arg, const char *path)
+{
+    return buf_add(b, tag, strlen(tag)) || buf_add(b, " ", 1) ||
+           (arg && (buf_add(b, arg, strlen(arg)) || buf_add(b, " ", 1))) ||
+           buf_add(b, path, strlen(path)) || buf_add(b, "\n", 1);
+}
+
+/* ---- running plainly ---- */
+
+static int exec_plain(xcall *c, int counter)
+{
+    if (counter >= 0)
+        stats_add((enum stat_id)counter, 1);
+    fflush(NULL);
+    run_exec(c->tool, c->argv);
+    fprintf(stderr, "ricc: cannot run %s: %s\n", c->tool, strerror(errno));
+    return 127;
+}
+
+/* ---- the key ---- */
+
+static int env_ignored(const char *kv)
+{
+    static const char *const names[] = {
+        "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SHLVL", "OLDPWD", "_", NULL,
+    };
+    if (!strncmp(kv, "RICC_", 5) || !strncmp(kv, "RECC_", 5))
+        return 1;
+    size_t n = strcspn(kv, "=");
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == n && !strncmp(kv, names[i], n))
+            return 1;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The interpreter a script names on its #! line, into out; "" if none.
+ * ricc starts the tool, so the trace only sees the interpreter once it
+ * runs, by its resolved name: /bin/sh now pointing at another shell must
+ * change the key. */
+static void script_interpreter(const char *tool, char *out, size_t cap)
+{
+    char head[256];
+    out[0] = '\0';
+    int fd = open(tool, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, head, sizeof head - 1);
+    close(fd);
+    if (n < 3 || head[0] != '#' || head[1] != '!')
+        return;
+    head[n] = '\0';
+    char *p = head + 2 + strspn(head + 2, " \t");
+    size_t len = strcspn(p, " \t\n");
+    if (len < cap) {
+        memcpy(out, p, len);
+        out[len] = '\0';
+    }
+}
+
+/* 0, or -1 (the tool cannot be read, or out of memory). */
+static int make_key(xcall *c)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 1, sizeof *env);
+    digest_ctx *d = digest_ctx_new();
+    struct stat st;
+    digest tool;
+    unsigned flags;
+    if (!env || !d || input_digest(c->tool, &st, &tool, &flags) != 0) {
+        free(env);
+        if (d) {
+            digest scratch;
+            digest_ctx_final(d, &scratch);
+        }
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!env_ignored(environ[i]))
+            env[k++] = environ[i];
+    qsort(env, k, sizeof *env, cmp_str);
+    char num[32];
+    digest_ctx_update(d, KEY_MAGIC, strlen(KEY_MAGIC));
+    digest_ctx_update(d, c->tool, strlen(c->tool) + 1);
+    digest_ctx_update(d, tool.hash, DIGEST_HEX_LEN);
+    char interp[PATH_MAX];
+    script_interpreter(c->tool, interp, sizeof interp);
+    if (interp[0]) {
+        digest id;
+        if (input_digest(interp, &st, &id, &flags) != 0)
+            id = tool; /* not runnable: the run fails and is not stored */
+        digest_ctx_update(d, interp, strlen(interp) + 1);
+        digest_ctx_update(d, id.hash, DIGEST_HEX_LEN);
+    }
+    snprintf(num, sizeof num, "argc=%d", c->argc);
+    digest_ctx_update(d, num, strlen(num) + 1);
+    for (int i = 0; i < c->argc; i++)
+        digest_ctx_update(d, c->orig_argv[i], strlen(c->orig_argv[i]) + 1);
+    digest_ctx_update(d, c->cwd, strlen(c->cwd) + 1);
+    snprintf(num, sizeof num, "env=%zu", k);
+    digest_ctx_update(d, num, strlen(num) + 1);
+    for (size_t i = 0; i < k; i++)
+        digest_ctx_update(d, env[i], strlen(env[i]) + 1);
+    digest_ctx_final(d, &c->mkey);
+    free(env);
+    return 0;
+}
+
+/* ---- checks shared by recording and matching ---- */
+
+static int is_absent(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+/* 'f' regular file, 'd' directory, 'o' anything else, 0 absent. */
+static char kind_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    return S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : 'o';
+}
+
+/* ---- the manifest ---- */
+
+typedef struct match {
+    digest action;
+    char **outputs;    /* point into the manifest text */
+    int n_outputs;
+    char **dirs;
+    int n_dirs;
+} match;
+
+static int vec_push(char ***v, int *n, char *s)
+{
+    char **nv = realloc(*v, (size_t)(*n + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    nv[(*n)++] = s;
+    *v = nv;
+    return 0;
+}
+
+/* Does one line of an entry still hold? */
+static int line_holds(char *line)
+{
+    char hash[DIGEST_HEX_LEN + 1];
+    long long size;
+    int n = 0;
+    struct stat st;
+    digest d;
+    unsigned flags;
+    switch (line[0]) {
+    case 'I':
+        return sscanf(line + 2, "%64s %lld %n", hash, &size, &n) == 2 && n > 0 &&
+               input_digest(line + 2 + n, &st, &d, &flags) == 0 && !strcmp(d.hash, hash) &&
+               d.size_bytes == size;
+    case 'Y':
+        return kind_of(line + 2) == 'd';
+    case 'P':
+        return line[2] && line[3] == ' ' && kind_of(line + 4) == line[2];
+    case 'A':
+        return is_absent(line + 2);
+    case 'O':
+    case 'K':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The first entry of text (modified in place) that holds now: 1 with *m
+ * filled, 0 when none does, -1 out of memory. */
+static int manifest_match(char *text, match *m)
+{
+    int ok = 0, in_entry = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == 'E' && line[1] == ' ') {
+            if (in_entry && ok)
+                return 1;
+            in_entry = 1;
+            m->n_outputs = m->n_dirs = 0;
+            long long size;
+            ok = sscanf(line + 2, "%64s %lld", m->action.hash, &size) == 2 &&
+                 strlen(m->action.hash) == DIGEST_HEX_LEN;
+            m->action.size_bytes = size;
+            continue;
+        }
+        if (!in_entry || !ok)
+            continue;
+        if (line[1] != ' ') {
+            ok = 0;
+            continue;
+        }
+        ok = line_holds(line);
+        if (ok && line[0] == 'O' && vec_push(&m->outputs, &m->n_outputs, line + 2) != 0)
+            return -1;
+        if (ok && line[0] == 'K' && vec_push(&m->dirs, &m->n_dirs, line + 2) != 0)
+            return -1;
+    }
+    return in_entry && ok;
+}
+
+/* The new entry first, then up to MAX_ENTRIES - 1 old ones for other
+ * actions. */
+static void manifest_update(xcall *c, const buf *entry, const digest *action)
+{
+    char *old = NULL;
+    size_t len = 0;
+    buf m = {0};
+    if (buf_add(&m, entry->p, entry->len) != 0)
+        return;
+    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &old, &len) == 0) {
+        int kept = 1, skip = 0;
+        for (char *p = old; p < old + len;) {
+            char *nl = memchr(p, '\n', (size_t)(old + len - p));
+            size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(old + len - p);
+            if (p[0] == 'E') {
+                skip = kept >= MAX_ENTRIES || !strncmp(p + 2, action->hash, DIGEST_HEX_LEN);
+                kept += !skip;
+            }
+            if (!skip && buf_add(&m, p, n) != 0)
+                break;
+            p += n;
+        }
+    }
+    free(old);
+    if (store_put(c->st, STORE_MANIFEST, &c->mkey, m.p, m.len) != 0)
+        LOG_D("cannot store the exec manifest: %s", strerror(errno));
+    free(m.p);
+}
+
+/* ---- hit ---- */
+
+/* Parent directories of a relative path, made as the tool made them. */
+static void make_parents(const char *rel)
+{
+    char *dir = strdup(rel);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash) {
+        *slash = '\0';
+        if (dir[0])
+            fs_mkdir_p(dir, 0777);
+    }
+    free(dir);
+}
+
+/* The exit status, or -1 (nothing written to stdout or stderr). */
+static int lookup(xcall *c)
+{
+    char *text;
+    size_t len;
+    if (c->cfg->skip_cache || store_get(c->st, STORE_MANIFEST, &c->mkey, &text, &len) != 0)
+        return -1;
+    match m = {0};
+    int status = -1;
+    if (manifest_match(text, &m) == 1) {
+        char *bytes;
+        size_t blen;
+        if (store_get(c->st, STORE_AC, &m.action, &bytes, &blen) == 0) {
+            for (int i = 0; i < m.n_dirs; i++)
+                fs_mkdir_p(m.dirs[i], 0777);
+            for (int i = 0; i < m.n_outputs; i++)
+                make_parents(m.outputs[i]);
+            result_outputs o = {m.n_outputs, m.outputs, (const char *const *)m.outputs};
+            status = result_serve(c->st, &o, bytes, blen);
+            free(bytes);
+            if (status == RESULT_UNPARSABLE) {
+                LOG_W("action cache entry for %s does not parse; running the tool", m.action.hash);
+                store_remove(c->st, STORE_AC, &m.action);
+                stats_add(ST_CORRUPT_ENTRY, 1);
+                status = -1;
+            }
+        }
+    }
+    free(m.outputs);
+    free(m.dirs);
+    free(text);
+    return status;
+}
+
+/* ---- miss ---- */
+
+/* libricc-trace.so: RICC_TRACE_LIB, else beside the program (../lib in the
+ * build tree, ../lib/ricc when installed).  malloc'd or NULL. */
+static char *find_tracer(void)
+{
+    const char *env = getenv("RICC_TRACE_LIB");
+    if (env && *env)
+        return access(env, R_OK) == 0 ? strdup(env) : NULL;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    static const char *const rel[] = {"../lib/libricc-trace.so", "../lib/ricc/libricc-trace.so"};
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char *p = path_join(self, rel[i]);
+        char *real = p ? realpath(p, NULL) : NULL;
+        free(p);
+        if (real && access(real, R_OK) == 0)
+            return real;
+        free(real);
+    }
+    return NULL;
+}
+
+static int64_t ns(struct timespec t)
+{
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Where path is, relative to the working directory, when it is inside the
+ * working tree (symlinks in its directory resolved).  malloc'd, or NULL. */
+static char *tree_relative(const xcall *c, const char *path)
+{
+    char *dir = strdup(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    char *out = NULL;
+    if (slash && slash[1]) {
+        *slash = '\0';
+        char *real = realpath(dir[0] ? dir : "/", NULL);
+        char *full = real ? path_join(real, slash + 1) : NULL;
+        char *rel = full ? path_relative_to(full, c->cwd) : NULL;
+        if (rel && rel[0])
+            out = rel;
+        else
+            free(rel);
+        free(full);
+        free(real);
+    }
+    free(dir);
+    return out;
+}
+
+static int add_input(xcall *c, buf *body, const char *p, const char **why, const char **what)
+{
+    struct stat st;
+    digest d;
+    unsigned flags;
+    char k = kind_of(p);
+    if (k == 'd')
+        return buf_line(body, "Y", NULL, p);
+    *what = p;
+    if (k != 'f') {
+        *why = k ? "the tool reads a special file" : "an input vanished while the tool ran";
+        return -1;
+    }
+    if (input_digest(p, &st, &d, &flags) != 0) {
+        *why = "an input cannot be read";
+        return -1;
+    }
+    int64_t changed = ns(st.st_mtim) > ns(st.st_ctim) ? ns(st.st_mtim) : ns(st.st_ctim);
+    if (changed >= c->t0) {
+        *why = "an input changed while the tool ran";
+        return -1;
+    }
+    char num[DIGEST_HEX_LEN + 32];
+    snprintf(num, sizeof num, "%s %lld", d.hash, (long long)d.size_bytes);
+    return buf_line(body, "I", num, p);
+}
+
+/* The entry's lines (after its "E" line) and the outputs to store, from
+ * the trace and the files as they are now.  0, or -1 with *why (and *what,
+ * the path it is about, or NULL) when the run must not be cached. */
+static int build_entry(xcall *c, const exec_trace *t, buf *body, char ***outs, int *n_outs,
+                       const char **why, const char **what)
+{
+    *what = NULL;
+    *why = "out of memory";
+    for (int i = 0; i < t->n_inputs; i++)
+        if (add_input(c, body, t->inputs[i], why, what) != 0)
+            return -1;
+    if (access("/etc/ld.so.cache", R_OK) == 0 && add_input(c, body, "/etc/ld.so.cache", why, what))
+        return -1;
+    for (int i = 0; i < t->n_probes; i++) {
+        char k[2] = {kind_of(t->probes[i]), 0};
+        if (!k[0]) {
+            *why = "a file the tool looked at vanished while it ran";
+            *what = t->probes[i];
+            return -1;
+        }
+        if (buf_line(body, "P", k, t->probes[i]))
+            return -1;
+    }
+    for (int i = 0; i < t->n_absent; i++) {
+        if (!is_absent(t->absent[i])) {
+            *why = "a file the tool found absent appeared while it ran";
+            *what = t->absent[i];
+            return -1;
+        }
+        if (buf_line(body, "A", NULL, t->absent[i]))
+            return -1;
+    }
+    for (int i = 0; i < t->n_dirs; i++) {
+        if (kind_of(t->dirs[i]) != 'd')
+            continue;
+        char *rel = tree_relative(c, t->dirs[i]);
+        if (!rel) {
+            *why = "the tool writes outside the working tree";
+            *what = t->dirs[i];
+            return -1;
+        }
+        int bad = buf_line(body, "K", NULL, rel);
+        free(rel);
+        if (bad)
+            return -1;
+    }
+    for (int i = 0; i < t->n_outputs; i++) {
+        struct stat st;
+        if (lstat(t->outputs[i], &st) != 0)
+            continue; /* a temporary file the tool removed */
+        *what = t->outputs[i];
+        char *rel = tree_relative(c, t->outputs[i]);
+        if (!rel) {
+            *why = "the tool writes outside the working tree";
+            return -1;
+        }
+        if (!S_ISREG(st.st_mode) || strchr(rel, '\n')) {
+            free(rel);
+            *why = "the tool makes something other than a regular file";
+            return -1;
+        }
+        if (buf_line(body, "O", NULL, rel) || vec_push(outs, n_outs, rel)) {
+            free(rel);
+            *why = "out of memory";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Record a successful traced run.  The counter it adds to. */
+static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
+{
+    const char *why = t->why_not, *what = NULL;
+    if (!why && !t->root_seen)
+        why = "the tool cannot be traced (a statically linked or setuid program?)";
+    if (why) {
+        LOG_I("not caching %s: %s", c->tool, why);
+        return ST_UNCACHEABLE;
+    }
+    if (c->cfg->action_uncacheable)
+        return ST_MISS;
+    buf body = {0}, entry = {0};
+    char **outs = NULL;
+    int n_outs = 0;
+    enum stat_id counter = ST_UNCACHEABLE;
+    if (build_entry(c, t, &body, &outs, &n_outs, &why, &what) != 0) {
+        LOG_I("not caching %s: %s%s%s", c->tool, why, what ? ": " : "", what ? what : "");
+        goto out;
+    }
+    digest action;
+    digest_ctx *d = digest_ctx_new();
+    if (!d)
+        goto out;
+    digest_ctx_update(d, ACTION_MAGIC, strlen(ACTION_MAGIC));
+    digest_ctx_update(d, c->mkey.hash, DIGEST_HEX_LEN);
+    digest_ctx_update(d, body.p ? body.p : "", body.len);
+    digest_ctx_final(d, &action);
+    char head[DIGEST_HEX_LEN + 32];
+    snprintf(head, sizeof head, "E %s %lld\n", action.hash, (long long)action.size_bytes);
+    if (buf_add(&entry, head, strlen(head)) || buf_add(&entry, body.p ? body.p : "", body.len))
+        goto out;
+    result_outputs o = {n_outs, outs, (const char *const *)outs};
+    int s = result_store(c->st, &action, &o, r);
+    if (s < 0) {
+        LOG_W("cannot store the tool's result in %s: %s", c->cfg->dir, strerror(errno));
+        stats_add(ST_STORE_ERRORS, 1);
+        counter = ST_FALLBACK;
+    } else if (s == 0) {
+        manifest_update(c, &entry, &action);
+        counter = ST_MISS;
+    }
+out:
+    for (int i = 0; i < n_outs; i++)
+        free(outs[i]);
+    free(outs);
+    free(body.p);
+    free(entry.p);
+    return counter;
+}
+
+/* Point the tool's environment at the tracer.  0 or -1. */
+static int trace_env(const char *lib, const char *file)
+{
+    const char *old = getenv("LD_PRELOAD");
+    size_t len = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
+    char *val = malloc(len);
+    if (!val)
+        return -1;
+    snprintf(val, len, "%s%s%s", old && *old ? old : "", old && *old ? ":" : "", lib);
+    int rc = setenv("LD_PRELOAD", val, 1) || setenv("RICC_TRACE_FILE", file, 1);
+    free(val);
+    return rc;
+}
+
+static int run_traced(xcall *c)
+{
+    char *lib = find_tracer();
+    if (!lib) {
+        LOG_W("libricc-trace.so is not beside ricc (../lib or ../lib/ricc) and RICC_TRACE_LIB "
+              "is not set; running the tool uncached");
+        return exec_plain(c, ST_FALLBACK);
+    }
+    char *base = path_join(c->cfg->dir, "exec-trace"), *tmp = NULL;
+    int fd = base && fs_mkdir_p(c->cfg->dir, 0777) == 0 ? fs_open_tmp_beside(base, 0600, &tmp) : -1;
+    free(base);
+    if (fd < 0) {
+        free(lib);
+        free(tmp);
+        return exec_plain(c, ST_FALLBACK);
+    }
+    close(fd);
+    char *saved_preload = getenv("LD_PRELOAD") ? strdup(getenv("LD_PRELOAD")) : NULL;
+    run_result r;
+    int started = trace_env(lib, tmp) == 0 ? run_capture(c->tool, c->argv, &r) : -1;
+    free(lib);
+    /* Whatever runs next (a plain fallback) runs untraced. */
+    if (saved_preload)
+        setenv("LD_PRELOAD", saved_preload, 1);
+    else
+        unsetenv("LD_PRELOAD");
+    unsetenv("RICC_TRACE_FILE");
+    free(saved_preload);
+    if (started != 0) {
+        unlink(tmp);
+        free(tmp);
+        return exec_plain(c, ST_FALLBACK);
+    }
+    run_write_out(1, r.out, r.out_len);
+    run_write_out(2, r.err, r.err_len);
+    char *text = NULL;
+    size_t len = 0;
+    int have_trace = fs_read_file(tmp, &text, &len) == 0;
+    unlink(tmp);
+    free(tmp);
+    int status = r.status;
+    enum stat_id counter;
+    exec_trace t;
+    if (status != 0) {
+        stats_add(ST_COMPILE_FAILED, 1);
+        counter = ST_MISS;
+    } else if (!have_trace || exec_trace_parse(text, len, (long)getpid(), &t) != 0) {
+        LOG_W("cannot read the tool's trace; not caching it");
+        counter = ST_FALLBACK;
+    } else {
+        counter = record(c, &t, &r);
+        exec_trace_free(&t);
+    }
+    stats_add(counter, 1);
+    free(text);
+    run_result_free(&r);
+    return status;
+}
+
+/* ---- the call ---- */
+
+/* Standard input the tool could read and the trace cannot see? */
+static int stdin_is_data(void)
+{
+    struct stat st, null;
+    if (fstat(0, &st) != 0 || isatty(0))
+        return 0;
+    return !(S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev);
+}
+
+static int wrapped(xcall *c)
+{
+    c->t0 = action_clock_ns();
+    if (stdin_is_data()) {
+        LOG_I("not caching %s: its standard input is a file or pipe it may read", c->tool);
+        return exec_plain(c, ST_UNCACHEABLE);
+    }
+    if (!getcwd(c->cwd, sizeof c->cwd))
+        return exec_plain(c, ST_FALLBACK);
+    c->index = statindex_open(c->cfg->dir);
+    inputs_set_index(c->index);
+    if (make_key(c) != 0)
+        return exec_plain(c, ST_FALLBACK);
+    c->st = store_open(c->cfg->dir, c->cfg->max_size);
+    if (!c->st)
+        return exec_plain(c, ST_FALLBACK);
+    int status = lookup(c);
+    if (status >= 0) {
+        stats_add(ST_DIRECT_HIT, 1);
+        LOG_I("exec cache hit for %s", c->tool);
+        return status;
+    }
+    LOG_I("exec cache miss for %s; running it traced", c->tool);
+    return run_traced(c);
+}
+
+int exec_tool(int argc, char **argv, const config *cfg)
+{
+    if (argc > 0 && !strcmp(argv[0], "--"))
+        argc--, argv++;
+    if (argc == 0) {
+        fprintf(stderr, "usage: ricc exec [--] TOOL [ARGS...]\n");
+        return 2;
+    }
+    xcall c = {.cfg = cfg, .argc = argc, .orig_argv = argv};
+    c.tool = run_find_program(argv[0]);
+    if (!c.tool) {
+        fprintf(stderr, "ricc: exec: %s: command not found\n", argv[0]);
+        return 127;
+    }
+    c.argv = calloc((size_t)argc + 1, sizeof *c.argv);
+    if (!c.argv) {
+        free(c.tool);
+        return 1;
+    }
+    memcpy(c.argv, argv, (size_t)argc * sizeof *argv);
+    /* The tool sees its name as the user gave it (a script may print it). */
+    int status = cfg->disable ? exec_plain(&c, -1) : wrapped(&c);
+    if (c.st)
+        store_close(c.st);
+    inputs_set_index(NULL);
+    statindex_close(c.index);
+    free(c.argv);
+    free(c.tool);
+    return status;
+}

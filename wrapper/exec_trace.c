@@ -1,0 +1,305 @@
+/* exec_trace.c — from libricc-trace.so's records to inputs, outputs and the
+ * reason not to cache.  See exec_trace.h; the records are described in
+ * preload/trace.c.
+ *
+ * Each path has a history, built record by record in the order they were
+ * written (each record is one write(2) with O_APPEND, so this is the order
+ * the tool's processes did things):
+ *
+ *   R, M, H  read / loaded / run: an input unless the tool made it first
+ *   S        probed and there: a probe (its existence and kind matter)
+ *   N        not there: must stay absent, unless the tool made or removed
+ *            it first (then it is the tool's own business)
+ *   C, T     made or truncated: an output from now on — but refused when
+ *            the tool read the old file first (its old content was an
+ *            input the run destroyed: the next call could not check it)
+ *   W        written without truncation: fine on a file the tool made,
+ *            refused on one it found (appending to a file that existed)
+ *   D        removed: a file the tool made is then no output (a temporary);
+ *            removing one the tool did not make is an effect a hit could not
+ *            repeat, so refused unless the tool makes it again
+ *   K        a directory made (then the tool's own, like a file it made)
+ *   U        refused, with the tracer's reason
+ *
+ * Paths the tool may always use and that say nothing: /dev/null, /dev/zero,
+ * and its own standard streams by name (/dev/stdout, /dev/fd/1, ...).
+ * Reading anything else under /dev, /proc or /sys is refused: devices and
+ * kernel state have no content to key on.  The tracer library itself is
+ * not an input (it is ricc's, and not part of what the tool computes). */
+#include "wrapper/exec_trace.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    P_INPUT = 1,
+    P_PROBE = 2,
+    P_ABSENT = 4,
+    P_MADE = 8,          /* made or truncated, not removed since */
+    P_EVER_MADE = 16,
+    P_REMOVED_FOUND = 32, /* removed while the tool had not made it */
+    P_DIR = 64,
+};
+
+typedef struct entry {
+    char *path;
+    unsigned flags;
+} entry;
+
+typedef struct table {
+    entry *e;        /* in first-seen order */
+    int n, cap;
+    int *slot;       /* open addressing: index into e, or -1 */
+    size_t nslot;
+} table;
+
+static uint64_t hash_str(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int grow(table *t)
+{
+    size_t ns = t->nslot ? t->nslot * 2 : 256;
+    int *slot = malloc(ns * sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < ns; i++)
+        slot[i] = -1;
+    for (int i = 0; i < t->n; i++) {
+        size_t j = hash_str(t->e[i].path, strlen(t->e[i].path)) & (ns - 1);
+        while (slot[j] >= 0)
+            j = (j + 1) & (ns - 1);
+        slot[j] = i;
+    }
+    free(t->slot);
+    t->slot = slot;
+    t->nslot = ns;
+    return 0;
+}
+
+/* The entry for path[0..n), added if new.  NULL when out of memory. */
+static entry *lookup(table *t, const char *path, size_t n)
+{
+    if ((size_t)t->n * 2 >= t->nslot && grow(t) != 0)
+        return NULL;
+    size_t j = hash_str(path, n) & (t->nslot - 1);
+    for (; t->slot[j] >= 0; j = (j + 1) & (t->nslot - 1)) {
+        entry *e = &t->e[t->slot[j]];
+        if (!strncmp(e->path, path, n) && e->path[n] == '\0')
+            return e;
+    }
+    if (t->n == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 64;
+        entry *ne = realloc(t->e, (size_t)cap * sizeof *ne);
+        if (!ne)
+            return NULL;
+        t->e = ne;
+        t->cap = cap;
+    }
+    char *p = strndup(path, n);
+    if (!p)
+        return NULL;
+    t->e[t->n] = (entry){p, 0};
+    t->slot[j] = t->n;
+    return &t->e[t->n++];
+}
+
+static int is_quiet(const char *p)
+{
+    static const char *const quiet[] = {
+        "/dev/null", "/dev/zero", "/dev/stdout", "/dev/stderr", "/dev/fd/1", "/dev/fd/2",
+        "/proc/self/fd/1", "/proc/self/fd/2", NULL,
+    };
+    for (int i = 0; quiet[i]; i++)
+        if (!strcmp(p, quiet[i]))
+            return 1;
+    return 0;
+}
+
+static int is_kernel(const char *p)
+{
+    return !strncmp(p, "/dev/", 5) || !strncmp(p, "/proc/", 6) || !strncmp(p, "/sys/", 5);
+}
+
+static int is_tracer(const char *p)
+{
+    const char *b = strrchr(p, '/');
+    return b && !strcmp(b + 1, "libricc-trace.so");
+}
+
+/* First reason wins: "WHAT: PATH". */
+static int refuse(exec_trace *t, const char *what, const char *path)
+{
+    if (t->why_not)
+        return 0;
+    size_t n = strlen(what) + (path ? strlen(path) + 2 : 0) + 1;
+    t->why_not = malloc(n);
+    if (!t->why_not)
+        return -1;
+    snprintf(t->why_not, n, "%s%s%s", what, path ? ": " : "", path ? path : "");
+    return 0;
+}
+
+/* One record's effect on its path.  0 or -1 (out of memory). */
+static int apply(exec_trace *t, table *tb, char type, const char *path, size_t n)
+{
+    if (type == 'U') {
+        if (t->why_not)
+            return 0;
+        if (!(t->why_not = malloc(n + 10)))
+            return -1;
+        snprintf(t->why_not, n + 10, "the tool %.*s", (int)n, path);
+        return 0;
+    }
+    if (n == 0 || path[0] != '/')
+        return refuse(t, "the trace holds a relative path", NULL);
+    entry *e = lookup(tb, path, n);
+    if (!e)
+        return -1;
+    if (is_quiet(e->path) || is_tracer(e->path))
+        return 0;
+    unsigned f = e->flags;
+    switch (type) {
+    case 'R':
+    case 'M':
+    case 'H':
+        if (!(f & P_EVER_MADE)) {
+            if (is_kernel(e->path))
+                return refuse(t, "the tool reads a device or kernel state", e->path);
+            f |= P_INPUT;
+        }
+        break;
+    case 'S':
+        if (!(f & P_EVER_MADE))
+            f |= P_PROBE;
+        break;
+    case 'N':
+        if (!(f & (P_EVER_MADE | P_REMOVED_FOUND)))
+            f |= P_ABSENT;
+        break;
+    case 'C':
+    case 'T':
+        if ((f & P_INPUT) && !(f & P_EVER_MADE))
+            return refuse(t, "the tool overwrites a file it read", e->path);
+        f |= P_MADE | P_EVER_MADE;
+        break;
+    case 'W':
+        if (!(f & P_MADE))
+            return refuse(t, "the tool changes a file it did not make", e->path);
+        break;
+    case 'D':
+        if (!(f & P_EVER_MADE))
+            f |= P_REMOVED_FOUND;
+        f &= ~(unsigned)P_MADE;
+        break;
+    case 'K':
+        /* Made by the tool: looking into it later is the tool's business. */
+        f |= P_DIR | P_EVER_MADE;
+        break;
+    default:
+        return refuse(t, "the trace is malformed", NULL);
+    }
+    e->flags = f;
+    return 0;
+}
+
+static int push(char ***v, int *n, const char *s)
+{
+    char *c = strdup(s);
+    char **nv = c ? realloc(*v, (size_t)(*n + 1) * sizeof *nv) : NULL;
+    if (!nv) {
+        free(c);
+        return -1;
+    }
+    nv[(*n)++] = c;
+    *v = nv;
+    return 0;
+}
+
+/* Parse "TYPE PID[ PPID] PATH" at line[0..n).  0 or -1 (out of memory). */
+static int parse_line(exec_trace *t, table *tb, const char *line, size_t n, long parent)
+{
+    const char *end = line + n, *p = line + 2;
+    if (n < 4 || line[1] != ' ')
+        return refuse(t, "the trace is malformed", NULL);
+    char type = line[0];
+    int fields = type == 'H' ? 2 : 1;
+    long ppid = -1;
+    for (int k = 0; k < fields; k++) {
+        long v = 0;
+        const char *d = p;
+        while (p < end && *p >= '0' && *p <= '9')
+            v = v * 10 + (*p++ - '0');
+        if (p == d || p >= end || *p != ' ')
+            return refuse(t, "the trace is malformed", NULL);
+        p++;
+        if (k == 1)
+            ppid = v;
+    }
+    if (type == 'H' && ppid == parent)
+        t->root_seen = 1;
+    return apply(t, tb, type, p, (size_t)(end - p));
+}
+
+int exec_trace_parse(const char *buf, size_t len, long parent, exec_trace *t)
+{
+    memset(t, 0, sizeof *t);
+    table tb = {0};
+    int rc = 0;
+    for (size_t off = 0; off < len && rc == 0;) {
+        const char *nl = memchr(buf + off, '\n', len - off);
+        if (!nl) {
+            rc = refuse(t, "the trace is malformed (a record was cut short)", NULL);
+            break;
+        }
+        rc = parse_line(t, &tb, buf + off, (size_t)(nl - (buf + off)), parent);
+        off = (size_t)(nl - buf) + 1;
+    }
+    for (int i = 0; i < tb.n && rc == 0; i++) {
+        entry *e = &tb.e[i];
+        unsigned f = e->flags;
+        if ((f & P_REMOVED_FOUND) && !(f & P_MADE))
+            rc = refuse(t, "the tool removes a file it did not make", e->path);
+        else if (f & P_INPUT)
+            rc = push(&t->inputs, &t->n_inputs, e->path);
+        else if (f & P_PROBE)
+            rc = push(&t->probes, &t->n_probes, e->path);
+        else if (f & P_ABSENT)
+            rc = push(&t->absent, &t->n_absent, e->path);
+        if (rc == 0 && (f & P_MADE))
+            rc = push(&t->outputs, &t->n_outputs, e->path);
+        if (rc == 0 && (f & P_DIR))
+            rc = push(&t->dirs, &t->n_dirs, e->path);
+    }
+    for (int i = 0; i < tb.n; i++)
+        free(tb.e[i].path);
+    free(tb.e);
+    free(tb.slot);
+    if (rc != 0)
+        exec_trace_free(t);
+    return rc;
+}
+
+static void free_vec(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void exec_trace_free(exec_trace *t)
+{
+    free_vec(t->inputs, t->n_inputs);
+    free_vec(t->probes, t->n_probes);
+    free_vec(t->absent, t->n_absent);
+    free_vec(t->outputs, t->n_outputs);
+    free_vec(t->dirs, t->n_dirs);
+    free(t->why_not);
+    memset(t, 0, sizeof *t);
+}
