@@ -29,7 +29,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -178,12 +177,14 @@ static char *default_dir(void)
     if (xdg && *xdg)
         return path_join(xdg, "ricc");
     const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+    char *pw_home = NULL;
+    if (!home || !*home)
+        home = pw_home = fs_passwd_field(getuid(), 5);
+    if (home) {
+        char *dir = path_join(home, ".cache/ricc");
+        free(pw_home);
+        return dir;
     }
-    if (home)
-        return path_join(home, ".cache/ricc");
     char *p;
     return asprintf(&p, "/tmp/ricc-%u", (unsigned)getuid()) < 0 ? NULL : p;
 }

@@ -402,3 +402,26 @@ char *path_absolute(const char *p, const char *cwd)
     free(joined);
     return r;
 }
+
+char *fs_passwd_field(uid_t uid, int field)
+{
+    FILE *f = fopen("/etc/passwd", "re");
+    char line[1024], *out = NULL;
+    while (f && !out && fgets(line, sizeof line, f)) {
+        /* name:password:uid:gid:gecos:home:shell */
+        char *v[7] = {line}, *p = line;
+        int n = 1;
+        for (; *p && *p != '\n'; p++)
+            if (*p == ':' && n < 7) {
+                *p = '\0';
+                v[n++] = p + 1;
+            }
+        *p = '\0';
+        if (n == 7 && field >= 0 && field < 7 && *v[field] &&
+            strtoul(v[2], NULL, 10) == (unsigned long)uid)
+            out = strdup(v[field]);
+    }
+    if (f)
+        fclose(f);
+    return out;
+}

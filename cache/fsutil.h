@@ -50,4 +50,10 @@ char *path_relative_to(const char *p, const char *root);
 /* Make p absolute against cwd and normalize; malloc'd. */
 char *path_absolute(const char *p, const char *cwd);
 
+/* Field `field` (0 name, 5 home, ...) of uid's line in /etc/passwd,
+ * malloc'd, or NULL.  Read by hand: ricc is linked statically, and
+ * getpwuid() there would load the NSS modules of whatever glibc the machine
+ * has. */
+char *fs_passwd_field(uid_t uid, int field);
+
 #endif

@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,11 +85,11 @@ static int open_log_file(void)
     raw[sizeof raw - 1] = '\0';
     copy_component(host, sizeof host, raw);
     const char *u = getenv("USER");
-    if (!u || !*u) {
-        struct passwd *pw = getpwuid(getuid());
-        u = pw ? pw->pw_name : "invalid-user"; /* glog's word for it */
-    }
+    char *pw_name = NULL;
+    if (!u || !*u)
+        u = (pw_name = fs_passwd_field(getuid(), 0)) ? pw_name : "invalid-user"; /* glog's word */
     copy_component(user, sizeof user, u);
+    free(pw_name);
     copy_component(prog, sizeof prog, program_name);
 
     time_t now = time(NULL);

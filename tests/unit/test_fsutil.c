@@ -4,6 +4,7 @@
  * action key sees. */
 #include <CUnit/Basic.h>
 #include <dirent.h>
+#include <pwd.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -354,6 +355,27 @@ static void test_read_missing(void)
     free(path);
 }
 
+/* The hand-read /etc/passwd agrees with the C library's for this user and
+ * for root, and knows nothing of a uid nobody has. */
+static void test_passwd_field(void)
+{
+    uid_t uids[] = {getuid(), 0};
+    for (size_t i = 0; i < sizeof uids / sizeof *uids; i++) {
+        struct passwd *pw = getpwuid(uids[i]);
+        if (!pw)
+            continue;
+        char *name = fs_passwd_field(uids[i], 0), *home = fs_passwd_field(uids[i], 5);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(home);
+        CU_ASSERT_STRING_EQUAL(name, pw->pw_name);
+        CU_ASSERT_STRING_EQUAL(home, pw->pw_dir);
+        free(name);
+        free(home);
+    }
+    CU_ASSERT_PTR_NULL(fs_passwd_field((uid_t)987654321, 0));
+    CU_ASSERT_PTR_NULL(fs_passwd_field(0, 7));
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -369,7 +391,8 @@ int main(void)
         !CU_add_test(s, "path_relative_to", test_path_relative_to) ||
         !CU_add_test(s, "path_join", test_path_join) ||
         !CU_add_test(s, "path_absolute", test_path_absolute) ||
-        !CU_add_test(s, "read missing file", test_read_missing)) {
+        !CU_add_test(s, "read missing file", test_read_missing) ||
+        !CU_add_test(s, "passwd fields", test_passwd_field)) {
         CU_cleanup_registry();
         return 1;
     }
