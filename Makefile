@@ -26,6 +26,18 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CPPFLAGS += -D_GNU_SOURCE -I. -I$(B)/proto $(PKG_CFLAGS)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN) -fPIC
 
+# ricc is a fresh process per compile, and a statically linked one starts in
+# a fraction of the time: no loader, no libc to map and relocate (a direct
+# hit took ~0.4 of ccache's time static, ~0.55 dynamic).  A static program
+# cannot dlopen the remote module, so it uses the program ricc-remote
+# instead (cache/remote_loader.c).  Sanitizer builds cannot be static: they
+# keep the dlopen'ed module.  STATIC=0 builds that way too.
+STATIC ?= $(if $(SAN),0,1)
+ifeq ($(STATIC),1)
+CPPFLAGS += -DRICC_STATIC
+HELPER := $(B)/lib/ricc-remote
+endif
+
 PROTOS      := $(shell find proto -name '*.proto' | sort)
 PROTO_C     := $(patsubst proto/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
 PROTO_H     := $(PROTO_C:.c=.h)
@@ -56,7 +68,7 @@ PRELOAD     := $(if $(PRELOAD_SRC),$(B)/lib/libricc-preload.so)
 .PHONY: demo all check check-unit check-e2e check-remote check-asan bench install clean
 .SECONDARY:
 
-all: $(RICC) $(PRELOAD) $(TRACE) $(REMOTE_SO)
+all: $(RICC) $(PRELOAD) $(TRACE) $(REMOTE_SO) $(HELPER)
 
 $(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto $(PROTOS)
 	@mkdir -p $(B)/proto
@@ -77,13 +89,17 @@ $(LIBWRAP): $(WRAP_LIB_O)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# ricc links its three libraries statically: it is a fresh process per
-# compile, and loading and relocating libcrypto.so alone cost more
-# instructions than the rest of a direct-mode hit (callgrind: 5.0M -> 2.4M).
-# Only glibc stays shared (the remote module is dlopen'ed).  Not a PIE: the
-# static libcrypto brings ~1,600 relative relocations whose fix-up touched
-# seven pages more per process, a tenth of a hit's page faults.
+# ricc links its three libraries statically in either build: loading and
+# relocating libcrypto.so alone cost more instructions than the rest of a
+# direct-mode hit (callgrind: 5.0M -> 2.4M).  STATIC=0 keeps glibc shared
+# (the remote module is dlopen'ed), and is not a PIE: the static libcrypto
+# brings ~1,600 relative relocations whose fix-up touched seven pages more
+# per process, a tenth of a hit's page faults.
+ifeq ($(STATIC),1)
+RICC_LIBS = -static -Wl,--gc-sections -lprotobuf-c -lyaml -lcrypto -pthread
+else
 RICC_LIBS = -no-pie -Wl,--gc-sections -Wl,-Bstatic -lprotobuf-c -lyaml -lcrypto -Wl,-Bdynamic -ldl -pthread
+endif
 $(RICC): $(B)/wrapper/main.o $(LIBWRAP) $(LIBCACHE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(RICC_LIBS)
@@ -91,6 +107,10 @@ $(RICC): $(B)/wrapper/main.o $(LIBWRAP) $(LIBCACHE)
 $(B)/cache/remote/%.o: cache/remote/%.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(shell pkg-config --cflags grpc) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(B)/lib/ricc-remote: cache/remote/helper/ricc-remote.c $(REMOTE_O) $(LIBCACHE) $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(shell pkg-config --cflags grpc) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(REMOTE_O) $(LIBCACHE) $(PKG_LIBS) $(shell pkg-config --libs grpc)
 
 $(B)/lib/libricc-remote.so: $(REMOTE_O) $(LIBCACHE)
 	@mkdir -p $(dir $@)
@@ -150,6 +170,7 @@ install: all
 	$(if $(PRELOAD),install -m 755 $(PRELOAD) $(DESTDIR)$(PREFIX)/lib/ricc/)
 	$(if $(TRACE),install -m 755 $(TRACE) $(DESTDIR)$(PREFIX)/lib/ricc/)
 	$(if $(REMOTE_SO),install -m 755 $(REMOTE_SO) $(DESTDIR)$(PREFIX)/lib/ricc/)
+	$(if $(HELPER),install -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/lib/ricc/)
 
 clean:
 	rm -rf build build-asan

@@ -51,9 +51,11 @@ trap cleanup EXIT INT TERM
 # shellcheck disable=SC2086,SC2046
 $CC -std=c11 -D_GNU_SOURCE -O2 -I. -I"$B/proto" $(pkg-config --cflags $PKGS) \
     -Wl,--export-dynamic-symbol=log_msg -Wl,--export-dynamic-symbol=log_enabled \
-    -o "$W/bench_client" tests/remote/bench_client.c "$B/lib/libricc-cache.a" \
-    $(pkg-config --libs $PKGS)
+    -o "$W/bench_client" tests/remote/bench_client.c cache/remote_loader.c \
+    "$B/lib/libricc-cache.a" $(pkg-config --libs $PKGS) -ldl
 export RICC_REMOTE_MODULE="$PWD/$B/lib/libricc-remote.so"
+# A static ricc reaches the remote through this program instead.
+[ ! -x "$B/lib/ricc-remote" ] || export RICC_REMOTE_HELPER="$PWD/$B/lib/ricc-remote"
 
 if [ -n "${RICC_TEST_SERVER:-}" ]; then
     ADDR=$RICC_TEST_SERVER

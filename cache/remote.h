@@ -231,8 +231,16 @@ typedef struct remote_module {
      * sock_path no longer names our socket.  Returns; the caller exits. */
     void (*serve)(const config *cfg, const remote_host *host, int listen_fd,
                   const char *sock_path, int idle_s, int max_s);
+    /* Serve one connection (the direct calls of a static ricc) until it
+     * closes. */
+    void (*serve_fd)(const config *cfg, const remote_host *host, int fd);
 } remote_module;
 
 typedef const remote_module *(*remote_module_fn)(void);
+
+/* The main of ricc-remote, the program a static ricc uses instead of
+ * loading the module (remote_loader.c): `--fd N` serves the one connection
+ * on N, `--agent SOCKET` becomes the agent.  m: the module, linked in. */
+int remote_helper_main(const config *cfg, int argc, char **argv, const remote_module *m);
 
 #endif

@@ -25,15 +25,16 @@
  *  - Direct: dlopen the module (<dir of /proc/self/exe>/../lib/, then
  *    ../lib/ricc/, or $RICC_REMOTE_MODULE) and call it in this process.
  *
- * The policy, whichever way a call went: a server that is down must not
- * cost each of a build's thousand compiles a timeout, nor print a thousand
- * warnings.  The first call that finds it unreachable writes
- * $RICC_DIR/remote-down ("<until> <why>", temp file + rename) under a short
- * flock, so that exactly one process sees "not marked yet" and prints the
- * warning; every later call reads the file (one open(), no network) and
- * skips the remote until <until>.  Refused UpdateActionResult calls get the
- * same treatment in remote-noupdate.  The caller never prints anything about
- * the remote (remote.h). */
+ * A statically linked ricc (RICC_STATIC, the default build: it starts in a
+ * fraction of the time a dynamically linked one does) cannot dlopen
+ * anything.  There the module lives in a program, ricc-remote (found like
+ * the module, or $RICC_REMOTE_HELPER), which is both the agent (started as
+ * `ricc-remote --agent SOCKET`) and the direct calls: `ricc-remote --fd 3`
+ * serves one ricc process over a socketpair, in the agent's protocol, and
+ * leaves when the ricc process closes its end.
+ *
+ * The failure policy (marks that make later calls skip a server that is
+ * down, one warning per build) is remote_marks.c's. */
 #include "cache/remote.h"
 
 #include <dlfcn.h>
@@ -55,16 +56,16 @@
 
 #include "cache/log.h"
 #include "cache/remote/wire.h"
+#include "cache/remote_marks.h"
 
 #include "cache/version.h"
 
-#define DOWN_FILE "remote-down"
-#define NOUPDATE_FILE "remote-noupdate"
 #define AGENT_MAX_LIFE_S 600
 #define AGENT_LONG_OP_S 7200 /* uploads, fetches, Execute: the agent's own deadlines end them */
 
 struct remote {
     const config *cfg;
+    int helper_tried;        /* static: a private ricc-remote was started */
     const remote_module *m;  /* direct: the module and its handle, once needed */
     void *h;
     int fd;                  /* agent: the connection, or -1 */
@@ -75,113 +76,6 @@ struct remote {
     remote_status st;
     int dead;                /* marked down by this process: fail at once */
 };
-
-/* ---- the marks ---- */
-
-static const char *server_name(const config *cfg)
-{
-    if (cfg->server && *cfg->server)
-        return cfg->server;
-    if (cfg->cas_server && *cfg->cas_server)
-        return cfg->cas_server;
-    return cfg->action_cache_server ? cfg->action_cache_server : "(none)";
-}
-
-int remote_configured(const config *cfg)
-{
-    return (cfg->server && *cfg->server) || (cfg->cas_server && *cfg->cas_server) ||
-           (cfg->action_cache_server && *cfg->action_cache_server);
-}
-
-/* Replace path with buf: a temporary file renamed into place, so a reader
- * sees the old mark or the new one, never half of one. */
-static int write_mark(const char *path, const char *buf, size_t len)
-{
-    char tmp[PATH_MAX + 32];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    int ok = write(fd, buf, len) == (ssize_t)len;
-    if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-/* The epoch second until which mark file `name` holds, 0 if none.  A
- * garbled file counts as no mark (the next mark rewrites it). */
-static long long mark_until(const config *cfg, const char *name)
-{
-    char path[PATH_MAX];
-    if (!cfg->dir || snprintf(path, sizeof path, "%s/%s", cfg->dir, name) >= (int)sizeof path)
-        return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    char buf[64];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    return strtoll(buf, NULL, 10);
-}
-
-static int marked(const config *cfg, const char *name)
-{
-    long long until = mark_until(cfg, name);
-    return until > 0 && (long long)time(NULL) < until;
-}
-
-/* Set mark `name` for remote_skip_seconds.  1 if this call set it (the
- * caller then prints the warning), 0 if it was already set.  Without a skip
- * period or a RICC_DIR nothing is written and every call warns. */
-static int set_mark(const config *cfg, const char *name, const char *why)
-{
-    char lock[PATH_MAX], path[PATH_MAX];
-    if (cfg->remote_skip_seconds <= 0 || !cfg->dir ||
-        snprintf(lock, sizeof lock, "%s/%s.lock", cfg->dir, name) >= (int)sizeof lock ||
-        snprintf(path, sizeof path, "%s/%s", cfg->dir, name) >= (int)sizeof path)
-        return 1;
-    mkdir(cfg->dir, 0755); /* usually there already; deeper trouble just skips the mark */
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0)
-        flock(fd, LOCK_EX); /* held for two small file operations */
-    int mine = !marked(cfg, name);
-    if (mine) {
-        char buf[600];
-        int n = snprintf(buf, sizeof buf, "%lld %s\n",
-                         (long long)time(NULL) + cfg->remote_skip_seconds, why);
-        if (n >= (int)sizeof buf)
-            n = sizeof buf - 1;
-        if (write_mark(path, buf, (size_t)n) != 0)
-            LOG_D("cannot write %s: %s", path, strerror(errno));
-    }
-    if (fd >= 0)
-        close(fd); /* releases the lock */
-    return mine;
-}
-
-int remote_usable(const config *cfg)
-{
-    return remote_configured(cfg) && !marked(cfg, DOWN_FILE);
-}
-
-int remote_mark_down(const config *cfg, const char *why)
-{
-    if (!set_mark(cfg, DOWN_FILE, why)) {
-        LOG_D("remote already marked down: %s", why);
-        return 0;
-    }
-    if (cfg->remote_skip_seconds > 0)
-        LOG_W("remote %s is unavailable (%s); building locally and not trying it "
-              "again for %d s", server_name(cfg), why, cfg->remote_skip_seconds);
-    else
-        LOG_W("remote %s is unavailable (%s); building locally", server_name(cfg), why);
-    return 1;
-}
 
 /* ---- loading the module ---- */
 
@@ -196,11 +90,42 @@ static int quiet_enabled(enum log_level level)
     return 0;
 }
 
+#ifndef RICC_STATIC
 static const remote_host host = { REMOTE_ABI_VERSION, log_enabled, host_log };
+#endif
 static const remote_host quiet_host = { REMOTE_ABI_VERSION, quiet_enabled, host_log };
 
 static const remote_module *loaded; /* once loaded, never unloaded (gRPC threads) */
 
+/* The first of <dir of this program>/../lib/NAME, ../lib/ricc/NAME, or
+ * the file $env names, that exists: 0 with path filled, or -1. */
+static int find_beside(const char *env_name, const char *name, char *path, size_t cap)
+{
+    const char *env = getenv(env_name);
+    if (env && *env)
+        return snprintf(path, cap, "%s", env) < (int)cap ? 0 : -1;
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = len > 0 ? memrchr(exe, '/', (size_t)len) : NULL;
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    static const char *const rel[] = { "../lib", "../lib/ricc" };
+    for (int i = 0; i < 2; i++)
+        if (snprintf(path, cap, "%s/%s/%s", exe, rel[i], name) < (int)cap &&
+            access(path, F_OK) == 0)
+            return 0;
+    return -1;
+}
+
+#ifdef RICC_STATIC
+static const remote_module *load_module(char *why, size_t whylen, int quiet)
+{
+    (void)quiet;
+    snprintf(why, whylen, "a static ricc has no module to load");
+    return NULL;
+}
+#else
 /* dlopen the first candidate that exists.  (The agent has no log.) */
 static const remote_module *load_module(char *why, size_t whylen, int quiet)
 {
@@ -211,49 +136,88 @@ static const remote_module *load_module(char *why, size_t whylen, int quiet)
         return loaded;
     }
     tried = 1;
-    char cands[2][PATH_MAX];
-    int n = 0;
-    const char *env = getenv("RICC_REMOTE_MODULE");
-    if (env && *env) {
-        if (snprintf(cands[n], PATH_MAX, "%s", env) < PATH_MAX)
-            n++;
-    } else {
-        char exe[PATH_MAX];
-        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        char *slash = len > 0 ? memrchr(exe, '/', (size_t)len) : NULL;
-        if (slash) {
-            *slash = '\0';
-            static const char *const rel[] = { "../lib/libricc-remote.so",
-                                               "../lib/ricc/libricc-remote.so" };
-            for (int i = 0; i < 2; i++)
-                if (snprintf(cands[n], PATH_MAX, "%s/%s", exe, rel[i]) < PATH_MAX)
-                    n++;
-        }
-    }
+    char path[PATH_MAX];
     const char *err = "not found next to the program";
-    for (int i = 0; i < n; i++) {
-        if (!env && access(cands[i], F_OK) != 0)
-            continue;
-        void *so = dlopen(cands[i], RTLD_NOW | RTLD_LOCAL);
+    if (find_beside("RICC_REMOTE_MODULE", "libricc-remote.so", path, sizeof path) == 0) {
+        void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        remote_module_fn fn = so ? (remote_module_fn)dlsym(so, REMOTE_MODULE_SYMBOL) : NULL;
+        const remote_module *m = fn ? fn() : NULL;
         if (!so) {
             err = dlerror();
-            continue;
-        }
-        remote_module_fn fn = (remote_module_fn)dlsym(so, REMOTE_MODULE_SYMBOL);
-        const remote_module *m = fn ? fn() : NULL;
-        if (!m || m->abi_version != REMOTE_ABI_VERSION || m->size < sizeof *m) {
+        } else if (!m || m->abi_version != REMOTE_ABI_VERSION || m->size < sizeof *m) {
             err = "the module has another ABI version";
             dlclose(so);
-            continue;
+        } else {
+            if (!quiet)
+                LOG_D("loaded remote client %s", path);
+            return loaded = m;
         }
-        if (!quiet)
-            LOG_D("loaded remote client %s", cands[i]);
-        return loaded = m;
     }
     snprintf(why, whylen, "cannot load the remote client module: %.400s", err);
     return NULL;
 }
+#endif
 
+/* Close every descriptor from `from` on: a helper process must hold none
+ * of the build's pipes (make's jobserver waits for their last holder). */
+static void close_from(int from)
+{
+    for (int fd = from; fd < 1024; fd++)
+        close(fd);
+}
+
+#ifdef RICC_STATIC
+/* Direct calls for a static ricc: a private ricc-remote over a socketpair,
+ * spoken to as to the agent.  Started once per remote: if it dies, the
+ * remote is marked down.  0 (r->fd set), or -1 (marked down). */
+static int go_direct(remote *r)
+{
+    char helper[PATH_MAX], why[PATH_MAX + 100];
+    int sv[2];
+    pid_t pid = -1;
+    if (r->fd >= 0)
+        return 0;
+    if (r->helper_tried) {
+        snprintf(why, sizeof why, "the remote helper program stopped");
+    } else if (find_beside("RICC_REMOTE_HELPER", "ricc-remote", helper, sizeof helper) != 0) {
+        snprintf(why, sizeof why, "cannot find the remote helper program ricc-remote");
+    } else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        snprintf(why, sizeof why, "socketpair: %s", strerror(errno));
+    } else {
+        r->helper_tried = 1;
+        fflush(NULL); /* nothing buffered may be written twice */
+        pid = fork();
+        if (pid == 0) {
+            int null = open("/dev/null", O_RDWR);
+            if (null >= 0) {
+                dup2(null, 0);
+                dup2(null, 1);
+                dup2(null, 2);
+            }
+            if (sv[1] == 3)
+                fcntl(3, F_SETFD, 0);
+            else if (dup2(sv[1], 3) != 3)
+                _exit(127);
+            close_from(4);
+            execl(helper, "ricc-remote", "--fd", "3", (char *)NULL);
+            _exit(127);
+        }
+        close(sv[1]);
+        if (pid > 0) {
+            r->fd = sv[0];
+            LOG_D("remote calls through %s (pid %d)", helper, (int)pid);
+            return 0;
+        }
+        close(sv[0]);
+        snprintf(why, sizeof why, "fork: %s", strerror(errno));
+    }
+    r->st.code = REMOTE_CODE_UNAVAILABLE;
+    snprintf(r->st.message, sizeof r->st.message, "%.400s", why);
+    r->dead = 1;
+    remote_mark_down(r->cfg, why);
+    return -1;
+}
+#else
 /* Switch r to calling the module in this process.  0, or -1 (marked down). */
 static int go_direct(remote *r)
 {
@@ -274,6 +238,7 @@ static int go_direct(remote *r)
     }
     return 0;
 }
+#endif
 
 /* ---- the agent: finding, starting, talking to it ---- */
 
@@ -338,8 +303,9 @@ static int agent_connect(const char *path)
     return fd;
 }
 
-/* In the agent process: become it, serve, exit.  Never returns. */
-static void agent_run(const config *cfg, const char *path)
+/* In the agent process: become it, serve with m (NULL: load it), exit.
+ * Never returns. */
+static void agent_run(const config *cfg, const char *path, const remote_module *m)
 {
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
@@ -350,8 +316,7 @@ static void agent_run(const config *cfg, const char *path)
     /* Nothing of the build's: its pipes, per-action locks, log files.  (The
      * working directory stays: relative certificate or token paths in the
      * configuration mean what they meant to the process that started it.) */
-    for (int fd = 3; fd < 1024; fd++)
-        close(fd);
+    close_from(3);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -380,7 +345,8 @@ static void agent_run(const config *cfg, const char *path)
         _exit(0);
     }
     char why[500];
-    const remote_module *m = load_module(why, sizeof why, 1);
+    if (!m)
+        m = load_module(why, sizeof why, 1);
     if (m)
         m->serve(cfg, &quiet_host, s, path,
                  getenv("RICC_REMOTE_AGENT_IDLE") ? atoi(getenv("RICC_REMOTE_AGENT_IDLE")) : 60,
@@ -390,17 +356,42 @@ static void agent_run(const config *cfg, const char *path)
     _exit(0); /* no atexit handlers, no gRPC teardown: just go */
 }
 
-/* Fork the agent (detached: a grandchild in its own session). */
+int remote_helper_main(const config *cfg, int argc, char **argv, const remote_module *m)
+{
+    if (argc == 3 && !strcmp(argv[1], "--fd")) {
+        signal(SIGPIPE, SIG_IGN);
+        m->serve_fd(cfg, &quiet_host, atoi(argv[2]));
+        _exit(0); /* no gRPC teardown: just go */
+    }
+    if (argc == 3 && !strcmp(argv[1], "--agent"))
+        agent_run(cfg, argv[2], m);
+    fprintf(stderr, "usage: ricc-remote --fd N | --agent SOCKET (started by ricc)\n");
+    return 2;
+}
+
+/* Start the agent (detached: a grandchild in its own session).  A static
+ * ricc runs ricc-remote for it; otherwise the grandchild becomes it. */
 static void agent_spawn(const config *cfg, const char *path)
 {
+#ifdef RICC_STATIC
+    char helper[PATH_MAX];
+    if (find_beside("RICC_REMOTE_HELPER", "ricc-remote", helper, sizeof helper) != 0)
+        return;
+#endif
     fflush(NULL); /* nothing buffered may be written twice */
     pid_t pid = fork();
     if (pid < 0)
         return;
     if (pid == 0) {
         setsid();
-        if (fork() == 0)
-            agent_run(cfg, path);
+        if (fork() == 0) {
+#ifdef RICC_STATIC
+            execl(helper, "ricc-remote", "--agent", path, (char *)NULL);
+            _exit(127);
+#else
+            agent_run(cfg, path, NULL);
+#endif
+        }
         _exit(0);
     }
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -560,7 +551,7 @@ static int failed(remote *r)
     } else if (code == REMOTE_CODE_NOT_FOUND) {
         LOG_D("remote: %s", r->st.message); /* a blob gone: just a miss */
     } else {
-        LOG_W("remote %s: %s; building locally", server_name(r->cfg), r->st.message);
+        LOG_W("remote %s: %s; building locally", remote_server_name(r->cfg), r->st.message);
     }
     return -1;
 }
@@ -587,38 +578,42 @@ static int get_or_execute(remote *r, int op, const digest *action, int skip,
         cached = &dummy;
     if (r->dead)
         return skipped(r);
-    if (r->fd >= 0) {
-        wbuf w = { 0 };
-        rbuf resp;
-        agent_header(r, &w, op, action);
-        if (op == OP_EXECUTE)
-            w_u32(&w, (uint32_t)skip);
-        w_u32(&w, (uint32_t)(n_outputs > 0 ? n_outputs : 0));
-        for (int i = 0; i < n_outputs; i++)
-            w_str(&w, outputs[i]);
-        if (agent_call(r, &w, &resp, &rc, op == OP_EXECUTE) == 0) {
-            size_t n = 0;
-            const void *bytes = rc == 0 ? r_bytes(&resp, &n) : NULL;
-            if (rc == 0 && !bytes) {
-                rc = -1;
-                r->st.code = REMOTE_CODE_INTERNAL;
-                snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
+    for (int pass = 0; pass < 2; pass++) {
+        if (r->fd >= 0) {
+            wbuf w = { 0 };
+            rbuf resp;
+            agent_header(r, &w, op, action);
+            if (op == OP_EXECUTE)
+                w_u32(&w, (uint32_t)skip);
+            w_u32(&w, (uint32_t)(n_outputs > 0 ? n_outputs : 0));
+            for (int i = 0; i < n_outputs; i++)
+                w_str(&w, outputs[i]);
+            if (agent_call(r, &w, &resp, &rc, op == OP_EXECUTE) == 0) {
+                size_t n = 0;
+                const void *bytes = rc == 0 ? r_bytes(&resp, &n) : NULL;
+                if (rc == 0 && !bytes) {
+                    rc = -1;
+                    r->st.code = REMOTE_CODE_INTERNAL;
+                    snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
+                }
+                *cached = (int)r_u32(&resp);
+                if (bytes) {
+                    /* The answer's buffer becomes the result: no second copy
+                     * of what may be a large manifest. */
+                    memmove((void *)resp.p, bytes, n);
+                    *ar = (void *)resp.p;
+                    *ar_len = n;
+                } else {
+                    free((void *)resp.p);
+                }
+                return rc < 0 ? failed(r) : rc;
             }
-            *cached = (int)r_u32(&resp);
-            if (bytes) {
-                /* The answer's buffer becomes the result: no second copy
-                 * of what may be a large manifest. */
-                memmove((void *)resp.p, bytes, n);
-                *ar = (void *)resp.p;
-                *ar_len = n;
-            } else {
-                free((void *)resp.p);
-            }
-            return rc < 0 ? failed(r) : rc;
         }
+        if (go_direct(r) != 0)
+            return -1;
+        if (r->fd < 0)
+            break; /* the module, in this process */
     }
-    if (go_direct(r) != 0)
-        return -1;
     if (op == OP_GET_AR)
         rc = r->m->get_action_result(r->h, action, outputs, n_outputs, ar, ar_len, &r->st);
     else
@@ -643,35 +638,39 @@ int remote_update_action_result(remote *r, const digest *action, const void *ar,
 {
     if (r->dead)
         return skipped(r);
-    if (marked(r->cfg, NOUPDATE_FILE)) {
+    if (remote_marked(r->cfg, REMOTE_NOUPDATE_MARK)) {
         r->st.code = REMOTE_CODE_PERMISSION_DENIED;
         snprintf(r->st.message, sizeof r->st.message,
                  "skipped: the remote refuses action cache updates");
         return -1;
     }
     int rc = -1, via_agent = 0;
-    if (r->fd >= 0) {
-        wbuf w = { 0 };
-        rbuf resp;
-        agent_header(r, &w, OP_UPDATE_AR, action);
-        w_bytes(&w, ar, ar_len);
-        if (agent_call(r, &w, &resp, &rc, 0) == 0) {
-            free((void *)resp.p);
-            via_agent = 1;
+    for (int pass = 0; pass < 2 && !via_agent; pass++) {
+        if (r->fd >= 0) {
+            wbuf w = { 0 };
+            rbuf resp;
+            agent_header(r, &w, OP_UPDATE_AR, action);
+            w_bytes(&w, ar, ar_len);
+            if (agent_call(r, &w, &resp, &rc, 0) == 0) {
+                free((void *)resp.p);
+                via_agent = 1;
+                break;
+            }
         }
-    }
-    if (!via_agent) {
         if (go_direct(r) != 0)
             return -1;
-        rc = r->m->update_action_result(r->h, action, ar, ar_len, &r->st);
+        if (r->fd < 0)
+            break;
     }
+    if (!via_agent)
+        rc = r->m->update_action_result(r->h, action, ar, ar_len, &r->st);
     if (rc == 0)
         return 0;
     int code = r->st.code;
     if (code == REMOTE_CODE_PERMISSION_DENIED || code == REMOTE_CODE_UNIMPLEMENTED) {
-        if (set_mark(r->cfg, NOUPDATE_FILE, r->st.message))
+        if (remote_set_mark(r->cfg, REMOTE_NOUPDATE_MARK, r->st.message))
             LOG_W("remote %s refuses action cache updates (%s); results are kept "
-                  "locally only", server_name(r->cfg), r->st.message);
+                  "locally only", remote_server_name(r->cfg), r->st.message);
         return -1;
     }
     return failed(r);
@@ -681,32 +680,36 @@ int remote_upload(remote *r, const remote_blob *blobs, size_t n)
 {
     if (r->dead)
         return skipped(r);
-    if (r->fd >= 0) {
-        wbuf w = { 0 };
-        rbuf resp;
-        int rc;
-        agent_header(r, &w, OP_UPLOAD, NULL);
-        w_u32(&w, (uint32_t)n);
-        for (size_t i = 0; i < n; i++) {
-            w_bytes(&w, &blobs[i].d, sizeof blobs[i].d);
-            w_u32(&w, blobs[i].data ? 0 : 1);
-            if (blobs[i].data) {
-                w_bytes(&w, blobs[i].data, blobs[i].len);
-            } else {
-                char *abs = blobs[i].path ? absolute(blobs[i].path) : NULL;
-                if (!abs)
-                    w.oom = 1;
-                w_str(&w, abs);
-                free(abs);
+    for (int pass = 0; pass < 2; pass++) {
+        if (r->fd >= 0) {
+            wbuf w = { 0 };
+            rbuf resp;
+            int rc;
+            agent_header(r, &w, OP_UPLOAD, NULL);
+            w_u32(&w, (uint32_t)n);
+            for (size_t i = 0; i < n; i++) {
+                w_bytes(&w, &blobs[i].d, sizeof blobs[i].d);
+                w_u32(&w, blobs[i].data ? 0 : 1);
+                if (blobs[i].data) {
+                    w_bytes(&w, blobs[i].data, blobs[i].len);
+                } else {
+                    char *abs = blobs[i].path ? absolute(blobs[i].path) : NULL;
+                    if (!abs)
+                        w.oom = 1;
+                    w_str(&w, abs);
+                    free(abs);
+                }
+            }
+            if (agent_call(r, &w, &resp, &rc, 1) == 0) {
+                free((void *)resp.p);
+                return rc < 0 ? failed(r) : 0;
             }
         }
-        if (agent_call(r, &w, &resp, &rc, 1) == 0) {
-            free((void *)resp.p);
-            return rc < 0 ? failed(r) : 0;
-        }
+        if (go_direct(r) != 0)
+            return -1;
+        if (r->fd < 0)
+            break;
     }
-    if (go_direct(r) != 0)
-        return -1;
     return r->m->upload(r->h, blobs, n, &r->st) < 0 ? failed(r) : 0;
 }
 
@@ -718,39 +721,43 @@ int remote_fetch(remote *r, remote_fetch_item *items, size_t n)
         items[i].data = NULL;
         items[i].len = 0;
     }
-    if (r->fd >= 0) {
-        wbuf w = { 0 };
-        rbuf resp;
-        int rc;
-        agent_header(r, &w, OP_FETCH, NULL);
-        w_u32(&w, (uint32_t)n);
-        for (size_t i = 0; i < n; i++) {
-            char *abs = items[i].path ? absolute(items[i].path) : strdup("");
-            if (!abs)
-                w.oom = 1;
-            w_bytes(&w, &items[i].d, sizeof items[i].d);
-            w_str(&w, abs);
-            w_u32(&w, (uint32_t)items[i].executable);
-            free(abs);
-        }
-        if (agent_call(r, &w, &resp, &rc, 1) == 0) {
-            for (size_t i = 0; rc == 0 && i < n; i++)
-                if (!items[i].path && take_bytes(&resp, &items[i].data, &items[i].len) != 0) {
-                    rc = -1;
-                    r->st.code = REMOTE_CODE_INTERNAL;
-                    snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
-                }
-            free((void *)resp.p);
-            if (rc == 0)
-                return 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (r->fd >= 0) {
+            wbuf w = { 0 };
+            rbuf resp;
+            int rc;
+            agent_header(r, &w, OP_FETCH, NULL);
+            w_u32(&w, (uint32_t)n);
             for (size_t i = 0; i < n; i++) {
-                free(items[i].data);
-                items[i].data = NULL;
+                char *abs = items[i].path ? absolute(items[i].path) : strdup("");
+                if (!abs)
+                    w.oom = 1;
+                w_bytes(&w, &items[i].d, sizeof items[i].d);
+                w_str(&w, abs);
+                w_u32(&w, (uint32_t)items[i].executable);
+                free(abs);
             }
-            return failed(r);
+            if (agent_call(r, &w, &resp, &rc, 1) == 0) {
+                for (size_t i = 0; rc == 0 && i < n; i++)
+                    if (!items[i].path && take_bytes(&resp, &items[i].data, &items[i].len) != 0) {
+                        rc = -1;
+                        r->st.code = REMOTE_CODE_INTERNAL;
+                        snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
+                    }
+                free((void *)resp.p);
+                if (rc == 0)
+                    return 0;
+                for (size_t i = 0; i < n; i++) {
+                    free(items[i].data);
+                    items[i].data = NULL;
+                }
+                return failed(r);
+            }
         }
+        if (go_direct(r) != 0)
+            return -1;
+        if (r->fd < 0)
+            break;
     }
-    if (go_direct(r) != 0)
-        return -1;
     return r->m->fetch(r->h, items, n, &r->st) < 0 ? failed(r) : 0;
 }

@@ -287,6 +287,22 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
     }
 }
 
+/* Answer one connection's requests until it closes, then close it. */
+static void serve_conn(agent *a, void **h, int fd)
+{
+    rbuf r;
+    while (wire_recv(fd, &r) == 0) {
+        wbuf w = { 0 };
+        handle(a, h, &r, &w);
+        free((void *)r.p);
+        int sent = wire_send(fd, &w);
+        free(w.p);
+        if (sent != 0)
+            break;
+    }
+    close(fd);
+}
+
 static void *worker(void *arg)
 {
     agent *a = arg;
@@ -300,20 +316,23 @@ static void *worker(void *arg)
         }
         if (++a->busy >= a->workers && a->workers < AGENT_MAX_WORKERS)
             start_worker(a); /* keep one in accept() */
-        rbuf r;
-        while (wire_recv(fd, &r) == 0) {
-            wbuf w = { 0 };
-            handle(a, &h, &r, &w);
-            free((void *)r.p);
-            int sent = wire_send(fd, &w);
-            free(w.p);
-            if (sent != 0)
-                break;
-        }
-        close(fd);
+        serve_conn(a, &h, fd);
         a->last_active = (long)time(NULL);
         a->busy--;
     }
+}
+
+void agent_serve_fd(const config *cfg, const remote_host *host, int fd)
+{
+    static agent a;
+    a.cfg = cfg;
+    a.host = host;
+    a.m = ricc_remote_module_v1();
+    a.listen_fd = -1;
+    void *h = NULL;
+    serve_conn(&a, &h, fd);
+    if (h)
+        a.m->close(h);
 }
 
 /* Does sock_path still name the socket we bound? */

@@ -578,6 +578,7 @@ static const remote_module module = {
     .execute = m_execute,
     .set_ids = m_set_ids,
     .serve = agent_serve,
+    .serve_fd = agent_serve_fd,
 };
 
 __attribute__((visibility("default"))) const remote_module *ricc_remote_module_v1(void)

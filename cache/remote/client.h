@@ -118,6 +118,9 @@ const remote_module *ricc_remote_module_v1(void);
 /* ---- agent.c ---- */
 void agent_serve(const config *cfg, const remote_host *host, int listen_fd,
                  const char *sock_path, int idle_s, int max_s);
+/* Serve the one connection fd (a socketpair end: ricc-remote --fd, the
+ * direct calls of a static ricc) until it closes. */
+void agent_serve_fd(const config *cfg, const remote_host *host, int fd);
 
 /* ---- exec.c ---- */
 int exec_execute(rclient *c, const digest *action, int skip_cache_lookup, char *const *outputs,

@@ -32,7 +32,7 @@ set -eu
 # Settings from the caller's environment (a developer's RICC_SERVER, say)
 # would change every scenario: only these two are the test's to take.
 for v in $(env | sed -n 's/^\(R[IE]CC_[A-Za-z0-9_]*\)=.*/\1/p'); do
-    case $v in RICC_TEST_SERVER|RICC_REMOTE_MODULE) ;; *) unset "$v" ;; esac
+    case $v in RICC_TEST_SERVER|RICC_REMOTE_MODULE|RICC_REMOTE_HELPER) ;; *) unset "$v" ;; esac
 done
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -243,18 +243,31 @@ n=$(stat_of bst-second miss)
 [ -x "$P/build/app" ] && [ "$("$P/build/app")" = "hello $NONCE 5" ] &&
     ok "the program from the remote cache runs" || fail "bst-second: build/app does not run right"
 
-# A local hit never loads gRPC, whether a remote is configured or not
-# (LD_DEBUG=libs names every library the loader initialises, dlopen too).
+# A local hit never loads gRPC, whether a remote is configured or not.  A
+# dynamically linked ricc: LD_DEBUG=libs names every library the loader
+# initialises, dlopen too.  A static one cannot load anything; it must not
+# start the remote helper program either (a stand-in here that leaves a
+# mark if it is ever run).
 export RICC_DIR="$W/dir-tiny"
 (cd "$W" && "$ricc" gcc -c tiny.c -o tiny.o)
-for srv in "$ADDR" ""; do
-    out=$(cd "$W" && RECC_SERVER="$srv" LD_DEBUG=libs "$ricc" gcc -c tiny.c -o tiny.o 2>&1)
-    if echo "$out" | grep -q 'calling init:.*libgrpc'; then
-        fail "a local hit loaded libgrpc (RECC_SERVER='$srv')"
-    elif ! echo "$out" | grep -q 'calling init:.*libc\.so'; then
-        fail "LD_DEBUG=libs printed nothing: cannot tell what a local hit loads"
-    fi
-done
+if ! readelf -l "$ricc" 2>/dev/null | grep -q 'INTERP'; then
+    printf '#!/bin/sh\ntouch "%s/helper-ran"\nexit 1\n' "$W" >"$W/fake-helper"
+    chmod +x "$W/fake-helper"
+    for srv in "$ADDR" ""; do
+        (cd "$W" && RECC_SERVER="$srv" RICC_REMOTE_HELPER="$W/fake-helper" \
+            "$ricc" gcc -c tiny.c -o tiny.o)
+        [ ! -e "$W/helper-ran" ] || fail "a local hit started the remote helper (RECC_SERVER='$srv')"
+    done
+else
+    for srv in "$ADDR" ""; do
+        out=$(cd "$W" && RECC_SERVER="$srv" LD_DEBUG=libs "$ricc" gcc -c tiny.c -o tiny.o 2>&1)
+        if echo "$out" | grep -q 'calling init:.*libgrpc'; then
+            fail "a local hit loaded libgrpc (RECC_SERVER='$srv')"
+        elif ! echo "$out" | grep -q 'calling init:.*libc\.so'; then
+            fail "LD_DEBUG=libs printed nothing: cannot tell what a local hit loads"
+        fi
+    done
+fi
 [ "$(stat_of tiny direct_hit)" = 2 ] && ok "local hits load no libgrpc, with or without a remote" ||
     fail "tiny: expected 2 direct hits, got $(stat_of tiny direct_hit)"
 
