@@ -67,6 +67,7 @@
 #include "wrapper/inputs.h"
 #include "wrapper/result.h"
 #include "wrapper/run.h"
+#include "wrapper/textman.h"
 
 #define MAX_ENTRIES 8
 #define KEY_MAGIC "ricc-exec-1\n"
@@ -87,33 +88,12 @@ typedef struct xcall {
     int64_t t0;
 } xcall;
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
-
-static int buf_add(buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
 /* "TAG ARG PATH\n" (ARG may be NULL).  0 or -1. */
-static int buf_line(buf *b, const char *tag, const char *arg, const char *path)
+static int buf_line(tbuf *b, const char *tag, const char *arg, const char *path)
 {
-    return buf_add(b, tag, strlen(tag)) || buf_add(b, " ", 1) ||
-           (arg && (buf_add(b, arg, strlen(arg)) || buf_add(b, " ", 1))) ||
-           buf_add(b, path, strlen(path)) || buf_add(b, "\n", 1);
+    return tbuf_add(b, tag, strlen(tag)) || tbuf_add(b, " ", 1) ||
+           (arg && (tbuf_add(b, arg, strlen(arg)) || tbuf_add(b, " ", 1))) ||
+           tbuf_add(b, path, strlen(path)) || tbuf_add(b, "\n", 1);
 }
 
 /* ---- running plainly ---- */
@@ -322,35 +302,6 @@ static int manifest_match(char *text, match *m)
     return in_entry && ok;
 }
 
-/* The new entry first, then up to MAX_ENTRIES - 1 old ones for other
- * actions. */
-static void manifest_update(xcall *c, const buf *entry, const digest *action)
-{
-    char *old = NULL;
-    size_t len = 0;
-    buf m = {0};
-    if (buf_add(&m, entry->p, entry->len) != 0)
-        return;
-    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &old, &len) == 0) {
-        int kept = 1, skip = 0;
-        for (char *p = old; p < old + len;) {
-            char *nl = memchr(p, '\n', (size_t)(old + len - p));
-            size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(old + len - p);
-            if (p[0] == 'E') {
-                skip = kept >= MAX_ENTRIES || !strncmp(p + 2, action->hash, DIGEST_HEX_LEN);
-                kept += !skip;
-            }
-            if (!skip && buf_add(&m, p, n) != 0)
-                break;
-            p += n;
-        }
-    }
-    free(old);
-    if (store_put(c->st, STORE_MANIFEST, &c->mkey, m.p, m.len) != 0)
-        LOG_D("cannot store the exec manifest: %s", strerror(errno));
-    free(m.p);
-}
-
 /* ---- hit ---- */
 
 /* Parent directories of a relative path, made as the tool made them. */
@@ -458,7 +409,7 @@ static char *tree_relative(const xcall *c, const char *path)
     return out;
 }
 
-static int add_input(xcall *c, buf *body, const char *p, const char **why, const char **what)
+static int add_input(xcall *c, tbuf *body, const char *p, const char **why, const char **what)
 {
     struct stat st;
     digest d;
@@ -488,7 +439,7 @@ static int add_input(xcall *c, buf *body, const char *p, const char **why, const
 /* The entry's lines (after its "E" line) and the outputs to store, from
  * the trace and the files as they are now.  0, or -1 with *why (and *what,
  * the path it is about, or NULL) when the run must not be cached. */
-static int build_entry(xcall *c, const exec_trace *t, buf *body, char ***outs, int *n_outs,
+static int build_entry(xcall *c, const exec_trace *t, tbuf *body, char ***outs, int *n_outs,
                        const char **why, const char **what)
 {
     *what = NULL;
@@ -567,7 +518,7 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     }
     if (c->cfg->action_uncacheable)
         return ST_MISS;
-    buf body = {0}, entry = {0};
+    tbuf body = {0}, entry = {0};
     char **outs = NULL;
     int n_outs = 0;
     enum stat_id counter = ST_UNCACHEABLE;
@@ -585,7 +536,7 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     digest_ctx_final(d, &action);
     char head[DIGEST_HEX_LEN + 32];
     snprintf(head, sizeof head, "E %s %lld\n", action.hash, (long long)action.size_bytes);
-    if (buf_add(&entry, head, strlen(head)) || buf_add(&entry, body.p ? body.p : "", body.len))
+    if (tbuf_add(&entry, head, strlen(head)) || tbuf_add(&entry, body.p ? body.p : "", body.len))
         goto out;
     result_outputs o = {n_outs, outs, (const char *const *)outs};
     int s = result_store(c->st, &action, &o, r);
@@ -594,7 +545,7 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
         stats_add(ST_STORE_ERRORS, 1);
         counter = ST_FALLBACK;
     } else if (s == 0) {
-        manifest_update(c, &entry, &action);
+        textman_update(c->st, &c->mkey, &entry, &action, MAX_ENTRIES, "exec");
         counter = ST_MISS;
     }
 out:

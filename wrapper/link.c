@@ -69,6 +69,7 @@
 #include "wrapper/remote_flow.h"
 #include "wrapper/result.h"
 #include "wrapper/run.h"
+#include "wrapper/textman.h"
 
 #define MAX_ENTRIES 8
 #define MANIFEST_MAGIC "ricc-link-manifest-1\n"
@@ -261,56 +262,6 @@ static int manifest_match(char *text, digest *action, strvec *inputs, strvec *ab
     return in_entry && ok;
 }
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
-
-static int buf_add(buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-/* The new entry first, then up to MAX_ENTRIES - 1 old ones giving another
- * action (the oldest fall off). */
-static void manifest_update(lcall *c, const buf *entry, const digest *action)
-{
-    char *old = NULL;
-    size_t len = 0;
-    buf m = {0};
-    if (buf_add(&m, entry->p, entry->len) != 0)
-        return;
-    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &old, &len) == 0) {
-        int kept = 1, skip = 0;
-        for (char *p = old; p < old + len;) {
-            char *nl = memchr(p, '\n', (size_t)(old + len - p));
-            size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(old + len - p);
-            if (p[0] == 'E') {
-                skip = kept >= MAX_ENTRIES || !strncmp(p + 2, action->hash, DIGEST_HEX_LEN);
-                kept += !skip;
-            }
-            if (!skip && buf_add(&m, p, n) != 0)
-                break;
-            p += n;
-        }
-    }
-    free(old);
-    if (store_put(c->st, STORE_MANIFEST, &c->mkey, m.p, m.len) != 0)
-        LOG_D("cannot store the link manifest: %s", strerror(errno));
-    free(m.p);
-}
-
 /* ---- hit ---- */
 
 /* Serve a serialized ActionResult whose blobs are in the local CAS: the
@@ -424,11 +375,11 @@ static int64_t ns(struct timespec t)
  * a link, whose result is only kept if none changed since the call began.
  * 0, or -1 (do not cache: *why). */
 static int build_action(lcall *c, const strvec *inputs, const strvec *absent, int after_link,
-                        buf *entry, digest *action, const char **why)
+                        tbuf *entry, digest *action, const char **why)
 {
     *why = "out of memory";
     merkle_tree *t = merkle_new();
-    buf body = {0};
+    tbuf body = {0};
     digest *dds = calloc((size_t)inputs->n + 1, sizeof *dds);
     int rc = -1;
     if (!t || !dds) {
@@ -461,8 +412,8 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, in
             goto out;
         }
         snprintf(line, sizeof line, "I %s %lld ", d.hash, (long long)d.size_bytes);
-        if (buf_add(&body, line, strlen(line)) || buf_add(&body, p, strlen(p)) ||
-            buf_add(&body, "\n", 1))
+        if (tbuf_add(&body, line, strlen(line)) || tbuf_add(&body, p, strlen(p)) ||
+            tbuf_add(&body, "\n", 1))
             goto out;
     }
     for (int i = 0; i < absent->n; i++) {
@@ -471,8 +422,8 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, in
             *why = "a library search candidate appeared during the link";
             goto out;
         }
-        if (buf_add(&body, "A ", 2) || buf_add(&body, absent->v[i], strlen(absent->v[i])) ||
-            buf_add(&body, "\n", 1))
+        if (tbuf_add(&body, "A ", 2) || tbuf_add(&body, absent->v[i], strlen(absent->v[i])) ||
+            tbuf_add(&body, "\n", 1))
             goto out;
     }
     digest root;
@@ -507,7 +458,7 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, in
         if (blob) {
             char head[DIGEST_HEX_LEN + 32];
             snprintf(head, sizeof head, "E %s %lld\n", action->hash, (long long)action->size_bytes);
-            if (buf_add(entry, head, strlen(head)) == 0 && buf_add(entry, body.p, body.len) == 0)
+            if (tbuf_add(entry, head, strlen(head)) == 0 && tbuf_add(entry, body.p, body.len) == 0)
                 rc = 0;
         }
         if (rc == 0) {
@@ -601,7 +552,7 @@ static int link_and_store(lcall *c)
         why = "the output is also an input";
     }
     enum stat_id counter = rflow_failed(c->rf) ? ST_FALLBACK : ST_MISS;
-    buf entry = {0};
+    tbuf entry = {0};
     digest action;
     if (ok && !c->cfg->action_uncacheable) {
         if (build_action(c, &inputs, &absent, 1, &entry, &action, &why) != 0) {
@@ -611,7 +562,7 @@ static int link_and_store(lcall *c)
             stats_add(ST_STORE_ERRORS, 1);
             counter = ST_FALLBACK;
         } else {
-            manifest_update(c, &entry, &action);
+            textman_update(c->st, &c->mkey, &entry, &action, MAX_ENTRIES, "link");
             c->stored = 1;
         }
     } else if (why) {
@@ -686,7 +637,7 @@ static int remote_link(lcall *c)
 {
     digest action, again;
     strvec inputs = {0}, absent = {0};
-    buf entry = {0};
+    tbuf entry = {0};
     const char *why = NULL;
     int from_remote = 0, status;
     LOG_D("link of %s: not in the local cache; asking the remote", c->lc.output);

@@ -1,0 +1,34 @@
+/* textman.h — the line-based manifests of links (link.c) and traced tools
+ * (exec_tool.c): a growing text buffer, and the rule that keeps a manifest
+ * bounded.
+ *
+ * Such a manifest is a list of entries, newest first.  Each entry starts
+ * with a line "E <action hash> <size>" and goes on with tagged lines of the
+ * caller's own ("I ...", "A ...", ...) up to the next "E".  Compile
+ * manifests (manifest.c) are binary and do not use this. */
+#ifndef RICC_TEXTMAN_H
+#define RICC_TEXTMAN_H
+
+#include <stddef.h>
+
+#include "cache/digest.h"
+#include "cache/store.h"
+
+/* A NUL-terminated byte buffer that grows; {0} is empty.  free(b.p). */
+typedef struct tbuf {
+    char *p;
+    size_t len, cap;
+} tbuf;
+
+/* Append n bytes of s.  0, or -1 when out of memory (b unchanged). */
+int tbuf_add(tbuf *b, const char *s, size_t n);
+
+/* Store under mkey the manifest made of `entry` (one whole entry, for
+ * `action`) followed by the entries already stored there for other actions,
+ * at most max_entries in all (the oldest fall off).  Failures are only
+ * logged: a manifest not written costs a later hit, nothing else.  `what`
+ * names the manifest in that log line. */
+void textman_update(store *st, const digest *mkey, const tbuf *entry, const digest *action,
+                    int max_entries, const char *what);
+
+#endif
