@@ -80,6 +80,7 @@ static const struct setting settings[] = {
     S("link", link, T_BOOL, "false", 1),
     S("hard_link", hard_link, T_BOOL, "false", 0),
     S("compilers", compilers, T_STRING, NULL, 0),
+    S("exec_tools", exec_tools, T_STRING, NULL, 0),
     S("server", server, T_STRING, NULL, 1),
     S("cas_server", cas_server, T_STRING, NULL, 1),
     S("action_cache_server", action_cache_server, T_STRING, NULL, 1),

@@ -20,7 +20,7 @@
  * Settings (see config.c for the table and defaults):
  *   dir, max_size, log_level, log_directory, project_root, no_path_rewrite,
  *   deps_global_paths, skip_cache, action_uncacheable, disable, no_direct, link,
- *   hard_link, compilers, server, cas_server, action_cache_server, instance,
+ *   hard_link, compilers, exec_tools, server, cas_server, action_cache_server, instance,
  *   cache_only, cache_upload_local_build, server_ssl, server_cert, client_cert,
  *   client_key, access_token_path, retry_limit, retry_delay, request_timeout,
  *   remote_skip_seconds, remote_platform (map), remote_env (map). */
@@ -52,6 +52,7 @@ typedef struct config {
     int link;
     int hard_link;
     char *compilers;         /* extra compiler names for the preload shim, ':'-separated */
+    char *exec_tools;        /* tool names the preload shim runs as `ricc exec`, ':'-separated */
     char *server, *cas_server, *action_cache_server, *instance;
     int cache_only, cache_upload_local_build;
     int server_ssl;

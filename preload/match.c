@@ -67,6 +67,11 @@ static int in_list(const char *name, size_t n, const char *list)
     return 0;
 }
 
+int pm_in_list(const char *name, const char *list)
+{
+    return list && in_list(name, len_of(name), list);
+}
+
 int pm_is_compiler(const char *name, const char *extra)
 {
     size_t n = len_of(name);

@@ -32,6 +32,9 @@ int pm_is_compiler(const char *name, const char *extra);
  * rule as ar_name_known() in wrapper/ar.c. */
 int pm_is_archiver(const char *name);
 
+/* 1 if name is one of the ':'-separated entries of list (NULL: none). */
+int pm_in_list(const char *name, const char *list);
+
 /* In an LD_PRELOAD value (entries separated by ':' or ' ', as ld.so reads
  * it), the first entry whose base name is PM_SHIM_NAME: its start, with its
  * length in *len.  NULL when there is none. */

@@ -83,6 +83,7 @@ extern char **environ;
  * process of a build pays (bench/preload.sh). */
 static const char *g_exe = "";          /* RICC_EXE */
 static const char *g_compilers = "";    /* RICC_COMPILERS */
+static const char *g_exec_tools = "";   /* RICC_EXEC_TOOLS: run as `ricc exec -- TOOL` */
 
 
 /* ---- the originals ---- */
@@ -128,6 +129,8 @@ __attribute__((constructor)) static void at_load(void)
         g_exe = v;
     if ((v = getenv("RICC_COMPILERS")))
         g_compilers = v;
+    if ((v = getenv("RICC_EXEC_TOOLS")))
+        g_exec_tools = v;
     for (int id = 0; id < R_COUNT; id++)
         real((enum real_id)id);
 }
@@ -147,7 +150,8 @@ static inline void *opaque(const void *p)
 /* The test every exec and spawn of the build makes: a few byte compares. */
 static int is_compiler(const char *file)
 {
-    return file && (pm_is_compiler(pm_base(file), g_compilers) || pm_is_archiver(pm_base(file)));
+    return file && (pm_is_compiler(pm_base(file), g_compilers) || pm_is_archiver(pm_base(file)) ||
+                    pm_in_list(pm_base(file), g_exec_tools));
 }
 
 static int executable(const char *path)
@@ -204,6 +208,7 @@ typedef struct plan {
     char compiler[PATH_MAX];   /* the file about to run */
     const char *word;          /* what ricc is told: compiler, or argv[0] */
     int argc;
+    int exec_tool;             /* a listed tool: `ricc exec -- WORD ...` */
 } plan;
 
 static int same_file(const struct stat *a, const struct stat *b)
@@ -221,7 +226,8 @@ static const char *compiler_word(plan *p, char *const argv[], char *const envp[]
                                  const struct stat *ricc, const struct stat *comp)
 {
     const char *a0 = argv[0];
-    if (strchr(a0, '/') || !(pm_is_compiler(a0, g_compilers) || pm_is_archiver(a0)))
+    if (strchr(a0, '/') ||
+        !(pm_is_compiler(a0, g_compilers) || pm_is_archiver(a0) || pm_in_list(a0, g_exec_tools)))
         return p->compiler;
     const char *path = pm_env_get(envp, "PATH");
     if (!path || !*path)
@@ -278,18 +284,26 @@ static int make_plan(plan *p, const char *file, int search, char *const argv[],
     if (stat(p->ricc, &rs) != 0 || stat(p->compiler, &cs) != 0 || same_file(&rs, &cs))
         return 0;
     p->word = compiler_word(p, argv, envp, &rs, &cs);
+    const char *base = pm_base(file);
+    p->exec_tool = !pm_is_compiler(base, g_compilers) && !pm_is_archiver(base);
     return 1;
 }
 
 /* ricc's argument vector: ricc, the compiler, the caller's arguments after
- * argv[0].  nargv has room for argc + 2 entries. */
+ * argv[0]; for a listed tool, ricc exec -- the tool and its arguments.
+ * nargv has room for argc + 4 entries. */
 static void ricc_argv(char **nargv, plan *p, char *const argv[])
 {
-    nargv[0] = p->ricc;
-    nargv[1] = (char *)p->word;
+    int k = 0;
+    nargv[k++] = p->ricc;
+    if (p->exec_tool) {
+        nargv[k++] = (char *)"exec";
+        nargv[k++] = (char *)"--";
+    }
+    nargv[k++] = (char *)p->word;
     for (int i = 1; i < p->argc; i++)
-        nargv[i + 1] = argv[i];
-    nargv[p->argc + 1] = NULL;
+        nargv[k++] = argv[i];
+    nargv[k] = NULL;
 }
 
 static size_t env_count(char *const envp[])
@@ -335,7 +349,7 @@ __attribute__((noinline)) static void exec_ricc(const char *file, int search,
     int saved = errno;
     plan p;
     if (make_plan(&p, file, search, argv, envp)) {
-        char *nargv[p.argc + 2];
+        char *nargv[p.argc + 4];
         ricc_argv(nargv, &p, argv);
         size_t ne = env_count(envp);
         char *nenv[ne <= MAX_ENV ? ne + 1 : 1], lp[LD_MAX];
@@ -356,7 +370,7 @@ __attribute__((noinline)) static int spawn_ricc(int *ret, pid_t *pid, const char
     int saved = errno, done = 0;
     plan p;
     if (make_plan(&p, file, search, argv, envp)) {
-        char *nargv[p.argc + 2];
+        char *nargv[p.argc + 4];
         ricc_argv(nargv, &p, argv);
         size_t ne = env_count(envp);
         char *nenv[ne <= MAX_ENV ? ne + 1 : 1], lp[LD_MAX];

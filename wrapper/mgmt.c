@@ -225,6 +225,8 @@ int mgmt_run(int argc, char **argv, const config *cfg)
     }
     if (cfg->compilers && *cfg->compilers)
         setenv("RICC_COMPILERS", cfg->compilers, 1);
+    if (cfg->exec_tools && *cfg->exec_tools)
+        setenv("RICC_EXEC_TOOLS", cfg->exec_tools, 1);
     char *prog = run_find_program(argv[0]);
     if (!prog) {
         fprintf(stderr, "ricc: run: %s: command not found\n", argv[0]);

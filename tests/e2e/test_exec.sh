@@ -230,7 +230,44 @@ misuse() {
     [ "$RC" = 127 ] || die "a missing tool exited $RC"
 }
 
+# `ricc run -- make` with the tool named in exec_tools (RICC_EXEC_TOOLS):
+# the preload shim runs it as `ricc exec -- TOOL`; without the list it runs
+# untouched.
+shim_list() {
+    local shim=${RICC_PRELOAD:-$(dirname "$RICC")/../lib/libricc-preload.so}
+    [ -f "$shim" ] || skip "libricc-preload.so is not built"
+    readelf -d "$shim" 2>/dev/null | grep -q 'NEEDED.*libasan' && skip "an ASan shim"
+    exec </dev/null
+    generator
+    printf 'gen.c: template.in gen.sh\n\t./gen.sh 42\n' >Makefile
+    settle
+    export RICC_EXEC_TOOLS=other:gen.sh
+    snap
+    "$RICC" run -- make -s >"$CASE/m1.out" 2>&1 || { cat "$CASE/m1.out" >&2; die "make failed"; }
+    unsnap
+    [ "$(delta miss)" = 1 ] || die "first build: $(delta miss) misses, $(delta uncacheable) uncacheable"
+    cp gen.c first.c
+    rm gen.c
+    snap
+    "$RICC" run -- make -s >"$CASE/m2.out" 2>&1 || { cat "$CASE/m2.out" >&2; die "make failed"; }
+    unsnap
+    [ "$(delta direct_hit)" = 1 ] || die "second build: $(delta direct_hit) hits, $(delta miss) misses"
+    cmp first.c gen.c >&2 || die "gen.c from the cache differs"
+    cmp "$CASE/m1.out" "$CASE/m2.out" >&2 || die "the tool's messages were not replayed"
+    unset RICC_EXEC_TOOLS
+    rm gen.c
+    snap
+    "$RICC" run -- make -s >/dev/null 2>&1 || die "make failed"
+    unsnap
+    local c
+    for c in $SIX; do
+        [ "$(delta "$c")" = 0 ] || die "without the list the tool reached ricc ($c)"
+    done
+    cmp first.c gen.c >&2 || die "gen.c differs"
+}
+
 run_case codegen codegen
+run_case shim_list shim_list
 run_case optional_input optional_input
 run_case program_changes program_changes
 run_case made_dirs made_dirs

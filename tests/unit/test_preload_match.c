@@ -49,6 +49,18 @@ static void test_archivers(void)
     CU_ASSERT(!pm_is_archiver("ranlib"));
 }
 
+static void test_in_list(void)
+{
+    CU_ASSERT(pm_in_list("gen.sh", "gen.sh"));
+    CU_ASSERT(pm_in_list("protoc", "bison:protoc:glib-genmarshal"));
+    CU_ASSERT(pm_in_list("glib-genmarshal", "bison:protoc:glib-genmarshal"));
+    CU_ASSERT(!pm_in_list("proto", "bison:protoc"));
+    CU_ASSERT(!pm_in_list("protoc", "bison:protocx"));
+    CU_ASSERT(!pm_in_list("", "a::b"));
+    CU_ASSERT(!pm_in_list("protoc", ""));
+    CU_ASSERT(!pm_in_list("protoc", NULL));
+}
+
 static void test_builtin_names(void)
 {
     for (size_t i = 0; i < sizeof compilers / sizeof *compilers; i++) {
@@ -215,6 +227,7 @@ int main(void)
     if (!s || !CU_add_test(s, "builtin compiler names", test_builtin_names) ||
         !CU_add_test(s, "agrees with compiler_name_known", test_agrees_with_wrapper) ||
         !CU_add_test(s, "archivers, as ar_name_known", test_archivers) ||
+        !CU_add_test(s, "tool lists", test_in_list) ||
         !CU_add_test(s, "extra names from the config", test_extra_names) ||
         !CU_add_test(s, "base name", test_base) ||
         !CU_add_test(s, "shim entry in LD_PRELOAD", test_shim_entry) ||
