@@ -586,7 +586,10 @@ static int direct_lookup(call *c)
         }
         found = manifest_match(m, &action);
         scan_only = manifest_scan_only(m);
-        manifest_free(m);
+        if (manifest_refreshed(m))
+            write_manifest(c, m);
+        else
+            manifest_free(m);
     }
     /* Nothing here holds: the remote's copy of the manifest, if any. */
     if (!found && !rflow_manifest_match(c->rf, &c->mkey, &action))

@@ -54,6 +54,7 @@ typedef struct entry {
 
 struct manifest {
     char *raw;                 /* the parsed bytes, which absent_raw spans point into */
+    int refreshed;             /* a lookup re-stamped a watched directory */
     int scan_only;             /* some include set here could not be proven */
     int n;
     entry e[MAX_ENTRIES];
@@ -311,7 +312,42 @@ static void today(char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%d", localtime_r(&now, &tm));
 }
 
-static int entry_holds(const entry *e)
+/* Every absent path of x is still absent. */
+static int watch_absent(const mwatch *x)
+{
+    struct stat st;
+    if (x->absent) {
+        for (int j = 0; j < x->n_absent; j++)
+            if (stat(x->absent[j], &st) == 0)
+                return 0;
+        return 1;
+    }
+    /* The span was validated by manifest_parse. */
+    const char *p = x->absent_raw;
+    char path[4096];
+    for (int j = 0; j < x->n_absent; j++) {
+        uint32_t n;
+        memcpy(&n, p, sizeof n);
+        p += sizeof n;
+        if (n >= sizeof path)
+            return 0;  /* cannot check it: not proven */
+        memcpy(path, p, n);
+        path[n] = '\0';
+        p += n;
+        if (stat(path, &st) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Do e's files still have their digests and its proof still hold?  A
+ * watched directory that changed, or had not settled when it was recorded,
+ * has its absent paths checked one by one; when they hold and the
+ * directory (as stat()ed before those checks) has settled since, its new
+ * stamp is recorded (m->refreshed), so later lookups stat the directory
+ * alone again.  That is safe: any entry made after that stat() gives the
+ * directory a newer mtime than the recorded one. */
+static int entry_holds(manifest *m, entry *e)
 {
     if (e->date[0]) {
         char d[16];
@@ -326,34 +362,26 @@ static int entry_holds(const entry *e)
         if (input_digest(e->files[i].path, &st, &d, &flags) != 0 || !digest_equal(&d, &e->files[i].d))
             return 0;
     }
+    struct timespec now = {0, 0};
     for (int i = 0; i < e->n_watch; i++) {
-        const mwatch *x = &e->watch[i];
+        mwatch *x = &e->watch[i];
         struct stat st;
         if (stat(x->dir, &st) != 0)
             return 0;
         if (!x->always && (uint64_t)st.st_ino == x->ino && ts(st.st_mtim) == x->mtime &&
             ts(st.st_ctim) == x->ctime)
             continue;
-        if (x->absent) {
-            for (int j = 0; j < x->n_absent; j++)
-                if (stat(x->absent[j], &st) == 0)
-                    return 0;
-            continue;
-        }
-        /* The span was validated by manifest_parse. */
-        const char *p = x->absent_raw;
-        char path[4096];
-        for (int j = 0; j < x->n_absent; j++) {
-            uint32_t n;
-            memcpy(&n, p, sizeof n);
-            p += sizeof n;
-            if (n >= sizeof path)
-                return 0;  /* cannot check it: not proven */
-            memcpy(path, p, n);
-            path[n] = '\0';
-            p += n;
-            if (stat(path, &st) == 0)
-                return 0;
+        if (!watch_absent(x))
+            return 0;
+        if (now.tv_sec == 0)
+            clock_gettime(CLOCK_REALTIME, &now);
+        int64_t newest = ts(st.st_mtim) > ts(st.st_ctim) ? ts(st.st_mtim) : ts(st.st_ctim);
+        if (ts(now) - newest >= SETTLE_NS) {
+            x->ino = (uint64_t)st.st_ino;
+            x->mtime = ts(st.st_mtim);
+            x->ctime = ts(st.st_ctim);
+            x->always = 0;
+            m->refreshed = 1;
         }
     }
     for (int i = 0; i < e->n_present; i++) {
@@ -369,10 +397,15 @@ int manifest_scan_only(const manifest *m)
     return m->scan_only;
 }
 
-int manifest_match(const manifest *m, digest *action)
+int manifest_refreshed(const manifest *m)
+{
+    return m->refreshed;
+}
+
+int manifest_match(manifest *m, digest *action)
 {
     for (int i = 0; i < m->n; i++)
-        if (entry_holds(&m->e[i])) {
+        if (entry_holds(m, &m->e[i])) {
             *action = m->e[i].action;
             return 1;
         }

@@ -51,8 +51,14 @@ void manifest_free(manifest *m);
 char *manifest_serialize(const manifest *m, size_t *len);
 
 /* Find the newest entry whose inputs and proof still hold.  1 with *action
- * set, or 0. */
-int manifest_match(const manifest *m, digest *action);
+ * set, or 0.  Watched directories found settled again are re-stamped in m
+ * (see manifest_refreshed). */
+int manifest_match(manifest *m, digest *action);
+
+/* Did manifest_match re-stamp a watched directory whose absent paths it had
+ * to check one by one?  Then m is worth storing again: later lookups check
+ * that directory with one stat(). */
+int manifest_refreshed(const manifest *m);
 
 /* Did some compile with this manifest key have an include set that could not
  * be proven?  Then a direct miss must not be taken for a real miss: the

@@ -73,6 +73,36 @@ direct_unrelated_file() {
     cc_check miss m.o $cmd
 }
 
+manifests_sum() { find "$RICC_DIR/manifests" -type f -exec cat {} + | cksum; }
+
+direct_restamp() {
+    # Recorded while its directories were new, a manifest has them checked
+    # name by name; once they have settled, a hit records their stamps so
+    # later hits stat the directory alone.  That must not hide a header
+    # added afterwards, whether right after the re-stamping or after an
+    # unrelated change was itself re-stamped.
+    project .
+    local cmd="gcc -O2 -Iinc2 -Iinc -c src/m.c -o m.o"
+    cc_check miss m.o $cmd
+    local before after
+    before=$(manifests_sum)
+    sleep 2.2
+    cc_check direct_hit m.o $cmd   # re-stamps inc2 and the others
+    after=$(manifests_sum)
+    [ "$before" != "$after" ] || die "the settled directories were not re-stamped"
+    cc_check direct_hit m.o $cmd
+    [ "$(manifests_sum)" = "$after" ] || die "a hit with nothing to re-stamp rewrote the manifest"
+    echo '#define VALUE 31' >inc2/conf.h
+    cc_check miss m.o $cmd
+    rm inc2/conf.h
+    cc_check hit m.o $cmd
+    echo '#define OTHER 1' >inc2/other.h
+    sleep 2.2
+    cc_check direct_hit m.o $cmd   # inc2 changed, its names hold: re-stamped
+    echo '#define VALUE 32' >inc2/conf.h
+    cc_check miss m.o $cmd
+}
+
 direct_pch_appears() {
     project .
     local cmd="gcc -O2 -Iinc -c src/m.c -o m.o"
@@ -125,6 +155,7 @@ run_case relative-include direct_relative_include
 run_case dotdot-include direct_dotdot_include
 run_case shadowing-in-copy direct_shadowing_in_copy
 run_case unrelated-file direct_unrelated_file
+run_case restamp direct_restamp
 run_case pch-appears direct_pch_appears
 run_case computed-include direct_computed_include
 run_case preprocessed-source direct_preprocessed_source
