@@ -126,7 +126,7 @@ $(B)/lib/libricc-preload.so: $(PRELOAD_SRC) $(wildcard preload/*.h)
 
 # ricc exec's tracer (preload/trace*.c): loaded only into the tool ricc exec
 # runs on a miss, so it is built plainly.
-$(B)/lib/libricc-trace.so: $(TRACE_SRC) preload/trace.h
+$(B)/lib/libricc-trace.so: $(TRACE_SRC) preload/trace.h preload/execlist.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) -o $@ $(TRACE_SRC) -ldl
 

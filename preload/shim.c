@@ -58,6 +58,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "preload/execlist.h"
 #include "preload/match.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -434,69 +435,8 @@ EXPORT int execvp(const char *file, char *const argv[])
     return f ? f(file, argv) : missing();
 }
 
-/* The list forms have no original that takes a list on to the next library;
- * the C library builds the vector and calls execve / execvpe, as here. */
-static size_t count_list(const char *arg, va_list ap)
-{
-    size_t n = 0;
-    if (arg)
-        for (n = 1; va_arg(ap, const char *); n++)
-            ;
-    return n;
-}
-
-#define LIST_TO_ARGV(argv, n, arg, ap)                  \
-    do {                                                \
-        argv[0] = (char *)(arg);                        \
-        for (size_t i_ = 1; i_ < (n); i_++)             \
-            argv[i_] = va_arg(ap, char *);              \
-        argv[n] = NULL;                                 \
-    } while (0)
-
-EXPORT int execl(const char *path, const char *arg, ...)
-{
-    va_list ap;
-    arg = opaque(arg);
-    va_start(ap, arg);
-    size_t n = count_list(arg, ap);
-    va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    LIST_TO_ARGV(argv, n, arg, ap);
-    va_end(ap);
-    return do_execve(opaque(path), argv, environ);
-}
-
-EXPORT int execlp(const char *file, const char *arg, ...)
-{
-    va_list ap;
-    arg = opaque(arg);
-    va_start(ap, arg);
-    size_t n = count_list(arg, ap);
-    va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    LIST_TO_ARGV(argv, n, arg, ap);
-    va_end(ap);
-    return do_execvpe(opaque(file), argv, environ);
-}
-
-EXPORT int execle(const char *path, const char *arg, ...)
-{
-    va_list ap;
-    arg = opaque(arg);
-    va_start(ap, arg);
-    size_t n = count_list(arg, ap);
-    va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    LIST_TO_ARGV(argv, n, arg, ap);
-    if (arg)
-        (void)va_arg(ap, char *);    /* the NULL that ends the list */
-    char *const *envp = va_arg(ap, char *const *);
-    va_end(ap);
-    return do_execve(opaque(path), argv, envp);
-}
+/* execl, execlp, execle: execlist.h, through this file's vector forms. */
+EXECLIST_DEFINE(do_execve, do_execvpe)
 
 EXPORT int posix_spawn(pid_t *restrict pid, const char *restrict path,
                        const posix_spawn_file_actions_t *restrict fa,

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "preload/execlist.h"
 #include "preload/trace.h"
 
 extern char **environ;
@@ -431,67 +432,8 @@ EXPORT int execvp(const char *file, char *const argv[])
     return execvpe(file, argv, environ);
 }
 
-static size_t count_list(const char *arg, va_list ap)
-{
-    size_t n = 0;
-    if (arg)
-        for (n = 1; va_arg(ap, const char *); n++)
-            ;
-    return n;
-}
-
-#define LIST_TO_ARGV(argv, n, arg, ap)          \
-    do {                                        \
-        argv[0] = (char *)(arg);                \
-        for (size_t i_ = 1; i_ < (n); i_++)     \
-            argv[i_] = va_arg(ap, char *);      \
-        argv[n] = NULL;                         \
-    } while (0)
-
-EXPORT int execl(const char *path, const char *arg, ...)
-{
-    va_list ap;
-    arg = opaque(arg);
-    va_start(ap, arg);
-    size_t n = count_list(arg, ap);
-    va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    LIST_TO_ARGV(argv, n, arg, ap);
-    va_end(ap);
-    return execve(path, argv, environ);
-}
-
-EXPORT int execlp(const char *file, const char *arg, ...)
-{
-    va_list ap;
-    arg = opaque(arg);
-    va_start(ap, arg);
-    size_t n = count_list(arg, ap);
-    va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    LIST_TO_ARGV(argv, n, arg, ap);
-    va_end(ap);
-    return execvpe(file, argv, environ);
-}
-
-EXPORT int execle(const char *path, const char *arg, ...)
-{
-    va_list ap;
-    arg = opaque(arg);
-    va_start(ap, arg);
-    size_t n = count_list(arg, ap);
-    va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg);
-    LIST_TO_ARGV(argv, n, arg, ap);
-    if (arg)
-        (void)va_arg(ap, char *);
-    char *const *envp = va_arg(ap, char *const *);
-    va_end(ap);
-    return execve(path, argv, envp);
-}
+/* execl, execlp, execle: execlist.h, through the vector forms above. */
+EXECLIST_DEFINE(execve, execvpe)
 
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
