@@ -245,10 +245,7 @@ typedef struct acall {
 static int exec_plain(acall *c, enum stat_id counter)
 {
     stats_add(counter, 1);
-    fflush(NULL);
-    run_exec(c->ar, c->argv);
-    fprintf(stderr, "ricc: cannot run %s: %s\n", c->ar, strerror(errno));
-    return 127;
+    return run_exec(c->ar, c->argv);
 }
 
 /* ---- the ar program's identity ---- */

@@ -102,10 +102,7 @@ static int exec_plain(xcall *c, int counter)
 {
     if (counter >= 0)
         stats_add((enum stat_id)counter, 1);
-    fflush(NULL);
-    run_exec(c->tool, c->argv);
-    fprintf(stderr, "ricc: cannot run %s: %s\n", c->tool, strerror(errno));
-    return 127;
+    return run_exec(c->tool, c->argv);
 }
 
 /* ---- the key ---- */

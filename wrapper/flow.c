@@ -52,10 +52,7 @@ typedef struct call {
 /* Run the compiler untouched, replacing this process. */
 static int exec_compiler(call *c)
 {
-    fflush(NULL);
-    run_exec(c->compiler, c->argv);
-    fprintf(stderr, "ricc: cannot run %s: %s\n", c->compiler, strerror(errno));
-    return 127;
+    return run_exec(c->compiler, c->argv);
 }
 
 /* Run the compiler on our own stdio, for when ricc cannot or should not

@@ -147,10 +147,7 @@ static int exec_plain(lcall *c, int counter)
 {
     if (counter >= 0)
         stats_add((enum stat_id)counter, 1);
-    fflush(NULL);
-    run_exec(c->compiler, c->argv);
-    fprintf(stderr, "ricc: cannot run %s: %s\n", c->compiler, strerror(errno));
-    return 127;
+    return run_exec(c->compiler, c->argv);
 }
 
 /* ---- the key ---- */

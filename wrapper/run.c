@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -147,9 +148,12 @@ int run_wait(const char *path, char *const argv[])
     return wait_child(pid);
 }
 
-void run_exec(const char *path, char *const argv[])
+int run_exec(const char *path, char *const argv[])
 {
+    fflush(NULL);
     execv(path, argv);
+    fprintf(stderr, "ricc: cannot run %s: %s\n", path, strerror(errno));
+    return 127;
 }
 
 char *run_find_program(const char *name)

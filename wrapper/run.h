@@ -26,8 +26,9 @@ void run_result_free(run_result *r);
  * or -1 if it could not be started. */
 int run_wait(const char *path, char *const argv[]);
 
-/* Replace this process with path (execv).  Returns only on failure. */
-void run_exec(const char *path, char *const argv[]);
+/* Replace this process with path (execv), stdio flushed first.  Returns
+ * only when that fails: 127, after saying why on stderr (as a shell does). */
+int run_exec(const char *path, char *const argv[]);
 
 /* Find an executable named `name` on PATH, skipping any that is this very
  * program (same device and inode as /proc/self/exe), so a masquerade link or
