@@ -17,76 +17,13 @@
  * Only prerequisites are collected: targets are the object (or the "_"
  * the scan asks for) and, with -MP, headers already listed as
  * prerequisites.  Duplicates are dropped (first occurrence wins, order is
- * kept) with a small hash set, since C++ rules list hundreds of headers. */
-#include <stdint.h>
+ * kept) with a hash set (strtab.h), since C++ rules list hundreds of
+ * headers. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/strtab.h"
 #include "wrapper/compiler.h"
-
-typedef struct depset {
-    char **files;
-    int n, cap;
-    int *slots; /* open addressing: index into files + 1, 0 = empty */
-    size_t nslots;
-} depset;
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
-static int set_rehash(depset *d, size_t nslots)
-{
-    int *slots = calloc(nslots, sizeof *slots);
-    if (!slots)
-        return -1;
-    for (int i = 0; i < d->n; i++) {
-        size_t k = hash_str(d->files[i]) & (nslots - 1);
-        while (slots[k])
-            k = (k + 1) & (nslots - 1);
-        slots[k] = i + 1;
-    }
-    free(d->slots);
-    d->slots = slots;
-    d->nslots = nslots;
-    return 0;
-}
-
-/* Add a copy of name unless it is already there. */
-static int set_add(depset *d, const char *name, size_t len)
-{
-    if ((size_t)(d->n + 1) * 2 > d->nslots && set_rehash(d, d->nslots ? d->nslots * 2 : 64) != 0)
-        return -1;
-    char *s = malloc(len + 1);
-    if (!s)
-        return -1;
-    memcpy(s, name, len);
-    s[len] = '\0';
-    size_t k = hash_str(s) & (d->nslots - 1);
-    for (; d->slots[k]; k = (k + 1) & (d->nslots - 1))
-        if (!strcmp(d->files[d->slots[k] - 1], s)) {
-            free(s);
-            return 0;
-        }
-    if (d->n + 2 > d->cap) {
-        int cap = d->cap ? d->cap * 2 : 64;
-        char **f = realloc(d->files, sizeof *f * (size_t)cap);
-        if (!f) {
-            free(s);
-            return -1;
-        }
-        d->files = f;
-        d->cap = cap;
-    }
-    d->files[d->n] = s;
-    d->slots[k] = ++d->n;
-    d->files[d->n] = NULL;
-    return 0;
-}
 
 static int is_blank(char ch)
 {
@@ -165,7 +102,7 @@ static size_t read_name(const char **pp, const char *end, char *tok, int in_targ
 
 int depfile_parse(const char *text, size_t len, char ***files)
 {
-    depset d = {0};
+    strtab d = {0};
     const char *p = text, *end = text + len;
     char *tok = malloc(len + 1);
     int in_targets = 1, n_targets = 0;
@@ -200,24 +137,22 @@ int depfile_parse(const char *text, size_t len, char ***files)
                     goto bad; /* ": prereq" with no target */
                 in_targets = 0;
             }
-        } else if (n > 0 && set_add(&d, tok, n) != 0) {
+        } else if (n > 0 && !strtab_get(&d, tok, n, NULL)) {
             goto bad;
         }
     }
     if (in_targets && n_targets > 0)
         goto bad;
     free(tok);
-    free(d.slots);
-    if (!d.files && !(d.files = calloc(1, sizeof *d.files)))
+    int n = d.n;
+    if (!(*files = strtab_take(&d))) {
+        strtab_free(&d);
         return -1;
-    *files = d.files;
-    return d.n;
+    }
+    return n;
 
 bad:
     free(tok);
-    free(d.slots);
-    for (int i = 0; i < d.n; i++)
-        free(d.files[i]);
-    free(d.files);
+    strtab_free(&d);
     return -1;
 }

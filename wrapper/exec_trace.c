@@ -28,10 +28,11 @@
  * not an input (it is ricc's, and not part of what the tool computes). */
 #include "wrapper/exec_trace.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cache/strtab.h"
 
 enum {
     P_INPUT = 1,
@@ -42,73 +43,6 @@ enum {
     P_REMOVED_FOUND = 32, /* removed while the tool had not made it */
     P_DIR = 64,
 };
-
-typedef struct entry {
-    char *path;
-    unsigned flags;
-} entry;
-
-typedef struct table {
-    entry *e;        /* in first-seen order */
-    int n, cap;
-    int *slot;       /* open addressing: index into e, or -1 */
-    size_t nslot;
-} table;
-
-static uint64_t hash_str(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static int grow(table *t)
-{
-    size_t ns = t->nslot ? t->nslot * 2 : 256;
-    int *slot = malloc(ns * sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t i = 0; i < ns; i++)
-        slot[i] = -1;
-    for (int i = 0; i < t->n; i++) {
-        size_t j = hash_str(t->e[i].path, strlen(t->e[i].path)) & (ns - 1);
-        while (slot[j] >= 0)
-            j = (j + 1) & (ns - 1);
-        slot[j] = i;
-    }
-    free(t->slot);
-    t->slot = slot;
-    t->nslot = ns;
-    return 0;
-}
-
-/* The entry for path[0..n), added if new.  NULL when out of memory. */
-static entry *lookup(table *t, const char *path, size_t n)
-{
-    if ((size_t)t->n * 2 >= t->nslot && grow(t) != 0)
-        return NULL;
-    size_t j = hash_str(path, n) & (t->nslot - 1);
-    for (; t->slot[j] >= 0; j = (j + 1) & (t->nslot - 1)) {
-        entry *e = &t->e[t->slot[j]];
-        if (!strncmp(e->path, path, n) && e->path[n] == '\0')
-            return e;
-    }
-    if (t->n == t->cap) {
-        int cap = t->cap ? t->cap * 2 : 64;
-        entry *ne = realloc(t->e, (size_t)cap * sizeof *ne);
-        if (!ne)
-            return NULL;
-        t->e = ne;
-        t->cap = cap;
-    }
-    char *p = strndup(path, n);
-    if (!p)
-        return NULL;
-    t->e[t->n] = (entry){p, 0};
-    t->slot[j] = t->n;
-    return &t->e[t->n++];
-}
 
 static int is_quiet(const char *p)
 {
@@ -147,7 +81,7 @@ static int refuse(exec_trace *t, const char *what, const char *path)
 }
 
 /* One record's effect on its path.  0 or -1 (out of memory). */
-static int apply(exec_trace *t, table *tb, char type, const char *path, size_t n)
+static int apply(exec_trace *t, strtab *tb, char type, const char *path, size_t n)
 {
     if (type == 'U') {
         if (t->why_not)
@@ -159,19 +93,19 @@ static int apply(exec_trace *t, table *tb, char type, const char *path, size_t n
     }
     if (n == 0 || path[0] != '/')
         return refuse(t, "the trace holds a relative path", NULL);
-    entry *e = lookup(tb, path, n);
+    strtab_entry *e = strtab_get(tb, path, n, NULL);
     if (!e)
         return -1;
-    if (is_quiet(e->path) || is_tracer(e->path))
+    if (is_quiet(e->s) || is_tracer(e->s))
         return 0;
-    unsigned f = e->flags;
+    unsigned f = e->val;
     switch (type) {
     case 'R':
     case 'M':
     case 'H':
         if (!(f & P_EVER_MADE)) {
-            if (is_kernel(e->path))
-                return refuse(t, "the tool reads a device or kernel state", e->path);
+            if (is_kernel(e->s))
+                return refuse(t, "the tool reads a device or kernel state", e->s);
             f |= P_INPUT;
         }
         break;
@@ -186,12 +120,12 @@ static int apply(exec_trace *t, table *tb, char type, const char *path, size_t n
     case 'C':
     case 'T':
         if ((f & P_INPUT) && !(f & P_EVER_MADE))
-            return refuse(t, "the tool overwrites a file it read", e->path);
+            return refuse(t, "the tool overwrites a file it read", e->s);
         f |= P_MADE | P_EVER_MADE;
         break;
     case 'W':
         if (!(f & P_MADE))
-            return refuse(t, "the tool changes a file it did not make", e->path);
+            return refuse(t, "the tool changes a file it did not make", e->s);
         break;
     case 'D':
         if (!(f & P_EVER_MADE))
@@ -205,7 +139,7 @@ static int apply(exec_trace *t, table *tb, char type, const char *path, size_t n
     default:
         return refuse(t, "the trace is malformed", NULL);
     }
-    e->flags = f;
+    e->val = f;
     return 0;
 }
 
@@ -222,35 +156,44 @@ static int push(char ***v, int *n, const char *s)
     return 0;
 }
 
-/* Parse "TYPE PID[ PPID] PATH" at line[0..n).  0 or -1 (out of memory). */
-static int parse_line(exec_trace *t, table *tb, const char *line, size_t n, long parent)
+int exec_trace_record(const char *line, size_t n, trace_record *rec)
 {
     const char *end = line + n, *p = line + 2;
     if (n < 4 || line[1] != ' ')
-        return refuse(t, "the trace is malformed", NULL);
-    char type = line[0];
-    int fields = type == 'H' ? 2 : 1;
-    long ppid = -1;
+        return -1;
+    rec->type = line[0];
+    rec->ppid = -1;
+    int fields = rec->type == 'H' ? 2 : 1;
     for (int k = 0; k < fields; k++) {
         long v = 0;
         const char *d = p;
-        while (p < end && *p >= '0' && *p <= '9')
+        while (p < end && *p >= '0' && *p <= '9' && v < 100000000L)
             v = v * 10 + (*p++ - '0');
         if (p == d || p >= end || *p != ' ')
-            return refuse(t, "the trace is malformed", NULL);
+            return -1;
         p++;
-        if (k == 1)
-            ppid = v;
+        *(k == 0 ? &rec->pid : &rec->ppid) = v;
     }
-    if (type == 'H' && ppid == parent)
+    rec->path = p;
+    rec->path_len = (size_t)(end - p);
+    return 0;
+}
+
+/* One record's line[0..n).  0 or -1 (out of memory). */
+static int parse_line(exec_trace *t, strtab *tb, const char *line, size_t n, long parent)
+{
+    trace_record rec;
+    if (exec_trace_record(line, n, &rec) != 0)
+        return refuse(t, "the trace is malformed", NULL);
+    if (rec.type == 'H' && rec.ppid == parent)
         t->root_seen = 1;
-    return apply(t, tb, type, p, (size_t)(end - p));
+    return apply(t, tb, rec.type, rec.path, rec.path_len);
 }
 
 int exec_trace_parse(const char *buf, size_t len, long parent, exec_trace *t)
 {
     memset(t, 0, sizeof *t);
-    table tb = {0};
+    strtab tb = {0};
     int rc = 0;
     for (size_t off = 0; off < len && rc == 0;) {
         const char *nl = memchr(buf + off, '\n', len - off);
@@ -262,25 +205,22 @@ int exec_trace_parse(const char *buf, size_t len, long parent, exec_trace *t)
         off = (size_t)(nl - buf) + 1;
     }
     for (int i = 0; i < tb.n && rc == 0; i++) {
-        entry *e = &tb.e[i];
-        unsigned f = e->flags;
+        strtab_entry *e = &tb.e[i];
+        unsigned f = e->val;
         if ((f & P_REMOVED_FOUND) && !(f & P_MADE))
-            rc = refuse(t, "the tool removes a file it did not make", e->path);
+            rc = refuse(t, "the tool removes a file it did not make", e->s);
         else if (f & P_INPUT)
-            rc = push(&t->inputs, &t->n_inputs, e->path);
+            rc = push(&t->inputs, &t->n_inputs, e->s);
         else if (f & P_PROBE)
-            rc = push(&t->probes, &t->n_probes, e->path);
+            rc = push(&t->probes, &t->n_probes, e->s);
         else if (f & P_ABSENT)
-            rc = push(&t->absent, &t->n_absent, e->path);
+            rc = push(&t->absent, &t->n_absent, e->s);
         if (rc == 0 && (f & P_MADE))
-            rc = push(&t->outputs, &t->n_outputs, e->path);
+            rc = push(&t->outputs, &t->n_outputs, e->s);
         if (rc == 0 && (f & P_DIR))
-            rc = push(&t->dirs, &t->n_dirs, e->path);
+            rc = push(&t->dirs, &t->n_dirs, e->s);
     }
-    for (int i = 0; i < tb.n; i++)
-        free(tb.e[i].path);
-    free(tb.e);
-    free(tb.slot);
+    strtab_free(&tb);
     if (rc != 0)
         exec_trace_free(t);
     return rc;

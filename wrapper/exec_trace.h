@@ -27,6 +27,16 @@ typedef struct exec_trace {
     char *why_not;   /* NULL, or why the tool must not be cached (malloc'd) */
 } exec_trace;
 
+/* One record "TYPE PID[ PPID] PATH" (PPID in H records only) at line[0..n),
+ * without its newline: path points into line.  0, or -1 when malformed. */
+typedef struct trace_record {
+    char type;
+    long pid, ppid;
+    const char *path;
+    size_t path_len;
+} trace_record;
+int exec_trace_record(const char *line, size_t n, trace_record *rec);
+
 /* Read len bytes of records.  parent: the pid of the process that started
  * the tool (ricc).  0, or -1 when out of memory. */
 int exec_trace_parse(const char *buf, size_t len, long parent, exec_trace *t);
