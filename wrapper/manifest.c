@@ -18,6 +18,7 @@
 
 #include "cache/fsutil.h"
 #include "cache/log.h"
+#include "cache/strtab.h"
 #include "wrapper/incpath.h"
 #include "wrapper/inputs.h"
 
@@ -480,6 +481,7 @@ typedef struct recorder {
     int n_deps;
     char *accounted;
     strv absent, present;
+    strtab seen;               /* candidates visited: val 1 absent, 2 found */
     const inc_chain *chain;
     const char *cwd;           /* absolute: relative paths are against it */
     int pch;                   /* a precompiled header could be used */
@@ -535,7 +537,16 @@ static int pch_absent(recorder *r, const char *cand)
 static int visit(recorder *r, const char *dir, const char *name, int next)
 {
     char *cand = candidate(dir, name);
-    char *abs = cand ? path_absolute(cand, r->cwd) : NULL;
+    int added;
+    strtab_entry *seen = cand ? strtab_get(&r->seen, cand, strlen(cand), &added) : NULL;
+    if (seen && !added) {
+        /* Headers include the same names again and again (every header
+         * of a library includes its base types): the same candidate gives
+         * the same answer, and its paths are recorded already. */
+        free(cand);
+        return seen->val == 2 ? !next : 0;
+    }
+    char *abs = seen ? path_absolute(cand, r->cwd) : NULL;
     if (!abs || pch_absent(r, cand) != 0) {
         free(cand);
         free(abs);
@@ -544,6 +555,7 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
     int i = find_dep(r, abs);
     free(abs);
     struct stat st;
+    seen->val = 2;
     if (i >= 0) {
         r->accounted[i] = 1;
         free(cand);
@@ -551,6 +563,7 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
     }
     if (stat(cand, &st) == 0)
         return strv_push(&r->present, cand) ? -1 : !next;
+    seen->val = 1;
     return strv_push(&r->absent, cand) ? -1 : 0;
 }
 
@@ -596,11 +609,37 @@ static char *dir_of(const char *p)
 }
 
 /* Group the absent paths under their nearest existing directory. */
+static int add_to_watch(mwatch *x, strv *absent, int i)
+{
+    char **na = realloc(x->absent, sizeof *na * (size_t)(x->n_absent + 1));
+    if (!na)
+        return -1;
+    x->absent = na;
+    na[x->n_absent++] = absent->v[i];
+    absent->v[i] = NULL;
+    return 0;
+}
+
 static int make_watches(entry *e, strv *absent)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
+    /* Thousands of absent paths share a few dozen directories: each
+     * directory is looked up once (val: its watch's index + 1). */
+    strtab dirs = {0};
+    int rc = -1;
     for (int i = 0; i < absent->n; i++) {
+        const char *slash = strrchr(absent->v[i], '/');
+        size_t dlen = slash ? (size_t)(slash - absent->v[i]) + 1 : 0;
+        int added;
+        strtab_entry *known = strtab_get(&dirs, absent->v[i], dlen, &added);
+        if (!known)
+            goto out;
+        if (!added) {
+            if (add_to_watch(&e->watch[known->val - 1], absent, i) != 0)
+                goto out;
+            continue;
+        }
         char *dir = dir_of(absent->v[i]);
         struct stat st;
         while (dir && stat(dir, &st) != 0) {
@@ -615,7 +654,7 @@ static int make_watches(entry *e, strv *absent)
             dir = up;
         }
         if (!dir)
-            return -1;
+            goto out;
         mwatch *x = NULL;
         for (int j = e->n_watch - 1; j >= 0 && !x; j--)
             if (!strcmp(e->watch[j].dir, dir))
@@ -624,7 +663,7 @@ static int make_watches(entry *e, strv *absent)
             mwatch *nw = realloc(e->watch, sizeof *nw * (size_t)(e->n_watch + 1));
             if (!nw) {
                 free(dir);
-                return -1;
+                goto out;
             }
             e->watch = nw;
             x = &nw[e->n_watch++];
@@ -638,14 +677,14 @@ static int make_watches(entry *e, strv *absent)
         } else {
             free(dir);
         }
-        char **na = realloc(x->absent, sizeof *na * (size_t)(x->n_absent + 1));
-        if (!na)
-            return -1;
-        x->absent = na;
-        na[x->n_absent++] = absent->v[i];
-        absent->v[i] = NULL;
+        known->val = (unsigned)(x - e->watch) + 1;
+        if (add_to_watch(x, absent, i) != 0)
+            goto out;
     }
-    return 0;
+    rc = 0;
+out:
+    strtab_free(&dirs);
+    return rc;
 }
 
 static int record_proof(entry *e, const manifest_inputs *in)
@@ -738,6 +777,7 @@ out:
     free(r.accounted);
     strv_free(&r.absent);
     strv_free(&r.present);
+    strtab_free(&r.seen);
     inc_chain_free(&chain);
     return r.pch ? MANIFEST_PCH : rc;
 }
