@@ -2,8 +2,12 @@
  *
  * The compile on a miss runs with stdout and stderr captured so the exact
  * bytes can be stored and replayed on later hits; ricc writes them to its own
- * stdout and stderr once the child is done, the way ccache does.  Both pipes
- * are drained with poll() so neither can fill up and block the child.
+ * stdout and stderr once the child is done, the way ccache does.  The child
+ * writes them into two memory files (memfd) that are read once it exited:
+ * with pipes, every line a compiler prints (gcc -H prints one per header)
+ * woke this process to drain it, a few hundred context switches per
+ * compile.  Where memfd_create is refused, two pipes drained with poll()
+ * (so neither can fill up and block the child) do the same job.
  * Children are started with posix_spawn (vfork-based in glibc): no copy of
  * our address space, no code of ours runs in the child. */
 #include "wrapper/run.h"
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,10 +68,81 @@ static int wait_child(pid_t pid)
     return status_of(ws);
 }
 
+/* The result's streams from what was read (both NUL-terminated, never
+ * NULL).  0, or -1 with everything freed. */
+static int finish(run_result *r, buf *out, buf *err, int failed)
+{
+    if (failed || r->status < 0 || (!out->p && !(out->p = malloc(1))) ||
+        (!err->p && !(err->p = malloc(1)))) {
+        free(out->p);
+        free(err->p);
+        memset(r, 0, sizeof *r);
+        errno = EIO;
+        return -1;
+    }
+    out->p[out->len] = '\0';
+    err->p[err->len] = '\0';
+    r->out = out->p, r->out_len = out->len;
+    r->err = err->p, r->err_len = err->len;
+    return 0;
+}
+
+/* All of a memory file the child wrote, from its start.  0 or -1. */
+static int slurp(int fd, buf *b)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -1;
+    if (st.st_size == 0)
+        return 0;
+    b->cap = (size_t)st.st_size + 1;
+    if (!(b->p = malloc(b->cap)))
+        return -1;
+    while (b->len < (size_t)st.st_size) {
+        ssize_t n = pread(fd, b->p + b->len, (size_t)st.st_size - b->len, (off_t)b->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        b->len += (size_t)n;
+    }
+    return 0;
+}
+
+static int capture_piped(const char *path, char *const argv[], run_result *r);
+
 int run_capture(const char *path, char *const argv[], run_result *r)
 {
-    int po[2], pe[2];
     memset(r, 0, sizeof *r);
+    int fo = memfd_create("ricc-stdout", MFD_CLOEXEC);
+    int fe = fo >= 0 ? memfd_create("ricc-stderr", MFD_CLOEXEC) : -1;
+    if (fe < 0) {
+        if (fo >= 0)
+            close(fo);
+        return capture_piped(path, argv, r);
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fo, 1);
+    posix_spawn_file_actions_adddup2(&fa, fe, 2);
+    pid_t pid;
+    int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (e) {
+        close(fo), close(fe);
+        errno = e;
+        return -1;
+    }
+    r->status = wait_child(pid);
+    buf out = {0}, err = {0};
+    int failed = slurp(fo, &out) != 0 || slurp(fe, &err) != 0;
+    close(fo), close(fe);
+    return finish(r, &out, &err, failed);
+}
+
+static int capture_piped(const char *path, char *const argv[], run_result *r)
+{
+    int po[2], pe[2];
     if (pipe2(po, O_CLOEXEC) < 0)
         return -1;
     if (pipe2(pe, O_CLOEXEC) < 0) {
@@ -115,19 +191,7 @@ int run_capture(const char *path, char *const argv[], run_result *r)
         if (fds[i].fd >= 0)
             close(fds[i].fd);
     r->status = wait_child(pid);
-    if (failed || r->status < 0 || (!out.p && !(out.p = malloc(1))) ||
-        (!err.p && !(err.p = malloc(1)))) {
-        free(out.p);
-        free(err.p);
-        memset(r, 0, sizeof *r);
-        errno = EIO;
-        return -1;
-    }
-    out.p[out.len] = '\0';
-    err.p[err.len] = '\0';
-    r->out = out.p, r->out_len = out.len;
-    r->err = err.p, r->err_len = err.len;
-    return 0;
+    return finish(r, &out, &err, failed);
 }
 
 void run_result_free(run_result *r)

@@ -15,9 +15,10 @@ typedef struct run_result {
     size_t err_len;
 } run_result;
 
-/* Run path with argv, capturing stdout and stderr in memory (both pipes are
- * drained together with poll, so a chatty child cannot deadlock).  stdin is
- * inherited.  Returns 0 when the child ran (whatever its status), -1 if it
+/* Run path with argv, capturing stdout and stderr in memory (memory files
+ * read once the child exited; pipes drained together with poll where those
+ * cannot be made).  What a background grandchild writes after the child
+ * exited is not captured.  stdin is inherited.  Returns 0 when the child ran (whatever its status), -1 if it
  * could not be started (errno set). */
 int run_capture(const char *path, char *const argv[], run_result *r);
 void run_result_free(run_result *r);
