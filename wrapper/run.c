@@ -2,12 +2,14 @@
  *
  * The compile on a miss runs with stdout and stderr captured so the exact
  * bytes can be stored and replayed on later hits; ricc writes them to its own
- * stdout and stderr once the child is done, the way ccache does.  The child
- * writes them into two memory files (memfd) that are read once it exited:
- * with pipes, every line a compiler prints (gcc -H prints one per header)
- * woke this process to drain it, a few hundred context switches per
- * compile.  Where memfd_create is refused, two pipes drained with poll()
- * (so neither can fill up and block the child) do the same job.
+ * stdout and stderr once the child is done, the way ccache does.  Two pipes
+ * are drained with poll(), so neither can fill up and block the child.  A
+ * compile can instead write into two memory files (memfd) read once it
+ * exited: with pipes every line a compiler prints (gcc -H prints one per
+ * header) woke this process to drain it, a few hundred context switches
+ * per compile.  Not for any program: one that reopens /dev/stdout would get
+ * the file itself, where O_TRUNC and a fresh offset overwrite what was
+ * written before (a pipe has neither).
  * Children are started with posix_spawn (vfork-based in glibc): no copy of
  * our address space, no code of ours runs in the child. */
 #include "wrapper/run.h"
@@ -109,9 +111,7 @@ static int slurp(int fd, buf *b)
     return 0;
 }
 
-static int capture_piped(const char *path, char *const argv[], run_result *r);
-
-int run_capture(const char *path, char *const argv[], run_result *r)
+int run_capture_files(const char *path, char *const argv[], run_result *r)
 {
     memset(r, 0, sizeof *r);
     int fo = memfd_create("ricc-stdout", MFD_CLOEXEC);
@@ -119,7 +119,7 @@ int run_capture(const char *path, char *const argv[], run_result *r)
     if (fe < 0) {
         if (fo >= 0)
             close(fo);
-        return capture_piped(path, argv, r);
+        return run_capture(path, argv, r);
     }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -140,9 +140,10 @@ int run_capture(const char *path, char *const argv[], run_result *r)
     return finish(r, &out, &err, failed);
 }
 
-static int capture_piped(const char *path, char *const argv[], run_result *r)
+int run_capture(const char *path, char *const argv[], run_result *r)
 {
     int po[2], pe[2];
+    memset(r, 0, sizeof *r);
     if (pipe2(po, O_CLOEXEC) < 0)
         return -1;
     if (pipe2(pe, O_CLOEXEC) < 0) {

@@ -15,13 +15,21 @@ typedef struct run_result {
     size_t err_len;
 } run_result;
 
-/* Run path with argv, capturing stdout and stderr in memory (memory files
- * read once the child exited; pipes drained together with poll where those
- * cannot be made).  What a background grandchild writes after the child
- * exited is not captured.  stdin is inherited.  Returns 0 when the child ran (whatever its status), -1 if it
+/* Run path with argv, capturing stdout and stderr in memory (both pipes are
+ * drained together with poll, so a chatty child cannot deadlock).  stdin is
+ * inherited.  Returns 0 when the child ran (whatever its status), -1 if it
  * could not be started (errno set). */
 int run_capture(const char *path, char *const argv[], run_result *r);
 void run_result_free(run_result *r);
+
+/* The same for a compile: its streams go to memory files read once it
+ * exited (pipes where those cannot be made), so a compiler printing many
+ * lines does not wake ricc for each.  Only for a program that writes its
+ * streams through the descriptors it inherits: one that reopens /dev/stdout
+ * gets the memory file, where O_TRUNC or its own offset would overwrite what
+ * was written before.  What a background grandchild writes after the child
+ * exited is not captured. */
+int run_capture_files(const char *path, char *const argv[], run_result *r);
 
 /* Run path with argv on our own stdio and wait.  Returns the status as above,
  * or -1 if it could not be started. */
