@@ -27,15 +27,11 @@
  * (thin archives point at files the key would not hold), a symlink as the
  * archive, a member that is the archive.
  *
- * The ar program's identity, without a toolchain digest: the content of the
- * executable, of the shared libraries it loads (libbfd carries the archive
- * writer), and of the files in its bfd-plugins directory (the LTO plugin
- * decides the symbol index of LTO objects).  Finding the libraries and the
- * deterministic default costs two runs of ar (`--help`, and the loader's
- * trace with LD_TRACE_LOADED_OBJECTS, what ldd does), done once per ar
- * executable content and remembered in the store as a small entry; later
- * calls only stat those files through the stat index.  An ar that is not an
- * ELF executable (a script could run any ar) or not GNU ar is never cached.
+ * The ar program's identity, without a toolchain digest, is the content of
+ * the executable, the shared libraries it loads and its bfd plugins
+ * (ar_tool.c, which also tells the deterministic default).  An ar that is
+ * not an ELF executable (a script could run any ar) or not GNU ar is never
+ * cached.
  *
  * The result is kept only when the member files did not change while ar ran
  * (they are digested again after it) nor just before the call began.
@@ -50,13 +46,20 @@
  * for what could break it (q, v, f, two members of one base name, anything
  * printed), and it costs one more ar run per miss, none per hit.
  *
- * Not done here: the remote (ar results are looked up and stored locally
- * only), the preload shim (ar execs under `ricc run` are not rerouted), and
- * the archive's file mode (a hit writes it 0644 less the umask, as ar does
- * when it creates one; ar keeps an existing archive's mode). */
+ * The remote (remote_flow.h) is asked after a local miss, with the same
+ * Action: a remote hit is served like a local one.  ar is never Executed
+ * remotely (without a toolchain digest the key holds this machine's ar by
+ * content, and a worker's could differ; either way ar costs less than the
+ * upload): it runs here, and its result is uploaded (in cache-only mode
+ * when cache_upload_local_build is set), so a fresh sandbox hits.  Only
+ * the first key is shared, not the rerun's.
+ *
+ * Not done here: the preload shim (ar execs under `ricc run` are not
+ * rerouted), and the archive's file mode (a hit writes it 0644 less the
+ * umask, as ar does when it creates one; ar keeps an existing archive's
+ * mode). */
 #include "wrapper/ar.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -71,12 +74,12 @@
 #include "cache/statindex.h"
 #include "cache/store.h"
 #include "wrapper/action.h"
+#include "wrapper/ar_tool.h"
 #include "wrapper/compiler.h"
 #include "wrapper/inputs.h"
+#include "wrapper/remote_flow.h"
 #include "wrapper/result.h"
 #include "wrapper/run.h"
-
-#define TOOL_MAGIC "ricc-ar-tool-1\n"
 
 /* ---- the command line ---- */
 
@@ -240,219 +243,13 @@ typedef struct acall {
     char **deps;             /* members, then the archive when present */
     int n_deps;
     int64_t t0;
+    rflow *rf;               /* the remote, NULL if none is configured */
 } acall;
 
 static int exec_plain(acall *c, enum stat_id counter)
 {
     stats_add(counter, 1);
     return run_exec(c->ar, c->argv);
-}
-
-/* ---- the ar program's identity ---- */
-
-static int is_elf(const char *path)
-{
-    char head[4];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, head, sizeof head);
-    close(fd);
-    return n == 4 && !memcmp(head, "\177ELF", 4);
-}
-
-/* 'D' or 'U' from GNU ar's --help ("[D] - use zero for timestamps and
- * uids/gids (default)"), 'X' when it is not GNU ar's help. */
-static char default_mode(const char *ar)
-{
-    char *argv[] = {(char *)ar, "--help", NULL};
-    run_result r;
-    if (run_capture(ar, argv, &r) != 0)
-        return 'X';
-    char kind = 'X';
-    const char *line = r.status == 0 ? strstr(r.out, "[D]") : NULL;
-    if (line && strstr(r.out, "Usage: ") && strstr(r.out, " - replace existing or insert")) {
-        size_t n = strcspn(line, "\n");
-        const char *zero = strstr(line, "use zero for timestamps");
-        const char *dflt = strstr(line, "(default)");
-        if (zero && (size_t)(zero - line) < n)
-            kind = dflt && (size_t)(dflt - line) < n ? 'D' : 'U';
-    }
-    run_result_free(&r);
-    return kind;
-}
-
-/* The record: "K\n" then one absolute library path per line, from the
- * loader's trace ("\tlibbfd.so => /lib/.../libbfd.so (0x...)",
- * "\t/lib64/ld-linux-x86-64.so.2 (0x...)").  malloc'd, or NULL. */
-static char *make_record(const char *ar)
-{
-    char kind = is_elf(ar) ? default_mode(ar) : 'X';
-    size_t cap = 64, len = 0;
-    char *text = malloc(cap);
-    if (!text)
-        return NULL;
-    len = (size_t)snprintf(text, cap, "%c\n", kind);
-    if (kind == 'X')
-        return text;
-    char *argv[] = {(char *)ar, "--version", NULL};
-    run_result r;
-    /* ricc is one thread: the variable reaches this child only. */
-    setenv("LD_TRACE_LOADED_OBJECTS", "1", 1);
-    int started = run_capture(ar, argv, &r);
-    unsetenv("LD_TRACE_LOADED_OBJECTS");
-    if (started != 0 || r.status != 0) {
-        if (started == 0)
-            run_result_free(&r);
-        free(text);
-        return NULL;
-    }
-    for (char *save = NULL, *l = strtok_r(r.out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        char *arrow = strstr(l, " => ");
-        char *path = arrow ? arrow + 4 : l + strspn(l, "\t ");
-        char *end = strstr(path, " (0x");
-        if (path[0] != '/' || !end)
-            continue;
-        size_t n = (size_t)(end - path);
-        if (len + n + 2 > cap) {
-            cap = (len + n + 2) * 2;
-            char *t = realloc(text, cap);
-            if (!t) {
-                free(text);
-                run_result_free(&r);
-                return NULL;
-            }
-            text = t;
-        }
-        memcpy(text + len, path, n);
-        len += n;
-        text[len++] = '\n';
-        text[len] = '\0';
-    }
-    run_result_free(&r);
-    return text;
-}
-
-/* Every file in dir (sorted), name and content, into d.  A missing
- * directory adds a mark; an unreadable entry adds its name alone.  0, or -1
- * when there are too many to say (or no memory). */
-static int add_plugins(digest_ctx *d, const char *dir)
-{
-    DIR *dh = opendir(dir);
-    if (!dh) {
-        digest_ctx_update(d, "no-plugins\n", 11);
-        return 0;
-    }
-    char *names[64];
-    int n = 0, rc = 0;
-    for (struct dirent *e; (e = readdir(dh));) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == 64 || !(names[n] = strdup(e->d_name))) {
-            rc = -1;
-            break;
-        }
-        n++;
-    }
-    closedir(dh);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
-    for (int i = 0; i < n; i++) {
-        char *p = path_join(dir, names[i]);
-        struct stat st;
-        digest fd;
-        unsigned flags;
-        digest_ctx_update(d, names[i], strlen(names[i]) + 1);
-        if (p && input_digest(p, &st, &fd, &flags) == 0)
-            digest_ctx_update(d, fd.hash, DIGEST_HEX_LEN);
-        digest_ctx_update(d, "\n", 1);
-        free(p);
-        free(names[i]);
-    }
-    return rc;
-}
-
-/* c->kind, and c->tool_id: the identity of ar by content.  0 or -1. */
-static int tool_identity(acall *c)
-{
-    char *real = realpath(c->ar, NULL);
-    struct stat st;
-    digest self, rkey;
-    unsigned flags;
-    if (!real || input_digest(real, &st, &self, &flags) != 0) {
-        free(real);
-        return -1;
-    }
-    const char *llp = getenv("LD_LIBRARY_PATH");
-    digest_ctx *d = digest_ctx_new();
-    if (!d) {
-        free(real);
-        return -1;
-    }
-    digest_ctx_update(d, TOOL_MAGIC, strlen(TOOL_MAGIC));
-    digest_ctx_update(d, real, strlen(real) + 1);
-    digest_ctx_update(d, self.hash, DIGEST_HEX_LEN);
-    digest_ctx_update(d, llp ? llp : "", llp ? strlen(llp) + 1 : 0);
-    digest_ctx_final(d, &rkey);
-
-    char *text = NULL;
-    size_t len = 0;
-    if (store_get(c->st, STORE_MANIFEST, &rkey, &text, &len) != 0 || len < 2 || text[1] != '\n') {
-        free(text);
-        if (!(text = make_record(real))) {
-            free(real);
-            return -1;
-        }
-        if (store_put(c->st, STORE_MANIFEST, &rkey, text, strlen(text)) != 0)
-            LOG_D("cannot remember ar's identity: %s", strerror(errno));
-    } else {
-        char *t = realloc(text, len + 1);
-        if (!t) {
-            free(text);
-            free(real);
-            return -1;
-        }
-        text = t;
-        text[len] = '\0';
-    }
-    c->kind = text[0];
-    int rc = 0;
-    if (!(d = digest_ctx_new()))
-        rc = -1;
-    else {
-        digest_ctx_update(d, "ricc-ar-identity-1\n", 19);
-        digest_ctx_update(d, text, 2);
-        digest_ctx_update(d, real, strlen(real) + 1);
-        digest_ctx_update(d, self.hash, DIGEST_HEX_LEN);
-        for (char *save = NULL, *l = strtok_r(text + 2, "\n", &save); l && rc == 0;
-             l = strtok_r(NULL, "\n", &save)) {
-            digest ld;
-            if (input_digest(l, &st, &ld, &flags) != 0) {
-                /* A library gone: the record is stale; the next call redoes it. */
-                LOG_I("ar's library %s: %s", l, strerror(errno));
-                store_remove(c->st, STORE_MANIFEST, &rkey);
-                rc = -1;
-                break;
-            }
-            digest_ctx_update(d, l, strlen(l) + 1);
-            digest_ctx_update(d, ld.hash, DIGEST_HEX_LEN);
-        }
-        /* BINDIR/../lib/bfd-plugins, where libbfd looks for plugins. */
-        char *bin = strrchr(real, '/');
-        if (bin) {
-            *bin = '\0';
-            char *top = strrchr(real, '/');
-            if (top)
-                *top = '\0';
-            char *dir = path_join(real[0] ? real : "/", "lib/bfd-plugins");
-            if (!dir || add_plugins(d, dir) != 0)
-                rc = -1;
-            free(dir);
-        }
-        digest_ctx_final(d, &c->tool_id);
-    }
-    free(text);
-    free(real);
-    return rc;
 }
 
 /* ---- the key ---- */
@@ -536,22 +333,30 @@ static int make_key(acall *c, const char **why)
 
 /* ---- hit and miss ---- */
 
-static int serve(acall *c)
+/* Serve the ActionResult bytes (local, or the remote's brought home by
+ * remote_flow.c) onto the archive.  The exit status, or -1. */
+static int serve_bytes(acall *c, const void *bytes, size_t len)
 {
-    char *bytes;
-    size_t len;
-    if (c->cfg->skip_cache || store_get(c->st, STORE_AC, &c->key.action, &bytes, &len) != 0)
-        return -1;
     const char *path = c->cmd.archive;
     result_outputs o = {1, c->key.output_paths, &path};
     int status = result_serve(c->st, &o, bytes, len);
-    free(bytes);
     if (status == RESULT_UNPARSABLE) {
         LOG_W("action cache entry for %s does not parse; running ar", c->key.action.hash);
         store_remove(c->st, STORE_AC, &c->key.action);
         stats_add(ST_CORRUPT_ENTRY, 1);
         return -1;
     }
+    return status;
+}
+
+static int serve(acall *c)
+{
+    char *bytes;
+    size_t len;
+    if (c->cfg->skip_cache || store_get(c->st, STORE_AC, &c->key.action, &bytes, &len) != 0)
+        return -1;
+    int status = serve_bytes(c, bytes, len);
+    free(bytes);
     return status;
 }
 
@@ -609,7 +414,9 @@ static int rerun_gives_same(acall *c, const digest *x)
 /* After a miss that stored its result under the key with the archive as it
  * was (absent, or older), store it also under the key with the archive as it
  * is now, when a rerun proves that is the same: so a rebuild that runs the
- * same `ar r` again (a member touched, not changed) is a hit.  Best effort. */
+ * same `ar r` again (a member touched, not changed) is a hit.  Best effort.
+ * c->key stays the first key: the remote upload that follows is under it
+ * (the one a fresh sandbox, with no archive yet, asks for). */
 static void remember_fixed_point(acall *c, const run_result *r)
 {
     if (!c->cmd.rerun_same || r->out_len || r->err_len)
@@ -623,11 +430,13 @@ static void remember_fixed_point(acall *c, const run_result *r)
     }
     memcpy(before, c->key.dep_digests, (size_t)c->cmd.n_members * sizeof *before);
     const char *why = NULL;
-    int ok = rerun_gives_same(c, &x);
+    action_key first = c->key;
+    char **first_deps = c->deps;
+    int first_n = c->n_deps, first_present = c->archive_present;
+    int ok = rerun_gives_same(c, &x), rekeyed = ok;
     if (ok) {
-        action_key_free(&c->key);
+        memset(&c->key, 0, sizeof c->key);
         c->have_key = 0;
-        free(c->deps);
         c->deps = NULL;
         c->n_deps = 0;
         ok = check_archive(c, &why) == 0 && c->archive_present && make_key(c, &why) == 0 &&
@@ -641,6 +450,16 @@ static void remember_fixed_point(acall *c, const run_result *r)
         if (result_store(c->st, &c->key.action, &o, r) == 0)
             LOG_D("%s is also the result of the same ar call on itself", c->cmd.archive);
     }
+    if (rekeyed) {
+        if (c->have_key)
+            action_key_free(&c->key);
+        free(c->deps);
+        c->key = first;
+        c->have_key = 1;
+        c->deps = first_deps;
+        c->n_deps = first_n;
+        c->archive_present = first_present;
+    }
     free(before);
 }
 
@@ -652,7 +471,8 @@ static int run_and_store(acall *c)
     run_write_out(1, r.out, r.out_len);
     run_write_out(2, r.err, r.err_len);
     int status = r.status;
-    enum stat_id counter = ST_MISS;
+    /* A remote that failed us: ricc's trouble, counted as such. */
+    enum stat_id counter = rflow_failed(c->rf) ? ST_FALLBACK : ST_MISS;
     if (status != 0) {
         stats_add(ST_COMPILE_FAILED, 1);
     } else if (c->cfg->action_uncacheable) {
@@ -678,6 +498,36 @@ static int run_and_store(acall *c)
     return status;
 }
 
+/* ---- the remote (remote_flow.h), after a local miss ---- */
+
+static int serve_cb(void *c, const void *ar, size_t len)
+{
+    return serve_bytes(c, ar, len);
+}
+
+static int run_cb(void *c)
+{
+    return run_and_store(c);
+}
+
+/* The remote action cache under the same Action, else ar runs here (its
+ * result uploaded as rflow_miss decides).  The exit status. */
+static int remote_ar(acall *c)
+{
+    rflow_call rc = {
+        .key = &c->key, .deps = c->deps, .n_deps = c->n_deps, .cwd = c->cwd, .ctx = c,
+        .serve = serve_cb, .compile = run_cb,
+        .no_execute = "ar runs here, not on a worker",
+    };
+    enum rflow_how how;
+    int status = rflow_miss(c->rf, &rc, &how);
+    if (how == RFLOW_HIT) {
+        stats_add(ST_REMOTE_HIT, 1);
+        LOG_I("Action Cache hit for %s", c->key.action.hash);
+    }
+    return status;
+}
+
 static int wrapped(acall *c)
 {
     c->t0 = action_clock_ns();
@@ -694,7 +544,7 @@ static int wrapped(acall *c)
     if (!c->st)
         return exec_plain(c, ST_FALLBACK);
     c->have_toolchain = action_toolchain_digest(c->cfg, &c->toolchain);
-    if (tool_identity(c) != 0)
+    if (ar_tool_identity(c->ar, c->st, &c->kind, &c->tool_id) != 0)
         return exec_plain(c, ST_FALLBACK);
     if (c->kind != 'D' && (c->kind != 'U' || !c->cmd.explicit_d)) {
         LOG_I("ar not cacheable: %s", c->kind != 'U' ? "not GNU ar" : "not deterministic (no D)");
@@ -722,6 +572,9 @@ static int wrapped(acall *c)
         return status;
     }
     LOG_I("ar cache miss for %s", c->cmd.archive);
+    c->rf = rflow_new(c->cfg, c->st);
+    if (rflow_active(c->rf))
+        return remote_ar(c);
     return run_and_store(c);
 }
 
@@ -770,6 +623,7 @@ int ar_flow(int argc, char **argv, const config *cfg)
     int status = wrapped(&c);
     if (c.have_key)
         action_key_free(&c.key);
+    rflow_close(c.rf);
     if (c.st)
         store_close(c.st);
     inputs_set_index(NULL);
