@@ -34,13 +34,20 @@
  * Every file read counts, system files too (the interpreter, libc, the
  * programs a script runs), and /etc/ld.so.cache, which decides where the
  * loader finds libraries.  A call whose manifest has an entry whose checks
- * all still hold restores the outputs and replays the streams without
- * running the tool (counted as a direct hit).
+ * all still hold (exec_manifest.c) restores the outputs and replays the
+ * streams without running the tool (counted as a direct hit).
  *
  * Standard input cannot be traced, so a tool is cached only when its stdin
  * is /dev/null, a terminal or closed; a file or pipe there runs uncached.
- * Only successful runs are cached (exit status 0), as for compiles.  Local
- * store only: the action is not a REAPI Action a remote could run.
+ * Only successful runs are cached (exit status 0), as for compiles.
+ *
+ * The remote (remote_flow.h), after a local miss, as links use it: the
+ * remote's copy of the manifest (uploaded with every result) is checked
+ * like a local one (an entry's action must also be its own lines' digest,
+ * its outputs inside the working tree), and the result of an entry that
+ * holds comes from the remote action cache.  The action is no REAPI Action
+ * a worker could run: a miss runs here and uploads its result and manifest
+ * (in cache-only mode when cache_upload_local_build is set).
  * Not seen by the trace (limits): files the C library opens for itself
  * (the locale archive, /etc/nsswitch.conf, passwd lookups), the host name
  * and user; and a tool that prints its whole environment would print the
@@ -63,15 +70,17 @@
 #include "cache/stats.h"
 #include "cache/store.h"
 #include "wrapper/action.h"
+#include "wrapper/exec_manifest.h"
 #include "wrapper/exec_trace.h"
 #include "wrapper/inputs.h"
+#include "wrapper/remote_flow.h"
 #include "wrapper/result.h"
 #include "wrapper/run.h"
 #include "wrapper/textman.h"
+#include "wrapper/tracer.h"
 
 #define MAX_ENTRIES 8
 #define KEY_MAGIC "ricc-exec-1\n"
-#define ACTION_MAGIC "ricc-exec-action-1\n"
 
 extern char **environ;
 
@@ -86,6 +95,9 @@ typedef struct xcall {
     statindex *index;
     digest mkey;
     int64_t t0;
+    rflow *rf;         /* the remote, NULL if none is configured */
+    digest action;     /* the action served from the remote, or stored */
+    int stored;        /* record() stored a result under action */
 } xcall;
 
 /* "TAG ARG PATH\n" (ARG may be NULL).  0 or -1. */
@@ -201,104 +213,6 @@ static int make_key(xcall *c)
     return 0;
 }
 
-/* ---- checks shared by recording and matching ---- */
-
-static int is_absent(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
-}
-
-/* 'f' regular file, 'd' directory, 'o' anything else, 0 absent. */
-static char kind_of(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return 0;
-    return S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : 'o';
-}
-
-/* ---- the manifest ---- */
-
-typedef struct match {
-    digest action;
-    char **outputs;    /* point into the manifest text */
-    int n_outputs;
-    char **dirs;
-    int n_dirs;
-} match;
-
-static int vec_push(char ***v, int *n, char *s)
-{
-    char **nv = realloc(*v, (size_t)(*n + 1) * sizeof *nv);
-    if (!nv)
-        return -1;
-    nv[(*n)++] = s;
-    *v = nv;
-    return 0;
-}
-
-/* Does one line of an entry still hold? */
-static int line_holds(char *line)
-{
-    char hash[DIGEST_HEX_LEN + 1];
-    long long size;
-    int n = 0;
-    struct stat st;
-    digest d;
-    unsigned flags;
-    switch (line[0]) {
-    case 'I':
-        return sscanf(line + 2, "%64s %lld %n", hash, &size, &n) == 2 && n > 0 &&
-               input_digest(line + 2 + n, &st, &d, &flags) == 0 && !strcmp(d.hash, hash) &&
-               d.size_bytes == size;
-    case 'Y':
-        return kind_of(line + 2) == 'd';
-    case 'P':
-        return line[2] && line[3] == ' ' && kind_of(line + 4) == line[2];
-    case 'A':
-        return is_absent(line + 2);
-    case 'O':
-    case 'K':
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* The first entry of text (modified in place) that holds now: 1 with *m
- * filled, 0 when none does, -1 out of memory. */
-static int manifest_match(char *text, match *m)
-{
-    int ok = 0, in_entry = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] == 'E' && line[1] == ' ') {
-            if (in_entry && ok)
-                return 1;
-            in_entry = 1;
-            m->n_outputs = m->n_dirs = 0;
-            long long size;
-            ok = sscanf(line + 2, "%64s %lld", m->action.hash, &size) == 2 &&
-                 strlen(m->action.hash) == DIGEST_HEX_LEN;
-            m->action.size_bytes = size;
-            continue;
-        }
-        if (!in_entry || !ok)
-            continue;
-        if (line[1] != ' ') {
-            ok = 0;
-            continue;
-        }
-        ok = line_holds(line);
-        if (ok && line[0] == 'O' && vec_push(&m->outputs, &m->n_outputs, line + 2) != 0)
-            return -1;
-        if (ok && line[0] == 'K' && vec_push(&m->dirs, &m->n_dirs, line + 2) != 0)
-            return -1;
-    }
-    return in_entry && ok;
-}
-
 /* ---- hit ---- */
 
 /* Parent directories of a relative path, made as the tool made them. */
@@ -314,6 +228,26 @@ static void make_parents(const char *rel)
     free(dir);
 }
 
+/* Serve the result (ActionResult bytes, whose blobs are in the local CAS)
+ * of the entry m: its directories and outputs made, its streams replayed.
+ * The exit status, or -1 (nothing written to stdout or stderr). */
+static int serve_entry(xcall *c, const xman_entry *m, const void *bytes, size_t len)
+{
+    for (int i = 0; i < m->n_dirs; i++)
+        fs_mkdir_p(m->dirs[i], 0777);
+    for (int i = 0; i < m->n_outputs; i++)
+        make_parents(m->outputs[i]);
+    result_outputs o = {m->n_outputs, m->outputs, (const char *const *)m->outputs};
+    int status = result_serve(c->st, &o, bytes, len);
+    if (status == RESULT_UNPARSABLE) {
+        LOG_W("action cache entry for %s does not parse; running the tool", m->action.hash);
+        store_remove(c->st, STORE_AC, &m->action);
+        stats_add(ST_CORRUPT_ENTRY, 1);
+        status = -1;
+    }
+    return status;
+}
+
 /* The exit status, or -1 (nothing written to stdout or stderr). */
 static int lookup(xcall *c)
 {
@@ -321,62 +255,64 @@ static int lookup(xcall *c)
     size_t len;
     if (c->cfg->skip_cache || store_get(c->st, STORE_MANIFEST, &c->mkey, &text, &len) != 0)
         return -1;
-    match m = {0};
+    xman_entry m = {0};
     int status = -1;
-    if (manifest_match(text, &m) == 1) {
+    if (xman_match(text, &m) == 1) {
         char *bytes;
         size_t blen;
         if (store_get(c->st, STORE_AC, &m.action, &bytes, &blen) == 0) {
-            for (int i = 0; i < m.n_dirs; i++)
-                fs_mkdir_p(m.dirs[i], 0777);
-            for (int i = 0; i < m.n_outputs; i++)
-                make_parents(m.outputs[i]);
-            result_outputs o = {m.n_outputs, m.outputs, (const char *const *)m.outputs};
-            status = result_serve(c->st, &o, bytes, blen);
+            status = serve_entry(c, &m, bytes, blen);
             free(bytes);
-            if (status == RESULT_UNPARSABLE) {
-                LOG_W("action cache entry for %s does not parse; running the tool", m.action.hash);
-                store_remove(c->st, STORE_AC, &m.action);
-                stats_add(ST_CORRUPT_ENTRY, 1);
-                status = -1;
-            }
         }
     }
-    free(m.outputs);
-    free(m.dirs);
+    xman_match_free(&m);
+    free(text);
+    return status;
+}
+
+/* After a local miss: the remote's manifest under the same key (kept
+ * locally when there is none, so that what this call records is added to
+ * it), and on a match the entry's result from the remote action cache,
+ * served like a local hit.  The exit status, or -1. */
+static int remote_lookup(xcall *c)
+{
+    char *text, *local;
+    size_t len, llen;
+    if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len)) {
+        LOG_D("remote manifest %s: none", c->mkey.hash);
+        return -1;
+    }
+    /* xman_match cuts the text up: the copy is taken first. */
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        free(text);
+        return -1;
+    }
+    memcpy(copy, text, len + 1);
+    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &local, &llen) == 0)
+        free(local);
+    else if (store_put(c->st, STORE_MANIFEST, &c->mkey, copy, len) != 0)
+        LOG_D("cannot store the exec manifest: %s", strerror(errno));
+    xman_entry m = {0};
+    int status = -1, found = xman_match(text, &m) == 1 &&
+                             xman_entry_gives(&c->mkey, copy + (m.entry - text), &m.action);
+    LOG_D("remote manifest %s: %s", c->mkey.hash, found ? "matches" : "no match");
+    void *ar;
+    size_t ar_len;
+    /* Only what import_result reads: the action and the outputs to expect. */
+    action_key key = {.action = m.action, .output_paths = m.outputs, .n_outputs = m.n_outputs};
+    if (found && rflow_lookup(c->rf, &key, &ar, &ar_len) == 0) {
+        status = serve_entry(c, &m, ar, ar_len);
+        c->action = m.action;
+        free(ar);
+    }
+    xman_match_free(&m);
+    free(copy);
     free(text);
     return status;
 }
 
 /* ---- miss ---- */
-
-/* libricc-trace.so: RICC_TRACE_LIB, else beside the program (../lib in the
- * build tree, ../lib/ricc when installed).  malloc'd or NULL. */
-static char *find_tracer(void)
-{
-    const char *env = getenv("RICC_TRACE_LIB");
-    if (env && *env)
-        return access(env, R_OK) == 0 ? strdup(env) : NULL;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return NULL;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    static const char *const rel[] = {"../lib/libricc-trace.so", "../lib/ricc/libricc-trace.so"};
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        char *p = path_join(self, rel[i]);
-        char *real = p ? realpath(p, NULL) : NULL;
-        free(p);
-        if (real && access(real, R_OK) == 0)
-            return real;
-        free(real);
-    }
-    return NULL;
-}
 
 static int64_t ns(struct timespec t)
 {
@@ -411,7 +347,7 @@ static int add_input(xcall *c, tbuf *body, const char *p, const char **why, cons
     struct stat st;
     digest d;
     unsigned flags;
-    char k = kind_of(p);
+    char k = xman_kind(p);
     if (k == 'd')
         return buf_line(body, "Y", NULL, p);
     *what = p;
@@ -447,7 +383,7 @@ static int build_entry(xcall *c, const exec_trace *t, tbuf *body, char ***outs, 
     if (access("/etc/ld.so.cache", R_OK) == 0 && add_input(c, body, "/etc/ld.so.cache", why, what))
         return -1;
     for (int i = 0; i < t->n_probes; i++) {
-        char k[2] = {kind_of(t->probes[i]), 0};
+        char k[2] = {xman_kind(t->probes[i]), 0};
         if (!k[0]) {
             *why = "a file the tool looked at vanished while it ran";
             *what = t->probes[i];
@@ -457,7 +393,7 @@ static int build_entry(xcall *c, const exec_trace *t, tbuf *body, char ***outs, 
             return -1;
     }
     for (int i = 0; i < t->n_absent; i++) {
-        if (!is_absent(t->absent[i])) {
+        if (!xman_absent(t->absent[i])) {
             *why = "a file the tool found absent appeared while it ran";
             *what = t->absent[i];
             return -1;
@@ -466,7 +402,7 @@ static int build_entry(xcall *c, const exec_trace *t, tbuf *body, char ***outs, 
             return -1;
     }
     for (int i = 0; i < t->n_dirs; i++) {
-        if (kind_of(t->dirs[i]) != 'd')
+        if (xman_kind(t->dirs[i]) != 'd')
             continue;
         char *rel = tree_relative(c, t->dirs[i]);
         if (!rel) {
@@ -494,7 +430,7 @@ static int build_entry(xcall *c, const exec_trace *t, tbuf *body, char ***outs, 
             *why = "the tool makes something other than a regular file";
             return -1;
         }
-        if (buf_line(body, "O", NULL, rel) || vec_push(outs, n_outs, rel)) {
+        if (buf_line(body, "O", NULL, rel) || xman_push(outs, n_outs, rel)) {
             free(rel);
             *why = "out of memory";
             return -1;
@@ -524,13 +460,8 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
         goto out;
     }
     digest action;
-    digest_ctx *d = digest_ctx_new();
-    if (!d)
+    if (xman_entry_action(&c->mkey, body.p ? body.p : "", body.len, &action) != 0)
         goto out;
-    digest_ctx_update(d, ACTION_MAGIC, strlen(ACTION_MAGIC));
-    digest_ctx_update(d, c->mkey.hash, DIGEST_HEX_LEN);
-    digest_ctx_update(d, body.p ? body.p : "", body.len);
-    digest_ctx_final(d, &action);
     char head[DIGEST_HEX_LEN + 32];
     snprintf(head, sizeof head, "E %s %lld\n", action.hash, (long long)action.size_bytes);
     if (tbuf_add(&entry, head, strlen(head)) || tbuf_add(&entry, body.p ? body.p : "", body.len))
@@ -544,6 +475,8 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     } else if (s == 0) {
         textman_update(c->st, &c->mkey, &entry, &action, MAX_ENTRIES, "exec");
         counter = ST_MISS;
+        c->action = action;
+        c->stored = 1;
     }
 out:
     for (int i = 0; i < n_outs; i++)
@@ -554,60 +487,24 @@ out:
     return counter;
 }
 
-/* Point the tool's environment at the tracer.  0 or -1. */
-static int trace_env(const char *lib, const char *file)
-{
-    const char *old = getenv("LD_PRELOAD");
-    size_t len = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
-    char *val = malloc(len);
-    if (!val)
-        return -1;
-    snprintf(val, len, "%s%s%s", old && *old ? old : "", old && *old ? ":" : "", lib);
-    int rc = setenv("LD_PRELOAD", val, 1) || setenv("RICC_TRACE_FILE", file, 1);
-    free(val);
-    return rc;
-}
-
 static int run_traced(xcall *c)
 {
-    char *lib = find_tracer();
+    char *lib = tracer_find();
     if (!lib) {
         LOG_W("libricc-trace.so is not beside ricc (../lib or ../lib/ricc) and RICC_TRACE_LIB "
               "is not set; running the tool uncached");
         return exec_plain(c, ST_FALLBACK);
     }
-    char *base = path_join(c->cfg->dir, "exec-trace"), *tmp = NULL;
-    int fd = base && fs_mkdir_p(c->cfg->dir, 0777) == 0 ? fs_open_tmp_beside(base, 0600, &tmp) : -1;
-    free(base);
-    if (fd < 0) {
-        free(lib);
-        free(tmp);
-        return exec_plain(c, ST_FALLBACK);
-    }
-    close(fd);
-    char *saved_preload = getenv("LD_PRELOAD") ? strdup(getenv("LD_PRELOAD")) : NULL;
     run_result r;
-    int started = trace_env(lib, tmp) == 0 ? run_capture(c->tool, c->argv, &r) : -1;
-    free(lib);
-    /* Whatever runs next (a plain fallback) runs untraced. */
-    if (saved_preload)
-        setenv("LD_PRELOAD", saved_preload, 1);
-    else
-        unsetenv("LD_PRELOAD");
-    unsetenv("RICC_TRACE_FILE");
-    free(saved_preload);
-    if (started != 0) {
-        unlink(tmp);
-        free(tmp);
-        return exec_plain(c, ST_FALLBACK);
-    }
-    run_write_out(1, r.out, r.out_len);
-    run_write_out(2, r.err, r.err_len);
     char *text = NULL;
     size_t len = 0;
-    int have_trace = fs_read_file(tmp, &text, &len) == 0;
-    unlink(tmp);
-    free(tmp);
+    int started = tracer_capture(lib, c->cfg->dir, 0, c->tool, c->argv, &r, &text, &len);
+    free(lib);
+    if (started != 0)
+        return exec_plain(c, ST_FALLBACK);
+    run_write_out(1, r.out, r.out_len);
+    run_write_out(2, r.err, r.err_len);
+    int have_trace = text != NULL;
     int status = r.status;
     enum stat_id counter;
     exec_trace t;
@@ -621,6 +518,8 @@ static int run_traced(xcall *c)
         counter = record(c, &t, &r);
         exec_trace_free(&t);
     }
+    if (counter == ST_MISS && rflow_failed(c->rf))
+        counter = ST_FALLBACK; /* the remote failed us: ricc's trouble */
     stats_add(counter, 1);
     free(text);
     run_result_free(&r);
@@ -661,7 +560,27 @@ static int wrapped(xcall *c)
         return status;
     }
     LOG_I("exec cache miss for %s; running it traced", c->tool);
-    return run_traced(c);
+    c->rf = rflow_new(c->cfg, c->st);
+    if (!rflow_active(c->rf))
+        return run_traced(c);
+    if ((status = remote_lookup(c)) >= 0) {
+        stats_add(ST_REMOTE_HIT, 1);
+        LOG_I("Action Cache hit for %s", c->action.hash);
+        return status;
+    }
+    if (c->cfg->cache_only && !rflow_failed(c->rf))
+        LOG_I("Action not cached and running in cache-only mode, executing locally");
+    else if (!rflow_failed(c->rf))
+        LOG_I("Action not cached and not executable remotely (a traced tool's inputs are known "
+              "only once it ran), executing locally%s",
+              c->cfg->action_uncacheable ? "" : " and uploading the result");
+    status = run_traced(c);
+    /* With the manifest, which is what leads a fresh sandbox to it. */
+    if (c->stored) {
+        action_key key = {.action = c->action};
+        rflow_upload(c->rf, &key, &c->mkey);
+    }
+    return status;
 }
 
 int exec_tool(int argc, char **argv, const config *cfg)
@@ -686,6 +605,7 @@ int exec_tool(int argc, char **argv, const config *cfg)
     memcpy(c.argv, argv, (size_t)argc * sizeof *argv);
     /* The tool sees its name as the user gave it (a script may print it). */
     int status = cfg->disable ? exec_plain(&c, -1) : wrapped(&c);
+    rflow_close(c.rf);
     if (c.st)
         store_close(c.st);
     inputs_set_index(NULL);

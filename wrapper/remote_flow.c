@@ -26,7 +26,10 @@
  * bytes come from rflow_manifest_fetch (link.c reads its own format), a
  * link whose action is known goes through rflow_miss (rflow_call.no_execute
  * when it must not run remotely), and a link whose key was learnt only by
- * linking here is shared afterwards with rflow_upload.
+ * linking here is shared afterwards with rflow_upload.  `ricc exec`
+ * (exec_tool.c) does the same with its traced tools' manifests; ar (ar.c)
+ * knows its Action before running, so it goes straight to rflow_miss, with
+ * no_execute set.
  *
  * A remote result is never served straight from the wire: its blobs are
  * brought into the local CAS (only those missing there; each verified, by

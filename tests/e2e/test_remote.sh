@@ -16,7 +16,10 @@
 #      trace tells, runs here and is uploaded; a link whose manifest is known
 #      is Executed (with a toolchain digest; without one it runs here), also
 #      against a server sending corrupt blobs; RECC_ACTION_UNCACHEABLE and
-#      RECC_SKIP_CACHE, with and without Execute;
+#      RECC_SKIP_CACHE, with and without Execute; `ricc ar` and `ricc exec`
+#      (a generator script) in both modes: run here and uploaded, then
+#      remote hits in a fresh sandbox, byte-identical; failing blob reads
+#      and no server during their lookups;
 #   3. every misbehaviour of the test server, each ending in a correct
 #      build, with exactly one warning per build for a server that is down,
 #      slow or refusing updates;
@@ -378,6 +381,110 @@ build exec-after-uncacheable
 [ "$(calls Execute)" -ge 8 ] && [ "$(stat_of exec-after-uncacheable remote_hit)" = 0 ] &&
     ok "RECC_ACTION_UNCACHEABLE with Execute: do_not_cache honoured" ||
     fail "uncacheable-exec: $(calls Execute) Execute calls, $(stat_of exec-after-uncacheable remote_hit) hits after"
+
+# ---- ar and ricc exec through the remote ----
+# A static library made with `ricc ar rcsD` and a C file made by a generator
+# script under `ricc exec --`, in a tree at one path that every sandbox gets
+# a fresh copy of (the exec key holds the working directory).  References
+# come from ar and the script run directly.
+TS="$W/tools-seed" TL="$W/tools" TR="$W/tools-ref"
+mkdir -p "$TS" "$TR"
+printf 'int fa(void) { return 1; }\n' >"$TS/a.c"
+printf 'int fb(void) { return 2; }\n' >"$TS/b.c"
+(cd "$TS" && gcc -c a.c b.c)
+printf 'alpha\nbeta\n' >"$TS/words.txt"
+cat >"$TS/gen.sh" <<'EOF'
+#!/bin/sh
+# gen.sh IN OUT: the lines of IN as a C array in OUT.
+{ echo "const char *words[] = {"; sed 's/.*/  "&",/' "$1"; echo "};"; } >"$2"
+echo "generated $2 from $1"
+EOF
+chmod +x "$TS/gen.sh"
+cp -a "$TS/." "$TR/"
+(cd "$TR" && ar rcsD libab.a a.o b.o && ./gen.sh words.txt words.c >gen.out) </dev/null ||
+    fail "tools: the reference ar or generator failed"
+# tools NAME [WORDS]: a fresh tree (words.txt holding WORDS when given) and
+# RICC_DIR $W/dir-NAME; ar and the generator through ricc; their outputs
+# and the generator's stdout checked against the references (against the
+# script run directly on WORDS when given).
+tools() {
+    export RICC_DIR="$W/dir-$1"
+    rm -rf "$RICC_DIR" "$TL"
+    cp -a "$TS" "$TL"
+    [ -z "${2:-}" ] || printf '%s\n' "$2" >"$TL/words.txt"
+    sleep 0.05   # (a result is kept only from inputs older than the call: see tiny.c)
+    (cd "$TL" && "$ricc" ar rcsD libab.a a.o b.o && "$ricc" exec -- ./gen.sh words.txt words.c \
+        >gen.out) </dev/null 2>"$W/$1.err" || { fail "$1: ar or the generator failed"; return 0; }
+    cmp -s "$TR/libab.a" "$TL/libab.a" || fail "$1: libab.a differs from ar's own"
+    ref=$TR
+    if [ -n "${2:-}" ]; then
+        ref="$W/tools-ref-$1"
+        mkdir -p "$ref"
+        cp "$TS/gen.sh" "$TL/words.txt" "$ref/"
+        (cd "$ref" && ./gen.sh words.txt words.c >gen.out) </dev/null
+    fi
+    cmp -s "$ref/words.c" "$TL/words.c" && cmp -s "$ref/gen.out" "$TL/gen.out" ||
+        fail "$1: words.c or the generator's stdout differs from the script's own"
+    return 0
+}
+tools_log() { n=$(cat "$TL"/.recc-log/* 2>/dev/null | grep -c "$1" || true); echo "${n:-0}"; }
+# Cache-only, as in BuildStream: a first sandbox runs both and uploads, a
+# fresh one gets both from the remote.
+start_server tools
+bst_env "$ADDR"; cache_only
+tools tools-1
+[ "$(stat_of tools-1 miss)" = 2 ] && [ "$(tools_log "executing locally")" = 2 ] &&
+    [ "$(calls UpdateActionResult)" -ge 3 ] ||
+    fail "tools-1: $(stat_of tools-1 miss) misses, $(calls UpdateActionResult) UpdateActionResult calls"
+lookups=$(calls GetActionResult)
+tools tools-2
+[ "$(stat_of tools-2 remote_hit)" = 2 ] && [ "$(stat_of tools-2 miss)" = 0 ] &&
+    [ "$(tools_log "Action Cache hit")" = 2 ] && [ "$(calls GetActionResult)" -gt "$lookups" ] &&
+    ok "cache-only: ar and ricc exec remote hits in a fresh sandbox, byte-identical" ||
+    fail "tools-2: $(stat_of tools-2 remote_hit) remote hits, $(stat_of tools-2 miss) misses, $(tools_log "Action Cache hit") 'Action Cache hit' lines"
+# What came from the remote is kept locally: the same calls again (outputs
+# removed) are local hits.
+(cd "$TL" && rm libab.a words.c && "$ricc" ar rcsD libab.a a.o b.o &&
+    "$ricc" exec -- ./gen.sh words.txt words.c >/dev/null) </dev/null 2>/dev/null
+[ "$(stat_of tools-2 direct_hit)" = 2 ] && cmp -s "$TR/libab.a" "$TL/libab.a" &&
+    cmp -s "$TR/words.c" "$TL/words.c" || fail "tools-2: $(stat_of tools-2 direct_hit) local hits after the remote hits"
+# The generator's input changed: it runs (its output follows), ar still hits.
+tools tools-3 "gamma"
+[ "$(stat_of tools-3 remote_hit)" = 1 ] && [ "$(stat_of tools-3 miss)" = 1 ] &&
+    grep -q '"gamma"' "$TL/words.c" && ok "ricc exec: a changed input misses and runs the tool" ||
+    fail "tools-3: $(stat_of tools-3 remote_hit) remote hits, $(stat_of tools-3 miss) misses"
+# Remote execution mode: neither is Executed (ar's key holds this machine's
+# ar; a traced tool's action is no REAPI Action); both run here and are
+# uploaded, and a fresh sandbox hits.
+start_server tools-exec
+bst_env "$ADDR"; no_cache_only
+tools tools-x1
+[ "$(tools_log "not executable remotely")" = 2 ] && [ "$(calls Execute)" = 0 ] &&
+    [ "$(stat_of tools-x1 miss)" = 2 ] || fail "tools-x1: $(tools_log "not executable remotely") \
+'not executable remotely' lines, $(calls Execute) Execute calls, $(stat_of tools-x1 miss) misses"
+tools tools-x2
+[ "$(stat_of tools-x2 remote_hit)" = 2 ] && [ "$(calls Execute)" = 0 ] &&
+    ok "remote execution mode: ar and ricc exec run here, uploaded, then remote hits" ||
+    fail "tools-x2: $(stat_of tools-x2 remote_hit) remote hits, $(calls Execute) Execute calls"
+# Faults during the lookups: blob reads failing (the results are there, the
+# blobs cannot be had; nothing inlined), and no server at all.  Each a
+# correct result, counted as a fallback.  (No skip period: the exec call
+# too tries the server the ar call found failing.)
+export RICC_RETRY_LIMIT=0 RICC_REMOTE_SKIP_SECONDS=0
+start_server tools-reads --fail-reads --no-inline
+bst_env "$ADDR"; cache_only
+tools tools-r1
+tools tools-r2
+[ "$(stat_of tools-r2 fallback)" = 2 ] && [ "$(stat_of tools-r2 remote_hit)" = 0 ] &&
+    [ "$(calls BatchReadBlobs)" -ge 2 ] &&
+    ok "blob reads failing during ar and ricc exec lookups: run here, correct" ||
+    fail "tools-r2: $(stat_of tools-r2 fallback) fallbacks, $(calls BatchReadBlobs) BatchReadBlobs calls"
+stop_server
+bst_env "unix:$W/no-server.sock"
+tools tools-down
+unset RICC_RETRY_LIMIT RICC_REMOTE_SKIP_SECONDS
+[ "$(stat_of tools-down fallback)" = 2 ] && ok "no server: ar and ricc exec run here, correct" ||
+    fail "tools-down: $(stat_of tools-down fallback) fallbacks, expected 2"
 
 # ---- 3. misbehaving servers: every build correct ----
 export RICC_RETRY_DELAY=10 RICC_REMOTE_SKIP_SECONDS=60

@@ -1,0 +1,93 @@
+/* tracer.c — see tracer.h.
+ *
+ * The records go to a file, not a pipe: every process of the tool appends
+ * to it with O_APPEND, one write per record, and it is read once the tool
+ * is done.  It lives in RICC_DIR (not /tmp) so a sandbox that gives ricc
+ * only its cache directory can still trace.  The tracer is handed over in
+ * this process's own environment (LD_PRELOAD, RICC_TRACE_FILE) because
+ * run_capture starts children with it, and is taken back out right after:
+ * whatever runs next (a plain fallback) must not be traced. */
+#include "wrapper/tracer.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache/fsutil.h"
+
+char *tracer_find(void)
+{
+    const char *env = getenv("RICC_TRACE_LIB");
+    if (env && *env)
+        return access(env, R_OK) == 0 ? strdup(env) : NULL;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    static const char *const rel[] = {"../lib/libricc-trace.so", "../lib/ricc/libricc-trace.so"};
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char *p = path_join(self, rel[i]);
+        char *real = p ? realpath(p, NULL) : NULL;
+        free(p);
+        if (real && access(real, R_OK) == 0)
+            return real;
+        free(real);
+    }
+    return NULL;
+}
+
+/* Point the environment at the tracer.  0 or -1. */
+static int trace_env(const char *lib, const char *file)
+{
+    const char *old = getenv("LD_PRELOAD");
+    size_t len = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
+    char *val = malloc(len);
+    if (!val)
+        return -1;
+    snprintf(val, len, "%s%s%s", old && *old ? old : "", old && *old ? ":" : "", lib);
+    int rc = setenv("LD_PRELOAD", val, 1) || setenv("RICC_TRACE_FILE", file, 1);
+    free(val);
+    return rc;
+}
+
+int tracer_capture(const char *lib, const char *ricc_dir, int files, const char *path,
+                   char *const argv[], run_result *r, char **records, size_t *len)
+{
+    *records = NULL;
+    *len = 0;
+    char *dir = path_join(ricc_dir, "tmp");
+    char *base = dir ? path_join(dir, "trace") : NULL, *tmp = NULL;
+    int fd = base && fs_mkdir_p(dir, 0755) == 0 ? fs_open_tmp_beside(base, 0600, &tmp) : -1;
+    free(base);
+    free(dir);
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    close(fd);
+    const char *old = getenv("LD_PRELOAD");
+    char *saved = old ? strdup(old) : NULL;
+    int rc = (old && !saved) || trace_env(lib, tmp) != 0 ? -1
+             : files ? run_capture_files(path, argv, r)
+                     : run_capture(path, argv, r);
+    if (saved)
+        setenv("LD_PRELOAD", saved, 1);
+    else if (!old)
+        unsetenv("LD_PRELOAD");
+    unsetenv("RICC_TRACE_FILE");
+    free(saved);
+    if (rc == 0 && fs_read_file(tmp, records, len) != 0) {
+        *records = NULL;
+        *len = 0;
+    }
+    unlink(tmp);
+    free(tmp);
+    return rc;
+}
