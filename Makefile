@@ -124,11 +124,14 @@ $(B)/lib/libricc-preload.so: $(PRELOAD_SRC) $(wildcard preload/*.h)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) \
 	    -Wl,-z,noseparate-code -Wl,-z,norelro -o $@ $(PRELOAD_SRC) -ldl
 
-# ricc exec's tracer (preload/trace*.c): loaded only into the tool ricc exec
-# runs on a miss, so it is built plainly.
+# The tracer (preload/trace*.c): loaded only into a tool ricc exec runs on a
+# miss, or a compile depend mode traces, so it is built plainly: never with
+# the sanitizers, whose runtime must come first in a program and would make
+# every traced program refuse to start.
 $(B)/lib/libricc-trace.so: $(TRACE_SRC) preload/trace.h preload/execlist.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) -o $@ $(TRACE_SRC) -ldl
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) \
+	    -o $@ $(TRACE_SRC) -ldl
 
 $(B)/tests/%: tests/unit/%.c $(LIBWRAP) $(LIBCACHE) $(PROTO_H)
 	@mkdir -p $(dir $@)
@@ -155,7 +158,7 @@ demo: all
 
 # Under ASan+UBSan: every unit test, the remote client tests, and the e2e
 # files that drive the most code (all of them would take ~3x as long).
-E2E_ASAN = basic hit miss direct corrupt outputs race
+E2E_ASAN = basic hit miss direct mmd corrupt outputs race exec
 check-asan:
 	$(MAKE) B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \

@@ -18,7 +18,7 @@
 #include "cache/store.h"
 #include "wrapper/action.h"
 #include "wrapper/compiler.h"
-#include "wrapper/hdrtrace.h"
+#include "wrapper/depend.h"
 #include "wrapper/identity.h"
 #include "wrapper/inputs.h"
 #include "wrapper/manifest.h"
@@ -47,6 +47,7 @@ typedef struct call {
     int64_t t0;              /* when the call began */
     rflow *rf;               /* the remote, NULL if none is configured */
     int from_remote;         /* the hit came from the remote */
+    depend dep;              /* how a miss learns its inputs (depend mode) */
 } call;
 
 /* Run the compiler untouched, replacing this process. */
@@ -65,26 +66,17 @@ static int run_plain(call *c, enum stat_id counter)
 
 /* ---- dependency scan ---- */
 
-static int source_only_deps(call *c)
-{
-    c->deps = malloc(sizeof *c->deps);
-    if (!c->deps || !(c->deps[0] = strdup(c->cmd.source)))
-        return -1;
-    c->n_deps = 1;
-    return 0;
-}
-
 static int scan_deps(call *c)
 {
     if (c->cmd.preprocessed)
-        return source_only_deps(c);
+        return depend_source_only(c->cmd.source, &c->deps, &c->n_deps);
     int n = 0;
     while (c->cmd.dep_argv[n])
         n++;
     char *saved0 = c->cmd.dep_argv[0];
     c->cmd.dep_argv[0] = c->compiler;
     run_result r;
-    int rc = run_capture(c->compiler, c->cmd.dep_argv, &r);
+    int rc = run_capture_files(c->compiler, c->cmd.dep_argv, &r);
     c->cmd.dep_argv[0] = saved0;
     if (rc != 0)
         return -1;
@@ -267,181 +259,17 @@ static int deps_have_pch(const call *c)
     return 0;
 }
 
-/* The argv of the real compile in depend mode: the user's, plus -MD -MF
- * <tmp> when they asked for no dependency file themselves, or -H (the
- * header trace, hdrtrace.h) when they asked for -MMD.  The object does not
- * change; the dependency list comes for free. */
-static char **depend_argv(call *c, char *tmp, int trace)
+/* Run the compile; in depend mode (c->dep chosen) also learn the key from
+ * what it read.  Then store (unless an input changed while it ran). */
+static int compile_and_store(call *c, int in_depend_mode)
 {
-    char **v = calloc((size_t)c->argc + 4, sizeof *v);
-    if (!v)
-        return NULL;
-    memcpy(v, c->argv, (size_t)c->argc * sizeof *v);
-    if (trace) {
-        v[c->argc] = "-H";
-    } else if (tmp) {
-        v[c->argc] = "-MD";
-        v[c->argc + 1] = "-MF";
-        v[c->argc + 2] = tmp;
-    }
-    return v;
-}
-
-static const char *user_depfile(const call *c)
-{
-    for (int i = 0; i < c->cmd.n_outputs; i++)
-        if (c->cmd.outputs[i].kind == OUT_DEPFILE)
-            return c->cmd.outputs[i].path;
-    return NULL;
-}
-
-/* -MMD leaves system headers out of the compile's dependency output. */
-static int user_wants_mmd(const call *c)
-{
-    for (int i = 1; i < c->cmd.argc; i++)
-        if (strstr(c->cmd.argv[i], "-MMD"))
-            return 1;
-    return 0;
-}
-
-/* Would gcc write its own command line into the output?  Then an added -H
- * would change the output: debug info records the switches
- * (-grecord-gcc-switches is the default), and so do LTO objects,
- * -frecord-gcc-switches and -fverbose-asm.  Any -g but -g0 counts as debug
- * info; a stray reading here only costs the dependency scan. */
-static int records_switches(const call *c)
-{
-    int debug = 0, record_g = 1, record_f = 0;
-    for (int i = 1; i < c->cmd.argc; i++) {
-        const char *a = c->cmd.argv[i];
-        if (!strcmp(a, "-g0"))
-            debug = 0;
-        else if (!strcmp(a, "-gno-record-gcc-switches"))
-            record_g = 0;
-        else if (!strcmp(a, "-grecord-gcc-switches"))
-            record_g = 1;
-        else if (!strncmp(a, "-gz", 3) || !strncmp(a, "-gno-", 5))
-            continue;
-        else if (!strncmp(a, "-g", 2))
-            debug = 1;
-        else if (!strcmp(a, "-frecord-gcc-switches"))
-            record_f = 1;
-        else if (!strcmp(a, "-fno-record-gcc-switches"))
-            record_f = 0;
-        else if (!strncmp(a, "-flto", 5) || !strcmp(a, "-fverbose-asm"))
-            return 1;
-    }
-    return (debug && record_g) || record_f;
-}
-
-/* Can -H stand in for the dependency output?  Only with gcc: clang 14's -H
- * also puts system headers into the -MMD file, which would then differ from
- * what the user asked for.  Only when gcc does not record its switches in
- * the output (records_switches).  Not when the user asked for -H themselves
- * (their trace is part of the output), and only while the compiler's
- * messages can be told apart from the trace. */
-static int header_trace_usable(const call *c)
-{
-    if (c->cmd.is_clang || records_switches(c))
-        return 0;
-    char *real = realpath(c->compiler, NULL);
-    const char *base = real ? strrchr(real, '/') : NULL;
-    int clang = !real || strstr(base ? base : real, "clang") != NULL;
-    free(real);
-    if (clang)
-        return 0;
-    for (int i = 1; i < c->cmd.argc; i++)
-        if (!strcmp(c->cmd.argv[i], "-H") || !strcmp(c->cmd.argv[i], "--trace-includes"))
-            return 0;
-    return hdrtrace_messages_english();
-}
-
-/* The dependencies from the -H trace: the source, then every header. */
-static int trace_deps(call *c, const hdrtrace *t)
-{
-    if (t->pch)
-        return -1;
-    c->deps = calloc((size_t)t->n_paths + 2, sizeof *c->deps);
-    if (!c->deps || !(c->deps[0] = strdup(c->cmd.source)))
-        return -1;
-    c->n_deps = 1;
-    for (int i = 0; i < t->n_paths; i++) {
-        if (!strcmp(t->paths[i], c->cmd.source))
-            continue;
-        if (!(c->deps[c->n_deps] = strdup(t->paths[i])))
-            return -1;
-        c->n_deps++;
-    }
-    return 0;
-}
-
-static int read_deps_file(call *c, const char *path)
-{
-    char *text;
-    size_t len;
-    if (fs_read_file(path, &text, &len) != 0)
-        return -1;
-    c->n_deps = depfile_parse(text, len, &c->deps);
-    free(text);
-    return c->n_deps > 0 ? 0 : -1;
-}
-
-/* Run the compile; in depend mode also learn the key from its dependency
- * output.  Then store (unless an input changed while it ran). */
-static int compile_and_store(call *c, int depend)
-{
-    char *tmp = NULL;
-    const char *depfile = NULL;
-    int trace = depend && !c->cmd.preprocessed && user_wants_mmd(c);
-    if (depend && !c->cmd.preprocessed && !trace) {
-        depfile = user_depfile(c);
-        if (!depfile) {
-            char *dir = path_join(c->cfg->dir, "tmp");
-            char name[64];
-            snprintf(name, sizeof name, "deps.%d.d", (int)getpid());
-            tmp = dir && fs_mkdir_p(dir, 0755) == 0 ? path_join(dir, name) : NULL;
-            free(dir);
-            if (!tmp) {
-                unlock_action(c);
-                return run_plain(c, ST_FALLBACK);
-            }
-            depfile = tmp;
-        }
-    }
-    char **argv = depend_argv(c, tmp, trace);
+    depend plain = {.way = DEPEND_NONE};
+    depend *d = in_depend_mode ? &c->dep : &plain;
     run_result r;
-    if (!argv || run_capture(c->compiler, argv, &r) != 0) {
-        free(argv);
-        if (tmp)
-            unlink(tmp);
-        free(tmp);
+    if (depend_run(d, &c->cmd, c->argv, c->argc, c->cfg->dir, &r) != 0) {
+        depend_free(d);
         unlock_action(c);
         return run_plain(c, ST_FALLBACK);
-    }
-    free(argv);
-    if (r.status != 0 && tmp && memmem(r.err, r.err_len, tmp, strlen(tmp))) {
-        /* The compiler could not write the dependency file ricc added (a
-         * full or broken cache file system): that is ricc's failure, not
-         * the build's.  Run the user's command as it was. */
-        LOG_W("cannot write %s; compiling without caching", tmp);
-        run_result_free(&r);
-        unlink(tmp);
-        free(tmp);
-        unlock_action(c);
-        return run_plain(c, ST_FALLBACK);
-    }
-    hdrtrace ht = {0};
-    if (trace) {
-        if (hdrtrace_split(r.err, r.err_len, &ht) != 0) {
-            /* The trace cannot be taken out: this stderr is not the user's. */
-            run_result_free(&r);
-            unlock_action(c);
-            return run_plain(c, ST_FALLBACK);
-        }
-        free(r.err);
-        r.err = ht.err;
-        r.err_len = ht.err_len;
-        ht.err = NULL;
     }
     run_write_out(1, r.out, r.out_len);
     run_write_out(2, r.err, r.err_len);
@@ -452,14 +280,13 @@ static int compile_and_store(call *c, int depend)
     } else if (!c->cfg->action_uncacheable) {
         const char *why = NULL;
         int ok = 1;
-        if (depend) {
+        if (in_depend_mode) {
             action_inputs in = c->in;
-            if (c->cmd.preprocessed)
-                ok = source_only_deps(c) == 0;
-            else if (trace)
-                ok = trace_deps(c, &ht) == 0;
-            else
-                ok = read_deps_file(c, depfile) == 0;
+            int pch;
+            c->n_deps = depend_deps(d, &c->cmd, c->cwd, &c->deps, &pch);
+            ok = c->n_deps > 0;
+            if (pch)
+                LOG_I("a precompiled header was used; not caching");
             in.deps = c->deps;
             in.n_deps = c->n_deps;
             if (ok && action_finish(&in, &c->key, &why) != 0) {
@@ -478,7 +305,7 @@ static int compile_and_store(call *c, int depend)
         if (proof == MANIFEST_PCH) {
             LOG_I("a precompiled header could stand in for a header; not caching");
             ok = 0;
-        } else if (proof != 0 && depend) {
+        } else if (proof != 0 && in_depend_mode) {
             /* Depend mode's key came from this compile's own dependency
              * output, which leaves out anything the proof could not account
              * for: store nothing, and let the next call scan. */
@@ -502,10 +329,7 @@ static int compile_and_store(call *c, int depend)
             manifest_free(m);
     }
     stats_add(counter, 1);
-    if (tmp)
-        unlink(tmp);
-    free(tmp);
-    hdrtrace_free(&ht);
+    depend_free(d);
     run_result_free(&r);
     return status;
 }
@@ -521,6 +345,7 @@ static void call_free(call *c)
     free(c->deps);
     if (c->have_cmd)
         compile_cmd_free(&c->cmd);
+    depend_free(&c->dep);
     rflow_close(c->rf);
     if (c->st)
         store_close(c->st);
@@ -708,8 +533,9 @@ static int wrapped(call *c, int argc, char **argv)
      * a remote, which must be asked before compiling).  Racing
      * identical compiles wait on the manifest key's lock, and the second
      * then finds a direct hit. */
-    if (!cfg->no_direct && status != DIRECT_SCAN && !rflow_active(c->rf) &&
-        (!user_wants_mmd(c) || header_trace_usable(c))) {
+    if (!cfg->no_direct && status != DIRECT_SCAN && !rflow_active(c->rf))
+        depend_choose(&c->dep, &c->cmd, c->compiler);
+    if (c->dep.way != DEPEND_NONE) {
         lock_key(c, &c->mkey);
         status = direct_lookup(c);
         if (status >= 0)

@@ -3,10 +3,12 @@
 #
 # -MMD's dependency file leaves system headers out, so ricc learns the full
 # include set of a miss from the compile's -H trace instead, and takes the
-# trace out of the stderr the user sees.  What must hold: one compiler run
-# per miss (no dependency scan), a direct hit next time, the .d file, the
-# object and the messages byte-identical to plain gcc's, and a change in a
-# system header (one -MMD does not list) must miss.
+# trace out of the stderr the user sees; where -H would show in the output
+# (debug info records gcc's switches), from the files gcc's compiler proper
+# opens, seen by libricc-trace.so.  What must hold: one compiler run per miss
+# (no dependency scan), a direct hit next time, the .d file, the object and
+# the messages byte-identical to plain gcc's, and a change in a system
+# header (one -MMD does not list) must miss.
 . "$(dirname "$0")/lib.sh"
 
 project() {
@@ -89,19 +91,21 @@ mmd_system_header() {
 
 mmd_debug_info() {
     # gcc records its switches in debug info, LTO objects and verbose asm:
-    # an added -H would show there.  Such compiles scan first instead.
+    # an added -H would show there.  Such compiles are traced instead: still
+    # one compile per miss, and the output as gcc makes it.
     project
     local a
     for a in "-g" "-g3 -gdwarf-4" "-O2 -flto" "-frecord-gcc-switches" "-ggdb -g0 -frecord-gcc-switches"; do
         R $CC_T $a $ARGS
-        [ "$(scans)" = 1 ] || die "$a: expected the dependency scan"
-        rm -f ../runs
+        expect miss
+        [ "$(scans)" = 0 ] || die "$a: the dependency scan ran"
+        [ "$(runs)" = 1 ] || die "$a: a -MMD miss ran the compiler more than once"
         case $a in
             # gcc's LTO objects differ from run to run (a random seed).
-            *-flto*) R $CC_T $a $ARGS; expect hit ;;
-            *) cc_check hit "m.o m.d" $CC_T $a $ARGS ;;
+            *-flto*) R $CC_T $a $ARGS; expect direct_hit ;;
+            *) cc_check direct_hit "m.o m.d" $CC_T $a $ARGS ;;
         esac
-        rm -f m.o m.d
+        rm -f m.o m.d ../runs
     done
     # Debug info without the switches, or switched off: -H is invisible.
     for a in "-g -gno-record-gcc-switches" "-g -g0"; do
@@ -111,6 +115,40 @@ mmd_debug_info() {
         [ "$(scans)" = 0 ] || die "$a: the dependency scan ran"
         rm -f ../runs
     done
+    # Without the tracer library, such a compile scans first.
+    (
+        export RICC_TRACE_LIB=$PWD/no-such-libricc-trace.so
+        R $CC_T -g -DNOTRACER=1 $ARGS
+        expect miss
+        [ "$(scans)" = 1 ] || die "without the tracer: expected the dependency scan"
+        rm -f ../runs
+        cc_check direct_hit "m.o m.d" $CC_T -g -DNOTRACER=1 $ARGS
+    )
+}
+
+mmd_traced_headers() {
+    # The traced include set holds the system headers -MMD leaves out, and
+    # a header that would now be found earlier still misses.
+    project
+    local G="-g -O1"
+    cc_check miss "m.o m.d" gcc $G $ARGS
+    cc_check direct_hit "m.o m.d" gcc $G $ARGS
+    grep -q sysconf m.d && die "-MMD listed a system header (test premise)"
+    echo '#define SYSVALUE 22' >sys/sysconf.h
+    cc_check miss "m.o m.d" gcc $G $ARGS
+    cc_check direct_hit "m.o m.d" gcc $G $ARGS
+    same_size_edit sys/sysconf.h 'SYSVALUE 22' 'SYSVALUE 23'
+    cc_check miss "m.o m.d" gcc $G $ARGS
+    echo '#define VALUE 12' >>inc/conf.h
+    cc_check miss "m.o m.d" gcc $G $ARGS
+    echo '#define SYSVALUE 31' >inc/sysconf.h
+    cc_check miss "m.o m.d" gcc $G $ARGS
+    cc_check direct_hit "m.o m.d" gcc $G $ARGS
+    # Another directory, the same relative command: the manifest names the
+    # files as gcc spelt them (relative), so it checks this tree's files.
+    mkdir ../other && cp -a . ../other/ && cd ../other
+    echo '#define VALUE 13' >>inc/conf.h
+    cc_check nohit "m.o m.d" gcc $G $ARGS
 }
 
 mmd_failed_compile() {
@@ -128,18 +166,20 @@ mmd_user_trace() {
     cc_check miss "m.o m.d" gcc -H $ARGS
     grep -q '^\. /usr/include/stdio.h' "$CASE/r.err" || die "the user's -H trace is missing"
     cc_check hit "m.o m.d" gcc -H $ARGS
+    grep -q '^\. /usr/include/stdio.h' "$CASE/r.err" || die "the hit lost the user's -H trace"
 }
 
 mmd_translated() {
-    # Messages in another language: the guard advice cannot be recognised,
-    # so ricc scans first (two runs) and stays correct.
+    # Messages in another language: the guard advice of -H cannot be told
+    # apart, so the compile is traced instead (one run) and stays correct.
     project
     (
         export LANG=de_DE.UTF-8 LANGUAGE=de LC_ALL=
         R $CC_T $ARGS
         expect miss
-        [ "$(scans)" = 1 ] || die "expected a dependency scan"
+        [ "$(scans)" = 0 ] || die "the dependency scan ran"
         [ "$(runs)" = 1 ] || die "expected one compile"
+        cc_check direct_hit "m.o m.d" $CC_T $ARGS
     )
 }
 
@@ -158,6 +198,7 @@ run_case one-compile mmd_one_compile
 run_case identical mmd_identical
 run_case system-header mmd_system_header
 run_case debug-info mmd_debug_info
+run_case traced-headers mmd_traced_headers
 run_case failed-compile mmd_failed_compile
 run_case user-trace mmd_user_trace
 run_case translated mmd_translated
