@@ -1,12 +1,13 @@
 /* statindex.c — the shared stat → digest index.  See statindex.h for the
- * design; this file is the mechanics: the mapping, the seqlock, the checksum.
+ * design; this file is the mechanics: the file, the slots, the checksum.
  *
- * Lookups read the probe window with one pread(), not through the mapping:
- * a hit looks up a few dozen headers scattered over a 4 MB file, and every
- * first touch of a mapped page is a page fault (with fault-around, the
- * kernel maps 16 pages each time).  In a VM those faults were a fifth of a
- * direct hit's time; a 1 KB pread costs a small fraction of one.  The
- * mapping is made only when a process stores, which a hit does not. */
+ * No mapping: a lookup reads its probe window with one pread() and a store
+ * writes its one slot with one pwrite().  Through a shared mapping every
+ * first touch of a page was a page fault (a lookup touches a few dozen
+ * headers scattered over a 4 MB file; a fresh RICC_DIR's first stores each
+ * allocate a page): in a VM those faults were a fifth of a direct hit, and
+ * a seventh of a fresh RICC_DIR's remote hit.  A 1 KB pread or a 128-byte
+ * pwrite costs a small fraction of one. */
 #include "cache/statindex.h"
 
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,7 +27,7 @@
 #define SETTLE_NS 2000000000LL
 
 typedef struct slot {
-    uint64_t seq;          /* odd while a writer owns the slot */
+    uint64_t seq;          /* 0: empty; odd: being written (older writers) */
     uint64_t dev, ino;
     int64_t size, mtime_ns, ctime_ns;
     uint64_t written;      /* writer's clock, to pick a victim */
@@ -49,8 +49,6 @@ _Static_assert(sizeof(header) == 128, "header layout");
 
 struct statindex {
     int fd;
-    header *h;      /* NULL until the first store maps the file */
-    slot *slots;
 };
 
 #define FILE_SIZE (sizeof(header) + (size_t)STATINDEX_SLOTS * sizeof(slot))
@@ -122,8 +120,6 @@ statindex *statindex_open(const char *dir)
                 break;
             }
             x->fd = fd;
-            x->h = NULL;
-            x->slots = NULL;
             break;
         }
         close(fd);
@@ -140,23 +136,8 @@ void statindex_close(statindex *x)
 {
     if (!x)
         return;
-    if (x->h)
-        munmap(x->h, FILE_SIZE);
     close(x->fd);
     free(x);
-}
-
-/* The writable mapping, made on first use.  0, or -1 when it cannot be. */
-static int map_for_write(statindex *x)
-{
-    if (x->h)
-        return 0;
-    void *m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, x->fd, 0);
-    if (m == MAP_FAILED)
-        return -1;
-    x->h = m;
-    x->slots = (slot *)(x->h + 1);
-    return 0;
 }
 
 static size_t bucket(uint64_t dev, uint64_t ino)
@@ -220,41 +201,44 @@ void statindex_store(statindex *x, const struct stat *st, const digest *d, unsig
     if (t - ns(st->st_mtim) < SETTLE_NS || t - ns(st->st_ctim) < SETTLE_NS)
         return;
     unsigned char raw[32];
-    if (digest_raw(d, raw) != 0 || d->size_bytes != st->st_size || map_for_write(x) != 0)
+    if (digest_raw(d, raw) != 0 || d->size_bytes != st->st_size)
         return;
 
     /* The slot already holding this file, else an empty one, else the
      * oldest-written one in the window. */
-    size_t b = bucket(st->st_dev, st->st_ino), pick = b;
+    size_t b = bucket(st->st_dev, st->st_ino);
+    slot w[PROBE];
+    if (read_window(x, b, w) != 0)
+        return;
+    int pick = 0;
     uint64_t oldest = UINT64_MAX;
     for (int i = 0; i < PROBE; i++) {
-        size_t k = (b + (size_t)i) % STATINDEX_SLOTS;
-        slot *s = &x->slots[k];
-        if (s->dev == (uint64_t)st->st_dev && s->ino == (uint64_t)st->st_ino) {
-            pick = k;
+        if (w[i].dev == (uint64_t)st->st_dev && w[i].ino == (uint64_t)st->st_ino) {
+            pick = i;
             break;
         }
-        uint64_t w = s->seq == 0 ? 0 : s->written;
-        if (w < oldest) {
-            oldest = w;
-            pick = k;
+        uint64_t age = w[i].seq == 0 ? 0 : w[i].written;
+        if (age < oldest) {
+            oldest = age;
+            pick = i;
         }
     }
-    slot *s = &x->slots[pick];
-    uint64_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-    if ((seq & 1) ||
-        !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-        return; /* another writer has it; the next call will store it */
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    s->dev = st->st_dev;
-    s->ino = st->st_ino;
-    s->size = st->st_size;
-    s->mtime_ns = ns(st->st_mtim);
-    s->ctime_ns = ns(st->st_ctim);
-    s->written = (uint64_t)t;
-    s->flags = flags;
-    s->pad = 0;
-    memcpy(s->hash, raw, 32);
-    s->check = checksum(s);
-    __atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+    /* One pwrite of the whole slot: the kernel orders writes to a file, so
+     * racing writers leave one complete slot; a reader whose pread caught
+     * one mid-way sees fields that disagree with the checksum. */
+    slot s;
+    memset(&s, 0, sizeof s);
+    s.seq = (w[pick].seq | 1) + 1;
+    s.dev = st->st_dev;
+    s.ino = st->st_ino;
+    s.size = st->st_size;
+    s.mtime_ns = ns(st->st_mtim);
+    s.ctime_ns = ns(st->st_ctim);
+    s.written = (uint64_t)t;
+    s.flags = flags;
+    memcpy(s.hash, raw, 32);
+    s.check = checksum(&s);
+    size_t k = (b + (size_t)pick) % STATINDEX_SLOTS;
+    if (pwrite(x->fd, &s, sizeof s, (off_t)(sizeof(header) + k * sizeof(slot))) != (ssize_t)sizeof s)
+        return; /* a full disk: the next call hashes the file again */
 }

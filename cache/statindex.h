@@ -1,5 +1,5 @@
 /* statindex.h — (device, inode, size, mtime, ctime) → content digest, shared
- * by every ricc process through one memory-mapped file, $RICC_DIR/statindex.
+ * by every ricc process through one file, $RICC_DIR/statindex.
  *
  * A hit needs the digest of every header the compile reads; reading and
  * hashing 200 headers costs more than the stat() calls that prove they did
@@ -8,12 +8,13 @@
  *  - Fixed size (a header and STATINDEX_SLOTS slots of 128 bytes): bounded,
  *    no growth, no compaction.  Open addressing, a short probe window; a full
  *    window evicts its oldest-written slot.
- *  - Lock-free: each slot has a sequence number (odd while being written) —
- *    a reader copies the slot and accepts it only if the sequence was even and
- *    unchanged, a writer claims a slot with compare-and-swap and skips it if
- *    another writer has it.  So hundreds of processes read and write at once.
- *  - Every slot carries a checksum of its fields: a corrupted slot is a miss,
- *    never a wrong digest.  A file of the wrong size or magic is replaced by
+ *  - Lock-free: a reader copies its probe window with one pread, a writer
+ *    writes one whole slot with one pwrite (the kernel orders writes to a
+ *    file, so racing writers leave one complete slot).  So hundreds of
+ *    processes read and write at once.
+ *  - Every slot carries a checksum of its fields: a corrupted slot, or a copy
+ *    a reader took while a writer was half-way, is a miss, never a wrong
+ *    digest.  A file of the wrong size or magic is replaced by
  *    an empty one (renamed into place).
  *  - Racy entries are never stored: a file whose mtime or ctime is within the
  *    last two seconds may still change without its timestamps changing
@@ -31,7 +32,7 @@
 
 typedef struct statindex statindex;
 
-/* Map (creating or repairing) $dir/statindex.  NULL if it cannot be used;
+/* Open (creating or repairing) $dir/statindex.  NULL if it cannot be used;
  * callers then hash files themselves. */
 statindex *statindex_open(const char *dir);
 void statindex_close(statindex *x);

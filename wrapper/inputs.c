@@ -33,6 +33,39 @@ static unsigned scan(const char *p, size_t n)
     return f;
 }
 
+/* Files up to this size are read into one buffer kept for the process (a
+ * compile's headers are all smaller): a mapping per header cost a mmap, its
+ * page faults and a munmap with its TLB flush, ~30 us each in a VM, which
+ * added up to milliseconds for a miss or a fresh RICC_DIR's first hit. */
+#define READ_MAX (4u << 20)
+
+/* The n bytes of fd, in the process's buffer (valid until the next call),
+ * or NULL (errno set; a file that shrank meanwhile is EIO). */
+static void *read_whole(int fd, size_t n)
+{
+    static char *buf;
+    static size_t cap;
+    if (n > cap) {
+        char *nb = realloc(buf, n);
+        if (!nb)
+            return NULL;
+        buf = nb;
+        cap = n;
+    }
+    for (size_t got = 0; got < n;) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r == 0)
+                errno = EIO;
+            return NULL;
+        }
+        got += (size_t)r;
+    }
+    return buf;
+}
+
 int input_digest(const char *path, struct stat *st, digest *d, unsigned *flags)
 {
     if (index_ && stat(path, st) == 0 && S_ISREG(st->st_mode) &&
@@ -60,13 +93,14 @@ int input_digest(const char *path, struct stat *st, digest *d, unsigned *flags)
         statindex_store(index_, st, d, 0);
         return 0;
     }
-    void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *m = n <= READ_MAX ? read_whole(fd, n) : mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (m == MAP_FAILED)
+    if (!m || m == MAP_FAILED)
         return -1;
     digest_buf(m, n, d);
     *flags = scan(m, n);
-    munmap(m, n);
+    if (n > READ_MAX)
+        munmap(m, n);
     statindex_store(index_, st, d, *flags);
     return 0;
 }
