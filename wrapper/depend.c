@@ -136,9 +136,19 @@ int depend_run(depend *d, const compile_cmd *cmd, char **argv, int argc, const c
             return -1;
         d->depfile = d->tmp;
     }
-    if (d->way == DEPEND_OPENS)
-        return tracer_capture(d->lib, ricc_dir, 1, argv[0], argv, r, &d->records,
-                              &d->records_len);
+    if (d->way == DEPEND_OPENS) {
+        if (tracer_capture(d->lib, ricc_dir, 1, argv[0], argv, r, &d->records, &d->records_len))
+            return -1;
+        if (memmem(r->err, r->err_len, "libricc-trace.so", 16)) {
+            /* The loader complained about the tracer (a program of another
+             * word size in the compiler, say): that line is not the
+             * compiler's, so this stderr is not the user's. */
+            LOG_I("the tracer could not be loaded into the compiler; compiling plainly");
+            run_result_free(r);
+            return -1;
+        }
+        return 0;
+    }
     char **v = added_argv(d, argv, argc);
     if (!v || run_capture_files(argv[0], v, r) != 0) {
         free(v);

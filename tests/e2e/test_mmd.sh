@@ -126,6 +126,22 @@ mmd_debug_info() {
     )
 }
 
+mmd_tracer_unloadable() {
+    # A tracer the loader refuses (here: not an ELF file) makes ld.so print
+    # an error into the compiler's stderr: that compile is run again
+    # plainly, so the user sees exactly gcc's messages, and nothing is kept.
+    project
+    mkdir -p fake
+    echo 'not a library' >fake/libricc-trace.so
+    (
+        export RICC_TRACE_LIB=$PWD/fake/libricc-trace.so
+        cc_check fallback "m.o m.d" gcc -g $ARGS
+        ! grep -q 'ld.so' "$CASE/r.err" || die "the loader's complaint reached the user"
+        grep -q 'warning: #warning built with a warning' "$CASE/r.err" || die "the warning is missing"
+        cc_check fallback "m.o m.d" gcc -g $ARGS
+    )
+}
+
 mmd_traced_headers() {
     # The traced include set holds the system headers -MMD leaves out, and
     # a header that would now be found earlier still misses.
@@ -199,6 +215,7 @@ run_case identical mmd_identical
 run_case system-header mmd_system_header
 run_case debug-info mmd_debug_info
 run_case traced-headers mmd_traced_headers
+run_case tracer-unloadable mmd_tracer_unloadable
 run_case failed-compile mmd_failed_compile
 run_case user-trace mmd_user_trace
 run_case translated mmd_translated
