@@ -1,6 +1,6 @@
 /* Unit tests for cache/statindex.c: hits only on an exact stat match, never
  * trusts a racy file, survives corruption and truncation, and stays correct
- * under concurrent writers. */
+ * under concurrent writers and with readers racing them. */
 #include <CUnit/Basic.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -189,6 +189,63 @@ static void test_concurrent_writers(void)
     statindex_close(x);
 }
 
+/* The entry for inode 9 as version v: its own mtime and a digest of "v". */
+static void version(int v, struct stat *st, digest *d)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = 78;
+    st->st_ino = 9;
+    st->st_size = 1;
+    st->st_mtim.tv_sec = st->st_ctim.tv_sec = 1000 + v;
+    char text[2] = {(char)('0' + v), 0};
+    digest_buf(text, 1, d);
+    d->size_bytes = 1;
+}
+
+static void test_readers_during_writes(void)
+{
+    /* Writers keep replacing one slot with one of two versions while this
+     * process looks both up: a lookup may miss, but what it finds must be
+     * the digest of the version whose stat it asked for, never a copy torn
+     * between the two. */
+    pid_t pids[4];
+    for (int k = 0; k < 4; k++) {
+        if ((pids[k] = fork()) == 0) {
+            statindex *x = statindex_open(dir);
+            for (int i = 0; i < 20000; i++) {
+                struct stat st;
+                digest d;
+                version((i + k) % 2, &st, &d);
+                statindex_store(x, &st, &d, 0);
+            }
+            statindex_close(x);
+            _exit(0);
+        }
+    }
+    statindex *x = statindex_open(dir);
+    int found = 0, wrong = 0;
+    for (int i = 0; i < 40000; i++) {
+        struct stat st;
+        digest want, got;
+        unsigned fl;
+        version(i % 2, &st, &want);
+        if (statindex_lookup(x, &st, &got, &fl)) {
+            found++;
+            wrong += !digest_equal(&got, &want);
+        }
+    }
+    statindex_close(x);
+    int ok = 1;
+    for (int k = 0; k < 4; k++) {
+        int ws;
+        waitpid(pids[k], &ws, 0);
+        ok &= WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+    }
+    CU_ASSERT(ok);
+    CU_ASSERT(found > 0);
+    CU_ASSERT_EQUAL(wrong, 0);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -201,6 +258,7 @@ int main(void)
                 test_settled_roundtrip_and_mismatch);
     CU_add_test(s, "corrupt and truncated index files", test_corruption_detected);
     CU_add_test(s, "32 concurrent writers", test_concurrent_writers);
+    CU_add_test(s, "readers while writers replace a slot", test_readers_during_writes);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failures = CU_get_number_of_failures();
