@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,6 +402,29 @@ char *path_absolute(const char *p, const char *cwd)
     char *r = path_normalize(joined);
     free(joined);
     return r;
+}
+
+char *fs_beside_program(const char *env_name, const char *name)
+{
+    const char *env = getenv(env_name);
+    if (env && *env)
+        return strdup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    static const char *const rel[] = {"../lib", "../lib/ricc"};
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char *dir = path_join(exe, rel[i]);
+        char *p = dir ? path_join(dir, name) : NULL;
+        free(dir);
+        if (p && access(p, F_OK) == 0)
+            return p;
+        free(p);
+    }
+    return NULL;
 }
 
 char *fs_passwd_field(uid_t uid, int field)

@@ -50,6 +50,13 @@ char *path_relative_to(const char *p, const char *root);
 /* Make p absolute against cwd and normalize; malloc'd. */
 char *path_absolute(const char *p, const char *cwd);
 
+/* A file installed with this program: the value of the environment
+ * variable env_name when it is set (as it is, whether or not it exists),
+ * else the first of <directory of /proc/self/exe>/../lib/NAME and
+ * ../lib/ricc/NAME that exists (the build tree, and an installation under
+ * PREFIX/bin and PREFIX/lib/ricc).  malloc'd, or NULL. */
+char *fs_beside_program(const char *env_name, const char *name);
+
 /* Field `field` (0 name, 5 home, ...) of uid's line in /etc/passwd,
  * malloc'd, or NULL.  Read by hand: ricc is linked statically, and
  * getpwuid() there would load the NSS modules of whatever glibc the machine

@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/fsutil.h"
 #include "cache/log.h"
 #include "cache/remote/wire.h"
 #include "cache/remote_marks.h"
@@ -97,25 +98,13 @@ static const remote_host quiet_host = { REMOTE_ABI_VERSION, quiet_enabled, host_
 
 static const remote_module *loaded; /* once loaded, never unloaded (gRPC threads) */
 
-/* The first of <dir of this program>/../lib/NAME, ../lib/ricc/NAME, or
- * the file $env names, that exists: 0 with path filled, or -1. */
+/* fs_beside_program into path[cap]: 0, or -1 (none, or too long). */
 static int find_beside(const char *env_name, const char *name, char *path, size_t cap)
 {
-    const char *env = getenv(env_name);
-    if (env && *env)
-        return snprintf(path, cap, "%s", env) < (int)cap ? 0 : -1;
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    char *slash = len > 0 ? memrchr(exe, '/', (size_t)len) : NULL;
-    if (!slash)
-        return -1;
-    *slash = '\0';
-    static const char *const rel[] = { "../lib", "../lib/ricc" };
-    for (int i = 0; i < 2; i++)
-        if (snprintf(path, cap, "%s/%s/%s", exe, rel[i], name) < (int)cap &&
-            access(path, F_OK) == 0)
-            return 0;
-    return -1;
+    char *p = fs_beside_program(env_name, name);
+    int ok = p && snprintf(path, cap, "%s", p) < (int)cap;
+    free(p);
+    return ok ? 0 : -1;
 }
 
 #ifdef RICC_STATIC

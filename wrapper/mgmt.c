@@ -135,26 +135,12 @@ int mgmt_command(int argc, char **argv, const config *cfg)
  * in the build tree, ../lib/ricc/libricc-preload.so when installed). */
 static char *find_shim(void)
 {
-    const char *env = getenv("RICC_PRELOAD");
-    if (env && *env)
-        return access(env, R_OK) == 0 ? strdup(env) : NULL;
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return NULL;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    static const char *rel[] = {"../lib/libricc-preload.so", "../lib/ricc/libricc-preload.so"};
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        char *p = path_join(self, rel[i]);
-        if (p && access(p, R_OK) == 0)
-            return p;
+    char *p = fs_beside_program("RICC_PRELOAD", "libricc-preload.so");
+    if (p && access(p, R_OK) != 0) {
         free(p);
+        return NULL;
     }
-    return NULL;
+    return p;
 }
 
 /* A compiler by the shim's rule (preload/match.c): a name ricc knows, or

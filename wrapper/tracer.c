@@ -9,7 +9,6 @@
  * whatever runs next (a plain fallback) must not be traced. */
 #include "wrapper/tracer.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,28 +18,12 @@
 
 char *tracer_find(void)
 {
-    const char *env = getenv("RICC_TRACE_LIB");
-    if (env && *env)
-        return access(env, R_OK) == 0 ? strdup(env) : NULL;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return NULL;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    static const char *const rel[] = {"../lib/libricc-trace.so", "../lib/ricc/libricc-trace.so"};
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        char *p = path_join(self, rel[i]);
-        char *real = p ? realpath(p, NULL) : NULL;
+    char *p = fs_beside_program("RICC_TRACE_LIB", "libricc-trace.so");
+    if (p && access(p, R_OK) != 0) {
         free(p);
-        if (real && access(real, R_OK) == 0)
-            return real;
-        free(real);
+        return NULL;
     }
-    return NULL;
+    return p;
 }
 
 /* Point the environment at the tracer.  0 or -1. */

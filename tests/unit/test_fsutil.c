@@ -357,6 +357,27 @@ static void test_read_missing(void)
 
 /* The hand-read /etc/passwd agrees with the C library's for this user and
  * for root, and knows nothing of a uid nobody has. */
+static void test_beside_program(void)
+{
+    /* The variable wins, as it is (even naming nothing). */
+    setenv("RICC_TEST_BESIDE", "/no/such/lib.so", 1);
+    char *p = fs_beside_program("RICC_TEST_BESIDE", "libricc-cache.a");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_STRING_EQUAL(p, "/no/such/lib.so");
+    free(p);
+    unsetenv("RICC_TEST_BESIDE");
+    /* This test runs from $(B)/tests, so ../lib is $(B)/lib, where the
+     * cache library it was linked from lies. */
+    p = fs_beside_program("RICC_TEST_BESIDE", "libricc-cache.a");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(p, &st), 0);
+    const char *tail = "/lib/libricc-cache.a";
+    CU_ASSERT(strlen(p) > strlen(tail) && !strcmp(p + strlen(p) - strlen(tail), tail));
+    free(p);
+    CU_ASSERT_PTR_NULL(fs_beside_program("RICC_TEST_BESIDE", "no-such-file-here"));
+}
+
 static void test_passwd_field(void)
 {
     uid_t uids[] = {getuid(), 0};
@@ -392,7 +413,8 @@ int main(void)
         !CU_add_test(s, "path_join", test_path_join) ||
         !CU_add_test(s, "path_absolute", test_path_absolute) ||
         !CU_add_test(s, "read missing file", test_read_missing) ||
-        !CU_add_test(s, "passwd fields", test_passwd_field)) {
+        !CU_add_test(s, "passwd fields", test_passwd_field) ||
+        !CU_add_test(s, "files beside the program", test_beside_program)) {
         CU_cleanup_registry();
         return 1;
     }
