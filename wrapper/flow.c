@@ -414,11 +414,13 @@ static int direct_lookup(call *c)
             manifest_free(m);
     }
     /* Nothing here holds: the remote's copy of the manifest, if any. */
-    if (!found && !rflow_manifest_match(c->rf, &c->mkey, &action))
+    int taken = 0;
+    if (!found && !rflow_manifest_match(c->rf, &c->key, &c->mkey, &action, &taken))
         return scan_only ? DIRECT_SCAN : DIRECT_MISS;
     digest saved = c->key.action;
     c->key.action = action;
     int status = lookup(c);
+    c->from_remote = status >= 0 && taken; /* the result came with the remote manifest */
     if (status < 0)
         status = remote_lookup(c);
     if (status < 0) {
@@ -461,6 +463,7 @@ static int remote_miss(call *c)
     rflow_call rc = {
         .key = &c->key, .mkey = c->cfg->no_direct ? NULL : &c->mkey, .deps = c->deps,
         .n_deps = c->n_deps, .cwd = c->cwd, .ctx = c, .serve = serve_cb, .compile = compile_cb,
+        .carry_result = 1,
     };
     enum rflow_how how;
     int status = rflow_miss(c->rf, &rc, &how);

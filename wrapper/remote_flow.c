@@ -15,6 +15,15 @@
  *     every "absent" path), so it can only name an action whose inputs are
  *     the files on this disk.  This is what lets a fresh sandbox (empty
  *     RICC_DIR) hit without running the preprocessor.
+ *     One call: a manifest is uploaded with the result it was uploaded for
+ *     (that ActionResult, its action digest, and its blobs, as further
+ *     outputs "ricc-result*" of the manifest's ActionResult, which the
+ *     server and the agent inline).  When the include set that holds here
+ *     names that very action, the result is taken from there, checked as
+ *     any remote result (every blob against its digest, exit code 0, every
+ *     output), and the action cache is not asked again: a fresh sandbox's
+ *     hit costs one call, not two.  Anything else (another action, a blob
+ *     not inlined) asks the action cache as before.
  *  3. Otherwise the dependency scan gives the action (flow.c does not use
  *     depend mode while a remote is in use: the remote must be asked before
  *     compiling, and depend mode only knows the key after), and rflow_miss()
@@ -59,6 +68,12 @@
 #include "wrapper/manifest.h"
 
 #define MANIFEST_OUTPUT "ricc-manifest"
+/* The result a manifest travels with (see "One call" above): its
+ * ActionResult, its action digest ("HASH/SIZE"), and its blobs. */
+#define RESULT_OUTPUT "ricc-result"
+#define RESULT_ACTION "ricc-result-action"
+#define RESULT_BLOB "ricc-result-blob-"
+#define MAX_RESULT_BLOBS 8
 
 struct rflow {
     const config *cfg;
@@ -310,24 +325,38 @@ int rflow_lookup(rflow *rf, const action_key *key, void **ar, size_t *len)
 
 /* ---- manifests ---- */
 
-int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *len)
+/* The remote's ActionResult under the manifest key mkey, every output
+ * asked inlined: the manifest and, for a compile's, the result that
+ * travels with it (the loader refuses outputs not asked for).  Unpacked,
+ * or NULL (none, or a failure: see rf->failed). */
+static reapi_action_result *manifest_result(rflow *rf, const digest *mkey)
 {
-    *bytes = NULL;
-    *len = 0;
     if (!rflow_active(rf) || rf->cfg->skip_cache)
-        return 0;
-    char *outs[] = { MANIFEST_OUTPUT };
+        return NULL;
+    char names[MAX_RESULT_BLOBS][32];
+    char *outs[3 + MAX_RESULT_BLOBS] = {MANIFEST_OUTPUT, RESULT_OUTPUT, RESULT_ACTION};
+    for (int i = 0; i < MAX_RESULT_BLOBS; i++) {
+        snprintf(names[i], sizeof names[i], "%s%d", RESULT_BLOB, i);
+        outs[3 + i] = names[i];
+    }
     void *raw;
     size_t raw_len;
-    int rc = remote_get_action_result(rf->r, mkey, outs, 1, &raw, &raw_len);
+    int rc = remote_get_action_result(rf->r, mkey, outs, 3 + MAX_RESULT_BLOBS, &raw, &raw_len);
     if (rc != 0) {
         if (rc < 0)
             failed(rf, "GetActionResult (manifest)");
-        return 0;
+        return NULL;
     }
     reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
         &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
     free(raw);
+    return ar;
+}
+
+/* The bytes of the manifest in ar (inlined, else fetched), with a NUL
+ * after them.  malloc'd, or NULL. */
+static char *manifest_bytes(rflow *rf, reapi_action_result *ar, size_t *len)
+{
     reapi_output_file *f = ar ? find_output(ar, MANIFEST_OUTPUT) : NULL;
     remote_fetch_item item = { 0 };
     if (f && f->contents.len) {
@@ -345,27 +374,87 @@ int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *le
             item.data = NULL;
         }
     }
-    if (ar)
-        protobuf_c_message_free_unpacked(&ar->base, NULL);
     /* A NUL after the bytes, so a text manifest can be read as a string. */
     char *text = item.data ? malloc(item.len + 1) : NULL;
     if (text) {
         memcpy(text, item.data, item.len);
         text[item.len] = '\0';
-        *bytes = text;
         *len = item.len;
     }
     free(item.data);
-    return text != NULL;
+    return text;
 }
 
-int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action)
+int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *len)
 {
+    *len = 0;
+    reapi_action_result *ar = manifest_result(rf, mkey);
+    *bytes = ar ? manifest_bytes(rf, ar, len) : NULL;
+    if (ar)
+        protobuf_c_message_free_unpacked(&ar->base, NULL);
+    return *bytes != NULL;
+}
+
+/* The result that travels with the manifest in mar, when it is the one for
+ * `action` and came whole (every blob inlined): its blobs into the local
+ * CAS, each checked against its digest, and the result imported as one
+ * from the action cache (import_result: exit code 0, every output the
+ * Command names).  So a fresh sandbox hits with this one call.  1 when the
+ * local action cache now holds it, else 0 (the caller asks the remote's
+ * action cache, as without it). */
+static int take_result(rflow *rf, reapi_action_result *mar, const action_key *key,
+                       const digest *action)
+{
+    reapi_output_file *res = find_output(mar, RESULT_OUTPUT);
+    reapi_output_file *act = find_output(mar, RESULT_ACTION);
+    digest named, rd;
+    const char *why;
+    char text[DIGEST_HEX_LEN + 32];
+    if (!res || !act || !res->contents.len || act->contents.len >= sizeof text ||
+        reapi_digest_get(res->digest, &rd) != 0)
+        return 0;
+    memcpy(text, act->contents.data, act->contents.len);
+    text[act->contents.len] = '\0';
+    if (digest_parse(text, &named, &why) != 0 || !digest_equal(&named, action))
+        return 0;
+    for (size_t i = 0; i < mar->n_output_files; i++) {
+        reapi_output_file *f = mar->output_files[i];
+        digest d;
+        if (!f->path || strncmp(f->path, RESULT_BLOB, strlen(RESULT_BLOB)))
+            continue;
+        if (reapi_digest_get(f->digest, &d) != 0 ||
+            (f->contents.len == 0 && d.size_bytes > 0) ||
+            put_verified(rf, f->contents.len ? (const void *)f->contents.data : "",
+                         f->contents.len, &d) != 0)
+            return 0;
+    }
+    digest got;
+    digest_buf(res->contents.data, res->contents.len, &got);
+    if (!digest_equal(&got, &rd))
+        return 0;
+    action_key k = *key;
+    k.action = *action;
+    void *out;
+    size_t out_len;
+    if (import_result(rf, &k, res->contents.data, res->contents.len, &out, &out_len) != 0)
+        return 0;
+    free(out);
+    LOG_D("the result of %s came with the manifest", action->hash);
+    return !rf->cfg->action_uncacheable;
+}
+
+int rflow_manifest_match(rflow *rf, const action_key *key, const digest *mkey, digest *action,
+                         int *taken)
+{
+    *taken = 0;
     if (!rf || rf->cfg->no_direct)
         return 0;
-    char *bytes;
-    size_t len;
-    if (!rflow_manifest_fetch(rf, mkey, &bytes, &len)) {
+    reapi_action_result *mar = manifest_result(rf, mkey);
+    size_t len = 0;
+    char *bytes = mar ? manifest_bytes(rf, mar, &len) : NULL;
+    if (!bytes) {
+        if (mar)
+            protobuf_c_message_free_unpacked(&mar->base, NULL);
         if (rflow_active(rf))
             LOG_D("remote manifest %s: none", mkey->hash);
         return 0;
@@ -373,8 +462,11 @@ int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action)
     manifest *m = manifest_parse(bytes, len);
     digest a;
     int found = m && manifest_match(m, &a);
-    if (found)
+    if (found) {
         *action = a;
+        *taken = take_result(rf, mar, key, &a);
+    }
+    protobuf_c_message_free_unpacked(&mar->base, NULL);
     if (m) {
         /* Kept locally when there is none, so that what this call learns is
          * added to it (and uploaded) rather than replacing it. */
@@ -431,9 +523,20 @@ static void blobs_free(blobs *b)
     free(b->v);
 }
 
+/* What travels with an uploaded manifest: the result just uploaded. */
+typedef struct travel {
+    const digest *action;
+    const void *ar;            /* its ActionResult, blobs by digest */
+    size_t ar_len;
+    digest *blobs;             /* the blobs it names (outputs, streams) */
+    int n_blobs;
+} travel;
+
 /* Add the local manifest under mkey to b, and make the ActionResult that
- * names it (*mar, malloc'd).  0, or -1 when there is none. */
-static int add_manifest(rflow *rf, const digest *mkey, blobs *b, void **mar, size_t *mlen)
+ * names it (*mar, malloc'd), with the result in t when there is one.  0,
+ * or -1 when there is no manifest. */
+static int add_manifest(rflow *rf, const digest *mkey, const travel *t, blobs *b, void **mar,
+                        size_t *mlen)
 {
     char *bytes;
     size_t len;
@@ -446,14 +549,50 @@ static int add_manifest(rflow *rf, const digest *mkey, blobs *b, void **mar, siz
         free(bytes);
         return -1;
     }
-    reapi_output_file f = REAPI_OUTPUT_FILE_INIT, *fp = &f;
-    reapi_digest rd;
-    reapi_digest_ref(&rd, &d);
-    f.path = MANIFEST_OUTPUT;
-    f.digest = &rd;
+    int n_out = 1, n_blobs = t && t->n_blobs <= MAX_RESULT_BLOBS ? t->n_blobs : 0;
+    reapi_output_file files[3 + MAX_RESULT_BLOBS], *fp[3 + MAX_RESULT_BLOBS];
+    reapi_digest rds[3 + MAX_RESULT_BLOBS];
+    digest res_d, act_d;
+    char act_text[DIGEST_HEX_LEN + 32], names[MAX_RESULT_BLOBS][32];
+    reapi_output_file init = REAPI_OUTPUT_FILE_INIT;
+    files[0] = init;
+    files[0].path = MANIFEST_OUTPUT;
+    reapi_digest_ref(&rds[0], &d);
+    if (t && t->n_blobs <= MAX_RESULT_BLOBS) {
+        /* The result, its action and its blobs (already in b, or on the
+         * server) as further outputs: a fresh sandbox's one GetActionResult
+         * for the manifest, every output inlined, brings all it needs. */
+        snprintf(act_text, sizeof act_text, "%s/%lld", t->action->hash,
+                 (long long)t->action->size_bytes);
+        digest_buf(t->ar, t->ar_len, &res_d);
+        digest_buf(act_text, strlen(act_text), &act_d);
+        char *copy = strdup(act_text);
+        if (!copy || blobs_add(b, &res_d, t->ar, t->ar_len, NULL, 0) != 0 ||
+            blobs_add(b, &act_d, copy, strlen(copy), NULL, 1) != 0) {
+            free(copy);
+            return -1;
+        }
+        files[1] = init;
+        files[1].path = RESULT_OUTPUT;
+        reapi_digest_ref(&rds[1], &res_d);
+        files[2] = init;
+        files[2].path = RESULT_ACTION;
+        reapi_digest_ref(&rds[2], &act_d);
+        n_out = 3;
+        for (int i = 0; i < n_blobs; i++, n_out++) {
+            snprintf(names[i], sizeof names[i], "%s%d", RESULT_BLOB, i);
+            files[n_out] = init;
+            files[n_out].path = names[i];
+            reapi_digest_ref(&rds[n_out], &t->blobs[i]);
+        }
+    }
+    for (int i = 0; i < n_out; i++) {
+        files[i].digest = &rds[i];
+        fp[i] = &files[i];
+    }
     reapi_action_result ar = REAPI_ACTION_RESULT_INIT;
-    ar.n_output_files = 1;
-    ar.output_files = &fp;
+    ar.n_output_files = (size_t)n_out;
+    ar.output_files = fp;
     *mar = reapi_pack(&ar.base, mlen, NULL);
     return *mar ? 0 : -1;
 }
@@ -463,7 +602,7 @@ static void upload_manifest(rflow *rf, const digest *mkey)
     blobs b = { 0 };
     void *mar;
     size_t mlen;
-    if (add_manifest(rf, mkey, &b, &mar, &mlen) == 0 && remote_upload(rf->r, b.v, b.n) == 0)
+    if (add_manifest(rf, mkey, NULL, &b, &mar, &mlen) == 0 && remote_upload(rf->r, b.v, b.n) == 0)
         remote_update_action_result(rf->r, mkey, mar, mlen);
     free(mar);
     blobs_free(&b);
@@ -479,7 +618,7 @@ static int add_stream(blobs *b, const ProtobufCBinaryData *raw, digest *d, reapi
 
 /* The result this call stored locally, and the manifest, to the remote.
  * Only blobs the server lacks travel (remote_upload asks first). */
-static void upload_result(rflow *rf, const action_key *key, const digest *mkey)
+static void upload_result(rflow *rf, const action_key *key, const digest *mkey, int carry)
 {
     char *bytes;
     size_t len;
@@ -522,8 +661,17 @@ static void upload_result(rflow *rf, const action_key *key, const digest *mkey)
         ar->stderr_raw = se;
         ar->stdout_digest = sod;
         ar->stderr_digest = sed;
-        if (mkey)
-            add_manifest(rf, mkey, &b, &mar, &mlen);
+        if (mkey && out && carry) {
+            /* The blobs the result names are all in b by now. */
+            digest named[MAX_RESULT_BLOBS];
+            int n = b.n <= MAX_RESULT_BLOBS ? (int)b.n : MAX_RESULT_BLOBS + 1;
+            for (int i = 0; i < n && i < MAX_RESULT_BLOBS; i++)
+                named[i] = b.v[i].d;
+            travel t = {&key->action, out, out_len, named, n};
+            add_manifest(rf, mkey, &t, &b, &mar, &mlen);
+        } else if (mkey) {
+            add_manifest(rf, mkey, NULL, &b, &mar, &mlen);
+        }
     }
     if (ok && out && remote_upload(rf->r, b.v, b.n) == 0 &&
         remote_update_action_result(rf->r, &key->action, out, out_len) == 0) {
@@ -700,12 +848,12 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
     *how = RFLOW_LOCAL;
     status = c->compile(c->ctx);
     if (status == 0 && may_upload(cfg, c->no_execute != NULL) && rflow_active(rf) && !remote_has)
-        upload_result(rf, c->key, c->mkey);
+        upload_result(rf, c->key, c->mkey, c->carry_result);
     return status;
 }
 
 void rflow_upload(rflow *rf, const action_key *key, const digest *mkey)
 {
     if (rf && !rf->failed && may_upload(rf->cfg, 1) && rflow_active(rf))
-        upload_result(rf, key, mkey);
+        upload_result(rf, key, mkey, 0);
 }

@@ -39,8 +39,12 @@ int rflow_lookup(rflow *rf, const action_key *key, void **ar, size_t *len);
 
 /* The remote's copy of the direct-mode manifest under mkey: 1 with *action
  * when one of its include sets holds here (the manifest is then kept in the
- * local store if there is none), else 0. */
-int rflow_manifest_match(rflow *rf, const digest *mkey, digest *action);
+ * local store if there is none), else 0.  When the result that travels
+ * with the manifest is *action's, it is in the local store too (checked as
+ * rflow_lookup checks, against key's outputs; *taken = 1): no second call
+ * is needed. */
+int rflow_manifest_match(rflow *rf, const action_key *key, const digest *mkey, digest *action,
+                         int *taken);
 
 /* The bytes of the remote's manifest under mkey, whatever its format (a
  * link's manifest is not a compile's): 1 with *bytes (malloc'd, with a NUL
@@ -66,6 +70,9 @@ typedef struct rflow_call {
      * run here, and its result uploaded even without cache-only mode, as
      * rflow_upload does). */
     const char *no_execute;
+    /* Upload the manifest with this result travelling along (a compile's:
+     * rflow_manifest_match takes it from there). */
+    int carry_result;
 } rflow_call;
 
 enum rflow_how {

@@ -223,7 +223,17 @@ n=$(link_log_lines "Action not cached and running in cache-only mode, executing 
 # The second sandbox runs ricc installed as "recc", as BuildStream's tests do.
 mkdir -p "$W/bin"
 ln -s "$ricc" "$W/bin/recc"
+lookups=$(calls GetActionResult)
 RICC_AS="$W/bin/recc" build bst-second
+lookups=$(($(calls GetActionResult) - lookups))
+# A compile's hit is one call: its result travels with its manifest.  The
+# link asks for its manifest, then for its result.
+if [ -z "${RICC_TEST_SERVER:-}" ]; then
+    n=$(log_lines "came with the manifest")
+    [ "$n" = 4 ] && [ "$lookups" = 6 ] &&
+        ok "fresh sandbox: one GetActionResult per compile hit ($lookups for 4 compiles and the link)" ||
+        fail "bst-second: $n results came with their manifests, $lookups GetActionResult calls (expected 4, 6)"
+fi
 host=$(hostname)
 n=$(ls "$P/.recc-log" | grep -c "^recc\.$host\." || true)
 [ "$n" -ge 4 ] && [ "$(ls "$P/.recc-log" | grep -vc "^recc\.$host\." || true)" = 0 ] &&
