@@ -52,8 +52,12 @@
  * call compile locally and be counted as a fallback.  A blob the server
  * lost (NOT_FOUND) is a miss, not a failure.  A remote execution that exits
  * non-zero is not replayed: the compile runs here, so the build's messages
- * and status are exactly the local compiler's. */
+ * and status are exactly the local compiler's.
+ *
+ * remote_exec.c has remote execution (the input root's upload and the
+ * Execute call); remote_flow_int.h is what the two files share. */
 #include "wrapper/remote_flow.h"
+#include "wrapper/remote_flow_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -74,14 +78,6 @@
 #define RESULT_ACTION "ricc-result-action"
 #define RESULT_BLOB "ricc-result-blob-"
 #define MAX_RESULT_BLOBS 8
-
-struct rflow {
-    const config *cfg;
-    store *st;
-    remote *r;      /* once opened; NULL when it could not be */
-    int opened;
-    int failed;
-};
 
 rflow *rflow_new(const config *cfg, store *st)
 {
@@ -124,7 +120,7 @@ int rflow_failed(const rflow *rf)
 }
 
 /* A call failed: the loader has told the user; note it for the counters. */
-static int failed(rflow *rf, const char *what)
+int rflow_fail(rflow *rf, const char *what)
 {
     if (rf->r)
         LOG_D("remote %s failed: %s (code %d)", what, remote_error(rf->r)->message,
@@ -206,7 +202,7 @@ static int fetch_blobs(rflow *rf, remote_fetch_item *items, size_t n)
         return 0;
     if (remote_fetch(rf->r, items, n) != 0)
         return remote_error(rf->r)->code == REMOTE_CODE_NOT_FOUND ? REMOTE_MISS
-                                                                  : failed(rf, "fetch");
+                                                                  : rflow_fail(rf, "fetch");
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         if (rc == 0 && put_verified(rf, items[i].data, items[i].len, &items[i].d) != 0)
@@ -229,13 +225,13 @@ static reapi_output_file *find_output(reapi_action_result *ar, const char *path)
  * into the local CAS, store a copy without inlined bytes in the local
  * action cache (unless action_uncacheable) and return that copy.  0,
  * REMOTE_MISS (a result we do not use) or -1. */
-static int import_result(rflow *rf, const action_key *key, const void *raw, size_t raw_len,
+int rflow_import(rflow *rf, const action_key *key, const void *raw, size_t raw_len,
                          void **out, size_t *out_len)
 {
     reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
         &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
     if (!ar)
-        return failed(rf, "result parse");
+        return rflow_fail(rf, "result parse");
     int rc = REMOTE_MISS;
     size_t n = 0, *saved = calloc(ar->n_output_files + 1, sizeof *saved);
     remote_fetch_item *items = calloc((size_t)key->n_outputs + 2, sizeof *items);
@@ -313,12 +309,12 @@ int rflow_lookup(rflow *rf, const action_key *key, void **ar, size_t *len)
     int rc = remote_get_action_result(rf->r, &key->action, key->output_paths, key->n_outputs,
                                       &raw, &raw_len);
     if (rc < 0)
-        return failed(rf, "GetActionResult");
+        return rflow_fail(rf, "GetActionResult");
     if (rc == REMOTE_MISS) {
         LOG_D("remote action cache miss for %s", key->action.hash);
         return REMOTE_MISS;
     }
-    rc = import_result(rf, key, raw, raw_len, ar, len);
+    rc = rflow_import(rf, key, raw, raw_len, ar, len);
     free(raw);
     return rc;
 }
@@ -344,7 +340,7 @@ static reapi_action_result *manifest_result(rflow *rf, const digest *mkey)
     int rc = remote_get_action_result(rf->r, mkey, outs, 3 + MAX_RESULT_BLOBS, &raw, &raw_len);
     if (rc != 0) {
         if (rc < 0)
-            failed(rf, "GetActionResult (manifest)");
+            rflow_fail(rf, "GetActionResult (manifest)");
         return NULL;
     }
     reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
@@ -369,7 +365,7 @@ static char *manifest_bytes(rflow *rf, reapi_action_result *ar, size_t *len)
     } else if (f && reapi_digest_get(f->digest, &item.d) == 0 && item.d.size_bytes > 0) {
         if (remote_fetch(rf->r, &item, 1) != 0) {
             if (remote_error(rf->r)->code != REMOTE_CODE_NOT_FOUND)
-                failed(rf, "fetch (manifest)");
+                rflow_fail(rf, "fetch (manifest)");
             free(item.data);
             item.data = NULL;
         }
@@ -436,7 +432,7 @@ static int take_result(rflow *rf, reapi_action_result *mar, const action_key *ke
     k.action = *action;
     void *out;
     size_t out_len;
-    if (import_result(rf, &k, res->contents.data, res->contents.len, &out, &out_len) != 0)
+    if (rflow_import(rf, &k, res->contents.data, res->contents.len, &out, &out_len) != 0)
         return 0;
     free(out);
     LOG_D("the result of %s came with the manifest", action->hash);
@@ -487,15 +483,8 @@ int rflow_manifest_match(rflow *rf, const action_key *key, const digest *mkey, d
 
 /* ---- uploads ---- */
 
-typedef struct blobs {
-    remote_blob *v;
-    size_t n, cap;
-    void **owned;        /* buffers to free afterwards */
-    size_t n_owned;
-} blobs;
-
-static int blobs_add(blobs *b, const digest *d, const void *data, size_t len, const char *path,
-                     int owned)
+int rflow_blobs_add(blobs *b, const digest *d, const void *data, size_t len, const char *path,
+                    int owned)
 {
     if (b->n == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 16;
@@ -515,7 +504,7 @@ static int blobs_add(blobs *b, const digest *d, const void *data, size_t len, co
     return 0;
 }
 
-static void blobs_free(blobs *b)
+void rflow_blobs_free(blobs *b)
 {
     for (size_t i = 0; i < b->n_owned; i++)
         free(b->owned[i]);
@@ -545,7 +534,7 @@ static int add_manifest(rflow *rf, const digest *mkey, const travel *t, blobs *b
         return -1;
     digest d;
     digest_buf(bytes, len, &d);
-    if (blobs_add(b, &d, bytes, len, NULL, 1) != 0) {
+    if (rflow_blobs_add(b, &d, bytes, len, NULL, 1) != 0) {
         free(bytes);
         return -1;
     }
@@ -567,8 +556,8 @@ static int add_manifest(rflow *rf, const digest *mkey, const travel *t, blobs *b
         digest_buf(t->ar, t->ar_len, &res_d);
         digest_buf(act_text, strlen(act_text), &act_d);
         char *copy = strdup(act_text);
-        if (!copy || blobs_add(b, &res_d, t->ar, t->ar_len, NULL, 0) != 0 ||
-            blobs_add(b, &act_d, copy, strlen(copy), NULL, 1) != 0) {
+        if (!copy || rflow_blobs_add(b, &res_d, t->ar, t->ar_len, NULL, 0) != 0 ||
+            rflow_blobs_add(b, &act_d, copy, strlen(copy), NULL, 1) != 0) {
             free(copy);
             return -1;
         }
@@ -605,7 +594,7 @@ static void upload_manifest(rflow *rf, const digest *mkey)
     if (add_manifest(rf, mkey, NULL, &b, &mar, &mlen) == 0 && remote_upload(rf->r, b.v, b.n) == 0)
         remote_update_action_result(rf->r, mkey, mar, mlen);
     free(mar);
-    blobs_free(&b);
+    rflow_blobs_free(&b);
 }
 
 /* A stream of a local result as a blob: digest set in *rd (pointing at *d). */
@@ -613,7 +602,7 @@ static int add_stream(blobs *b, const ProtobufCBinaryData *raw, digest *d, reapi
 {
     digest_buf(raw->data, raw->len, d);
     reapi_digest_ref(rd, d);
-    return raw->len ? blobs_add(b, d, raw->data, raw->len, NULL, 0) : 0;
+    return raw->len ? rflow_blobs_add(b, d, raw->data, raw->len, NULL, 0) : 0;
 }
 
 /* The result this call stored locally, and the manifest, to the remote.
@@ -640,7 +629,7 @@ static void upload_result(rflow *rf, const action_key *key, const digest *mkey, 
         size_t dlen;
         ok = reapi_digest_get(ar->output_files[i]->digest, &d) == 0 &&
              cas_get(rf->st, &d, &data, &dlen) == 0;
-        if (ok && blobs_add(&b, &d, data, dlen, NULL, 1) != 0) {
+        if (ok && rflow_blobs_add(&b, &d, data, dlen, NULL, 1) != 0) {
             free(data);
             ok = 0;
         }
@@ -681,138 +670,8 @@ static void upload_result(rflow *rf, const action_key *key, const digest *mkey, 
     }
     free(out);
     free(mar);
-    blobs_free(&b);
+    rflow_blobs_free(&b);
     protobuf_c_message_free_unpacked(&ar->base, NULL);
-}
-
-/* ---- remote execution ---- */
-
-static int keep_dir(const digest *d, const void *bytes, size_t len, void *arg)
-{
-    blobs *b = arg;
-    void *copy = malloc(len ? len : 1);
-    if (!copy)
-        return -1;
-    memcpy(copy, bytes, len);
-    if (blobs_add(b, d, copy, len, NULL, 1) != 0) {
-        free(copy);
-        return -1;
-    }
-    return 0;
-}
-
-/* The input root's Directory blobs and files, into b.  The tree is named
- * the way action.c names it (project-root-relative, else absolute without
- * the leading '/'); the root digest must come out as the key's, so what is
- * uploaded is exactly what the key says.  0 or -1. */
-static int add_inputs(const rflow_call *c, blobs *b)
-{
-    const action_key *k = c->key;
-    merkle_tree *t = merkle_new();
-    int rc = t ? 0 : -1;
-    for (int i = 0; rc == 0 && i < c->n_deps; i++) {
-        char *abs = path_absolute(c->deps[i], c->cwd);
-        char *rel = abs && k->root ? path_relative_to(abs, k->root) : NULL;
-        const char *name = rel && rel[0] ? rel : abs ? abs + 1 : NULL;
-        struct stat st;
-        const char *why;
-        if (!name || stat(c->deps[i], &st) != 0 ||
-            merkle_add_file(t, name, &k->dep_digests[i], (st.st_mode & S_IXUSR) != 0, &why) != 0 ||
-            (k->dep_digests[i].size_bytes > 0 &&
-             blobs_add(b, &k->dep_digests[i], NULL, 0, c->deps[i], 0) != 0))
-            rc = -1;
-        free(rel);
-        free(abs);
-    }
-    digest root;
-    if (rc == 0 && merkle_finish(t, &root, keep_dir, b) != 0)
-        rc = -1;
-    if (rc == 0 && !digest_equal(&root, &k->input_root)) {
-        LOG_D("input root %s is not the key's %s; not executing remotely", root.hash,
-              k->input_root.hash);
-        rc = -1;
-    }
-    merkle_free(t);
-    return rc;
-}
-
-/* The Action to execute: the key's, or with action_uncacheable a copy with
- * do_not_cache set so the server keeps no result either.  *owned is what
- * to free. */
-static int exec_action(rflow *rf, const action_key *k, digest *d, const void **blob,
-                       size_t *len, void **owned)
-{
-    *owned = NULL;
-    *d = k->action;
-    *blob = k->action_blob;
-    *len = k->action_len;
-    if (!rf->cfg->action_uncacheable)
-        return 0;
-    reapi_action *a = (reapi_action *)protobuf_c_message_unpack(
-        &build__bazel__remote__execution__v2__action__descriptor, NULL, k->action_len,
-        k->action_blob);
-    if (!a)
-        return -1;
-    a->do_not_cache = 1;
-    *owned = reapi_pack(&a->base, len, d);
-    *blob = *owned;
-    protobuf_c_message_free_unpacked(&a->base, NULL);
-    return *owned ? 0 : -1;
-}
-
-/* Upload and Execute.  The exit status served, or -1 (failure or a result
- * not used: compile here). */
-static int execute(rflow *rf, const rflow_call *c, enum rflow_how *how)
-{
-    const action_key *k = c->key;
-    blobs b = { 0 };
-    digest ad;
-    const void *ablob;
-    size_t alen;
-    void *owned = NULL, *raw = NULL, *ar = NULL;
-    size_t raw_len, ar_len;
-    int cached = 0, status = -1;
-    if (exec_action(rf, k, &ad, &ablob, &alen, &owned) != 0 ||
-        blobs_add(&b, &ad, ablob, alen, NULL, 0) != 0 ||
-        blobs_add(&b, &k->command, k->command_blob, k->command_len, NULL, 0) != 0 ||
-        add_inputs(c, &b) != 0) {
-        LOG_D("cannot prepare the remote execution; compiling here");
-        goto out;
-    }
-    remote_set_action_id(rf->r, &ad);
-    if (remote_upload(rf->r, b.v, b.n) != 0) {
-        failed(rf, "upload of the inputs");
-        goto out;
-    }
-    LOG_I("Executing action remotely");
-    if (remote_execute(rf->r, &ad, rf->cfg->skip_cache, k->output_paths, k->n_outputs, &raw,
-                       &raw_len, &cached) != 0) {
-        failed(rf, "Execute");
-        goto out;
-    }
-    reapi_action_result *m = (reapi_action_result *)protobuf_c_message_unpack(
-        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
-    if (!m) {
-        failed(rf, "Execute result parse");
-        goto out;
-    }
-    int code = m->exit_code;
-    protobuf_c_message_free_unpacked(&m->base, NULL);
-    LOG_I("Remote execution finished with exit code %d", code);
-    if (code != 0) {
-        LOG_I("compiling here for the compiler's own messages and status");
-        goto out;
-    }
-    if (import_result(rf, k, raw, raw_len, &ar, &ar_len) != 0)
-        goto out;
-    status = c->serve(c->ctx, ar, ar_len);
-    *how = cached ? RFLOW_HIT : RFLOW_EXECUTED;
-out:
-    free(ar);
-    free(raw);
-    free(owned);
-    blobs_free(&b);
-    return status;
 }
 
 /* ---- the miss ---- */
@@ -837,7 +696,7 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
         }
     }
     if (!cfg->cache_only && !c->no_execute && rflow_active(rf)) {
-        if ((status = execute(rf, c, how)) >= 0)
+        if ((status = rflow_execute(rf, c, how)) >= 0)
             return status;
     } else if (cfg->cache_only && !rf->failed) {
         LOG_I("Action not cached and running in cache-only mode, executing locally");

@@ -1,0 +1,148 @@
+/* remote_exec.c — a compile Executed by the remote (remote_flow.c decides
+ * when: a miss outside cache-only mode).
+ *
+ * The input root is built from the key's own dependency list and digests,
+ * named as action.c names them, and must come out with the key's digest: so
+ * what is uploaded is exactly what the key says, and a worker compiles the
+ * files this call would have.  Only blobs the server lacks travel.  A
+ * remote compile that exits non-zero is not replayed: the compile runs
+ * here, so the build's messages and status are the local compiler's. */
+#include "wrapper/remote_flow_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cache/fsutil.h"
+#include "cache/log.h"
+#include "cache/merkle.h"
+#include "cache/reapi.h"
+
+static int keep_dir(const digest *d, const void *bytes, size_t len, void *arg)
+{
+    blobs *b = arg;
+    void *copy = malloc(len ? len : 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, bytes, len);
+    if (rflow_blobs_add(b, d, copy, len, NULL, 1) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+/* The input root's Directory blobs and files, into b.  The tree is named
+ * the way action.c names it (project-root-relative, else absolute without
+ * the leading '/'); the root digest must come out as the key's, so what is
+ * uploaded is exactly what the key says.  0 or -1. */
+static int add_inputs(const rflow_call *c, blobs *b)
+{
+    const action_key *k = c->key;
+    merkle_tree *t = merkle_new();
+    int rc = t ? 0 : -1;
+    for (int i = 0; rc == 0 && i < c->n_deps; i++) {
+        char *abs = path_absolute(c->deps[i], c->cwd);
+        char *rel = abs && k->root ? path_relative_to(abs, k->root) : NULL;
+        const char *name = rel && rel[0] ? rel : abs ? abs + 1 : NULL;
+        struct stat st;
+        const char *why;
+        if (!name || stat(c->deps[i], &st) != 0 ||
+            merkle_add_file(t, name, &k->dep_digests[i], (st.st_mode & S_IXUSR) != 0, &why) != 0 ||
+            (k->dep_digests[i].size_bytes > 0 &&
+             rflow_blobs_add(b, &k->dep_digests[i], NULL, 0, c->deps[i], 0) != 0))
+            rc = -1;
+        free(rel);
+        free(abs);
+    }
+    digest root;
+    if (rc == 0 && merkle_finish(t, &root, keep_dir, b) != 0)
+        rc = -1;
+    if (rc == 0 && !digest_equal(&root, &k->input_root)) {
+        LOG_D("input root %s is not the key's %s; not executing remotely", root.hash,
+              k->input_root.hash);
+        rc = -1;
+    }
+    merkle_free(t);
+    return rc;
+}
+
+/* The Action to execute: the key's, or with action_uncacheable a copy with
+ * do_not_cache set so the server keeps no result either.  *owned is what
+ * to free. */
+static int exec_action(rflow *rf, const action_key *k, digest *d, const void **blob,
+                       size_t *len, void **owned)
+{
+    *owned = NULL;
+    *d = k->action;
+    *blob = k->action_blob;
+    *len = k->action_len;
+    if (!rf->cfg->action_uncacheable)
+        return 0;
+    reapi_action *a = (reapi_action *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action__descriptor, NULL, k->action_len,
+        k->action_blob);
+    if (!a)
+        return -1;
+    a->do_not_cache = 1;
+    *owned = reapi_pack(&a->base, len, d);
+    *blob = *owned;
+    protobuf_c_message_free_unpacked(&a->base, NULL);
+    return *owned ? 0 : -1;
+}
+
+/* Upload and Execute.  The exit status served, or -1 (failure or a result
+ * not used: compile here). */
+int rflow_execute(rflow *rf, const rflow_call *c, enum rflow_how *how)
+{
+    const action_key *k = c->key;
+    blobs b = { 0 };
+    digest ad;
+    const void *ablob;
+    size_t alen;
+    void *owned = NULL, *raw = NULL, *ar = NULL;
+    size_t raw_len, ar_len;
+    int cached = 0, status = -1;
+    if (exec_action(rf, k, &ad, &ablob, &alen, &owned) != 0 ||
+        rflow_blobs_add(&b, &ad, ablob, alen, NULL, 0) != 0 ||
+        rflow_blobs_add(&b, &k->command, k->command_blob, k->command_len, NULL, 0) != 0 ||
+        add_inputs(c, &b) != 0) {
+        LOG_D("cannot prepare the remote execution; compiling here");
+        goto out;
+    }
+    remote_set_action_id(rf->r, &ad);
+    if (remote_upload(rf->r, b.v, b.n) != 0) {
+        rflow_fail(rf, "upload of the inputs");
+        goto out;
+    }
+    LOG_I("Executing action remotely");
+    if (remote_execute(rf->r, &ad, rf->cfg->skip_cache, k->output_paths, k->n_outputs, &raw,
+                       &raw_len, &cached) != 0) {
+        rflow_fail(rf, "Execute");
+        goto out;
+    }
+    reapi_action_result *m = (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
+    if (!m) {
+        rflow_fail(rf, "Execute result parse");
+        goto out;
+    }
+    int code = m->exit_code;
+    protobuf_c_message_free_unpacked(&m->base, NULL);
+    LOG_I("Remote execution finished with exit code %d", code);
+    if (code != 0) {
+        LOG_I("compiling here for the compiler's own messages and status");
+        goto out;
+    }
+    if (rflow_import(rf, k, raw, raw_len, &ar, &ar_len) != 0)
+        goto out;
+    status = c->serve(c->ctx, ar, ar_len);
+    *how = cached ? RFLOW_HIT : RFLOW_EXECUTED;
+out:
+    free(ar);
+    free(raw);
+    free(owned);
+    rflow_blobs_free(&b);
+    return status;
+}
+
