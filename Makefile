@@ -133,7 +133,7 @@ $(B)/lib/libricc-trace.so: $(TRACE_SRC) preload/trace.h preload/execlist.h
 	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared -fvisibility=hidden $(LDFLAGS) \
 	    -o $@ $(TRACE_SRC) -ldl
 
-$(B)/tests/%: tests/unit/%.c $(LIBWRAP) $(LIBCACHE) $(PROTO_H)
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBWRAP) $(LIBCACHE) $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBWRAP) $(LIBCACHE) $(PKG_LIBS) -lcunit
 

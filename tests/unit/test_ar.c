@@ -1,10 +1,10 @@
 /* Unit tests for ar_parse and ar_name_known: which ar command lines ricc
  * caches, what it refuses and why, the archive and member names, and which
  * program names are GNU ar's. */
-#include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/ar.h"
 
 static ar_cmd ac;
@@ -141,19 +141,14 @@ static void test_names(void)
     CU_ASSERT(!ar_name_known("ranlib"));
 }
 
+static const unit_test tests[] = {
+    {"cacheable", test_cacheable},
+    {"refused", test_refused},
+    {"names", test_names},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("ar_parse", NULL, NULL);
-    if (!s || !CU_add_test(s, "cacheable", test_cacheable) ||
-        !CU_add_test(s, "refused", test_refused) || !CU_add_test(s, "names", test_names)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return unit_run("ar_parse", NULL, NULL, tests);
 }

@@ -6,7 +6,6 @@
  * compiler wrote must be exactly the outputs the model predicts for that
  * compiler.  The dependency scan (dep_argv) is run too, and must list the
  * headers the compile reads. */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/compiler.h"
 
 static char tmp[64];     /* scratch root */
@@ -830,29 +830,23 @@ static int teardown(void)
     return 0;
 }
 
+static const unit_test tests[] = {
+    {"outputs", test_outputs},
+    {"outputs match gcc and clang", test_outputs_real},
+    {"not cacheable", test_not_cacheable},
+    {"real build lines", test_real_build_lines},
+    {"languages", test_languages},
+    {"path offsets", test_path_off},
+    {"cwd sensitivity", test_cwd_sensitive},
+    {"dep_argv", test_dep_argv},
+    {"dependency scan with gcc and clang", test_dep_scan_real},
+    {"response files", test_response_files},
+    {"compiler names", test_compiler_names},
+    {"option table", test_option_table},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("compiler", setup, teardown);
-    if (!s || !CU_add_test(s, "outputs", test_outputs) ||
-        !CU_add_test(s, "outputs match gcc and clang", test_outputs_real) ||
-        !CU_add_test(s, "not cacheable", test_not_cacheable) ||
-        !CU_add_test(s, "real build lines", test_real_build_lines) ||
-        !CU_add_test(s, "languages", test_languages) ||
-        !CU_add_test(s, "path offsets", test_path_off) ||
-        !CU_add_test(s, "cwd sensitivity", test_cwd_sensitive) ||
-        !CU_add_test(s, "dep_argv", test_dep_argv) ||
-        !CU_add_test(s, "dependency scan with gcc and clang", test_dep_scan_real) ||
-        !CU_add_test(s, "response files", test_response_files) ||
-        !CU_add_test(s, "compiler names", test_compiler_names) ||
-        !CU_add_test(s, "option table", test_option_table)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_ErrorCode err = CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return fails || err != CUE_SUCCESS ? 1 : 0;
+    return unit_run("compiler", setup, teardown, tests);
 }

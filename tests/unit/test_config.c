@@ -6,7 +6,6 @@
  * Every test starts from an environment with no RICC_* or RECC_* variable
  * and a fresh RICC_DIR under a scratch directory, so results do not depend
  * on the machine (RICC_CONFIG=/dev/null where /etc/ricc.yaml could leak in). */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "cache/config.h"
 #include "cache/fsutil.h"
+#include "tests/unit/unit.h"
 
 extern char **environ;
 
@@ -566,31 +566,25 @@ static void test_show(void)
     config_free(&c);
 }
 
+static const unit_test tests[] = {
+    {"defaults", test_defaults},
+    {"default dir", test_default_dir},
+    {"precedence", test_precedence},
+    {"parse size", test_parse_size},
+    {"parse bool and level", test_parse_bool_and_level},
+    {"yaml all kinds", test_yaml_all_kinds},
+    {"durations", test_durations},
+    {"yaml syntax error", test_yaml_syntax_error},
+    {"yaml unknown key", test_yaml_unknown_key},
+    {"yaml bad values", test_yaml_bad_values},
+    {"env bad values", test_env_bad_values},
+    {"files missing or unreadable", test_files_missing_or_unreadable},
+    {"maps merge", test_maps_merge},
+    {"show", test_show},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("config", suite_init, suite_clean);
-    if (!s || !CU_add_test(s, "defaults", test_defaults) ||
-        !CU_add_test(s, "default dir", test_default_dir) ||
-        !CU_add_test(s, "precedence", test_precedence) ||
-        !CU_add_test(s, "parse size", test_parse_size) ||
-        !CU_add_test(s, "parse bool and level", test_parse_bool_and_level) ||
-        !CU_add_test(s, "yaml all kinds", test_yaml_all_kinds) ||
-        !CU_add_test(s, "durations", test_durations) ||
-        !CU_add_test(s, "yaml syntax error", test_yaml_syntax_error) ||
-        !CU_add_test(s, "yaml unknown key", test_yaml_unknown_key) ||
-        !CU_add_test(s, "yaml bad values", test_yaml_bad_values) ||
-        !CU_add_test(s, "env bad values", test_env_bad_values) ||
-        !CU_add_test(s, "files missing or unreadable", test_files_missing_or_unreadable) ||
-        !CU_add_test(s, "maps merge", test_maps_merge) || !CU_add_test(s, "show", test_show)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    int reg_err = CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return failed || reg_err ? 1 : 0;
+    return unit_run("config", suite_init, suite_clean, tests);
 }

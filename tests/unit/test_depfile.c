@@ -1,9 +1,9 @@
 /* Unit tests for depfile_parse: the make rules gcc and clang write with -M,
  * -MD and -MP, including the escapes they use for awkward file names. */
-#include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/compiler.h"
 
 static char **files;
@@ -149,25 +149,19 @@ static void test_length_bound(void)
     done();
 }
 
+static const unit_test tests[] = {
+    {"simple rules", test_simple_rule},
+    {"continuations", test_continuations},
+    {"escapes", test_escapes},
+    {"-MP phony rules", test_mp_phony_rules},
+    {"duplicates", test_duplicates},
+    {"empty and comments", test_empty_and_comments},
+    {"malformed", test_malformed},
+    {"length bound", test_length_bound},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("depfile", NULL, NULL);
-    if (!s || !CU_add_test(s, "simple rules", test_simple_rule) ||
-        !CU_add_test(s, "continuations", test_continuations) ||
-        !CU_add_test(s, "escapes", test_escapes) ||
-        !CU_add_test(s, "-MP phony rules", test_mp_phony_rules) ||
-        !CU_add_test(s, "duplicates", test_duplicates) ||
-        !CU_add_test(s, "empty and comments", test_empty_and_comments) ||
-        !CU_add_test(s, "malformed", test_malformed) ||
-        !CU_add_test(s, "length bound", test_length_bound)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_ErrorCode err = CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return fails || err != CUE_SUCCESS ? 1 : 0;
+    return unit_run("depfile", NULL, NULL, tests);
 }

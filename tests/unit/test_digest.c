@@ -2,7 +2,6 @@
  * file, incremental and one-shot paths agreeing with each other, and the
  * strict "hash/size" text form (every malformed shape refused with a
  * message, since a digest from the environment decides what a build trusts). */
-#include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cache/digest.h"
+#include "tests/unit/unit.h"
 
 #define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define ABC_SHA "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -215,24 +215,18 @@ static void test_raw(void)
     CU_ASSERT_EQUAL(digest_raw(&d, raw), -1);
 }
 
+static const unit_test tests[] = {
+    {"known SHA-256 vectors", test_known_vectors},
+    {"digest_file equals digest_buf", test_file_equals_buf},
+    {"incremental equals one-shot", test_incremental},
+    {"parse valid", test_parse_valid},
+    {"parse malformed", test_parse_malformed},
+    {"format round trip", test_format_round_trip},
+    {"raw bytes", test_raw},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("digest", NULL, NULL);
-    if (!s || !CU_add_test(s, "known SHA-256 vectors", test_known_vectors) ||
-        !CU_add_test(s, "digest_file equals digest_buf", test_file_equals_buf) ||
-        !CU_add_test(s, "incremental equals one-shot", test_incremental) ||
-        !CU_add_test(s, "parse valid", test_parse_valid) ||
-        !CU_add_test(s, "parse malformed", test_parse_malformed) ||
-        !CU_add_test(s, "format round trip", test_format_round_trip) ||
-        !CU_add_test(s, "raw bytes", test_raw)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int bad = CU_get_number_of_failures() > 0 || CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return bad;
+    return unit_run("digest", NULL, NULL, tests);
 }

@@ -2,12 +2,12 @@
  * real files (in a temporary directory), the paths an entry may restore,
  * and the check that an entry's lines give its action (what keeps a remote
  * manifest from leading to another action's result). */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/exec_manifest.h"
 
 static char dir[] = "/tmp/ricc-xman-XXXXXX";
@@ -152,29 +152,24 @@ static void test_action_check(void)
     mkey = other;
 }
 
+static const unit_test tests[] = {
+    {"an entry holds, then not", test_holds},
+    {"the second entry", test_second_entry},
+    {"paths inside the tree only", test_paths},
+    {"an entry's lines give its action", test_action_check},
+    {NULL, NULL},
+};
+
 int main(void)
 {
     if (!mkdtemp(dir) || chdir(dir) != 0)
         return 1;
     digest_buf("a manifest key", 14, &mkey);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("exec_manifest", NULL, NULL);
-    if (!s || !CU_add_test(s, "an entry holds, then not", test_holds) ||
-        !CU_add_test(s, "the second entry", test_second_entry) ||
-        !CU_add_test(s, "paths inside the tree only", test_paths) ||
-        !CU_add_test(s, "an entry's lines give its action", test_action_check)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
+    int failed = unit_run("exec_manifest", NULL, NULL, tests);
     free(cut);
     unlink("in.txt");
     unlink("missing.h");
     if (chdir("/") == 0)
         rmdir(dir);
-    return failed ? 1 : 0;
+    return failed;
 }

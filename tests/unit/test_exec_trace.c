@@ -1,10 +1,10 @@
 /* Unit tests for exec_trace_parse: libricc-trace.so's records (the format
  * is in preload/trace.c) to inputs, probes, absent paths, outputs and the
  * reason a tool must not be cached. */
-#include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/exec_trace.h"
 
 #define PARENT 100
@@ -180,22 +180,16 @@ static void test_many_paths(void)
     free(text);
 }
 
+static const unit_test tests[] = {
+    {"a generator's trace", test_generator},
+    {"the tool's own files", test_own_files},
+    {"refused", test_refused},
+    {"malformed", test_malformed},
+    {"many paths", test_many_paths},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("exec_trace", NULL, NULL);
-    if (!s || !CU_add_test(s, "a generator's trace", test_generator) ||
-        !CU_add_test(s, "the tool's own files", test_own_files) ||
-        !CU_add_test(s, "refused", test_refused) ||
-        !CU_add_test(s, "malformed", test_malformed) ||
-        !CU_add_test(s, "many paths", test_many_paths)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return unit_run("exec_trace", NULL, NULL, tests);
 }

@@ -2,7 +2,6 @@
  * directory creation, no temporaries left behind, failure leaves nothing),
  * whole-file reads, and the lexical path helpers that decide which paths the
  * action key sees. */
-#include <CUnit/Basic.h>
 #include <dirent.h>
 #include <pwd.h>
 #include <errno.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "cache/fsutil.h"
+#include "tests/unit/unit.h"
 
 static char tmpdir[64];
 
@@ -397,31 +397,23 @@ static void test_passwd_field(void)
     CU_ASSERT_PTR_NULL(fs_passwd_field(0, 7));
 }
 
+static const unit_test tests[] = {
+    {"atomic write round trip", test_atomic_write_roundtrip},
+    {"atomic write failure leaves nothing", test_atomic_write_failure_leaves_nothing},
+    {"atomic copy", test_atomic_copy},
+    {"temporaries are unique", test_tmp_beside_unique},
+    {"mkdir -p", test_mkdir_p},
+    {"path_normalize", test_path_normalize},
+    {"path_relative_to", test_path_relative_to},
+    {"path_join", test_path_join},
+    {"path_absolute", test_path_absolute},
+    {"read missing file", test_read_missing},
+    {"passwd fields", test_passwd_field},
+    {"files beside the program", test_beside_program},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("fsutil", suite_init, suite_clean);
-    if (!s ||
-        !CU_add_test(s, "atomic write round trip", test_atomic_write_roundtrip) ||
-        !CU_add_test(s, "atomic write failure leaves nothing", test_atomic_write_failure_leaves_nothing) ||
-        !CU_add_test(s, "atomic copy", test_atomic_copy) ||
-        !CU_add_test(s, "temporaries are unique", test_tmp_beside_unique) ||
-        !CU_add_test(s, "mkdir -p", test_mkdir_p) ||
-        !CU_add_test(s, "path_normalize", test_path_normalize) ||
-        !CU_add_test(s, "path_relative_to", test_path_relative_to) ||
-        !CU_add_test(s, "path_join", test_path_join) ||
-        !CU_add_test(s, "path_absolute", test_path_absolute) ||
-        !CU_add_test(s, "read missing file", test_read_missing) ||
-        !CU_add_test(s, "passwd fields", test_passwd_field) ||
-        !CU_add_test(s, "files beside the program", test_beside_program)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    int err = CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return failed || err ? 1 : 0;
+    return unit_run("fsutil", suite_init, suite_clean, tests);
 }

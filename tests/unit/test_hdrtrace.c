@@ -1,10 +1,10 @@
 /* Unit tests for hdrtrace_split: the -H trace taken out of a compile's
  * stderr, every other byte kept.  The inputs are what gcc 12 and clang 14
  * print (copied from real runs, with shorter paths). */
-#include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/hdrtrace.h"
 
 static hdrtrace t;
@@ -148,25 +148,19 @@ static void test_locale(void)
     unsetenv("LANG");
 }
 
+static const unit_test tests[] = {
+    {"gcc trace and guard block", test_gcc_full},
+    {"messages after the guard block", test_after_banner},
+    {"look-alike banner kept", test_lookalike_banner},
+    {"clang, no final newline", test_clang_no_newline},
+    {"look-alike trace lines kept", test_not_trace},
+    {"precompiled headers", test_pch},
+    {"empty, spaces", test_empty_and_spaces},
+    {"message locale", test_locale},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("hdrtrace", NULL, NULL);
-    if (!s || !CU_add_test(s, "gcc trace and guard block", test_gcc_full) ||
-        !CU_add_test(s, "messages after the guard block", test_after_banner) ||
-        !CU_add_test(s, "look-alike banner kept", test_lookalike_banner) ||
-        !CU_add_test(s, "clang, no final newline", test_clang_no_newline) ||
-        !CU_add_test(s, "look-alike trace lines kept", test_not_trace) ||
-        !CU_add_test(s, "precompiled headers", test_pch) ||
-        !CU_add_test(s, "empty, spaces", test_empty_and_spaces) ||
-        !CU_add_test(s, "message locale", test_locale)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_ErrorCode err = CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return fails || err != CUE_SUCCESS ? 1 : 0;
+    return unit_run("hdrtrace", NULL, NULL, tests);
 }

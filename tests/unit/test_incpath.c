@@ -1,9 +1,9 @@
 /* Unit tests for the direct-mode pieces that need no compiler: include-name
  * scanning, manifest bytes, and action_relpath. */
-#include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/action.h"
 #include "wrapper/incpath.h"
 #include "wrapper/manifest.h"
@@ -86,18 +86,15 @@ static void test_relpath(void)
     }
 }
 
+static const unit_test tests[] = {
+    {"include forms", test_scan_forms},
+    {"computed include", test_scan_computed_include},
+    {"manifest bytes", test_manifest_bytes},
+    {"relative paths", test_relpath},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("incpath", NULL, NULL);
-    CU_add_test(s, "include forms", test_scan_forms);
-    CU_add_test(s, "computed include", test_scan_computed_include);
-    CU_add_test(s, "manifest bytes", test_manifest_bytes);
-    CU_add_test(s, "relative paths", test_relpath);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failures = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failures ? 1 : 0;
+    return unit_run("incpath", NULL, NULL, tests);
 }

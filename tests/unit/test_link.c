@@ -1,9 +1,9 @@
 /* Unit tests for link_parse: which command lines are links, which of them
  * ricc may cache, the output name, and the files the command names. */
-#include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/link.h"
 
 static link_cmd lc;
@@ -121,21 +121,15 @@ static void test_named_files(void)
     link_cmd_free(&lc);
 }
 
+static const unit_test tests[] = {
+    {"plain links", test_plain_links},
+    {"not links", test_not_links},
+    {"refused", test_refused},
+    {"named files", test_named_files},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("link_parse", NULL, NULL);
-    if (!s || !CU_add_test(s, "plain links", test_plain_links) ||
-        !CU_add_test(s, "not links", test_not_links) ||
-        !CU_add_test(s, "refused", test_refused) ||
-        !CU_add_test(s, "named files", test_named_files)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return unit_run("link_parse", NULL, NULL, tests);
 }

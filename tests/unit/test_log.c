@@ -6,7 +6,6 @@
  *
  * stderr is captured by pointing fd 2 at a scratch file for the duration
  * of a test. */
-#include <CUnit/Basic.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +19,7 @@
 
 #include "cache/fsutil.h"
 #include "cache/log.h"
+#include "tests/unit/unit.h"
 
 static char tmpdir[64];
 static int saved_stderr = -1;
@@ -277,24 +277,17 @@ static void test_concurrent_lines_whole(void)
     free(out);
 }
 
+static const unit_test tests[] = {
+    {"filter and stderr format", test_filter_and_stderr_format},
+    {"errno preserved", test_errno_preserved},
+    {"long message", test_long_message},
+    {"log directory", test_log_directory},
+    {"unusable directory falls back", test_unusable_directory_falls_back},
+    {"concurrent lines whole", test_concurrent_lines_whole},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("log", suite_init, suite_clean);
-    if (!s || !CU_add_test(s, "filter and stderr format", test_filter_and_stderr_format) ||
-        !CU_add_test(s, "errno preserved", test_errno_preserved) ||
-        !CU_add_test(s, "long message", test_long_message) ||
-        !CU_add_test(s, "log directory", test_log_directory) ||
-        !CU_add_test(s, "unusable directory falls back", test_unusable_directory_falls_back) ||
-        !CU_add_test(s, "concurrent lines whole", test_concurrent_lines_whole)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    int reg_err = CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return failed || reg_err ? 1 : 0;
+    return unit_run("log", suite_init, suite_clean, tests);
 }

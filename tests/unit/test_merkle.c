@@ -3,13 +3,13 @@
  * independent REAPI vectors in tests/vectors/reapi-vectors (found through
  * RICC_SHARED, or tests/vectors from the current directory), and against the
  * REAPI rules themselves by unpacking the blobs the callback receives. */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "build/bazel/remote/execution/v2/remote_execution.pb-c.h"
 #include "cache/merkle.h"
+#include "tests/unit/unit.h"
 
 typedef Build__Bazel__Remote__Execution__V2__Directory pb_directory;
 
@@ -617,29 +617,23 @@ static void test_order_independence(void)
     CU_ASSERT(digest_equal(&roots[0], &roots[2]));
 }
 
+static const unit_test tests[] = {
+    {"REAPI vectors, any order", test_vectors},
+    {"empty root", test_empty},
+    {"empty directories", test_empty_dirs},
+    {"sorting", test_sorting},
+    {"executable flag", test_executable},
+    {"symlinks", test_symlinks},
+    {"nested directories", test_nested},
+    {"each distinct blob once", test_distinct_blobs_once},
+    {"callback abort", test_callback_abort},
+    {"conflicts rejected", test_conflicts},
+    {"invalid paths rejected", test_invalid_paths},
+    {"order independence at scale", test_order_independence},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("merkle", NULL, NULL);
-    if (!s || !CU_add_test(s, "REAPI vectors, any order", test_vectors) ||
-        !CU_add_test(s, "empty root", test_empty) ||
-        !CU_add_test(s, "empty directories", test_empty_dirs) ||
-        !CU_add_test(s, "sorting", test_sorting) ||
-        !CU_add_test(s, "executable flag", test_executable) ||
-        !CU_add_test(s, "symlinks", test_symlinks) ||
-        !CU_add_test(s, "nested directories", test_nested) ||
-        !CU_add_test(s, "each distinct blob once", test_distinct_blobs_once) ||
-        !CU_add_test(s, "callback abort", test_callback_abort) ||
-        !CU_add_test(s, "conflicts rejected", test_conflicts) ||
-        !CU_add_test(s, "invalid paths rejected", test_invalid_paths) ||
-        !CU_add_test(s, "order independence at scale", test_order_independence)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int bad = CU_get_number_of_failures() > 0 || CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return bad;
+    return unit_run("merkle", NULL, NULL, tests);
 }

@@ -4,10 +4,10 @@
  * file once in first-read order, names under the working directory made
  * relative again, precompiled headers flagged, and a trace that never
  * reached cc1 (or is cut short) refused. */
-#include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "wrapper/opentrace.h"
 
 static const char *const gcc_trace =
@@ -100,22 +100,15 @@ static void test_refused(void)
     CU_ASSERT_EQUAL(opentrace_reads(lookalike, strlen(lookalike), "/w", &p, &pch), -1);
 }
 
+static const unit_test tests[] = {
+    {"a gcc -c trace", test_reads},
+    {"working directory /", test_root_cwd},
+    {"precompiled header", test_pch},
+    {"refused traces", test_refused},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("opentrace", NULL, NULL);
-    if (!s || !CU_add_test(s, "a gcc -c trace", test_reads) ||
-        !CU_add_test(s, "working directory /", test_root_cwd) ||
-        !CU_add_test(s, "precompiled header", test_pch) ||
-        !CU_add_test(s, "refused traces", test_refused)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    int err = CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return failed || err ? 1 : 0;
+    return unit_run("opentrace", NULL, NULL, tests);
 }

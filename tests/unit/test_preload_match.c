@@ -8,10 +8,10 @@
  * itself, the exact code the shim runs.  The shim's rule for compiler names
  * must agree with the wrapper's (compiler_name_known, which decides
  * masquerade), and the test checks that against the linked wrapper. */
-#include <CUnit/Basic.h>
 #include <string.h>
 
 #include "preload/match.c"
+#include "tests/unit/unit.h"
 #include "wrapper/ar.h"
 #include "wrapper/compiler.h"
 
@@ -219,28 +219,21 @@ static void test_join(void)
     CU_ASSERT_EQUAL(pm_join(buf, 0, "/", 1, "gcc"), -1);
 }
 
+static const unit_test tests[] = {
+    {"builtin compiler names", test_builtin_names},
+    {"agrees with compiler_name_known", test_agrees_with_wrapper},
+    {"archivers, as ar_name_known", test_archivers},
+    {"tool lists", test_in_list},
+    {"extra names from the config", test_extra_names},
+    {"base name", test_base},
+    {"shim entry in LD_PRELOAD", test_shim_entry},
+    {"LD_PRELOAD without the shim", test_without_shim},
+    {"environment lookup", test_env_get},
+    {"bounded join", test_join},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("preload_match", NULL, NULL);
-    if (!s || !CU_add_test(s, "builtin compiler names", test_builtin_names) ||
-        !CU_add_test(s, "agrees with compiler_name_known", test_agrees_with_wrapper) ||
-        !CU_add_test(s, "archivers, as ar_name_known", test_archivers) ||
-        !CU_add_test(s, "tool lists", test_in_list) ||
-        !CU_add_test(s, "extra names from the config", test_extra_names) ||
-        !CU_add_test(s, "base name", test_base) ||
-        !CU_add_test(s, "shim entry in LD_PRELOAD", test_shim_entry) ||
-        !CU_add_test(s, "LD_PRELOAD without the shim", test_without_shim) ||
-        !CU_add_test(s, "environment lookup", test_env_get) ||
-        !CU_add_test(s, "bounded join", test_join)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    int reg_err = CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return failed || reg_err ? 1 : 0;
+    return unit_run("preload_match", NULL, NULL, tests);
 }

@@ -12,7 +12,6 @@
  * digest of the packed sub-message) rather than copied from the vectors, so
  * the chain command -> action and directory -> root is checked too.  A vector
  * with no builder here fails the test, so a new vector cannot be skipped. */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "cache/digest.h"
 #include "google/bytestream/bytestream.pb-c.h"
 #include "google/rpc/status.pb-c.h"
+#include "tests/unit/unit.h"
 
 #define V2(name) Build__Bazel__Remote__Execution__V2__##name
 #define V2_INIT(NAME) BUILD__BAZEL__REMOTE__EXECUTION__V2__##NAME##__INIT
@@ -671,22 +671,15 @@ static void test_decoded_fields(void)
     }
 }
 
+static const unit_test tests[] = {
+    {"vectors file is self-consistent", test_vectors_self_consistent},
+    {"built messages match every vector", test_build_matches},
+    {"unpack and re-pack", test_unpack_repack},
+    {"decoded field values", test_decoded_fields},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("proto vectors", load_vectors, free_vectors);
-    if (!s || !CU_add_test(s, "vectors file is self-consistent", test_vectors_self_consistent) ||
-        !CU_add_test(s, "built messages match every vector", test_build_matches) ||
-        !CU_add_test(s, "unpack and re-pack", test_unpack_repack) ||
-        !CU_add_test(s, "decoded field values", test_decoded_fields)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int bad = CU_get_number_of_failures() > 0 || CU_get_error() != CUE_SUCCESS ||
-              CU_get_number_of_suites_failed() > 0;
-    CU_cleanup_registry();
-    return bad;
+    return unit_run("proto vectors", load_vectors, free_vectors, tests);
 }

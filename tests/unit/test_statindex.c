@@ -1,7 +1,6 @@
 /* Unit tests for cache/statindex.c: hits only on an exact stat match, never
  * trusts a racy file, survives corruption and truncation, and stays correct
  * under concurrent writers and with readers racing them. */
-#include <CUnit/Basic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "cache/digest.h"
 #include "cache/statindex.h"
+#include "tests/unit/unit.h"
 
 static char dir[] = "/tmp/ricc-statindex-XXXXXX";
 
@@ -246,26 +246,23 @@ static void test_readers_during_writes(void)
     CU_ASSERT_EQUAL(wrong, 0);
 }
 
+static const unit_test tests[] = {
+    {"a racy file is not stored", test_racy_file_not_stored},
+    {"settled entries round-trip, any stat change misses", test_settled_roundtrip_and_mismatch},
+    {"corrupt and truncated index files", test_corruption_detected},
+    {"32 concurrent writers", test_concurrent_writers},
+    {"readers while writers replace a slot", test_readers_during_writes},
+    {NULL, NULL},
+};
+
 int main(void)
 {
     if (!mkdtemp(dir))
         return 1;
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("statindex", NULL, NULL);
-    CU_add_test(s, "a racy file is not stored", test_racy_file_not_stored);
-    CU_add_test(s, "settled entries round-trip, any stat change misses",
-                test_settled_roundtrip_and_mismatch);
-    CU_add_test(s, "corrupt and truncated index files", test_corruption_detected);
-    CU_add_test(s, "32 concurrent writers", test_concurrent_writers);
-    CU_add_test(s, "readers while writers replace a slot", test_readers_during_writes);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failures = CU_get_number_of_failures();
-    CU_cleanup_registry();
+    int failed = unit_run("statindex", NULL, NULL, tests);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         return 1;
-    return failures ? 1 : 0;
+    return failed;
 }

@@ -2,7 +2,6 @@
  * 200 concurrent processes creating and updating one file without losing a
  * count, rebuilding a damaged file, and staying harmless (no-ops, no crash)
  * where the directory cannot be written. */
-#include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "cache/fsutil.h"
 #include "cache/stats.h"
+#include "tests/unit/unit.h"
 
 static char tmpdir[64];
 
@@ -244,25 +244,17 @@ static void test_unwritable_dir(void)
     free(dir);
 }
 
+static const unit_test tests[] = {
+    {"names", test_names},
+    {"closed is a no-op", test_closed_is_noop},
+    {"count and persist", test_count_and_persist},
+    {"200 concurrent processes", test_concurrent_processes},
+    {"corrupt file rebuilt", test_corrupt_rebuilt},
+    {"unwritable directory", test_unwritable_dir},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("stats", suite_init, suite_clean);
-    if (!s ||
-        !CU_add_test(s, "names", test_names) ||
-        !CU_add_test(s, "closed is a no-op", test_closed_is_noop) ||
-        !CU_add_test(s, "count and persist", test_count_and_persist) ||
-        !CU_add_test(s, "200 concurrent processes", test_concurrent_processes) ||
-        !CU_add_test(s, "corrupt file rebuilt", test_corrupt_rebuilt) ||
-        !CU_add_test(s, "unwritable directory", test_unwritable_dir)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    int err = CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return failed || err ? 1 : 0;
+    return unit_run("stats", suite_init, suite_clean, tests);
 }

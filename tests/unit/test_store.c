@@ -3,7 +3,6 @@
  * removed and counted; materialization (bytes, mode, LRU touch); the size
  * limit and its least-recently-used order; 32 concurrent processes sharing
  * one store; unwritable and full disks failing cleanly; clear and cleanup. */
-#include <CUnit/Basic.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +19,7 @@
 #include "cache/fsutil.h"
 #include "cache/stats.h"
 #include "cache/store.h"
+#include "tests/unit/unit.h"
 
 static char root[64];
 static int case_no;
@@ -798,28 +798,20 @@ static void test_clear_and_cleanup(void)
     free(dir);
 }
 
+static const unit_test tests[] = {
+    {"cas round trip", test_cas_roundtrip},
+    {"keyed round trip", test_keyed_roundtrip},
+    {"corruption detected", test_corruption_detected},
+    {"materialize", test_materialize},
+    {"size limit kept", test_limit_kept},
+    {"least recently used evicted first", test_lru_order},
+    {"32 concurrent processes", test_concurrent},
+    {"write failures", test_write_failures},
+    {"clear and cleanup", test_clear_and_cleanup},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("store", suite_init, suite_clean);
-    if (!s ||
-        !CU_add_test(s, "cas round trip", test_cas_roundtrip) ||
-        !CU_add_test(s, "keyed round trip", test_keyed_roundtrip) ||
-        !CU_add_test(s, "corruption detected", test_corruption_detected) ||
-        !CU_add_test(s, "materialize", test_materialize) ||
-        !CU_add_test(s, "size limit kept", test_limit_kept) ||
-        !CU_add_test(s, "least recently used evicted first", test_lru_order) ||
-        !CU_add_test(s, "32 concurrent processes", test_concurrent) ||
-        !CU_add_test(s, "write failures", test_write_failures) ||
-        !CU_add_test(s, "clear and cleanup", test_clear_and_cleanup)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    int err = CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return failed || err ? 1 : 0;
+    return unit_run("store", suite_init, suite_clean, tests);
 }

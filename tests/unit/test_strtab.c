@@ -1,12 +1,12 @@
 /* Unit tests for cache/strtab.c: each string once, in first-seen order,
  * found by a length-bounded key (a name inside a longer buffer), through
  * many growths of the slot array; values kept; taking the strings out. */
-#include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache/strtab.h"
+#include "tests/unit/unit.h"
 
 static void test_once_in_order(void)
 {
@@ -83,21 +83,14 @@ static void test_growth_and_take(void)
     CU_ASSERT(in_order);
 }
 
+static const unit_test tests[] = {
+    {"each string once, in order", test_once_in_order},
+    {"length-bounded keys", test_bounded_keys},
+    {"growth and take", test_growth_and_take},
+    {NULL, NULL},
+};
+
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("strtab", NULL, NULL);
-    if (!s || !CU_add_test(s, "each string once, in order", test_once_in_order) ||
-        !CU_add_test(s, "length-bounded keys", test_bounded_keys) ||
-        !CU_add_test(s, "growth and take", test_growth_and_take)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    int err = CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return failed || err ? 1 : 0;
+    return unit_run("strtab", NULL, NULL, tests);
 }

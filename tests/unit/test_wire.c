@@ -6,7 +6,6 @@
  * back whole); a message over the limit, a truncated one and a closed peer
  * are errors, not hangs or crashes.  The agent trusts nothing it is sent
  * and ricc nothing it is answered, so the parser is what these test. */
-#include <CUnit/Basic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "cache/remote/wire.h"
+#include "tests/unit/unit.h"
 
 /* A body built by hand: raw bytes appended. */
 static rbuf body(const void *p, size_t len)
@@ -189,21 +189,15 @@ static void test_socket(void)
     close(sv2[1]);
 }
 
+static const unit_test tests[] = {
+    {"fields round trip", test_round_trip},
+    {"malformed bodies refused", test_malformed},
+    {"messages over a socket", test_socket},
+    {NULL, NULL},
+};
+
 int main(void)
 {
     signal(SIGPIPE, SIG_DFL); /* MSG_NOSIGNAL must be what protects us */
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("wire", NULL, NULL);
-    if (!s || !CU_add_test(s, "fields round trip", test_round_trip) ||
-        !CU_add_test(s, "malformed bodies refused", test_malformed) ||
-        !CU_add_test(s, "messages over a socket", test_socket)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    int bad = CU_get_number_of_failures() > 0 || CU_get_error() != CUE_SUCCESS;
-    CU_cleanup_registry();
-    return bad;
+    return unit_run("wire", NULL, NULL, tests);
 }
