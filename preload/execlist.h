@@ -28,53 +28,41 @@ static size_t count_list(const char *arg, va_list ap)
     return n;
 }
 
-#define LIST_TO_ARGV(argv, n, arg, ap)                  \
-    do {                                                \
-        argv[0] = (char *)(arg);                        \
-        for (size_t i_ = 1; i_ < (n); i_++)             \
-            argv[i_] = va_arg(ap, char *);              \
-        argv[n] = NULL;                                 \
-    } while (0)
+/* In an interposer whose last named parameter is arg: declare va_list ap
+ * and argv[], the list from arg to its ending NULL (the NULL included), in
+ * this stack frame.  ap is left started, after the list's last argument:
+ * execle reads on from there. */
+#define LIST_ARGV(argv, arg, ap)                        \
+    va_list ap;                                         \
+    arg = opaque(arg);                                  \
+    va_start(ap, arg);                                  \
+    size_t argc_ = count_list(arg, ap);                 \
+    va_end(ap);                                         \
+    char *argv[argc_ + 1];                              \
+    va_start(ap, arg);                                  \
+    argv[0] = (char *)(arg);                            \
+    for (size_t i_ = 1; i_ < argc_; i_++)               \
+        argv[i_] = va_arg(ap, char *);                  \
+    argv[argc_] = NULL
 
 #define EXECLIST_DEFINE(vexec, vexecp)                                  \
     EXPORT int execl(const char *path, const char *arg, ...)           \
     {                                                                   \
-        va_list ap;                                                     \
-        arg = opaque(arg);                                              \
-        va_start(ap, arg);                                              \
-        size_t n = count_list(arg, ap);                                 \
-        va_end(ap);                                                     \
-        char *argv[n + 1];                                              \
-        va_start(ap, arg);                                              \
-        LIST_TO_ARGV(argv, n, arg, ap);                                 \
+        LIST_ARGV(argv, arg, ap);                                       \
         va_end(ap);                                                     \
         return vexec(opaque(path), argv, environ);                      \
     }                                                                   \
                                                                         \
     EXPORT int execlp(const char *file, const char *arg, ...)          \
     {                                                                   \
-        va_list ap;                                                     \
-        arg = opaque(arg);                                              \
-        va_start(ap, arg);                                              \
-        size_t n = count_list(arg, ap);                                 \
-        va_end(ap);                                                     \
-        char *argv[n + 1];                                              \
-        va_start(ap, arg);                                              \
-        LIST_TO_ARGV(argv, n, arg, ap);                                 \
+        LIST_ARGV(argv, arg, ap);                                       \
         va_end(ap);                                                     \
         return vexecp(opaque(file), argv, environ);                     \
     }                                                                   \
                                                                         \
     EXPORT int execle(const char *path, const char *arg, ...)          \
     {                                                                   \
-        va_list ap;                                                     \
-        arg = opaque(arg);                                              \
-        va_start(ap, arg);                                              \
-        size_t n = count_list(arg, ap);                                 \
-        va_end(ap);                                                     \
-        char *argv[n + 1];                                              \
-        va_start(ap, arg);                                              \
-        LIST_TO_ARGV(argv, n, arg, ap);                                 \
+        LIST_ARGV(argv, arg, ap);                                       \
         if (arg)                                                        \
             (void)va_arg(ap, char *); /* the NULL that ends the list */ \
         char *const *envp = va_arg(ap, char *const *);                  \
