@@ -339,14 +339,7 @@ static int serve_bytes(acall *c, const void *bytes, size_t len)
 {
     const char *path = c->cmd.archive;
     result_outputs o = {1, c->key.output_paths, &path};
-    int status = result_serve(c->st, &o, bytes, len);
-    if (status == RESULT_UNPARSABLE) {
-        LOG_W("action cache entry for %s does not parse; running ar", c->key.action.hash);
-        store_remove(c->st, STORE_AC, &c->key.action);
-        stats_add(ST_CORRUPT_ENTRY, 1);
-        return -1;
-    }
-    return status;
+    return result_serve(c->st, &c->key.action, &o, bytes, len);
 }
 
 static int serve(acall *c)

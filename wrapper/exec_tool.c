@@ -238,14 +238,7 @@ static int serve_entry(xcall *c, const xman_entry *m, const void *bytes, size_t 
     for (int i = 0; i < m->n_outputs; i++)
         make_parents(m->outputs[i]);
     result_outputs o = {m->n_outputs, m->outputs, (const char *const *)m->outputs};
-    int status = result_serve(c->st, &o, bytes, len);
-    if (status == RESULT_UNPARSABLE) {
-        LOG_W("action cache entry for %s does not parse; running the tool", m->action.hash);
-        store_remove(c->st, STORE_AC, &m->action);
-        stats_add(ST_CORRUPT_ENTRY, 1);
-        status = -1;
-    }
-    return status;
+    return result_serve(c->st, &m->action, &o, bytes, len);
 }
 
 /* The exit status, or -1 (nothing written to stdout or stderr). */

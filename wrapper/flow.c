@@ -147,14 +147,8 @@ static int serve_hit(call *c, const void *bytes, size_t len)
     for (int i = 0; i < c->cmd.n_outputs; i++)
         paths[i] = c->cmd.outputs[i].path;
     result_outputs o = {c->key.n_outputs, c->key.output_paths, paths};
-    int status = result_serve(c->st, &o, bytes, len);
+    int status = result_serve(c->st, &c->key.action, &o, bytes, len);
     free(paths);
-    if (status == RESULT_UNPARSABLE) {
-        LOG_W("action cache entry for %s does not parse; recompiling", c->key.action.hash);
-        store_remove(c->st, STORE_AC, &c->key.action);
-        stats_add(ST_CORRUPT_ENTRY, 1);
-        return -1;
-    }
     return status;
 }
 

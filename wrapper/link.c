@@ -267,14 +267,7 @@ static int serve_bytes(lcall *c, const digest *action, const void *bytes, size_t
 {
     const char *path = c->lc.output;
     result_outputs o = {1, c->key.output_paths, &path};
-    int status = result_serve(c->st, &o, bytes, len);
-    if (status == RESULT_UNPARSABLE) {
-        LOG_W("action cache entry for %s does not parse; linking", action->hash);
-        store_remove(c->st, STORE_AC, action);
-        stats_add(ST_CORRUPT_ENTRY, 1);
-        return -1;
-    }
-    return status;
+    return result_serve(c->st, action, &o, bytes, len);
 }
 
 /* Serve from the local action cache: the exit status, or -1. */

@@ -9,6 +9,7 @@
 
 #include "cache/log.h"
 #include "cache/reapi.h"
+#include "cache/stats.h"
 
 /* A stream is inline (raw) or, from a remote, a blob in the CAS. */
 static int replay_stream(store *st, int fd, const ProtobufCBinaryData *raw, const reapi_digest *d)
@@ -34,13 +35,19 @@ static int stream_blob_present(store *st, const reapi_digest *d)
     return reapi_digest_get(d, &dd) == 0 && cas_has(st, &dd);
 }
 
-int result_serve(store *st, const result_outputs *o, const void *bytes, size_t len)
+int result_serve(store *st, const digest *action, const result_outputs *o, const void *bytes,
+                 size_t len)
 {
     reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
         &build__bazel__remote__execution__v2__action_result__descriptor, NULL, len,
         (const uint8_t *)bytes);
-    if (!ar)
-        return RESULT_UNPARSABLE;
+    if (!ar) {
+        /* Damaged on disk: a miss now, and gone, so not a miss forever. */
+        LOG_W("action cache entry for %s does not parse; removing it", action->hash);
+        store_remove(st, STORE_AC, action);
+        stats_add(ST_CORRUPT_ENTRY, 1);
+        return -1;
+    }
     int status = -1;
     /* Every expected output must be in the result before anything is
      * written, and only a success is ever served. */

@@ -23,14 +23,13 @@ typedef struct result_outputs {
     const char *const *paths;
 } result_outputs;
 
-#define RESULT_UNPARSABLE (-2)
-
-/* Serve bytes (a serialized ActionResult).  The exit status when every
- * output was written and the streams replayed; -1 to treat the call as a
- * miss (nothing was written to stdout or stderr: an output or blob missing
- * or corrupt, a non-zero exit code); RESULT_UNPARSABLE when the bytes are
- * not an ActionResult (the caller drops the entry and counts it). */
-int result_serve(store *st, const result_outputs *o, const void *bytes, size_t len);
+/* Serve bytes (a serialized ActionResult, the local entry under action).
+ * The exit status when every output was written and the streams replayed;
+ * -1 to treat the call as a miss (nothing was written to stdout or stderr:
+ * an output or blob missing or corrupt, a non-zero exit code, or bytes that
+ * are not an ActionResult, whose entry is then removed and counted). */
+int result_serve(store *st, const digest *action, const result_outputs *o, const void *bytes,
+                 size_t len);
 
 /* Store the outputs of a successful run r under action.  0; 1 when an
  * expected output was not written (not cacheable after all); -1 on store
