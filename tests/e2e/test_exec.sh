@@ -197,6 +197,31 @@ static_tool() {
 }
 
 # A failing tool is run every time and its status comes back.
+# A tool that reopens /dev/stdout (dash's `> /dev/stdout` opens the path):
+# through a pipe, as make gives it, both lines arrive.  ricc must capture
+# such a tool through a pipe too: a file there would be truncated by the
+# reopen and lose the first line.
+reopened_stdout() {
+    exec </dev/null
+    printf '#!/bin/sh
+echo first
+echo second >/dev/stdout
+echo made >made.txt
+' >two.sh
+    chmod +x two.sh
+    local want out i
+    want=$(./two.sh | cat)
+    [ "$want" = "$(printf 'first\nsecond')" ] || skip "/bin/sh does not reopen /dev/stdout here"
+    for i in miss hit; do
+        rm -f made.txt
+        out=$(timeout 120 "$RICC" exec -- ./two.sh | cat)
+        [ "$out" = "$want" ] || die "$i: stdout through a pipe was '$out', not '$want'"
+        [ -f made.txt ] || die "$i: made.txt missing"
+    done
+    [ "$(RICC_DIR=$RICC_DIR "$RICC" --print-stats | awk '$1 == "direct_hit" {print $2}')" -ge 1 ] ||
+        die "the second call was not a hit"
+}
+
 failure() {
     exec </dev/null
     printf '#!/bin/sh\necho partial >f.c\necho "gen: broken" >&2\nexit 3\n' >bad.sh
@@ -267,6 +292,7 @@ shim_list() {
 }
 
 run_case codegen codegen
+run_case reopened_stdout reopened_stdout
 run_case shim_list shim_list
 run_case optional_input optional_input
 run_case program_changes program_changes
