@@ -517,8 +517,8 @@ typedef struct travel {
     const digest *action;
     const void *ar;            /* its ActionResult, blobs by digest */
     size_t ar_len;
-    digest *blobs;             /* the blobs it names (outputs, streams) */
-    int n_blobs;
+    digest *blobs;             /* the blobs it names (outputs, streams), */
+    int n_blobs;               /* at most MAX_RESULT_BLOBS */
 } travel;
 
 /* Add the local manifest under mkey to b, and make the ActionResult that
@@ -538,7 +538,7 @@ static int add_manifest(rflow *rf, const digest *mkey, const travel *t, blobs *b
         free(bytes);
         return -1;
     }
-    int n_out = 1, n_blobs = t && t->n_blobs <= MAX_RESULT_BLOBS ? t->n_blobs : 0;
+    int n_out = 1;
     reapi_output_file files[3 + MAX_RESULT_BLOBS], *fp[3 + MAX_RESULT_BLOBS];
     reapi_digest rds[3 + MAX_RESULT_BLOBS];
     digest res_d, act_d;
@@ -547,7 +547,7 @@ static int add_manifest(rflow *rf, const digest *mkey, const travel *t, blobs *b
     files[0] = init;
     files[0].path = MANIFEST_OUTPUT;
     reapi_digest_ref(&rds[0], &d);
-    if (t && t->n_blobs <= MAX_RESULT_BLOBS) {
+    if (t) {
         /* The result, its action and its blobs (already in b, or on the
          * server) as further outputs: a fresh sandbox's one GetActionResult
          * for the manifest, every output inlined, brings all it needs. */
@@ -568,7 +568,7 @@ static int add_manifest(rflow *rf, const digest *mkey, const travel *t, blobs *b
         files[2].path = RESULT_ACTION;
         reapi_digest_ref(&rds[2], &act_d);
         n_out = 3;
-        for (int i = 0; i < n_blobs; i++, n_out++) {
+        for (int i = 0; i < t->n_blobs; i++, n_out++) {
             snprintf(names[i], sizeof names[i], "%s%d", RESULT_BLOB, i);
             files[n_out] = init;
             files[n_out].path = names[i];
@@ -650,13 +650,12 @@ static void upload_result(rflow *rf, const action_key *key, const digest *mkey, 
         ar->stderr_raw = se;
         ar->stdout_digest = sod;
         ar->stderr_digest = sed;
-        if (mkey && out && carry) {
+        if (mkey && out && carry && b.n <= MAX_RESULT_BLOBS) {
             /* The blobs the result names are all in b by now. */
             digest named[MAX_RESULT_BLOBS];
-            int n = b.n <= MAX_RESULT_BLOBS ? (int)b.n : MAX_RESULT_BLOBS + 1;
-            for (int i = 0; i < n && i < MAX_RESULT_BLOBS; i++)
+            for (size_t i = 0; i < b.n; i++)
                 named[i] = b.v[i].d;
-            travel t = {&key->action, out, out_len, named, n};
+            travel t = {&key->action, out, out_len, named, (int)b.n};
             add_manifest(rf, mkey, &t, &b, &mar, &mlen);
         } else if (mkey) {
             add_manifest(rf, mkey, NULL, &b, &mar, &mlen);
