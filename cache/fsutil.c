@@ -204,14 +204,17 @@ static int open_tmp_mkdir(const char *path, mode_t mode, char **tmp)
 }
 
 /* Close fd and rename tmp over path; on any failure remove tmp.  Consumes
- * both fd and tmp.  `ok` says whether the content was written fully. */
-static int finish_tmp(int fd, char *tmp, const char *path, int ok)
+ * both fd and tmp.  `ok` says whether the content was written fully;
+ * `unlink_first` removes path just before the rename (see fs_place_copy). */
+static int finish_tmp(int fd, char *tmp, const char *path, int ok, int unlink_first)
 {
     int e = errno;
     if (close(fd) != 0 && ok) {
         ok = 0;
         e = errno;
     }
+    if (ok && unlink_first)
+        unlink(path); /* absent is fine; any other refusal, rename reports */
     if (ok && rename(tmp, path) != 0) {
         ok = 0;
         e = errno;
@@ -230,7 +233,7 @@ int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode
     if (fd < 0)
         return -1;
     int ok = fs_write_all(fd, buf, len) == 0;
-    return finish_tmp(fd, tmp, path, ok);
+    return finish_tmp(fd, tmp, path, ok, 0);
 }
 
 /* Copy the whole of in to out: in-kernel copy_file_range where possible
@@ -269,25 +272,35 @@ static int copy_fd(int in, int out)
     }
 }
 
+/* Copy what `in` holds to a temporary beside dst and rename it into place. */
+static int copy_into_place(int in, const char *dst, mode_t mode, int unlink_first)
+{
+    char *tmp = NULL;
+    int out = fs_open_tmp_beside(dst, mode, &tmp);
+    if (out < 0)
+        return -1;
+    /* A reflink shares the blocks: instant, and no extra disk space. */
+    int ok = ioctl(out, FICLONE, in) == 0 || copy_fd(in, out) == 0;
+    return finish_tmp(out, tmp, dst, ok, unlink_first);
+}
+
 int atomic_copy_file(const char *src, const char *dst, mode_t mode)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return -1;
-    char *tmp = NULL;
-    int out = fs_open_tmp_beside(dst, mode, &tmp);
-    if (out < 0) {
-        int e = errno;
-        close(in);
-        errno = e;
-        return -1;
-    }
-    /* A reflink shares the blocks: instant, and no extra disk space. */
-    int ok = ioctl(out, FICLONE, in) == 0 || copy_fd(in, out) == 0;
+    int r = copy_into_place(in, dst, mode, 0);
     int e = errno;
     close(in);
     errno = e;
-    return finish_tmp(out, tmp, dst, ok);
+    return r;
+}
+
+int fs_place_copy(int in, const char *dst, mode_t mode)
+{
+    if (lseek(in, 0, SEEK_SET) != 0)
+        return -1;
+    return copy_into_place(in, dst, mode, 1);
 }
 
 /* ---- paths ---- */

@@ -36,6 +36,15 @@ int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode
  * system can, else a copy.  0 or -1 with errno. */
 int atomic_copy_file(const char *src, const char *dst, mode_t mode);
 
+/* Place a copy of the whole of fd `in` at dst, a build output.  Written
+ * beside dst and renamed into place like atomic_copy_file, but dst is
+ * removed just before the rename: ext4 (auto_da_alloc) starts writing back a
+ * file renamed over an existing one before rename() returns, which cost a
+ * hit ~0.1 ms per output here.  A reader in between sees no dst, never a
+ * partial one, and ricc killed there leaves the output missing, which make
+ * rebuilds.  0 or -1 with errno. */
+int fs_place_copy(int in, const char *dst, mode_t mode);
+
 /* Join a and b with exactly one '/'; malloc'd. */
 char *path_join(const char *a, const char *b);
 

@@ -264,24 +264,23 @@ int cas_materialize(store *s, const digest *d, const char *dst, int executable)
     futimens(fd, NULL);
     digest got;
     int r = st.st_size == d->size_bytes ? digest_fd(fd, &got) : 0;
-    int e = errno;
-    close(fd);
-    if (r != 0) {
+    if (r != 0 || st.st_size != d->size_bytes || !digest_equal(&got, d)) {
+        int e = errno;
+        close(fd);
         errno = e;
-        return -1;
-    }
-    if (st.st_size != d->size_bytes || !digest_equal(&got, d)) {
+        if (r != 0)
+            return -1;
         drop_corrupt(s, d->hash, path, (int64_t)st.st_size);
         return 1;
     }
-    /* Modes go through open(), so the umask applies as for a compiler. */
-    if (atomic_copy_file(path, dst, executable ? 0755 : 0644) == 0)
-        return 0;
-    /* A cleanup that listed the blob before our touch may have removed it
-     * since: that is a miss, not a failure to write dst. */
-    if (errno == ENOENT && access(path, F_OK) != 0)
-        return 1;
-    return -1;
+    /* Copy from the descriptor just verified, so what lands is what was
+     * checked even if a cleanup removes the blob meanwhile.  Modes go
+     * through open(), so the umask applies as for a compiler. */
+    r = fs_place_copy(fd, dst, executable ? 0755 : 0644);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
 }
 
 /* ---- keyed entries ---- */

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <pwd.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,46 @@ static void test_atomic_copy(void)
     free(data);
     free(src);
     free(dst);
+}
+
+/* A build output is placed as a new file: a hard link to the old one (an
+ * object the user kept aside) keeps the old bytes, the whole descriptor is
+ * copied whatever its offset, and a missing directory fails cleanly. */
+static void test_place_copy(void)
+{
+    char *src = path_join(tmpdir, "place-src");
+    char *dst = path_join(tmpdir, "place-dst");
+    char *kept = path_join(tmpdir, "place-kept");
+    CU_ASSERT_EQUAL_FATAL(atomic_write_file(src, "new content", 11, 0644), 0);
+    CU_ASSERT_EQUAL_FATAL(atomic_write_file(dst, "old", 3, 0444), 0);
+    CU_ASSERT_EQUAL_FATAL(link(dst, kept), 0);
+
+    int in = open(src, O_RDONLY);
+    CU_ASSERT_FATAL(in >= 0);
+    char skip[4];
+    CU_ASSERT_EQUAL(read(in, skip, sizeof skip), 4); /* as after verifying */
+    CU_ASSERT_EQUAL(fs_place_copy(in, dst, 0644), 0);
+    char *buf = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(dst, &buf, &n), 0);
+    CU_ASSERT(n == 11 && memcmp(buf, "new content", 11) == 0);
+    free(buf);
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(kept, &buf, &n), 0);
+    CU_ASSERT(n == 3 && memcmp(buf, "old", 3) == 0);
+    free(buf);
+    CU_ASSERT_EQUAL(count_entries(tmpdir, ".tmp."), 0);
+
+    char *nodir = path_join(tmpdir, "no-such-dir/out.o");
+    CU_ASSERT_EQUAL(fs_place_copy(in, nodir, 0644), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+    close(in);
+    CU_ASSERT_EQUAL(count_entries(tmpdir, ".tmp."), 0);
+
+    unlink(kept);
+    free(nodir);
+    free(kept);
+    free(dst);
+    free(src);
 }
 
 static void test_tmp_beside_unique(void)
@@ -401,6 +442,7 @@ static const unit_test tests[] = {
     {"atomic write round trip", test_atomic_write_roundtrip},
     {"atomic write failure leaves nothing", test_atomic_write_failure_leaves_nothing},
     {"atomic copy", test_atomic_copy},
+    {"build outputs are placed as new files", test_place_copy},
     {"temporaries are unique", test_tmp_beside_unique},
     {"mkdir -p", test_mkdir_p},
     {"path_normalize", test_path_normalize},
