@@ -510,7 +510,10 @@ void action_manifest_key(const action_key *k, const digest *source, digest *out)
         digest_str("", out);
         return;
     }
-    digest_ctx_update(c, "ricc-manifest-1\n", 16);
+    /* The key names the manifest format (manifest.c's MAGIC): clients of
+     * two formats sharing a cache then keep apart instead of replacing each
+     * other's manifests with ones the other cannot read. */
+    digest_ctx_update(c, "ricc-manifest-3\n", 16);
     digest_ctx_update(c, k->command.hash, DIGEST_HEX_LEN);
     digest_ctx_update(c, k->salt_base, k->salt_base_len);
     digest_ctx_update(c, source->hash, DIGEST_HEX_LEN);

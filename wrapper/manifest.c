@@ -1,11 +1,11 @@
 /* manifest.c — direct-mode manifests: the record, its proof, its bytes.
  * See manifest.h for the design.
  *
- * Most of a manifest's bytes are absent-path lists, and a hit needs none of
- * them unless a watched directory changed.  So parsing keeps each list as a
- * span of the manifest's own bytes (validated, not decoded), and only a
- * changed directory decodes its list; serializing writes an undecoded span
- * back as it came. */
+ * Most of a manifest's bytes are absent-path lists (pathlist.h), and a hit
+ * needs none of them unless a watched directory changed.  So parsing keeps
+ * each list as a span of the manifest's own bytes (validated, not decoded),
+ * only a changed directory walks its list, and serializing writes an
+ * undecoded span back as it came. */
 #include "wrapper/manifest.h"
 
 #include <errno.h>
@@ -21,10 +21,11 @@
 #include "cache/strtab.h"
 #include "wrapper/incpath.h"
 #include "wrapper/inputs.h"
+#include "wrapper/pathlist.h"
 
 #define MAX_ENTRIES 8
 #define SETTLE_NS 2000000000LL
-#define MAGIC "RICCMAN2"
+#define MAGIC "RICCMAN3" /* its format is also in the manifest key: action.c */
 
 typedef struct mfile {
     char *path;
@@ -37,8 +38,9 @@ typedef struct mwatch {
     int64_t mtime, ctime;
     int always;                /* changed too recently to trust its mtime */
     int n_absent;
-    char **absent;             /* decoded (recorded here), or NULL: */
-    const char *absent_raw;    /* n_absent serialized strings in manifest->raw */
+    char **absent;             /* recorded here (sorted), or NULL: */
+    int n_raw;                 /* pathlist entries in manifest->raw */
+    const char *absent_raw;
     size_t absent_raw_len;
 } mwatch;
 
@@ -158,11 +160,19 @@ char *manifest_serialize(const manifest *m, size_t *len)
             put_i64(&w, x->mtime);
             put_i64(&w, x->ctime);
             put_u32(&w, (uint32_t)x->always);
-            put_u32(&w, (uint32_t)x->n_absent);
-            if (!x->absent)
+            if (!x->absent) {
+                put_u32(&w, (uint32_t)x->n_raw);
                 put(&w, x->absent_raw, x->absent_raw_len);
-            for (int k = 0; x->absent && k < x->n_absent; k++)
-                put_str(&w, x->absent[k]);
+                continue;
+            }
+            size_t n;
+            int count;
+            char *list = pathlist_encode(x->absent, x->n_absent, &n, &count);
+            if (!list)
+                w.failed = 1;
+            put_u32(&w, (uint32_t)count);
+            put(&w, list, list ? n : 0);
+            free(list);
         }
         put_u32(&w, (uint32_t)e->n_present);
         for (int j = 0; j < e->n_present; j++)
@@ -225,18 +235,6 @@ static char *get_str(rbuf *r)
     return s;
 }
 
-/* Step over a string, checking it is all there. */
-static void skip_str(rbuf *r)
-{
-    uint32_t n = get_u32(r);
-    if (r->bad || n > r->left) {
-        r->bad = 1;
-        return;
-    }
-    r->p += n;
-    r->left -= n;
-}
-
 static void get_digest(rbuf *r, digest *d)
 {
     get(r, d->hash, DIGEST_HEX_LEN);
@@ -279,11 +277,14 @@ manifest *manifest_parse(const char *buf, size_t len)
             x->mtime = get_i64(&r);
             x->ctime = get_i64(&r);
             x->always = (int)get_u32(&r);
-            x->n_absent = get_count(&r, 4);
+            x->n_raw = get_count(&r, 3);
             x->absent_raw = r.p;
-            for (int k = 0; k < x->n_absent && !r.bad; k++)
-                skip_str(&r);
-            x->absent_raw_len = (size_t)(r.p - x->absent_raw);
+            if (!r.bad && pathlist_check(r.p, r.left, x->n_raw, &x->absent_raw_len) != 0)
+                r.bad = 1;
+            if (!r.bad) {
+                r.p += x->absent_raw_len;
+                r.left -= x->absent_raw_len;
+            }
         }
         e->n_present = get_count(&r, 4);
         e->present = calloc((size_t)e->n_present + 1, sizeof *e->present);
@@ -313,32 +314,23 @@ static void today(char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%d", localtime_r(&now, &tm));
 }
 
+static int exists(const char *path, void *unused)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
 /* Every absent path of x is still absent. */
 static int watch_absent(const mwatch *x)
 {
-    struct stat st;
     if (x->absent) {
         for (int j = 0; j < x->n_absent; j++)
-            if (stat(x->absent[j], &st) == 0)
+            if (exists(x->absent[j], NULL))
                 return 0;
         return 1;
     }
-    /* The span was validated by manifest_parse. */
-    const char *p = x->absent_raw;
-    char path[4096];
-    for (int j = 0; j < x->n_absent; j++) {
-        uint32_t n;
-        memcpy(&n, p, sizeof n);
-        p += sizeof n;
-        if (n >= sizeof path)
-            return 0;  /* cannot check it: not proven */
-        memcpy(path, p, n);
-        path[n] = '\0';
-        p += n;
-        if (stat(path, &st) == 0)
-            return 0;
-    }
-    return 1;
+    /* The list was checked by manifest_parse. */
+    return pathlist_each(x->absent_raw, x->n_raw, exists, NULL) == 0;
 }
 
 /* Do e's files still have their digests and its proof still hold?  A
