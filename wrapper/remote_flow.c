@@ -586,6 +586,7 @@ static int add_manifest(rflow *rf, const digest *mkey, const travel *t, blobs *b
     return *mar ? 0 : -1;
 }
 
+/* The manifest under mkey alone, carrying no result. */
 static void upload_manifest(rflow *rf, const digest *mkey)
 {
     blobs b = { 0 };
@@ -606,13 +607,24 @@ static int add_stream(blobs *b, const ProtobufCBinaryData *raw, digest *d, reapi
 }
 
 /* The result this call stored locally, and the manifest, to the remote.
- * Only blobs the server lacks travel (remote_upload asks first). */
-static void upload_result(rflow *rf, const action_key *key, const digest *mkey, int carry)
+ * Only blobs the server lacks travel (remote_upload asks first).  When the
+ * result came from the remote (`found`), only the manifest is updated; it
+ * carries that result all the same, or every later fresh sandbox would pay
+ * a second call for it. */
+static void upload_result(rflow *rf, const action_key *key, const digest *mkey, int carry,
+                          int found)
 {
+    if (found && !mkey)
+        return;
     char *bytes;
     size_t len;
-    if (store_get(rf->st, STORE_AC, &key->action, &bytes, &len) != 0)
-        return; /* not stored (not cacheable after all): nothing to share */
+    if (store_get(rf->st, STORE_AC, &key->action, &bytes, &len) != 0) {
+        /* Not stored: not cacheable after all (nothing to share), or the
+         * found result could not be kept here (the manifest goes alone). */
+        if (found)
+            upload_manifest(rf, mkey);
+        return;
+    }
     reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
         &build__bazel__remote__execution__v2__action_result__descriptor, NULL, len,
         (const uint8_t *)bytes);
@@ -662,8 +674,9 @@ static void upload_result(rflow *rf, const action_key *key, const digest *mkey, 
         }
     }
     if (ok && out && remote_upload(rf->r, b.v, b.n) == 0 &&
-        remote_update_action_result(rf->r, &key->action, out, out_len) == 0) {
-        LOG_D("uploaded the result of %s", key->action.hash);
+        (found || remote_update_action_result(rf->r, &key->action, out, out_len) == 0)) {
+        if (!found)
+            LOG_D("uploaded the result of %s", key->action.hash);
         if (mar)
             remote_update_action_result(rf->r, mkey, mar, mlen);
     }
@@ -688,8 +701,8 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
             free(ar);
             if (status >= 0) {
                 *how = RFLOW_HIT;
-                if (uploads_on(cfg) && c->mkey && !rf->failed)
-                    upload_manifest(rf, c->mkey); /* what this call learned */
+                if (uploads_on(cfg) && c->mkey && !rf->failed) /* what this call learned */
+                    upload_result(rf, c->key, c->mkey, c->carry_result, 1);
                 return status;
             }
         }
@@ -706,12 +719,12 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
     *how = RFLOW_LOCAL;
     status = c->compile(c->ctx);
     if (status == 0 && may_upload(cfg, c->no_execute != NULL) && rflow_active(rf) && !remote_has)
-        upload_result(rf, c->key, c->mkey, c->carry_result);
+        upload_result(rf, c->key, c->mkey, c->carry_result, 0);
     return status;
 }
 
 void rflow_upload(rflow *rf, const action_key *key, const digest *mkey)
 {
     if (rf && !rf->failed && may_upload(rf->cfg, 1) && rflow_active(rf))
-        upload_result(rf, key, mkey, 0);
+        upload_result(rf, key, mkey, 0, 0);
 }

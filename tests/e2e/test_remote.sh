@@ -284,6 +284,27 @@ fi
 [ "$(stat_of tiny direct_hit)" = 2 ] && ok "local hits load no libgrpc, with or without a remote" ||
     fail "tiny: expected 2 direct hits, got $(stat_of tiny direct_hit)"
 
+# A sandbox whose compiles are remote action hits but whose manifests the
+# remote lacks (they were uploaded by a client with direct mode off) uploads
+# the manifests it learned, carrying the results it found: a third sandbox's
+# compile hits are then one call each, as after a miss.
+if [ -z "${RICC_TEST_SERVER:-}" ]; then
+    start_server carry
+    bst_env "$ADDR"; cache_only
+    RICC_NO_DIRECT=1 build carry-1
+    build carry-2
+    n=$(log_lines "came with the manifest")
+    [ "$(stat_of carry-2 remote_hit)" = 5 ] && [ "$n" = 0 ] ||
+        fail "carry-2: $(stat_of carry-2 remote_hit) remote hits (expected 5), $n results with manifests (expected 0)"
+    lookups=$(calls GetActionResult)
+    build carry-3
+    lookups=$(($(calls GetActionResult) - lookups))
+    n=$(log_lines "came with the manifest")
+    [ "$n" = 4 ] && [ "$lookups" = 6 ] && [ "$(stat_of carry-3 remote_hit)" = 5 ] &&
+        ok "manifests learned from remote hits carry their results ($lookups calls for 4 compiles and the link)" ||
+        fail "carry-3: $n results came with their manifests, $lookups GetActionResult calls (expected 4, 6), $(stat_of carry-3 remote_hit) remote hits"
+fi
+
 # ---- 2. remote execution ----
 if [ -z "${RICC_TEST_SERVER:-}" ]; then start_server exec; fi
 bst_env "$ADDR"; no_cache_only
