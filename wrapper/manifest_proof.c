@@ -1,0 +1,384 @@
+/* manifest_proof.c — recording a direct-mode manifest's proof: every
+ * #include of every input resolved the way the preprocessor searches, each
+ * candidate before the one found (and its .gch/.pch) recorded as "must stay
+ * absent", grouped under its nearest existing directory.  See manifest.h for
+ * why, and manifest.c for how a lookup checks it. */
+#include "wrapper/manifest_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cache/fsutil.h"
+#include "cache/log.h"
+#include "cache/strtab.h"
+#include "wrapper/incpath.h"
+
+typedef struct strv {
+    char **v;
+    int n, cap;
+} strv;
+
+static int strv_push(strv *s, char *owned)
+{
+    if (!owned)
+        return -1;
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 64;
+        char **v = realloc(s->v, sizeof *v * (size_t)cap);
+        if (!v) {
+            free(owned);
+            return -1;
+        }
+        s->v = v, s->cap = cap;
+    }
+    s->v[s->n++] = owned;
+    return 0;
+}
+
+static void strv_free(strv *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void strv_sort_unique(strv *s)
+{
+    if (s->n == 0)
+        return;
+    qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_strp);
+    int w = 0;
+    for (int i = 0; i < s->n; i++) {
+        if (w > 0 && !strcmp(s->v[w - 1], s->v[i])) {
+            free(s->v[i]);
+            continue;
+        }
+        s->v[w++] = s->v[i];
+    }
+    s->n = w;
+}
+
+typedef struct depref {
+    const char *norm;
+    int index;
+} depref;
+
+static int cmp_depref(const void *a, const void *b)
+{
+    return strcmp(((const depref *)a)->norm, ((const depref *)b)->norm);
+}
+
+typedef struct recorder {
+    depref *sorted;
+    int n_deps;
+    char *accounted;
+    strv absent, present;
+    strtab seen;               /* candidates visited: val 1 absent, 2 found */
+    const inc_chain *chain;
+    const char *cwd;           /* absolute: relative paths are against it */
+    int pch;                   /* a precompiled header could be used */
+} recorder;
+
+static int find_dep(const recorder *r, const char *norm)
+{
+    depref key = {norm, -1};
+    depref *hit = bsearch(&key, r->sorted, (size_t)r->n_deps, sizeof key, cmp_depref);
+    return hit ? hit->index : -1;
+}
+
+/* Proof paths are kept as the compile names them, made lexically normal:
+ * relative where the search directory (or the including file) was given
+ * relative, so a manifest shared by two checkouts whose Commands are the
+ * same checks each checkout's own files, and absolute where it was absolute.
+ * Matching against the dependency list is done on absolute forms. */
+static char *candidate(const char *dir, const char *name)
+{
+    char *joined = dir ? path_join(dir, name) : strdup(name);
+    char *cand = joined ? path_normalize(joined) : NULL;
+    free(joined);
+    return cand;
+}
+
+/* gcc and clang look for NAME.gch (clang also NAME.pch) in each directory
+ * before NAME, and use it in its place without the dependency output naming
+ * it: such a file must not exist anywhere the search went. */
+static int pch_absent(recorder *r, const char *cand)
+{
+    static const char *const ext[] = {".gch", ".pch"};
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+        size_t n = strlen(cand);
+        char *p = malloc(n + 5);
+        if (!p)
+            return -1;
+        memcpy(p, cand, n);
+        memcpy(p + n, ext[i], 5);
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            LOG_D("direct mode: precompiled header %s", p);
+            r->pch = 1;
+            free(p);
+            return -1;
+        }
+        if (strv_push(&r->absent, p))
+            return -1;
+    }
+    return 0;
+}
+
+/* One candidate: 1 if the search stops here (found), 0 to go on, -1 error. */
+static int visit(recorder *r, const char *dir, const char *name, int next)
+{
+    char *cand = candidate(dir, name);
+    int added;
+    strtab_entry *seen = cand ? strtab_get(&r->seen, cand, strlen(cand), &added) : NULL;
+    if (seen && !added) {
+        /* Headers include the same names again and again (every header
+         * of a library includes its base types): the same candidate gives
+         * the same answer, and its paths are recorded already. */
+        free(cand);
+        return seen->val == 2 ? !next : 0;
+    }
+    char *abs = seen ? path_absolute(cand, r->cwd) : NULL;
+    if (!abs || pch_absent(r, cand) != 0) {
+        free(cand);
+        free(abs);
+        return -1;
+    }
+    int i = find_dep(r, abs);
+    free(abs);
+    struct stat st;
+    seen->val = 2;
+    if (i >= 0) {
+        r->accounted[i] = 1;
+        free(cand);
+        return !next;
+    }
+    if (stat(cand, &st) == 0)
+        return strv_push(&r->present, cand) ? -1 : !next;
+    seen->val = 1;
+    return strv_push(&r->absent, cand) ? -1 : 0;
+}
+
+/* Resolve one include the way the preprocessor searches, recording what was
+ * found and what must stay absent. */
+static int resolve(recorder *r, const char *includer_dir, const inc_ref *ref)
+{
+    if (ref->name[0] == '/')
+        return visit(r, NULL, ref->name, 0) < 0 ? -1 : 0;
+    int v = 0;
+    if (!ref->angle && (v = visit(r, includer_dir, ref->name, ref->next)) != 0)
+        goto missing;
+    for (int i = 0; !ref->angle && i < r->chain->n_quote; i++)
+        if ((v = visit(r, r->chain->quote[i], ref->name, ref->next)) != 0)
+            goto missing;
+    for (int i = 0; i < r->chain->n_angle; i++)
+        if ((v = visit(r, r->chain->angle[i], ref->name, ref->next)) != 0)
+            goto missing;
+missing:
+    if (v < 0)
+        return -1;
+    /* A search directory that does not exist yet could appear anywhere in
+     * the chain: its candidate must stay absent whatever was found. */
+    for (int i = 0; i < r->chain->n_missing; i++)
+        if (strv_push(&r->absent, candidate(r->chain->missing[i], ref->name)))
+            return -1;
+    return 0;
+}
+
+static char *dir_of(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    if (!s)
+        return strdup(".");
+    if (s == p)
+        return strdup("/");
+    char *d = malloc((size_t)(s - p) + 1);
+    if (d) {
+        memcpy(d, p, (size_t)(s - p));
+        d[s - p] = '\0';
+    }
+    return d;
+}
+
+/* Group the absent paths under their nearest existing directory. */
+static int add_to_watch(mwatch *x, strv *absent, int i)
+{
+    char **na = realloc(x->absent, sizeof *na * (size_t)(x->n_absent + 1));
+    if (!na)
+        return -1;
+    x->absent = na;
+    na[x->n_absent++] = absent->v[i];
+    absent->v[i] = NULL;
+    return 0;
+}
+
+static int make_watches(entry *e, strv *absent)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    /* Thousands of absent paths share a few dozen directories: each
+     * directory is looked up once (val: its watch's index + 1). */
+    strtab dirs = {0};
+    int rc = -1;
+    for (int i = 0; i < absent->n; i++) {
+        const char *slash = strrchr(absent->v[i], '/');
+        size_t dlen = slash ? (size_t)(slash - absent->v[i]) + 1 : 0;
+        int added;
+        strtab_entry *known = strtab_get(&dirs, absent->v[i], dlen, &added);
+        if (!known)
+            goto out;
+        if (!added) {
+            if (add_to_watch(&e->watch[known->val - 1], absent, i) != 0)
+                goto out;
+            continue;
+        }
+        char *dir = dir_of(absent->v[i]);
+        struct stat st;
+        while (dir && stat(dir, &st) != 0) {
+            char *up = dir_of(dir);
+            if (up && !strcmp(up, dir)) {
+                free(up);
+                free(dir);
+                dir = NULL;
+                break;
+            }
+            free(dir);
+            dir = up;
+        }
+        if (!dir)
+            goto out;
+        mwatch *x = NULL;
+        for (int j = e->n_watch - 1; j >= 0 && !x; j--)
+            if (!strcmp(e->watch[j].dir, dir))
+                x = &e->watch[j];
+        if (!x) {
+            mwatch *nw = realloc(e->watch, sizeof *nw * (size_t)(e->n_watch + 1));
+            if (!nw) {
+                free(dir);
+                goto out;
+            }
+            e->watch = nw;
+            x = &nw[e->n_watch++];
+            memset(x, 0, sizeof *x);
+            x->dir = dir;
+            x->ino = (uint64_t)st.st_ino;
+            x->mtime = manifest_ts(st.st_mtim);
+            x->ctime = manifest_ts(st.st_ctim);
+            int64_t newest = x->mtime > x->ctime ? x->mtime : x->ctime;
+            x->always = manifest_ts(now) - newest < SETTLE_NS;
+        } else {
+            free(dir);
+        }
+        known->val = (unsigned)(x - e->watch) + 1;
+        if (add_to_watch(x, absent, i) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    strtab_free(&dirs);
+    return rc;
+}
+
+int manifest_record_proof(entry *e, const manifest_inputs *in)
+{
+    const compile_cmd *cmd = in->cmd;
+    inc_chain chain;
+    if (incpath_chain(in->compiler, cmd, in->toolkey, in->ricc_dir, &chain) != 0) {
+        LOG_D("direct mode: cannot learn the include search chain");
+        return -1;
+    }
+    recorder r = {.n_deps = in->n_deps, .chain = &chain, .cwd = in->cwd};
+    r.sorted = calloc((size_t)in->n_deps + 1, sizeof *r.sorted);
+    r.accounted = calloc((size_t)in->n_deps + 1, 1);
+    char **norms = calloc((size_t)in->n_deps + 1, sizeof *norms);
+    int rc = -1;
+    if (!r.sorted || !r.accounted || !norms)
+        goto out;
+    for (int i = 0; i < in->n_deps; i++) {
+        if (!(norms[i] = path_absolute(in->deps[i], in->cwd)))
+            goto out;
+        r.sorted[i] = (depref){norms[i], i};
+    }
+    qsort(r.sorted, (size_t)in->n_deps, sizeof *r.sorted, cmp_depref);
+
+    /* The source, and -include/-imacros files, are named on the command line
+     * (the latter searched from the working directory first). */
+    char *src = path_absolute(cmd->source, in->cwd);
+    int si = src ? find_dep(&r, src) : -1;
+    free(src);
+    if (si >= 0)
+        r.accounted[si] = 1;
+    /* gcc (and clang on glibc systems) reads <stdc-predef.h> before the
+     * source, found through the system search chain, ignored if absent. */
+    inc_ref predef = {"stdc-predef.h", 1, 0};
+    if (resolve(&r, NULL, &predef) != 0)
+        goto out;
+    for (int i = 1; i + 1 < cmd->argc; i++) {
+        if (strcmp(cmd->argv[i], "-include") && strcmp(cmd->argv[i], "-imacros"))
+            continue;
+        inc_ref ref = {cmd->argv[i + 1], 0, 0};
+        if (resolve(&r, NULL, &ref) != 0)
+            goto out;
+    }
+
+    for (int i = 0; i < in->n_deps; i++) {
+        char *text;
+        size_t len;
+        if (fs_read_file(in->deps[i], &text, &len) != 0)
+            goto out;
+        inc_ref *refs;
+        int n = incpath_scan(text, len, &refs);
+        free(text);
+        if (n < 0) {
+            LOG_D("direct mode: %s has a computed #include", in->deps[i]);
+            goto out;
+        }
+        char *named = path_normalize(in->deps[i]);
+        char *dir = named ? dir_of(named) : NULL;
+        free(named);
+        for (int j = 0; j < n && dir; j++)
+            if (resolve(&r, dir, &refs[j]) != 0) {
+                free(dir);
+                dir = NULL;
+            }
+        inc_refs_free(refs, n);
+        if (!dir)
+            goto out;
+        free(dir);
+    }
+    for (int i = 0; i < in->n_deps; i++)
+        if (!r.accounted[i]) {
+            LOG_D("direct mode: no include accounts for %s", in->deps[i]);
+            goto out;
+        }
+
+    strv_sort_unique(&r.absent);
+    strv_sort_unique(&r.present);
+    if (make_watches(e, &r.absent) != 0)
+        goto out;
+    e->present = r.present.v;
+    e->n_present = r.present.n;
+    r.present.v = NULL;
+    r.present.n = 0;
+    rc = 0;
+out:
+    for (int i = 0; norms && i < in->n_deps; i++)
+        free(norms[i]);
+    free(norms);
+    free(r.sorted);
+    free(r.accounted);
+    strv_free(&r.absent);
+    strv_free(&r.present);
+    strtab_free(&r.seen);
+    inc_chain_free(&chain);
+    return r.pch ? MANIFEST_PCH : rc;
+}
+
