@@ -174,8 +174,11 @@ static int64_t stat_ns(struct timespec t)
 static int build_tree(ctx *c, action_key *out, const char **why)
 {
     digest *root = &out->input_root;
+    free(out->dep_digests);
+    free(out->dep_flags);
     out->dep_digests = calloc((size_t)c->in->n_deps + 1, sizeof *out->dep_digests);
-    if (!out->dep_digests) {
+    out->dep_flags = calloc((size_t)c->in->n_deps + 1, sizeof *out->dep_flags);
+    if (!out->dep_digests || !out->dep_flags) {
         *why = "out of memory";
         return -1;
     }
@@ -204,6 +207,7 @@ static int build_tree(ctx *c, action_key *out, const char **why)
         }
         c->input_flags |= flags;
         out->dep_digests[i] = d;
+        out->dep_flags[i] = flags;
         int64_t changed = stat_ns(st.st_mtim) > stat_ns(st.st_ctim) ? stat_ns(st.st_mtim)
                                                                     : stat_ns(st.st_ctim);
         if (changed > out->newest_input_ns)
@@ -399,6 +403,7 @@ int action_finish(const action_inputs *in, action_key *out, const char **why)
     ctx c = {.in = in, .root = out->root, .rewrote_abs = out->rewrote_abs};
     if (build_tree(&c, out, why) != 0)
         return -1;
+    out->input_flags = c.input_flags;
     *why = "out of memory";
     strbuf salt = {0};
     reapi_property *props = calloc((size_t)cfg->n_remote_platform + 1, sizeof *props);
@@ -525,6 +530,7 @@ void action_key_free(action_key *k)
     free(k->salt_base);
     free(k->root);
     free(k->dep_digests);
+    free(k->dep_flags);
     if (k->output_paths)
         for (int i = 0; i < k->n_outputs; i++)
             free(k->output_paths[i]);

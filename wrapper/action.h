@@ -49,10 +49,13 @@ typedef struct action_key {
     void *action_blob;
     size_t action_len;
 
-    /* Filled by action_finish: the digest of each input (parallel to
-     * in->deps), the newest mtime/ctime among them (ns), and the date when
-     * __DATE__ put it in the key. */
+    /* Filled by action_finish: the digest and inputs.h flags of each input
+     * (parallel to in->deps) and the union of those flags, the newest
+     * mtime/ctime among them (ns), and the date when __DATE__ put it in the
+     * key.  action_finish may be called again with more inputs. */
     digest *dep_digests;
+    unsigned *dep_flags;
+    unsigned input_flags;
     int64_t newest_input_ns;
     char date[16];
 

@@ -19,6 +19,7 @@
 #include "wrapper/action.h"
 #include "wrapper/compiler.h"
 #include "wrapper/depend.h"
+#include "wrapper/hasinclude.h"
 #include "wrapper/identity.h"
 #include "wrapper/inputs.h"
 #include "wrapper/manifest.h"
@@ -253,6 +254,33 @@ static int deps_have_pch(const call *c)
     return 0;
 }
 
+/* action_finish over c->deps, with the files the inputs' __has_include tests
+ * find added to them first (hasinclude.h: no dependency output names
+ * them, and the answer is in the output).  0, or -1 with *why. */
+static int finish_key(call *c, action_inputs *in, const char **why)
+{
+    in->deps = c->deps;
+    in->n_deps = c->n_deps;
+    if (action_finish(in, &c->key, why) != 0)
+        return -1;
+    if (!(c->key.input_flags & INPUT_HAS_INCLUDE) || c->cmd.preprocessed)
+        return 0;
+    hasinclude_in hi = {
+        .cmd = &c->cmd, .compiler = c->compiler, .toolkey = &c->toolkey,
+        .ricc_dir = c->cfg->dir, .cwd = c->cwd, .flags = c->key.dep_flags,
+    };
+    int added = hasinclude_add(&hi, &c->deps, &c->n_deps);
+    if (added < 0) {
+        *why = "an input's __has_include tests cannot be resolved";
+        return -1;
+    }
+    if (added == 0)
+        return 0;
+    in->deps = c->deps;
+    in->n_deps = c->n_deps;
+    return action_finish(in, &c->key, why);
+}
+
 /* Run the compile; in depend mode (c->dep chosen) also learn the key from
  * what it read.  Then store (unless an input changed while it ran). */
 static int compile_and_store(call *c, int in_depend_mode)
@@ -281,9 +309,7 @@ static int compile_and_store(call *c, int in_depend_mode)
             ok = c->n_deps > 0;
             if (pch)
                 LOG_I("a precompiled header was used; not caching");
-            in.deps = c->deps;
-            in.n_deps = c->n_deps;
-            if (ok && action_finish(&in, &c->key, &why) != 0) {
+            if (ok && finish_key(c, &in, &why) != 0) {
                 LOG_I("not caching: %s", why);
                 ok = 0;
             }
@@ -551,13 +577,11 @@ static int wrapped(call *c, int argc, char **argv)
         LOG_I("dependency scan failed; compiling without caching");
         return compile_uncached(c);
     }
-    c->in.deps = c->deps;
-    c->in.n_deps = c->n_deps;
     if (deps_have_pch(c)) {
         LOG_I("a precompiled header sits beside a header; not caching");
         return run_plain(c, ST_UNCACHEABLE);
     }
-    if (action_finish(&c->in, &c->key, &why) != 0) {
+    if (finish_key(c, &c->in, &why) != 0) {
         LOG_I("cannot key this compile: %s", why);
         return run_plain(c, ST_UNCACHEABLE);
     }

@@ -237,7 +237,8 @@ void inc_refs_free(inc_ref *refs, int n)
     free(refs);
 }
 
-static int add_ref(inc_ref **refs, int *n, const char *s, size_t len, int angle, int next)
+static int add_ref(inc_ref **refs, int *n, const char *s, size_t len, int angle, int next,
+                   int test)
 {
     inc_ref *nr = realloc(*refs, sizeof **refs * (size_t)(*n + 1));
     if (!nr)
@@ -248,7 +249,7 @@ static int add_ref(inc_ref **refs, int *n, const char *s, size_t len, int angle,
         return -1;
     memcpy(name, s, len);
     name[len] = '\0';
-    nr[*n] = (inc_ref){name, angle, next};
+    nr[*n] = (inc_ref){name, angle, next, test};
     (*n)++;
     return 0;
 }
@@ -271,6 +272,47 @@ static int literal(const char *p, const char *end, const char **name, size_t *le
     *name = s;
     *len = (size_t)(p - s);
     return 1;
+}
+
+/* Existence tests: "has_include" then any identifier tail ("_next", or
+ * none), '(' and a literal, appended to *refs.  A non-literal argument is a
+ * wrapper macro's definition.  0, or -1 out of memory. */
+static int scan_tests(const char *text, size_t len, inc_ref **refs, int *n)
+{
+    const char *end = text + len;
+    for (const char *p = text; p < end;) {
+        const char *h = memmem(p, (size_t)(end - p), "has_include", 11);
+        if (!h)
+            break;
+        p = h + 11;
+        const char *tail = p;
+        while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
+            p++;
+        int next = p - tail == 5 && !memcmp(tail, "_next", 5);
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= end || *p != '(')
+            continue;
+        const char *name;
+        size_t nlen;
+        int angle;
+        if (literal(p + 1, end, &name, &nlen, &angle) &&
+            add_ref(refs, n, name, nlen, angle, next, 1))
+            return -1;
+    }
+    return 0;
+}
+
+int incpath_scan_tests(const char *text, size_t len, inc_ref **refs)
+{
+    *refs = NULL;
+    int n = 0;
+    if (scan_tests(text, len, refs, &n) != 0) {
+        inc_refs_free(*refs, n);
+        *refs = NULL;
+        return -1;
+    }
+    return n;
 }
 
 int incpath_scan(const char *text, size_t len, inc_ref **refs)
@@ -310,34 +352,16 @@ int incpath_scan(const char *text, size_t len, inc_ref **refs)
             *refs = NULL;
             return -1; /* #include MACRO */
         }
-        if (add_ref(refs, &n, name, nlen, angle, next)) {
+        if (add_ref(refs, &n, name, nlen, angle, next, 0)) {
             inc_refs_free(*refs, n);
             *refs = NULL;
             return -1;
         }
     }
-    /* Existence tests: "has_include" then any identifier tail, '(' and a
-     * literal.  A non-literal argument is a wrapper macro's definition. */
-    for (const char *p = text; p < end;) {
-        const char *h = memmem(p, (size_t)(end - p), "has_include", 11);
-        if (!h)
-            break;
-        p = h + 11;
-        while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
-            p++;
-        while (p < end && (*p == ' ' || *p == '\t'))
-            p++;
-        if (p >= end || *p != '(')
-            continue;
-        const char *name;
-        size_t nlen;
-        int angle;
-        if (literal(p + 1, end, &name, &nlen, &angle) &&
-            add_ref(refs, &n, name, nlen, angle, 0)) {
-            inc_refs_free(*refs, n);
-            *refs = NULL;
-            return -1;
-        }
+    if (scan_tests(text, len, refs, &n) != 0) {
+        inc_refs_free(*refs, n);
+        *refs = NULL;
+        return -1;
     }
     return n;
 }

@@ -27,7 +27,8 @@ void inc_chain_free(inc_chain *c);
 typedef struct inc_ref {
     char *name;
     int angle;       /* <name> rather than "name" */
-    int next;        /* #include_next */
+    int next;        /* #include_next, __has_include_next */
+    int test;        /* __has_include: asks whether name exists, reads nothing */
 } inc_ref;
 
 /* Every `#include "x"`, `#include <x>`, `#include_next`, `#import` and
@@ -36,6 +37,9 @@ typedef struct inc_ref {
  * malloc'd, or -1 when a computed include (`#include MACRO`) makes the set
  * unknowable. */
 int incpath_scan(const char *text, size_t len, inc_ref **refs);
+/* The __has_include tests alone (whatever the #includes are).  The count,
+ * or -1 out of memory. */
+int incpath_scan_tests(const char *text, size_t len, inc_ref **refs);
 void inc_refs_free(inc_ref *refs, int n);
 
 #endif

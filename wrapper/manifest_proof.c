@@ -318,13 +318,13 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
         r.accounted[si] = 1;
     /* gcc (and clang on glibc systems) reads <stdc-predef.h> before the
      * source, found through the system search chain, ignored if absent. */
-    inc_ref predef = {"stdc-predef.h", 1, 0};
+    inc_ref predef = {"stdc-predef.h", 1, 0, 0};
     if (resolve(&r, NULL, &predef) != 0)
         goto out;
     for (int i = 1; i + 1 < cmd->argc; i++) {
         if (strcmp(cmd->argv[i], "-include") && strcmp(cmd->argv[i], "-imacros"))
             continue;
-        inc_ref ref = {cmd->argv[i + 1], 0, 0};
+        inc_ref ref = {cmd->argv[i + 1], 0, 0, 0};
         if (resolve(&r, NULL, &ref) != 0)
             goto out;
     }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_miss.sh — every change that can change the output must change the key:
 # a header (also a same-size edit that keeps the mtime), a header in an
-# -isystem directory, a -D macro, CPATH, the compiler behind the same name,
+# -isystem directory, a header only tested with __has_include, a -D macro, CPATH, the compiler behind the same name,
 # the toolchain digest variable, -std, -O, __TIME__, and a header changed
 # while the compile ran.  Each new state is
 # first a miss, then a hit, and always identical to plain gcc's output for
@@ -70,6 +70,39 @@ miss_shadowing_header() {
     new_state gcc -Ifirst $ARGS
     rm first/conf.h
     cc_check hit m.o gcc -Ifirst $ARGS
+}
+
+miss_has_include() {
+    # A header only tested with __has_include is read by nobody, so no
+    # dependency output names it: its coming and going must change the key
+    # all the same, with the manifest (depend and direct mode), without it
+    # (RICC_NO_DIRECT: the dependency scan), and with clang's scan.
+    project
+    printf '#if __has_include(<lib/opt.h>)\nint opt = 1;\n#else\nint opt = 0;\n#endif\n' >>m.c
+    local cc mode
+    for cc in gcc clang; do
+        command -v $cc >/dev/null || continue
+        for mode in 0 1; do
+            export RICC_NO_DIRECT=$mode
+            local args="-DMODE=$mode $ARGS"
+            rm -rf inc/lib first
+            new_state $cc $args
+            mkdir inc/lib
+            echo '/* optional */' >inc/lib/opt.h
+            new_state $cc $args
+            rm inc/lib/opt.h
+            cc_check hit m.o $cc $args
+            # Found earlier on the search, in a directory that was not there.
+            mkdir first
+            new_state $cc -Ifirst $args
+            mkdir first/lib
+            echo '/* optional */' >first/lib/opt.h
+            new_state $cc -Ifirst $args
+            rm -r first/lib
+            cc_check hit m.o $cc -Ifirst $args
+        done
+    done
+    unset RICC_NO_DIRECT
 }
 
 miss_define() {
@@ -203,6 +236,7 @@ same_as_plain_time() {
 run_case header miss_header
 run_case isystem-header miss_isystem
 run_case shadowing-header miss_shadowing_header
+run_case has-include miss_has_include
 run_case define miss_define
 run_case cpath miss_cpath
 run_case compiler-symlink miss_compiler_symlink

@@ -37,7 +37,29 @@ static void test_scan_forms(void)
     CU_ASSERT_STRING_EQUAL(r[4].name, "optional.h");
     CU_ASSERT(r[4].angle);
     CU_ASSERT_STRING_EQUAL(r[5].name, "linux/stat.h");
+    for (int i = 0; i < n; i++)
+        CU_ASSERT_EQUAL(r[i].test, i >= 4); /* existence tests come last */
     inc_refs_free(r, n);
+}
+
+static void test_scan_tests(void)
+{
+    const char *text = "#include FT_FREETYPE_H\n"
+                       "#if __has_include_next(<limits.h>) && __has_include(\"q.h\")\n"
+                       "#include <real.h>\n"
+                       "#endif\n";
+    inc_ref *r;
+    /* The tests alone are known even where a computed #include hides the
+     * include set. */
+    CU_ASSERT_EQUAL(incpath_scan(text, strlen(text), &r), -1);
+    int n = incpath_scan_tests(text, strlen(text), &r);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    CU_ASSERT_STRING_EQUAL(r[0].name, "limits.h");
+    CU_ASSERT(r[0].test && r[0].next && r[0].angle);
+    CU_ASSERT_STRING_EQUAL(r[1].name, "q.h");
+    CU_ASSERT(r[1].test && !r[1].next && !r[1].angle);
+    inc_refs_free(r, n);
+    CU_ASSERT_EQUAL(incpath_scan_tests("int x;", 6, &r), 0);
 }
 
 static void test_scan_computed_include(void)
@@ -89,6 +111,7 @@ static void test_relpath(void)
 static const unit_test tests[] = {
     {"include forms", test_scan_forms},
     {"computed include", test_scan_computed_include},
+    {"existence tests alone", test_scan_tests},
     {"manifest bytes", test_manifest_bytes},
     {"relative paths", test_relpath},
     {NULL, NULL},

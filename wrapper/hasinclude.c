@@ -1,0 +1,147 @@
+/* hasinclude.c — the files a compile's __has_include tests find, as inputs.
+ * See hasinclude.h for why. */
+#include "wrapper/hasinclude.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cache/fsutil.h"
+#include "cache/log.h"
+#include "cache/strtab.h"
+#include "wrapper/incpath.h"
+#include "wrapper/inputs.h"
+
+typedef struct search {
+    const inc_chain *chain;
+    const char *cwd;
+    strtab known;              /* absolute forms of the inputs so far */
+    char ***deps;
+    int *n_deps;
+    int added;
+} search;
+
+/* One candidate: 1 if the search stops here, 0 to go on, -1 on error. */
+static int candidate(search *s, const char *dir, const inc_ref *ref)
+{
+    char *joined = dir ? path_join(dir, ref->name) : strdup(ref->name);
+    char *cand = joined ? path_normalize(joined) : NULL;
+    free(joined);
+    if (!cand)
+        return -1;
+    struct stat st;
+    /* Only a file answers "yes"; past anything else the compiler searches
+     * on, and so does this (at worst one input more). */
+    if (stat(cand, &st) != 0 || !S_ISREG(st.st_mode)) {
+        free(cand);
+        return 0;
+    }
+    char *abs = path_absolute(cand, s->cwd);
+    int added = 0;
+    if (!abs || !strtab_get(&s->known, abs, strlen(abs), &added)) {
+        free(abs);
+        free(cand);
+        return -1;
+    }
+    free(abs);
+    if (added) {
+        char **v = realloc(*s->deps, sizeof *v * (size_t)(*s->n_deps + 2));
+        if (!v) {
+            free(cand);
+            return -1;
+        }
+        *s->deps = v;
+        v[(*s->n_deps)++] = cand;
+        v[*s->n_deps] = NULL;
+        s->added++;
+        LOG_D("__has_include finds %s: an input", cand);
+    } else {
+        free(cand);
+    }
+    return !ref->next;
+}
+
+/* Search for one tested name the way the preprocessor does. */
+static int resolve(search *s, const char *includer_dir, const inc_ref *ref)
+{
+    if (ref->name[0] == '/')
+        return candidate(s, NULL, ref) < 0 ? -1 : 0;
+    int v = 0;
+    if (!ref->angle && (v = candidate(s, includer_dir, ref)) != 0)
+        return v < 0 ? -1 : 0;
+    for (int i = 0; !ref->angle && i < s->chain->n_quote; i++)
+        if ((v = candidate(s, s->chain->quote[i], ref)) != 0)
+            return v < 0 ? -1 : 0;
+    for (int i = 0; i < s->chain->n_angle; i++)
+        if ((v = candidate(s, s->chain->angle[i], ref)) != 0)
+            return v < 0 ? -1 : 0;
+    return 0;
+}
+
+/* The directory an input's quoted names are searched from first. */
+static char *includer_dir(const char *dep)
+{
+    char *named = path_normalize(dep);
+    if (!named)
+        return NULL;
+    char *slash = strrchr(named, '/');
+    if (!slash) {
+        free(named);
+        return strdup(".");
+    }
+    if (slash == named)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    return named;
+}
+
+/* The tests in one input, resolved. */
+static int tests_of(search *s, const char *dep)
+{
+    char *text;
+    size_t len;
+    if (fs_read_file(dep, &text, &len) != 0) {
+        LOG_D("__has_include: cannot read %s", dep);
+        return -1;
+    }
+    inc_ref *refs;
+    int n = incpath_scan_tests(text, len, &refs);
+    free(text);
+    char *dir = n > 0 ? includer_dir(dep) : NULL;
+    int rc = n < 0 || (n > 0 && !dir) ? -1 : 0;
+    for (int j = 0; j < n && rc == 0; j++)
+        rc = resolve(s, dir, &refs[j]);
+    free(dir);
+    if (n > 0)
+        inc_refs_free(refs, n);
+    return rc;
+}
+
+int hasinclude_add(const hasinclude_in *in, char ***deps, int *n_deps)
+{
+    int n0 = *n_deps, any = 0;
+    for (int i = 0; i < n0; i++)
+        any |= (in->flags[i] & INPUT_HAS_INCLUDE) != 0;
+    if (!any)
+        return 0;
+    inc_chain chain;
+    if (incpath_chain(in->compiler, in->cmd, in->toolkey, in->ricc_dir, &chain) != 0) {
+        LOG_D("__has_include: cannot learn the include search chain");
+        return -1;
+    }
+    search s = {.chain = &chain, .cwd = in->cwd, .deps = deps, .n_deps = n_deps};
+    int rc = 0;
+    for (int i = 0; i < n0 && rc == 0; i++) {
+        char *abs = path_absolute((*deps)[i], in->cwd);
+        if (!abs || !strtab_get(&s.known, abs, strlen(abs), NULL))
+            rc = -1;
+        free(abs);
+    }
+    for (int i = 0; i < n0 && rc == 0; i++)
+        if (in->flags[i] & INPUT_HAS_INCLUDE)
+            rc = tests_of(&s, (*deps)[i]);
+    strtab_free(&s.known);
+    inc_chain_free(&chain);
+    return rc == 0 ? s.added : -1;
+}
