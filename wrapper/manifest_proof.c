@@ -82,6 +82,7 @@ typedef struct recorder {
     char *accounted;
     strv absent, present;
     strtab seen;               /* candidates visited: val 1 absent, 2 found */
+    strtab dirs;               /* directories looked at: val 1 there, 2 not */
     const inc_chain *chain;
     const char *cwd;           /* absolute: relative paths are against it */
     int pch;                   /* a precompiled header could be used */
@@ -107,6 +108,42 @@ static char *candidate(const char *dir, const char *name)
     return cand;
 }
 
+/* Is path[0..len) a directory now (symbolic links followed)?  Each is
+ * stat()ed once; a directory under a missing one is missing without a look. */
+static int dir_exists(recorder *r, const char *path, size_t len)
+{
+    strtab_entry *known = strtab_find(&r->dirs, path, len);
+    if (known)
+        return known->val == 1;
+    char dir[4096];
+    if (len >= sizeof dir)
+        return 1; /* not worth remembering: the caller's stat() decides */
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    const char *slash = strrchr(dir, '/');
+    struct stat st;
+    int there = (!slash || slash == dir || dir_exists(r, dir, (size_t)(slash - dir))) &&
+                stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    strtab_entry *e = strtab_get(&r->dirs, path, len, NULL);
+    if (e)
+        e->val = there ? 1 : 2;
+    return there;
+}
+
+/* Does path exist, as stat() would answer now?  Most absent candidates lie
+ * in a subdirectory that their search directory lacks (bits/, sys/, gnu/
+ * under every -I and system directory but the one that has them): once that
+ * directory is known to be missing, such a path costs no system call.  The
+ * recorded proof is the same as with a stat() per path. */
+static int exists(recorder *r, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash && slash != path && !dir_exists(r, path, (size_t)(slash - path)))
+        return 0;
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
 /* gcc and clang look for NAME.gch (clang also NAME.pch) in each directory
  * before NAME, and use it in its place without the dependency output naming
  * it: such a file must not exist anywhere the search went. */
@@ -120,8 +157,7 @@ static int pch_absent(recorder *r, const char *cand)
             return -1;
         memcpy(p, cand, n);
         memcpy(p + n, ext[i], 5);
-        struct stat st;
-        if (stat(p, &st) == 0) {
+        if (exists(r, p)) {
             LOG_D("direct mode: precompiled header %s", p);
             r->pch = 1;
             free(p);
@@ -154,14 +190,13 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
     }
     int i = find_dep(r, abs);
     free(abs);
-    struct stat st;
     seen->val = 2;
     if (i >= 0) {
         r->accounted[i] = 1;
         free(cand);
         return !next;
     }
-    if (stat(cand, &st) == 0)
+    if (exists(r, cand))
         return strv_push(&r->present, cand) ? -1 : !next;
     seen->val = 1;
     return strv_push(&r->absent, cand) ? -1 : 0;
@@ -378,6 +413,7 @@ out:
     strv_free(&r.absent);
     strv_free(&r.present);
     strtab_free(&r.seen);
+    strtab_free(&r.dirs);
     inc_chain_free(&chain);
     return r.pch ? MANIFEST_PCH : rc;
 }

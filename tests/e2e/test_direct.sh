@@ -120,6 +120,47 @@ direct_pch_appears() {
     cc_check hit m.o $cmd
 }
 
+direct_subdirectory() {
+    # An include with a directory part (<lib/x.h>, like <bits/types.h>): the
+    # earlier -I directory lacks lib/ altogether.  Creating lib/ there with
+    # the header must miss; a precompiled header beside the one found, there
+    # when the compile ran, must keep its result from being cached; and a
+    # header that is only tested for must stay there.
+    project .
+    mkdir -p inc/lib
+    echo '#define LIBVAL 5' >inc/lib/x.h
+    printf '#include <lib/x.h>\nint lib(void) { return LIBVAL; }\n' >src/l.c
+    settle
+    local cmd="gcc -O2 -Iinc2 -Iinc -c src/l.c -o l.o"
+    cc_check miss l.o $cmd
+    cc_check direct_hit l.o $cmd
+    mkdir inc2/lib
+    echo '#define LIBVAL 6' >inc2/lib/x.h
+    cc_check miss l.o $cmd
+    rm -r inc2/lib
+    cc_check hit l.o $cmd
+    cp inc/lib/x.h x.saved
+    echo '#define LIBVAL 7' >inc/lib/x.h
+    gcc -O2 -x c-header inc/lib/x.h -o inc/lib/x.h.gch
+    cp x.saved inc/lib/x.h
+    printf '#include <lib/x.h>\nint lib2(void) { return LIBVAL; }\n' >src/l2.c
+    settle
+    cc_check nohit l2.o gcc -O2 -Iinc2 -Iinc -c src/l2.c -o l2.o
+    cc_check nohit l2.o gcc -O2 -Iinc2 -Iinc -c src/l2.c -o l2.o
+    # A header only tested with __has_include is read by nobody, so no
+    # dependency output names it: removing it must miss all the same.
+    echo '/* optional */' >inc/lib/opt.h
+    printf '#if __has_include(<lib/opt.h>)\nint opt(void) { return 1; }\n#else\nint opt(void) { return 0; }\n#endif\n' >src/h.c
+    settle
+    cmd="gcc -O2 -Iinc2 -Iinc -c src/h.c -o h.o"
+    cc_check miss h.o $cmd
+    cc_check direct_hit h.o $cmd
+    rm inc/lib/opt.h
+    cc_check miss h.o $cmd
+    echo '/* optional */' >inc/lib/opt.h
+    cc_check hit h.o $cmd
+}
+
 direct_computed_include() {
     project .
     cat >src/c.c <<'EOF'
@@ -157,6 +198,7 @@ run_case shadowing-in-copy direct_shadowing_in_copy
 run_case unrelated-file direct_unrelated_file
 run_case restamp direct_restamp
 run_case pch-appears direct_pch_appears
+run_case subdirectory direct_subdirectory
 run_case computed-include direct_computed_include
 run_case preprocessed-source direct_preprocessed_source
 finish
