@@ -573,7 +573,12 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    # Python runs handlers in the main thread, but the kernel may deliver
+    # the signal to one of gRPC's threads; a main thread asleep in an
+    # untimed wait would then never run the handler, and the test that
+    # stops this server would wait for it forever.  So wake up to look.
+    while not stop.wait(0.05):
+        pass
     server.stop(0)
     if tmp_pb:
         shutil.rmtree(tmp_pb, ignore_errors=True)
