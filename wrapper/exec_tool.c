@@ -271,7 +271,8 @@ static int remote_lookup(xcall *c)
 {
     char *text, *local;
     size_t len, llen;
-    if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len)) {
+    rflow_carried *carried = NULL;
+    if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len, &carried)) {
         LOG_D("remote manifest %s: none", c->mkey.hash);
         return -1;
     }
@@ -279,6 +280,7 @@ static int remote_lookup(xcall *c)
     char *copy = malloc(len + 1);
     if (!copy) {
         free(text);
+        rflow_carried_free(carried);
         return -1;
     }
     memcpy(copy, text, len + 1);
@@ -294,11 +296,14 @@ static int remote_lookup(xcall *c)
     size_t ar_len;
     /* Only what import_result reads: the action and the outputs to expect. */
     action_key key = {.action = m.action, .output_paths = m.outputs, .n_outputs = m.n_outputs};
-    if (found && rflow_lookup(c->rf, &key, &ar, &ar_len) == 0) {
+    /* Its result may have come with the manifest: then one call in all. */
+    if (found && (rflow_take(c->rf, carried, &key, &ar, &ar_len) == 0 ||
+                  rflow_lookup(c->rf, &key, &ar, &ar_len) == 0)) {
         status = serve_entry(c, &m, ar, ar_len);
         c->action = m.action;
         free(ar);
     }
+    rflow_carried_free(carried);
     xman_match_free(&m);
     free(copy);
     free(text);

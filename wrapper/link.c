@@ -590,9 +590,11 @@ static int link_cb(void *ctx)
 }
 
 /* The manifest entry that holds here: 1 with *action, inputs and absent,
- * *from_remote when it is the remote's; else 0.  The remote's manifest is
- * kept locally when there is none, so this call's entry is added to it. */
-static int find_entry(lcall *c, digest *action, strvec *inputs, strvec *absent, int *from_remote)
+ * *from_remote when it is the remote's (with what travelled with it in
+ * *carried); else 0.  The remote's manifest is kept locally when there is
+ * none, so this call's entry is added to it. */
+static int find_entry(lcall *c, digest *action, strvec *inputs, strvec *absent, int *from_remote,
+                      rflow_carried **carried)
 {
     char *text;
     size_t len;
@@ -605,7 +607,7 @@ static int find_entry(lcall *c, digest *action, strvec *inputs, strvec *absent, 
         if (found)
             return 1;
     }
-    if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len)) {
+    if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len, carried)) {
         LOG_D("remote manifest %s: none", c->mkey.hash);
         return 0;
     }
@@ -631,7 +633,8 @@ static int remote_link(lcall *c)
     const char *why = NULL;
     int from_remote = 0, status;
     LOG_D("link of %s: not in the local cache; asking the remote", c->lc.output);
-    int known = find_entry(c, &action, &inputs, &absent, &from_remote);
+    rflow_carried *carried = NULL;
+    int known = find_entry(c, &action, &inputs, &absent, &from_remote, &carried);
     if (known && (build_action(c, &inputs, &absent, 0, &entry, &again, &why) != 0 ||
                   !digest_equal(&again, &action))) {
         LOG_D("the manifest's entry does not give its action here (%s); linking",
@@ -639,11 +642,25 @@ static int remote_link(lcall *c)
         known = 0;
     }
     free(entry.p);
-    if (known) {
+    void *ar;
+    size_t ar_len;
+    if (known && from_remote && rflow_take(c->rf, carried, &c->key, &ar, &ar_len) == 0) {
+        /* Its result came with the manifest: one call in all. */
+        status = serve_cb(c, ar, ar_len);
+        free(ar);
+        if (status >= 0) {
+            stats_add(ST_REMOTE_HIT, 1);
+            LOG_I("Action Cache hit for %s", c->key.action.hash);
+            known = -1; /* served */
+        }
+    }
+    rflow_carried_free(carried);
+    if (known > 0) {
         rflow_call rc = {
             .key = &c->key, .mkey = from_remote ? NULL : &c->mkey, .deps = inputs.v,
             .n_deps = inputs.n, .cwd = c->cwd, .ctx = c, .serve = serve_cb, .compile = link_cb,
             .no_execute = c->have_toolchain ? NULL : "a link without a toolchain digest",
+            .carry_result = 1,
         };
         enum rflow_how how;
         status = rflow_miss(c->rf, &rc, &how);
@@ -657,7 +674,7 @@ static int remote_link(lcall *c)
             if (!from_remote)
                 rflow_upload(c->rf, &c->key, &c->mkey);
         }
-    } else {
+    } else if (known == 0) {
         if (rflow_failed(c->rf))
             LOG_I("link cache miss for %s; linking", c->lc.output);
         else if (c->cfg->cache_only)

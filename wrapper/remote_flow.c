@@ -381,25 +381,43 @@ static char *manifest_bytes(rflow *rf, reapi_action_result *ar, size_t *len)
     return text;
 }
 
-int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *len)
+struct rflow_carried {
+    reapi_action_result *mar;  /* the manifest's ActionResult, outputs inlined */
+};
+
+int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *len,
+                         rflow_carried **carried)
 {
     *len = 0;
+    if (carried)
+        *carried = NULL;
     reapi_action_result *ar = manifest_result(rf, mkey);
     *bytes = ar ? manifest_bytes(rf, ar, len) : NULL;
-    if (ar)
+    if (ar && *bytes && carried && (*carried = malloc(sizeof **carried)))
+        (*carried)->mar = ar;
+    else if (ar)
         protobuf_c_message_free_unpacked(&ar->base, NULL);
     return *bytes != NULL;
+}
+
+void rflow_carried_free(rflow_carried *carried)
+{
+    if (!carried)
+        return;
+    protobuf_c_message_free_unpacked(&carried->mar->base, NULL);
+    free(carried);
 }
 
 /* The result that travels with the manifest in mar, when it is the one for
  * `action` and came whole (every blob inlined): its blobs into the local
  * CAS, each checked against its digest, and the result imported as one
  * from the action cache (import_result: exit code 0, every output the
- * Command names).  So a fresh sandbox hits with this one call.  1 when the
- * local action cache now holds it, else 0 (the caller asks the remote's
- * action cache, as without it). */
+ * Command names).  So a fresh sandbox hits with this one call.  1 with
+ * *out, the imported result (kept in the local action cache unless
+ * action_uncacheable), else 0 (the caller asks the remote's action cache,
+ * as without it). */
 static int take_result(rflow *rf, reapi_action_result *mar, const action_key *key,
-                       const digest *action)
+                       const digest *action, void **out, size_t *out_len)
 {
     reapi_output_file *res = find_output(mar, RESULT_OUTPUT);
     reapi_output_file *act = find_output(mar, RESULT_ACTION);
@@ -430,13 +448,15 @@ static int take_result(rflow *rf, reapi_action_result *mar, const action_key *ke
         return 0;
     action_key k = *key;
     k.action = *action;
-    void *out;
-    size_t out_len;
-    if (rflow_import(rf, &k, res->contents.data, res->contents.len, &out, &out_len) != 0)
+    if (rflow_import(rf, &k, res->contents.data, res->contents.len, out, out_len) != 0)
         return 0;
-    free(out);
     LOG_D("the result of %s came with the manifest", action->hash);
-    return !rf->cfg->action_uncacheable;
+    return 1;
+}
+
+int rflow_take(rflow *rf, rflow_carried *carried, const action_key *key, void **ar, size_t *len)
+{
+    return carried && take_result(rf, carried->mar, key, &key->action, ar, len) ? 0 : -1;
 }
 
 int rflow_manifest_match(rflow *rf, const action_key *key, const digest *mkey, digest *action,
@@ -460,7 +480,13 @@ int rflow_manifest_match(rflow *rf, const action_key *key, const digest *mkey, d
     int found = m && manifest_match(m, &a);
     if (found) {
         *action = a;
-        *taken = take_result(rf, mar, key, &a);
+        void *out;
+        size_t out_len;
+        /* Taken when kept locally: the caller serves it from there. */
+        if (take_result(rf, mar, key, &a, &out, &out_len)) {
+            *taken = !rf->cfg->action_uncacheable;
+            free(out);
+        }
     }
     protobuf_c_message_free_unpacked(&mar->base, NULL);
     if (m) {
@@ -726,5 +752,5 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
 void rflow_upload(rflow *rf, const action_key *key, const digest *mkey)
 {
     if (rf && !rf->failed && may_upload(rf->cfg, 1) && rflow_active(rf))
-        upload_result(rf, key, mkey, 0, 0);
+        upload_result(rf, key, mkey, 1, 0);
 }

@@ -46,10 +46,23 @@ int rflow_lookup(rflow *rf, const action_key *key, void **ar, size_t *len);
 int rflow_manifest_match(rflow *rf, const action_key *key, const digest *mkey, digest *action,
                          int *taken);
 
+/* What travels with a remote manifest: the result last uploaded with it. */
+typedef struct rflow_carried rflow_carried;
+
 /* The bytes of the remote's manifest under mkey, whatever its format (a
  * link's manifest is not a compile's): 1 with *bytes (malloc'd, with a NUL
- * after its len bytes), else 0 (none, or a failure: see rflow_failed). */
-int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *len);
+ * after its len bytes), else 0 (none, or a failure: see rflow_failed).
+ * With `carried`, *carried gets what travels with it (for rflow_take; free
+ * with rflow_carried_free), or NULL. */
+int rflow_manifest_fetch(rflow *rf, const digest *mkey, char **bytes, size_t *len,
+                         rflow_carried **carried);
+
+/* The result that travelled with a manifest, if it is key->action's: 0
+ * with *ar as rflow_lookup gives it (checked the same way, its blobs in the
+ * local CAS, kept in the local action cache), so no second call is needed;
+ * else -1 (ask the action cache).  carried may be NULL. */
+int rflow_take(rflow *rf, rflow_carried *carried, const action_key *key, void **ar, size_t *len);
+void rflow_carried_free(rflow_carried *carried);
 
 /* What the caller lends for the miss path. */
 typedef struct rflow_call {
@@ -70,8 +83,8 @@ typedef struct rflow_call {
      * run here, and its result uploaded even without cache-only mode, as
      * rflow_upload does). */
     const char *no_execute;
-    /* Upload the manifest with this result travelling along (a compile's:
-     * rflow_manifest_match takes it from there). */
+    /* Upload the manifest with this result travelling along
+     * (rflow_manifest_match or rflow_take takes it from there). */
     int carry_result;
 } rflow_call;
 
