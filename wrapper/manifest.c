@@ -18,6 +18,7 @@
 
 #include "wrapper/inputs.h"
 #include "wrapper/pathlist.h"
+#include "wrapper/tbuf.h"
 
 #define MAGIC "RICCMAN3" /* its format is also in the manifest key: action.c */
 
@@ -57,28 +58,14 @@ void manifest_free(manifest *m)
 /* ---- bytes ---- */
 
 typedef struct wbuf {
-    char *p;
-    size_t len, cap;
+    tbuf b;
     int failed;
 } wbuf;
 
 static void put(wbuf *w, const void *src, size_t n)
 {
-    if (w->failed)
-        return;
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 4096;
-        while (cap < w->len + n)
-            cap *= 2;
-        char *p = realloc(w->p, cap);
-        if (!p) {
-            w->failed = 1;
-            return;
-        }
-        w->p = p, w->cap = cap;
-    }
-    memcpy(w->p + w->len, src, n);
-    w->len += n;
+    if (!w->failed && tbuf_add(&w->b, src, n) != 0)
+        w->failed = 1;
 }
 
 static void put_u32(wbuf *w, uint32_t v) { put(w, &v, sizeof v); }
@@ -137,11 +124,11 @@ char *manifest_serialize(const manifest *m, size_t *len)
             put_str(&w, e->present[j]);
     }
     if (w.failed) {
-        free(w.p);
+        free(w.b.p);
         return NULL;
     }
-    *len = w.len;
-    return w.p;
+    *len = w.b.len;
+    return w.b.p;
 }
 
 typedef struct rbuf {

@@ -5,33 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wrapper/tbuf.h"
+
 enum { F_NAME = 1, F_GCH = 2, F_PCH = 4 };
 
 static const char *const ext[] = {"", ".gch", ".pch"}; /* by flag bit */
 
 typedef struct out {
-    char *p;
-    size_t len, cap;
+    tbuf b;
     int failed;
 } out;
 
 static void put(out *o, const void *src, size_t n)
 {
-    if (o->failed)
-        return;
-    if (o->len + n > o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 1024;
-        while (cap < o->len + n)
-            cap *= 2;
-        char *p = realloc(o->p, cap);
-        if (!p) {
-            o->failed = 1;
-            return;
-        }
-        o->p = p, o->cap = cap;
-    }
-    memcpy(o->p + o->len, src, n);
-    o->len += n;
+    if (!o->failed && tbuf_add(&o->b, src, n) != 0)
+        o->failed = 1;
 }
 
 static void put_varint(out *o, size_t v)
@@ -82,7 +70,7 @@ char *pathlist_encode(char *const *v, int n, size_t *len, int *count)
     for (int i = 0; i < n; i++) {
         size_t slen = strlen(v[i]);
         if (slen + 5 > PATHLIST_MAX) {
-            free(o.p);
+            free(o.b.p);
             return NULL;
         }
         unsigned flag;
@@ -102,15 +90,15 @@ char *pathlist_encode(char *const *v, int n, size_t *len, int *count)
         flush(&o, cur, cur_len, cur_flags, prev, prev_len);
         entries++;
     }
-    if (!o.p && !o.failed)
-        o.p = malloc(1); /* an empty list is zero bytes, not a failure */
-    if (o.failed || !o.p) {
-        free(o.p);
+    if (!o.b.p && !o.failed)
+        o.b.p = malloc(1); /* an empty list is zero bytes, not a failure */
+    if (o.failed || !o.b.p) {
+        free(o.b.p);
         return NULL;
     }
-    *len = o.len;
+    *len = o.b.len;
     *count = entries;
-    return o.p;
+    return o.b.p;
 }
 
 /* A varint of at most PATHLIST_MAX; 0 bytes used when malformed. */

@@ -8,22 +8,6 @@
 
 #include "cache/log.h"
 
-int tbuf_add(tbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
 void textman_update(store *st, const digest *mkey, const tbuf *entry, const digest *action,
                     int max_entries, const char *what)
 {

@@ -1,6 +1,5 @@
 /* textman.h — the line-based manifests of links (link.c) and traced tools
- * (exec_tool.c): a growing text buffer, and the rule that keeps a manifest
- * bounded.
+ * (exec_tool.c): the rule that keeps such a manifest bounded.
  *
  * Such a manifest is a list of entries, newest first.  Each entry starts
  * with a line "E <action hash> <size>" and goes on with tagged lines of the
@@ -13,15 +12,7 @@
 
 #include "cache/digest.h"
 #include "cache/store.h"
-
-/* A NUL-terminated byte buffer that grows; {0} is empty.  free(b.p). */
-typedef struct tbuf {
-    char *p;
-    size_t len, cap;
-} tbuf;
-
-/* Append n bytes of s.  0, or -1 when out of memory (b unchanged). */
-int tbuf_add(tbuf *b, const char *s, size_t n);
+#include "wrapper/tbuf.h"
 
 /* Store under mkey the manifest made of `entry` (one whole entry, for
  * `action`) followed by the entries already stored there for other actions,
