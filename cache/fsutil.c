@@ -171,8 +171,7 @@ int fs_open_tmp_beside(const char *path, mode_t mode, char **tmp)
     return -1;
 }
 
-/* Directory part of path, malloc'd ("." when there is none). */
-static char *dir_of(const char *path)
+char *path_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
@@ -188,7 +187,7 @@ static int open_tmp_mkdir(const char *path, mode_t mode, char **tmp)
     int fd = fs_open_tmp_beside(path, mode, tmp);
     if (fd >= 0 || errno != ENOENT)
         return fd;
-    char *dir = dir_of(path);
+    char *dir = path_dirname(path);
     if (!dir) {
         errno = ENOMEM;
         return -1;

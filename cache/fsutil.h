@@ -45,6 +45,10 @@ int atomic_copy_file(const char *src, const char *dst, mode_t mode);
  * rebuilds.  0 or -1 with errno. */
 int fs_place_copy(int in, const char *dst, mode_t mode);
 
+/* The directory part of path: "." when there is none, "/" for a name in
+ * the root; malloc'd. */
+char *path_dirname(const char *path);
+
 /* Join a and b with exactly one '/'; malloc'd. */
 char *path_join(const char *a, const char *b);
 

@@ -82,18 +82,9 @@ static int resolve(search *s, const char *includer_dir, const inc_ref *ref)
 static char *includer_dir(const char *dep)
 {
     char *named = path_normalize(dep);
-    if (!named)
-        return NULL;
-    char *slash = strrchr(named, '/');
-    if (!slash) {
-        free(named);
-        return strdup(".");
-    }
-    if (slash == named)
-        slash[1] = '\0';
-    else
-        *slash = '\0';
-    return named;
+    char *dir = named ? path_dirname(named) : NULL;
+    free(named);
+    return dir;
 }
 
 /* The tests in one input, resolved. */

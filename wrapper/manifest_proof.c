@@ -228,21 +228,6 @@ missing:
     return 0;
 }
 
-static char *dir_of(const char *p)
-{
-    const char *s = strrchr(p, '/');
-    if (!s)
-        return strdup(".");
-    if (s == p)
-        return strdup("/");
-    char *d = malloc((size_t)(s - p) + 1);
-    if (d) {
-        memcpy(d, p, (size_t)(s - p));
-        d[s - p] = '\0';
-    }
-    return d;
-}
-
 /* Group the absent paths under their nearest existing directory. */
 static int add_to_watch(mwatch *x, strv *absent, int i)
 {
@@ -255,7 +240,7 @@ static int add_to_watch(mwatch *x, strv *absent, int i)
     return 0;
 }
 
-static int make_watches(entry *e, strv *absent)
+static int make_watches(recorder *r, entry *e, strv *absent)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -275,10 +260,11 @@ static int make_watches(entry *e, strv *absent)
                 goto out;
             continue;
         }
-        char *dir = dir_of(absent->v[i]);
-        struct stat st;
-        while (dir && stat(dir, &st) != 0) {
-            char *up = dir_of(dir);
+        /* Up to the nearest directory there (the proof has looked at most
+         * of them already), which is stat()ed once for its stamp. */
+        char *dir = path_dirname(absent->v[i]);
+        while (dir && !dir_exists(r, dir, strlen(dir))) {
+            char *up = path_dirname(dir);
             if (up && !strcmp(up, dir)) {
                 free(up);
                 free(dir);
@@ -294,6 +280,11 @@ static int make_watches(entry *e, strv *absent)
         for (int j = e->n_watch - 1; j >= 0 && !x; j--)
             if (!strcmp(e->watch[j].dir, dir))
                 x = &e->watch[j];
+        struct stat st;
+        if (!x && stat(dir, &st) != 0) {
+            free(dir); /* gone since: nothing to watch, no proof */
+            goto out;
+        }
         if (!x) {
             mwatch *nw = realloc(e->watch, sizeof *nw * (size_t)(e->n_watch + 1));
             if (!nw) {
@@ -377,7 +368,7 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
             goto out;
         }
         char *named = path_normalize(in->deps[i]);
-        char *dir = named ? dir_of(named) : NULL;
+        char *dir = named ? path_dirname(named) : NULL;
         free(named);
         for (int j = 0; j < n && dir; j++)
             if (resolve(&r, dir, &refs[j]) != 0) {
@@ -397,7 +388,7 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
 
     strv_sort_unique(&r.absent);
     strv_sort_unique(&r.present);
-    if (make_watches(e, &r.absent) != 0)
+    if (make_watches(&r, e, &r.absent) != 0)
         goto out;
     e->present = r.present.v;
     e->n_present = r.present.n;

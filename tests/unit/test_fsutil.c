@@ -358,6 +358,20 @@ static void test_path_join(void)
     check_join("/x/y", "z.h", "/x/y/z.h");
 }
 
+static void test_path_dirname(void)
+{
+    const char *cases[][2] = {
+        {"a/b/c.h", "a/b"}, {"c.h", "."}, {"/c.h", "/"}, {"/usr/include/x.h", "/usr/include"},
+        {"../x.h", ".."}, {"/", "/"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = path_dirname(cases[i][0]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+        CU_ASSERT_STRING_EQUAL(got, cases[i][1]);
+        free(got);
+    }
+}
+
 static void check_abs(const char *p, const char *cwd, const char *want)
 {
     char *got = path_absolute(p, cwd);
@@ -448,6 +462,7 @@ static const unit_test tests[] = {
     {"path_normalize", test_path_normalize},
     {"path_relative_to", test_path_relative_to},
     {"path_join", test_path_join},
+    {"path_dirname", test_path_dirname},
     {"path_absolute", test_path_absolute},
     {"read missing file", test_read_missing},
     {"passwd fields", test_passwd_field},
