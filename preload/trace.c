@@ -75,6 +75,7 @@ extern char **environ;
 /* ---- the record file ---- */
 
 static char g_path[PATH_MAX];     /* RICC_TRACE_FILE, copied at load */
+int g_reads_only;
 static int g_fd = -1;
 static dev_t g_dev;
 static ino_t g_ino;
@@ -132,6 +133,8 @@ static char *put_num(char *p, long v)
 
 void emit_line(char type, long extra, int has_extra, const char *text)
 {
+    if (g_reads_only && type != 'H' && type != 'R')
+        return;
     char line[PATH_MAX * 2 + 64], *p = line;
     size_t n = strlen(text);
     if (n > PATH_MAX * 2 || memchr(text, '\n', n)) {
@@ -205,6 +208,8 @@ const char *abs_path(int dirfd, const char *path, char *out, size_t cap)
 
 void emit_at(char type, int dirfd, const char *path)
 {
+    if (g_reads_only && type != 'R')
+        return; /* before abs_path's getcwd() */
     char buf[PATH_MAX];
     int saved = errno;
     if (!path || !path[0]) {
@@ -285,7 +290,7 @@ static int do_openat(openat_fn *f, int dirfd, const char *path, int flags, mode_
 {
     if (!f)
         NOSYS(-1);
-    int was = writes(flags) ? existed(dirfd, path) : 0;
+    int was = writes(flags) && !g_reads_only ? existed(dirfd, path) : 0;
     int fd = f(dirfd, path, flags, mode);
     note_open(dirfd, path, flags, fd, was);
     return fd;
@@ -381,7 +386,7 @@ static FILE *do_fopen(fopen_fn *f, const char *path, const char *mode)
     if (!f)
         NOSYS(NULL);
     int flags = fmode_flags(mode);
-    int was = writes(flags) ? existed(AT_FDCWD, path) : 0;
+    int was = writes(flags) && !g_reads_only ? existed(AT_FDCWD, path) : 0;
     FILE *fp = f(path, mode);
     note_open(AT_FDCWD, path, flags, fp ? 0 : -1, was);
     return fp;
@@ -404,7 +409,7 @@ static FILE *do_freopen(freopen_fn *f, const char *path, const char *mode, FILE 
     if (!f)
         NOSYS(NULL);
     int flags = fmode_flags(mode);
-    int was = path && writes(flags) ? existed(AT_FDCWD, path) : 0;
+    int was = path && writes(flags) && !g_reads_only ? existed(AT_FDCWD, path) : 0;
     FILE *fp = f(path, mode, s);
     if (path)
         note_open(AT_FDCWD, path, flags, fp ? 0 : -1, was);
@@ -719,20 +724,24 @@ __attribute__((constructor)) static void at_load(void)
     if (!v || !*v || strlen(v) >= sizeof g_path)
         return;
     memcpy(g_path, v, strlen(v) + 1);
+    const char *ro = getenv("RICC_TRACE_READS");
+    g_reads_only = ro && !strcmp(ro, "1");
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
         n = 0;
     exe[n] = '\0';
     emit_line('H', (long)getppid(), 1, n > 0 ? exe : "?");
-    note_objects();
-    if (go_program())
-        emit('U', "is a Go program (it reads and writes files without the C library)");
+    if (!g_reads_only) {
+        note_objects();
+        if (go_program())
+            emit('U', "is a Go program (it reads and writes files without the C library)");
+    }
     errno = saved;
 }
 
 __attribute__((destructor)) static void at_exit_(void)
 {
-    if (g_path[0])
+    if (g_path[0] && !g_reads_only)
         note_objects();
 }

@@ -12,6 +12,12 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* RICC_TRACE_READS=1 at load: only H (a process started) and R (a file
+ * read) are recorded, which is all depend mode reads (opentrace.c); every
+ * other record, and the checks that only serve them, cost a compiler
+ * hundreds of system calls for its failed include probes. */
+extern int g_reads_only;
+
 /* open(2) itself, for the library's own files: never recorded. */
 int raw_open(const char *path, int flags);
 

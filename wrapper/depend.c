@@ -137,7 +137,8 @@ int depend_run(depend *d, const compile_cmd *cmd, char **argv, int argc, const c
         d->depfile = d->tmp;
     }
     if (d->way == DEPEND_OPENS) {
-        if (tracer_capture(d->lib, ricc_dir, 1, argv[0], argv, r, &d->records, &d->records_len))
+        if (tracer_capture(d->lib, ricc_dir, 1, TRACE_READS, argv[0], argv, r, &d->records,
+                           &d->records_len))
             return -1;
         if (memmem(r->err, r->err_len, "libricc-trace.so", 16)) {
             /* The loader complained about the tracer (a program of another

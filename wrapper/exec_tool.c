@@ -496,7 +496,7 @@ static int run_traced(xcall *c)
     run_result r;
     char *text = NULL;
     size_t len = 0;
-    int started = tracer_capture(lib, c->cfg->dir, 0, c->tool, c->argv, &r, &text, &len);
+    int started = tracer_capture(lib, c->cfg->dir, 0, TRACE_ALL, c->tool, c->argv, &r, &text, &len);
     free(lib);
     if (started != 0)
         return exec_plain(c, ST_FALLBACK);

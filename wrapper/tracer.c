@@ -40,8 +40,9 @@ static int trace_env(const char *lib, const char *file)
     return rc;
 }
 
-int tracer_capture(const char *lib, const char *ricc_dir, int files, const char *path,
-                   char *const argv[], run_result *r, char **records, size_t *len)
+int tracer_capture(const char *lib, const char *ricc_dir, int files, enum tracer_what what,
+                   const char *path, char *const argv[], run_result *r, char **records,
+                   size_t *len)
 {
     *records = NULL;
     *len = 0;
@@ -57,14 +58,16 @@ int tracer_capture(const char *lib, const char *ricc_dir, int files, const char 
     close(fd);
     const char *old = getenv("LD_PRELOAD");
     char *saved = old ? strdup(old) : NULL;
-    int rc = (old && !saved) || trace_env(lib, tmp) != 0 ? -1
-             : files ? run_capture_files(path, argv, r)
-                     : run_capture(path, argv, r);
+    int rc = -1;
+    if ((!old || saved) && trace_env(lib, tmp) == 0 &&
+        (what == TRACE_ALL || setenv("RICC_TRACE_READS", "1", 1) == 0))
+        rc = files ? run_capture_files(path, argv, r) : run_capture(path, argv, r);
     if (saved)
         setenv("LD_PRELOAD", saved, 1);
     else if (!old)
         unsetenv("LD_PRELOAD");
     unsetenv("RICC_TRACE_FILE");
+    unsetenv("RICC_TRACE_READS");
     free(saved);
     if (rc == 0 && fs_read_file(tmp, records, len) != 0) {
         *records = NULL;

@@ -17,12 +17,18 @@
  * build tree, ../lib/ricc when installed).  malloc'd, or NULL. */
 char *tracer_find(void);
 
+/* How much to record: everything (a tool: inputs, outputs, refusals), or
+ * only the processes and the files they read (a compile in depend mode). */
+enum tracer_what { TRACE_ALL, TRACE_READS };
+
 /* Run path with argv as run_capture does (run_capture_files when files is
  * set: a compiler), with lib preloaded (after any LD_PRELOAD already set)
- * and its records going to a fresh file under ricc_dir.  0 with *r and *records (malloc'd, NUL-terminated, *len bytes;
- * NULL when the records cannot be read), or -1 when it could not be run
- * (nothing ran).  This process's environment is as before on return. */
-int tracer_capture(const char *lib, const char *ricc_dir, int files, const char *path,
-                   char *const argv[], run_result *r, char **records, size_t *len);
+ * and its records (`what`) going to a fresh file under ricc_dir.  0 with
+ * *r and *records (malloc'd, NUL-terminated, *len bytes; NULL when the
+ * records cannot be read), or -1 when it could not be run (nothing ran).
+ * This process's environment is as before on return. */
+int tracer_capture(const char *lib, const char *ricc_dir, int files, enum tracer_what what,
+                   const char *path, char *const argv[], run_result *r, char **records,
+                   size_t *len);
 
 #endif
