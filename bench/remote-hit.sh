@@ -18,7 +18,9 @@
 #     a warm RICC_DIR that lacks the result, a remote hit from a server
 #     that inlines nothing (a second server.py, --no-inline: the blobs come
 #     by BatchReadBlobs, which the agent makes within the same request),
-#     and ccache's hit when ccache is installed, with the ratios.
+#     and ccache's hit when ccache is installed, with the ratios; then a
+#     local hit and a fresh-RICC_DIR remote hit each repeated back to back,
+#     as a build's compiles come.
 # The test server is Python: its own time per call is part of every remote
 # figure (the "warm" line is mostly server time).
 set -eu
@@ -236,8 +238,32 @@ row("ricc remote hit, fresh, no toolchain digest", "noident")
 row("ricc remote hit, fresh, agent, server inlines nothing", "noinline")
 row("ccache hit (direct mode)", "ccache")
 row("/bin/true (the cost of starting a process here)", "true")
+
+# Back to back, as the compiles of a build come: the agent and the server
+# have no time to fall idle between calls, which the interleaved rounds
+# above always give them (there each call follows ~8 others).  The fresh
+# RICC_DIR is wiped between calls (untimed, ~1 ms); it keeps its path, as a
+# sandbox's does, since the agent serves one configuration.
+def burst(argv, env_of, prep=None):
+    ts = []
+    for i in range(n + 1):
+        if prep:
+            prep()
+        e = {k: v for k, v in dict(os.environ, **env_of(i)).items() if v is not None}
+        t = time.perf_counter()
+        subprocess.run(argv, env=e, check=True, stdout=subprocess.DEVNULL)
+        if i:
+            ts.append(time.perf_counter() - t)
+    return sorted(ts)[len(ts) // 2] * 1e6
+b_local = burst([ricc] + cmd, lambda i: {"RICC_DIR": w + "/local"})
+b_fresh = burst([ricc] + cmd, lambda i: dict(remote, RICC_DIR=w + "/burst",
+                                              RICC_REMOTE_AGENT="1"), wipe(w + "/burst"))
+print("back to back, %d calls each:" % n)
+print("  %-48s %7.0f us" % ("ricc local direct hit", b_local))
+print("  %-48s %7.0f us  x%.2f local" % ("ricc remote hit, fresh RICC_DIR, via the agent",
+                                          b_fresh, b_fresh / b_local))
 EOF
-for d in fresh fresh2 fresh3 warm ${ADDR2:+fresh4}; do
+for d in fresh fresh2 fresh3 warm ${ADDR2:+fresh4} burst; do
     h=$(RICC_DIR="$W/$d" "$RICC" --print-stats | awk '$1 == "remote_hit" {print $2}')
     [ "${h:-0}" -ge 1 ] || echo "  (warning: no remote hit counted in $d: that row did not measure a remote hit)"
 done
