@@ -161,6 +161,40 @@ direct_subdirectory() {
     cc_check hit h.o $cmd
 }
 
+direct_many_probes() {
+    # Ten headers found in inc after -Imany: the proof probes many/ thirty
+    # times and inc/ twenty.  A header appearing in many/ must miss, and a
+    # precompiled header in inc/ must keep the result from being cached,
+    # whether it was there when the compile ran or came after.
+    mkdir -p src inc many
+    : >src/p.c
+    for i in 0 1 2 3 4 5 6 7 8 9; do
+        echo "#define V$i $i" >inc/h$i.h
+        echo "#include \"h$i.h\"" >>src/p.c
+    done
+    echo 'int sum(void) { return V0 + V5 + V9; }' >>src/p.c
+    settle
+    local cmd="gcc -O2 -Imany -Iinc -c src/p.c -o p.o"
+    cc_check miss p.o $cmd
+    cc_check direct_hit p.o $cmd
+    echo '#define V5 50' >many/h5.h
+    cc_check miss p.o $cmd
+    rm many/h5.h
+    cc_check hit p.o $cmd
+    cp inc/h9.h h9.saved
+    echo '#define V9 90' >inc/h9.h
+    gcc -O2 -x c-header inc/h9.h -o inc/h9.h.gch
+    cp h9.saved inc/h9.h
+    cc_check nohit p.o $cmd
+    rm inc/h9.h.gch
+    cc_check hit p.o $cmd
+    sed 's/sum/total/' src/p.c >src/q.c
+    gcc -O2 -x c-header inc/h9.h -o inc/h9.h.gch
+    settle
+    cc_check nohit q.o gcc -O2 -Imany -Iinc -c src/q.c -o q.o
+    cc_check nohit q.o gcc -O2 -Imany -Iinc -c src/q.c -o q.o
+}
+
 direct_computed_include() {
     project .
     cat >src/c.c <<'EOF'
@@ -199,6 +233,7 @@ run_case unrelated-file direct_unrelated_file
 run_case restamp direct_restamp
 run_case pch-appears direct_pch_appears
 run_case subdirectory direct_subdirectory
+run_case many-probes direct_many_probes
 run_case computed-include direct_computed_include
 run_case preprocessed-source direct_preprocessed_source
 finish
