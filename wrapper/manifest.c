@@ -57,35 +57,24 @@ void manifest_free(manifest *m)
 
 /* ---- bytes ---- */
 
-typedef struct wbuf {
-    tbuf b;
-    int failed;
-} wbuf;
-
-static void put(wbuf *w, const void *src, size_t n)
-{
-    if (!w->failed && tbuf_add(&w->b, src, n) != 0)
-        w->failed = 1;
-}
-
-static void put_u32(wbuf *w, uint32_t v) { put(w, &v, sizeof v); }
-static void put_i64(wbuf *w, int64_t v) { put(w, &v, sizeof v); }
-static void put_str(wbuf *w, const char *s)
+static void put_u32(tbuf *w, uint32_t v) { tbuf_put(w, &v, sizeof v); }
+static void put_i64(tbuf *w, int64_t v) { tbuf_put(w, &v, sizeof v); }
+static void put_str(tbuf *w, const char *s)
 {
     uint32_t n = (uint32_t)strlen(s);
     put_u32(w, n);
-    put(w, s, n);
+    tbuf_put(w, s, n);
 }
-static void put_digest(wbuf *w, const digest *d)
+static void put_digest(tbuf *w, const digest *d)
 {
-    put(w, d->hash, DIGEST_HEX_LEN);
+    tbuf_put(w, d->hash, DIGEST_HEX_LEN);
     put_i64(w, d->size_bytes);
 }
 
 char *manifest_serialize(const manifest *m, size_t *len)
 {
-    wbuf w = {0};
-    put(&w, MAGIC, 8);
+    tbuf w = {0};
+    tbuf_put(&w, MAGIC, 8);
     put_u32(&w, (uint32_t)m->scan_only);
     put_u32(&w, (uint32_t)m->n);
     for (int i = 0; i < m->n; i++) {
@@ -107,7 +96,7 @@ char *manifest_serialize(const manifest *m, size_t *len)
             put_u32(&w, (uint32_t)x->always);
             if (!x->absent) {
                 put_u32(&w, (uint32_t)x->n_raw);
-                put(&w, x->absent_raw, x->absent_raw_len);
+                tbuf_put(&w, x->absent_raw, x->absent_raw_len);
                 continue;
             }
             size_t n;
@@ -116,7 +105,7 @@ char *manifest_serialize(const manifest *m, size_t *len)
             if (!list)
                 w.failed = 1;
             put_u32(&w, (uint32_t)count);
-            put(&w, list, list ? n : 0);
+            tbuf_put(&w, list, list ? n : 0);
             free(list);
         }
         put_u32(&w, (uint32_t)e->n_present);
@@ -124,11 +113,11 @@ char *manifest_serialize(const manifest *m, size_t *len)
             put_str(&w, e->present[j]);
     }
     if (w.failed) {
-        free(w.b.p);
+        free(w.p);
         return NULL;
     }
-    *len = w.b.len;
-    return w.b.p;
+    *len = w.len;
+    return w.p;
 }
 
 typedef struct rbuf {

@@ -11,18 +11,7 @@ enum { F_NAME = 1, F_GCH = 2, F_PCH = 4 };
 
 static const char *const ext[] = {"", ".gch", ".pch"}; /* by flag bit */
 
-typedef struct out {
-    tbuf b;
-    int failed;
-} out;
-
-static void put(out *o, const void *src, size_t n)
-{
-    if (!o->failed && tbuf_add(&o->b, src, n) != 0)
-        o->failed = 1;
-}
-
-static void put_varint(out *o, size_t v)
+static void put_varint(tbuf *o, size_t v)
 {
     unsigned char b[10];
     size_t n = 0;
@@ -33,7 +22,7 @@ static void put_varint(out *o, size_t v)
             b[n] |= 0x80;
         n++;
     } while (v);
-    put(o, b, n);
+    tbuf_put(o, b, n);
 }
 
 /* NAME and the form bit of one path: "x.h.gch" is x.h's .gch form. */
@@ -47,22 +36,22 @@ static size_t split(const char *s, size_t len, unsigned *flag)
     return len;
 }
 
-static void flush(out *o, const char *name, size_t len, unsigned flags, const char *prev,
+static void flush(tbuf *o, const char *name, size_t len, unsigned flags, const char *prev,
                   size_t prev_len)
 {
     size_t shared = 0;
     while (shared < len && shared < prev_len && name[shared] == prev[shared])
         shared++;
     unsigned char f = (unsigned char)flags;
-    put(o, &f, 1);
+    tbuf_put(o, &f, 1);
     put_varint(o, shared);
     put_varint(o, len - shared);
-    put(o, name + shared, len - shared);
+    tbuf_put(o, name + shared, len - shared);
 }
 
 char *pathlist_encode(char *const *v, int n, size_t *len, int *count)
 {
-    out o = {0};
+    tbuf o = {0};
     const char *prev = "", *cur = NULL;
     size_t prev_len = 0, cur_len = 0;
     unsigned cur_flags = 0;
@@ -70,7 +59,7 @@ char *pathlist_encode(char *const *v, int n, size_t *len, int *count)
     for (int i = 0; i < n; i++) {
         size_t slen = strlen(v[i]);
         if (slen + 5 > PATHLIST_MAX) {
-            free(o.b.p);
+            free(o.p);
             return NULL;
         }
         unsigned flag;
@@ -90,15 +79,15 @@ char *pathlist_encode(char *const *v, int n, size_t *len, int *count)
         flush(&o, cur, cur_len, cur_flags, prev, prev_len);
         entries++;
     }
-    if (!o.b.p && !o.failed)
-        o.b.p = malloc(1); /* an empty list is zero bytes, not a failure */
-    if (o.failed || !o.b.p) {
-        free(o.b.p);
+    if (!o.p && !o.failed)
+        o.p = malloc(1); /* an empty list is zero bytes, not a failure */
+    if (o.failed || !o.p) {
+        free(o.p);
         return NULL;
     }
-    *len = o.b.len;
+    *len = o.len;
     *count = entries;
-    return o.b.p;
+    return o.p;
 }
 
 /* A varint of at most PATHLIST_MAX; 0 bytes used when malformed. */

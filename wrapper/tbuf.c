@@ -19,3 +19,9 @@ int tbuf_add(tbuf *b, const void *s, size_t n)
     b->p[b->len] = '\0';
     return 0;
 }
+
+void tbuf_put(tbuf *b, const void *s, size_t n)
+{
+    if (!b->failed && tbuf_add(b, s, n) != 0)
+        b->failed = 1;
+}

@@ -9,9 +9,14 @@
 typedef struct tbuf {
     char *p;
     size_t len, cap;
+    int failed;                /* a tbuf_put ran out of memory */
 } tbuf;
 
 /* Append n bytes of s.  0, or -1 when out of memory (b unchanged). */
 int tbuf_add(tbuf *b, const void *s, size_t n);
+
+/* The same for a writer that checks once at the end: after a failure
+ * b->failed is set and later puts do nothing. */
+void tbuf_put(tbuf *b, const void *s, size_t n);
 
 #endif
