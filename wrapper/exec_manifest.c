@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "wrapper/inputs.h"
+#include "wrapper/textman.h"
 
 #define ACTION_MAGIC "ricc-exec-action-1\n"
 
@@ -97,10 +98,7 @@ int xman_match(char *text, xman_entry *m)
             in_entry = 1;
             m->entry = line;
             m->n_outputs = m->n_dirs = 0;
-            long long size;
-            ok = sscanf(line + 2, "%64s %lld", m->action.hash, &size) == 2 &&
-                 strlen(m->action.hash) == DIGEST_HEX_LEN;
-            m->action.size_bytes = size;
+            ok = textman_entry_action(line, &m->action);
             continue;
         }
         if (!in_entry || !ok)

@@ -230,10 +230,7 @@ static int manifest_match(char *text, digest *action, strvec *inputs, strvec *ab
                 sv_free(inputs);
                 sv_free(absent);
             }
-            long long size;
-            ok = sscanf(line + 2, "%64s %lld", action->hash, &size) == 2 &&
-                 strlen(action->hash) == DIGEST_HEX_LEN;
-            action->size_bytes = size;
+            ok = textman_entry_action(line, action);
             continue;
         }
         if (!in_entry || !ok)

@@ -3,10 +3,22 @@
 #include "wrapper/textman.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache/log.h"
+
+int textman_entry_action(const char *line, digest *action)
+{
+    long long size;
+    if (line[0] != 'E' || line[1] != ' ' ||
+        sscanf(line + 2, "%64s %lld", action->hash, &size) != 2 ||
+        strlen(action->hash) != DIGEST_HEX_LEN)
+        return 0;
+    action->size_bytes = size;
+    return 1;
+}
 
 void textman_update(store *st, const digest *mkey, const tbuf *entry, const digest *action,
                     int max_entries, const char *what)

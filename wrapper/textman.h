@@ -14,6 +14,10 @@
 #include "cache/store.h"
 #include "wrapper/tbuf.h"
 
+/* The action an entry's first line ("E <action hash> <size>") names: 1
+ * with *action, or 0 when the line is not one or its digest is malformed. */
+int textman_entry_action(const char *line, digest *action);
+
 /* Store under mkey the manifest made of `entry` (one whole entry, for
  * `action`) followed by the entries already stored there for other actions,
  * at most max_entries in all (the oldest fall off).  Failures are only
