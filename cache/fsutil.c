@@ -439,6 +439,16 @@ char *fs_beside_program(const char *env_name, const char *name)
     return NULL;
 }
 
+char *fs_library_beside_program(const char *env_name, const char *name)
+{
+    char *p = fs_beside_program(env_name, name);
+    if (p && access(p, R_OK) != 0) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
 char *fs_passwd_field(uid_t uid, int field)
 {
     FILE *f = fopen("/etc/passwd", "re");

@@ -69,6 +69,8 @@ char *path_absolute(const char *p, const char *cwd);
  * ../lib/ricc/NAME that exists (the build tree, and an installation under
  * PREFIX/bin and PREFIX/lib/ricc).  malloc'd, or NULL. */
 char *fs_beside_program(const char *env_name, const char *name);
+/* The same, for a library to preload: NULL unless it is readable. */
+char *fs_library_beside_program(const char *env_name, const char *name);
 
 /* Field `field` (0 name, 5 home, ...) of uid's line in /etc/passwd,
  * malloc'd, or NULL.  Read by hand: ricc is linked statically, and

@@ -135,12 +135,7 @@ int mgmt_command(int argc, char **argv, const config *cfg)
  * in the build tree, ../lib/ricc/libricc-preload.so when installed). */
 static char *find_shim(void)
 {
-    char *p = fs_beside_program("RICC_PRELOAD", "libricc-preload.so");
-    if (p && access(p, R_OK) != 0) {
-        free(p);
-        return NULL;
-    }
-    return p;
+    return fs_library_beside_program("RICC_PRELOAD", "libricc-preload.so");
 }
 
 /* A compiler by the shim's rule (preload/match.c): a name ricc knows, or

@@ -18,12 +18,7 @@
 
 char *tracer_find(void)
 {
-    char *p = fs_beside_program("RICC_TRACE_LIB", "libricc-trace.so");
-    if (p && access(p, R_OK) != 0) {
-        free(p);
-        return NULL;
-    }
-    return p;
+    return fs_library_beside_program("RICC_TRACE_LIB", "libricc-trace.so");
 }
 
 /* Point the environment at the tracer.  0 or -1. */
