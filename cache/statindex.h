@@ -37,6 +37,10 @@ typedef struct statindex statindex;
 statindex *statindex_open(const char *dir);
 void statindex_close(statindex *x);
 
+/* 1 if this process created the index (it was absent or unusable): a
+ * lookup would only miss, so callers may hash without stat()ing first. */
+int statindex_fresh(const statindex *x);
+
 /* 1 and *d, *flags filled if the index knows a file with exactly this stat;
  * 0 otherwise. */
 int statindex_lookup(statindex *x, const struct stat *st, digest *d, unsigned *flags);

@@ -68,7 +68,10 @@ static void *read_whole(int fd, size_t n)
 
 int input_digest(const char *path, struct stat *st, digest *d, unsigned *flags)
 {
-    if (index_ && stat(path, st) == 0 && S_ISREG(st->st_mode) &&
+    /* A fresh index knows little: open and fstat instead of stat, since
+     * the file will most likely be read. */
+    int fresh = statindex_fresh(index_);
+    if (index_ && !fresh && stat(path, st) == 0 && S_ISREG(st->st_mode) &&
         statindex_lookup(index_, st, d, flags))
         return 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -84,6 +87,10 @@ int input_digest(const char *path, struct stat *st, digest *d, unsigned *flags)
         close(fd);
         errno = EINVAL;
         return -1;
+    }
+    if (fresh && statindex_lookup(index_, st, d, flags)) {
+        close(fd);
+        return 0;
     }
     size_t n = (size_t)st->st_size;
     if (n == 0) {
