@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "cache/statindex.h"
 
@@ -18,18 +21,54 @@ void inputs_set_index(statindex *x)
     index_ = x;
 }
 
-static unsigned scan(const char *p, size_t n)
+/* What follows a "__" at p[k] (k is just past the underscores). */
+static unsigned after_underscores(const char *p, size_t n, size_t k)
+{
+    const char *q = p + k;
+    size_t left = n - k;
+    if (left >= 6 && (!memcmp(q, "TIME__", 6) || (left >= 11 && !memcmp(q, "TIMESTAMP__", 11))))
+        return INPUT_USES_TIME;
+    if (left >= 6 && !memcmp(q, "DATE__", 6))
+        return INPUT_USES_DATE;
+    return 0;
+}
+
+/* "has_include" at p[k]?  (Anywhere, not only after "__": a macro could
+ * paste the underscores on.) */
+static unsigned has_include_at(const char *p, size_t n, size_t k)
+{
+    return n - k >= 11 && !memcmp(p + k, "has_include", 11) ? INPUT_HAS_INCLUDE : 0;
+}
+
+/* One pass: the places where "__" or "has" start are found 16 bytes at a
+ * time and only those are compared.  Four memmem() passes cost as much as
+ * hashing the file: a fresh RICC_DIR hashes and scans every header. */
+unsigned input_scan(const char *p, size_t n)
 {
     unsigned f = 0;
-    /* All of them start with "__": skip quickly between underscores pairs. */
-    if (!memmem(p, n, "__", 2))
-        return 0;
-    if (memmem(p, n, "__TIME__", 8) || memmem(p, n, "__TIMESTAMP__", 13))
-        f |= INPUT_USES_TIME;
-    if (memmem(p, n, "__DATE__", 8))
-        f |= INPUT_USES_DATE;
-    if (memmem(p, n, "has_include", 11))
-        f |= INPUT_HAS_INCLUDE;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i us = _mm_set1_epi8('_'), h = _mm_set1_epi8('h'), a = _mm_set1_epi8('a'),
+                  s = _mm_set1_epi8('s');
+    for (; i + 18 <= n; i += 16) {
+        __m128i b0 = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i b1 = _mm_loadu_si128((const __m128i *)(p + i + 1));
+        __m128i b2 = _mm_loadu_si128((const __m128i *)(p + i + 2));
+        unsigned u = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(b0, us), _mm_cmpeq_epi8(b1, us)));
+        unsigned has = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+            _mm_cmpeq_epi8(b0, h), _mm_and_si128(_mm_cmpeq_epi8(b1, a), _mm_cmpeq_epi8(b2, s))));
+        for (; u; u &= u - 1)
+            f |= after_underscores(p, n, i + (size_t)__builtin_ctz(u) + 2);
+        for (; has; has &= has - 1)
+            f |= has_include_at(p, n, i + (size_t)__builtin_ctz(has));
+    }
+#endif
+    for (; i < n; i++) {
+        if (i + 1 < n && p[i] == '_' && p[i + 1] == '_')
+            f |= after_underscores(p, n, i + 2);
+        f |= has_include_at(p, n, i);
+    }
     return f;
 }
 
@@ -105,7 +144,7 @@ int input_digest(const char *path, struct stat *st, digest *d, unsigned *flags)
     if (!m || m == MAP_FAILED)
         return -1;
     digest_buf(m, n, d);
-    *flags = scan(m, n);
+    *flags = input_scan(m, n);
     if (n > READ_MAX)
         munmap(m, n);
     statindex_store(index_, st, d, *flags);

@@ -4,8 +4,8 @@
  * A file that uses __TIME__ or __TIMESTAMP__ makes every compile's output
  * different (unless SOURCE_DATE_EPOCH pins it), and one using __DATE__
  * differs from day to day: the key is a function of input *content*, so
- * those must be seen in the content.  The scan is a few memmem() calls over
- * bytes already read for hashing. */
+ * those must be seen in the content.  The scan is one pass over bytes
+ * already read for hashing. */
 #ifndef RICC_INPUTS_H
 #define RICC_INPUTS_H
 
@@ -22,6 +22,9 @@ enum input_flag {
 /* Digest `path` and scan it.  *st is filled.  0, or -1 with errno.  With an
  * index set, a file whose stat the index knows is not read at all. */
 int input_digest(const char *path, struct stat *st, digest *d, unsigned *flags);
+
+/* The input_flag bits of the n bytes at p. */
+unsigned input_scan(const char *p, size_t n);
 
 /* Use this stat index (NULL: none) for the calls that follow. */
 struct statindex;

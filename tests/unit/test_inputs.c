@@ -1,0 +1,101 @@
+/* Unit tests for the scan in wrapper/inputs.c: the one-pass scanner finds
+ * exactly what a plain substring search finds, wherever the words sit in
+ * the buffer (its 16-byte blocks and its scalar tail), and on real headers. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/unit.h"
+#include "wrapper/inputs.h"
+
+/* The meaning, spelled out with memmem. */
+static unsigned reference(const char *p, size_t n)
+{
+    unsigned f = 0;
+    if (memmem(p, n, "__TIME__", 8) || memmem(p, n, "__TIMESTAMP__", 13))
+        f |= INPUT_USES_TIME;
+    if (memmem(p, n, "__DATE__", 8))
+        f |= INPUT_USES_DATE;
+    if (memmem(p, n, "has_include", 11))
+        f |= INPUT_HAS_INCLUDE;
+    return f;
+}
+
+/* Each word at every offset of buffers of many lengths, among filler that
+ * comes close (underscores, "has", "TIME" without its underscores), in a
+ * buffer of exactly that length (so reading past it would be an ASan
+ * error). */
+static void test_every_offset(void)
+{
+    static const char *words[] = {"__TIME__", "__TIMESTAMP__", "__DATE__", "has_include",
+                                  "__has_include_next", "___TIME__", "_TIME__", "__TIME_",
+                                  "has_includ", "__DATE_", "TIMESTAMP__", "__"};
+    static const char filler[] = "_ has __T __DAT has_ _h TIME_ __TIMES ";
+    int bad = 0, checked = 0;
+    for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
+        size_t wl = strlen(words[w]);
+        for (size_t len = wl; len < 70; len++) {
+            for (size_t off = 0; off + wl <= len; off++) {
+                char *buf = malloc(len);
+                for (size_t i = 0; i < len; i++)
+                    buf[i] = filler[i % (sizeof filler - 1)];
+                memcpy(buf + off, words[w], wl);
+                bad += input_scan(buf, len) != reference(buf, len);
+                checked++;
+                free(buf);
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(checked > 10000);
+    CU_ASSERT_EQUAL(input_scan("", 0), 0);
+    CU_ASSERT_EQUAL(input_scan("__DATE__", 8), INPUT_USES_DATE);
+    CU_ASSERT_EQUAL(input_scan("x __TIME__ __DATE__ __has_include(<a.h>)", 40),
+                    INPUT_USES_TIME | INPUT_USES_DATE | INPUT_HAS_INCLUDE);
+}
+
+/* Every header of two system include directories: the same answers. */
+static void test_real_headers(void)
+{
+    static const char *dirs[] = {"/usr/include", "/usr/include/x86_64-linux-gnu/bits"};
+    int files = 0, bad = 0, flagged = 0;
+    for (size_t k = 0; k < sizeof dirs / sizeof *dirs; k++) {
+        DIR *d = opendir(dirs[k]);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t nl = strlen(e->d_name);
+            if (nl < 3 || strcmp(e->d_name + nl - 2, ".h") != 0)
+                continue;
+            char path[512];
+            snprintf(path, sizeof path, "%s/%s", dirs[k], e->d_name);
+            FILE *f = fopen(path, "rb");
+            if (!f)
+                continue;
+            static char buf[1 << 20];
+            size_t n = fread(buf, 1, sizeof buf, f);
+            fclose(f);
+            unsigned got = input_scan(buf, n);
+            bad += got != reference(buf, n);
+            flagged += got != 0;
+            files++;
+        }
+        closedir(d);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(files > 50);
+    CU_ASSERT(flagged > 0); /* glibc's headers test __has_include */
+}
+
+static const unit_test tests[] = {
+    {"every word at every offset", test_every_offset},
+    {"system headers scan as memmem finds", test_real_headers},
+    {NULL, NULL},
+};
+
+int main(void)
+{
+    return unit_run("inputs", NULL, NULL, tests);
+}
