@@ -18,9 +18,10 @@
 #     a warm RICC_DIR that lacks the result, a remote hit from a server
 #     that inlines nothing (a second server.py, --no-inline: the blobs come
 #     by BatchReadBlobs, which the agent makes within the same request),
-#     and ccache's hit when ccache is installed, with the ratios; then a
-#     local hit and a fresh-RICC_DIR remote hit each repeated back to back,
-#     as a build's compiles come.
+#     and ccache's hit when ccache is installed, with the ratios and each
+#     call's CPU time (user + system, from wait4: what is not waiting on
+#     the agent and the server); then a local hit and a fresh-RICC_DIR
+#     remote hit each repeated back to back, as a build's compiles come.
 # The test server is Python: its own time per call is part of every remote
 # figure (the "warm" line is mostly server time).
 set -eu
@@ -211,24 +212,41 @@ if addr2:
 if ccache:
     cases.append(("ccache", [ccache] + cmd, {}, None))
 times = {c[0]: [] for c in cases}
+cpu = {c[0]: [] for c in cases}
+
+def run(argv, e):
+    # Wall time, and the CPU time (user + system) of the process and what it
+    # waited for: the part of a remote hit that is not spent waiting on the
+    # agent and the server.
+    t = time.perf_counter()
+    p = subprocess.Popen(argv, env=e, stdout=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        raise SystemExit("failed: %s" % " ".join(argv))
+    return wall, ru.ru_utime + ru.ru_stime
+
 for r in range(n + 1):
     for name, argv, env, prep in cases:
         if prep:
             prep()
         e = dict(os.environ, **env)
         e = {k: v for k, v in e.items() if v is not None}
-        t = time.perf_counter()
-        subprocess.run(argv, env=e, check=True, stdout=subprocess.DEVNULL)
+        wall, used = run(argv, e)
         if r:  # round 0 warms up (and starts the agents)
-            times[name].append(time.perf_counter() - t)
+            times[name].append(wall)
+            cpu[name].append(used)
 med = {k: sorted(v)[len(v) // 2] * 1e6 for k, v in times.items()}
+cmed = {k: sorted(v)[len(v) // 2] * 1e6 for k, v in cpu.items()}
 
 def row(label, k):
     if k not in med:
         return
     extra = "  x%.2f ccache" % (med[k] / med["ccache"]) if "ccache" in med and k != "ccache" else ""
-    print("  %-48s %7.0f us  x%.2f local%s" % (label, med[k], med[k] / med["local"], extra))
-print("wrapped compile of a small C file (stdio.h, stdlib.h, string.h): median of %d, interleaved" % n)
+    print("  %-48s %7.0f us  x%.2f local%s  (cpu %5.0f us)" % (label, med[k], med[k] / med["local"],
+                                                             extra, cmed[k]))
+print("wrapped compile of a small C file (stdio.h, stdlib.h, string.h): median of %d, interleaved;" % n)
+print("cpu: user + system time of the call (the rest of its wall time is waiting, mostly on the server)")
 row("ricc local direct hit", "local")
 row("ricc local direct hit, remote configured", "local-cfg")
 row("ricc remote hit, fresh RICC_DIR, via the agent", "agent")
@@ -250,10 +268,9 @@ def burst(argv, env_of, prep=None):
         if prep:
             prep()
         e = {k: v for k, v in dict(os.environ, **env_of(i)).items() if v is not None}
-        t = time.perf_counter()
-        subprocess.run(argv, env=e, check=True, stdout=subprocess.DEVNULL)
+        wall, _ = run(argv, e)
         if i:
-            ts.append(time.perf_counter() - t)
+            ts.append(wall)
     return sorted(ts)[len(ts) // 2] * 1e6
 b_local = burst([ricc] + cmd, lambda i: {"RICC_DIR": w + "/local"})
 b_fresh = burst([ricc] + cmd, lambda i: dict(remote, RICC_DIR=w + "/burst",
