@@ -10,6 +10,7 @@
 #   make check-unit    unit tests only
 #   make check-asan    unit + end-to-end tests built with ASan and UBSan
 #   make bench         side-by-side benchmark against plain gcc and ccache
+#   make fuzz          libFuzzer over the manifest parsers (clang; not in check)
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -65,7 +66,7 @@ LIBWRAP     := $(B)/lib/libricc-wrapper.a
 RICC        := $(B)/bin/ricc
 PRELOAD     := $(if $(PRELOAD_SRC),$(B)/lib/libricc-preload.so)
 
-.PHONY: demo all check check-unit check-e2e check-remote check-asan bench install clean
+.PHONY: demo all check check-unit check-e2e check-remote check-asan bench fuzz install clean
 .SECONDARY:
 
 all: $(RICC) $(PRELOAD) $(TRACE) $(REMOTE_SO) $(HELPER)
@@ -167,6 +168,22 @@ check-asan:
 bench: all
 	RICC=$(CURDIR)/$(RICC) bench/run.sh
 
+# tests/fuzz/: the parsers of bytes a server or a damaged cache can hand
+# ricc, under libFuzzer with ASan and UBSan, for FUZZ_SECONDS.  The
+# libraries are built with clang into build-fuzz (coverage needs clang's
+# instrumentation); the corpus stays there between runs.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang STATIC=0 OPT="-O1 -g -fsanitize=fuzzer-no-link" \
+	    SAN="$(FUZZ_SAN)" build-fuzz/lib/libricc-wrapper.a build-fuzz/lib/libricc-cache.a
+	clang -std=c11 $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -D_GNU_SOURCE -I. \
+	    -Ibuild-fuzz/proto $(PKG_CFLAGS) \
+	    -o build-fuzz/fuzz_manifest tests/fuzz/fuzz_manifest.c \
+	    build-fuzz/lib/libricc-wrapper.a build-fuzz/lib/libricc-cache.a $(PKG_LIBS)
+	mkdir -p build-fuzz/corpus
+	build-fuzz/fuzz_manifest -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/ricc
 	install -m 755 $(RICC) $(DESTDIR)$(PREFIX)/bin/ricc
@@ -176,6 +193,6 @@ install: all
 	$(if $(HELPER),install -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/lib/ricc/)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

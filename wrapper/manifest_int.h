@@ -1,6 +1,7 @@
 /* manifest_int.h — what manifest.c (bytes, lookup) and manifest_proof.c
  * (recording the proof) share: the in-memory form of a manifest.  Nothing
- * else includes it; manifest.h is the contract. */
+ * else includes it but the fuzz target (tests/fuzz/); manifest.h is the
+ * contract. */
 #ifndef RICC_MANIFEST_INT_H
 #define RICC_MANIFEST_INT_H
 
