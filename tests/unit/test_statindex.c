@@ -246,7 +246,11 @@ static void test_readers_during_writes(void)
     CU_ASSERT_EQUAL(wrong, 0);
 }
 
-/* A synthetic settled stat for entry i (the index only compares fields). */
+/* A synthetic settled stat for entry i (the index only compares fields).
+ * One fixed time for all: a clock read per call would give the same entry
+ * another mtime once the second turned between its store and its lookup. */
+static time_t fake_time;
+
 static struct stat fake_stat(int i, const digest *d)
 {
     struct stat st;
@@ -254,7 +258,7 @@ static struct stat fake_stat(int i, const digest *d)
     st.st_dev = 77;
     st.st_ino = (ino_t)(1000 + i);
     st.st_size = d->size_bytes;
-    st.st_mtim.tv_sec = time(NULL) - 100;
+    st.st_mtim.tv_sec = fake_time;
     st.st_ctim = st.st_mtim;
     return st;
 }
@@ -267,6 +271,7 @@ static void test_fresh_index(void)
 {
     char sub[300];
     snprintf(sub, sizeof sub, "%s/fresh", dir);
+    fake_time = time(NULL) - 100;
     statindex *x = statindex_open(sub);
     CU_ASSERT_PTR_NOT_NULL_FATAL(x);
     CU_ASSERT_TRUE(statindex_fresh(x));
