@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wrapper/strvec.h"
+
 static const char BANNER[] = "Multiple include guards may be useful for:";
 
 typedef struct line {
@@ -71,22 +73,6 @@ static int add_path(hdrtrace *t, int *cap, const char *p, size_t len)
     return 0;
 }
 
-static void sort_unique(hdrtrace *t)
-{
-    if (t->n_paths == 0)
-        return;
-    qsort(t->paths, (size_t)t->n_paths, sizeof *t->paths, cmp_str);
-    int n = 1;
-    for (int i = 1; i < t->n_paths; i++) {
-        if (strcmp(t->paths[i], t->paths[n - 1]) == 0)
-            free(t->paths[i]);
-        else
-            t->paths[n++] = t->paths[i];
-    }
-    t->n_paths = n;
-    t->paths[n] = NULL;
-}
-
 int hdrtrace_split(const char *err, size_t len, hdrtrace *out)
 {
     memset(out, 0, sizeof *out);
@@ -122,7 +108,8 @@ int hdrtrace_split(const char *err, size_t len, hdrtrace *out)
     }
     if (!out->paths && !(out->paths = calloc(1, sizeof *out->paths)))
         goto fail;
-    sort_unique(out);
+    out->n_paths = strs_sort_unique(out->paths, out->n_paths);
+    out->paths[out->n_paths] = NULL;
 
     /* The last banner followed by at least one traced path. */
     for (size_t i = n; i-- > 0;) {

@@ -69,55 +69,11 @@
 #include "wrapper/remote_flow.h"
 #include "wrapper/result.h"
 #include "wrapper/run.h"
+#include "wrapper/strvec.h"
 #include "wrapper/textman.h"
 
 #define MAX_ENTRIES 8
 #define MANIFEST_MAGIC "ricc-link-manifest-1\n"
-
-typedef struct strvec {
-    char **v;
-    int n, cap;
-} strvec;
-
-static int sv_has(const strvec *s, const char *x)
-{
-    for (int i = 0; i < s->n; i++)
-        if (!strcmp(s->v[i], x))
-            return 1;
-    return 0;
-}
-
-/* Append a copy unless already there.  0 or -1. */
-static int sv_add(strvec *s, const char *x, size_t len)
-{
-    char *c = strndup(x, len);
-    if (!c)
-        return -1;
-    if (sv_has(s, c)) {
-        free(c);
-        return 0;
-    }
-    if (s->n == s->cap) {
-        int n = s->cap ? s->cap * 2 : 32;
-        char **v = realloc(s->v, (size_t)n * sizeof *v);
-        if (!v) {
-            free(c);
-            return -1;
-        }
-        s->v = v;
-        s->cap = n;
-    }
-    s->v[s->n++] = c;
-    return 0;
-}
-
-static void sv_free(strvec *s)
-{
-    for (int i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
 
 typedef struct lcall {
     const config *cfg;
@@ -227,8 +183,8 @@ static int manifest_match(char *text, digest *action, strvec *inputs, strvec *ab
                 return 1;
             in_entry = 1;
             if (inputs) {
-                sv_free(inputs);
-                sv_free(absent);
+                strvec_free(inputs);
+                strvec_free(absent);
             }
             ok = textman_entry_action(line, action);
             continue;
@@ -237,7 +193,7 @@ static int manifest_match(char *text, digest *action, strvec *inputs, strvec *ab
             continue;
         if (line[0] == 'A' && line[1] == ' ') {
             ok = still_absent(line + 2) &&
-                 (!absent || sv_add(absent, line + 2, strlen(line + 2)) == 0);
+                 (!absent || strvec_add_unique(absent, line + 2, strlen(line + 2)) == 0);
         } else if (line[0] == 'I' && line[1] == ' ') {
             char hash[DIGEST_HEX_LEN + 1];
             long long size;
@@ -248,7 +204,7 @@ static int manifest_match(char *text, digest *action, strvec *inputs, strvec *ab
             ok = sscanf(line + 2, "%64s %lld %n", hash, &size, &n) == 2 && n > 0 &&
                  input_digest(line + 2 + n, &st, &d, &flags) == 0 && !strcmp(d.hash, hash) &&
                  d.size_bytes == size &&
-                 (!inputs || sv_add(inputs, line + 2 + n, strlen(line + 2 + n)) == 0);
+                 (!inputs || strvec_add_unique(inputs, line + 2 + n, strlen(line + 2 + n)) == 0);
         } else {
             ok = 0;
         }
@@ -309,17 +265,17 @@ static int parse_trace(const char *out, strvec *inputs, strvec *absent)
         int rc = 0;
         if (!strncmp(p, att, sizeof att - 1) && n > sizeof att - 1 + sizeof ok - 1 &&
             !strncmp(end - (sizeof ok - 1), ok, sizeof ok - 1)) {
-            rc = sv_add(inputs, p + sizeof att - 1, n - (sizeof att - 1) - (sizeof ok - 1));
+            rc = strvec_add_unique(inputs, p + sizeof att - 1, n - (sizeof att - 1) - (sizeof ok - 1));
         } else if (!strncmp(p, att, sizeof att - 1) && n > sizeof att - 1 + sizeof bad - 1 &&
                    !strncmp(end - (sizeof bad - 1), bad, sizeof bad - 1)) {
-            rc = sv_add(absent, p + sizeof att - 1, n - (sizeof att - 1) - (sizeof bad - 1));
+            rc = strvec_add_unique(absent, p + sizeof att - 1, n - (sizeof att - 1) - (sizeof bad - 1));
         } else if (!strncmp(p, found, sizeof found - 1) && (m = strstr(p, " at ")) && m < end) {
-            rc = sv_add(inputs, m + 4, (size_t)(end - m - 4));
+            rc = strvec_add_unique(inputs, m + 4, (size_t)(end - m - 4));
         } else if (!have_mode && p[0] == '/' && (m = strstr(p, mode)) && m < end &&
                    !memchr(m + sizeof mode - 1, ' ', (size_t)(end - m - (sizeof mode - 1)))) {
             /* "/usr/bin/ld: mode elf_x86_64": the linker itself. */
             have_mode = 1;
-            rc = sv_add(inputs, p, (size_t)(m - p));
+            rc = strvec_add_unique(inputs, p, (size_t)(m - p));
         }
         if (rc != 0)
             return -1;
@@ -404,7 +360,7 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, in
             goto out;
     }
     for (int i = 0; i < absent->n; i++) {
-        if (sv_has(inputs, absent->v[i]) || !still_absent(absent->v[i]) ||
+        if (strvec_has(inputs, absent->v[i]) || !still_absent(absent->v[i]) ||
             strchr(absent->v[i], '\n')) {
             *why = "a library search candidate appeared during the link";
             goto out;
@@ -523,18 +479,18 @@ static int link_and_store(lcall *c)
          * output.  Link again as asked. */
         LOG_I("the linker's trace is not GNU ld's; linking without caching");
         run_result_free(&r);
-        sv_free(&inputs);
-        sv_free(&absent);
+        strvec_free(&inputs);
+        strvec_free(&absent);
         return exec_plain(c, ST_UNCACHEABLE);
     }
     run_write_out(2, r.err, r.err_len);
     char *c2 = collect2_path(c->compiler);
     for (int i = 0; i < c->lc.n_files && ok; i++)
-        ok = sv_add(&inputs, c->lc.files[i], strlen(c->lc.files[i])) == 0;
+        ok = strvec_add_unique(&inputs, c->lc.files[i], strlen(c->lc.files[i])) == 0;
     if (ok && c2)
-        ok = sv_add(&inputs, c2, strlen(c2)) == 0;
+        ok = strvec_add_unique(&inputs, c2, strlen(c2)) == 0;
     free(c2);
-    if (ok && sv_has(&inputs, c->lc.output)) {
+    if (ok && strvec_has(&inputs, c->lc.output)) {
         ok = 0;
         why = "the output is also an input";
     }
@@ -557,8 +513,8 @@ static int link_and_store(lcall *c)
     }
     stats_add(counter, 1);
     free(entry.p);
-    sv_free(&inputs);
-    sv_free(&absent);
+    strvec_free(&inputs);
+    strvec_free(&absent);
     run_result_free(&r);
     return 0;
 }
@@ -684,8 +640,8 @@ static int remote_link(lcall *c)
         if (c->stored)
             rflow_upload(c->rf, &c->key, &c->mkey);
     }
-    sv_free(&inputs);
-    sv_free(&absent);
+    strvec_free(&inputs);
+    strvec_free(&absent);
     return status;
 }
 

@@ -14,57 +14,7 @@
 #include "cache/log.h"
 #include "cache/strtab.h"
 #include "wrapper/incpath.h"
-
-typedef struct strv {
-    char **v;
-    int n, cap;
-} strv;
-
-static int strv_push(strv *s, char *owned)
-{
-    if (!owned)
-        return -1;
-    if (s->n == s->cap) {
-        int cap = s->cap ? s->cap * 2 : 64;
-        char **v = realloc(s->v, sizeof *v * (size_t)cap);
-        if (!v) {
-            free(owned);
-            return -1;
-        }
-        s->v = v, s->cap = cap;
-    }
-    s->v[s->n++] = owned;
-    return 0;
-}
-
-static void strv_free(strv *s)
-{
-    for (int i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-    memset(s, 0, sizeof *s);
-}
-
-static int cmp_strp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void strv_sort_unique(strv *s)
-{
-    if (s->n == 0)
-        return;
-    qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_strp);
-    int w = 0;
-    for (int i = 0; i < s->n; i++) {
-        if (w > 0 && !strcmp(s->v[w - 1], s->v[i])) {
-            free(s->v[i]);
-            continue;
-        }
-        s->v[w++] = s->v[i];
-    }
-    s->n = w;
-}
+#include "wrapper/strvec.h"
 
 typedef struct depref {
     const char *norm;
@@ -80,7 +30,7 @@ typedef struct recorder {
     depref *sorted;
     int n_deps;
     char *accounted;
-    strv absent, present;
+    strvec absent, present;
     strtab seen;               /* candidates visited: val 1 absent, 2 found */
     strtab dirs;               /* directories looked at: val 1 there, 2 not */
     const inc_chain *chain;
@@ -163,7 +113,7 @@ static int pch_absent(recorder *r, const char *cand)
             free(p);
             return -1;
         }
-        if (strv_push(&r->absent, p))
+        if (strvec_push(&r->absent, p))
             return -1;
     }
     return 0;
@@ -197,9 +147,9 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
         return !next;
     }
     if (exists(r, cand))
-        return strv_push(&r->present, cand) ? -1 : !next;
+        return strvec_push(&r->present, cand) ? -1 : !next;
     seen->val = 1;
-    return strv_push(&r->absent, cand) ? -1 : 0;
+    return strvec_push(&r->absent, cand) ? -1 : 0;
 }
 
 /* Resolve one include the way the preprocessor searches, recording what was
@@ -223,13 +173,13 @@ missing:
     /* A search directory that does not exist yet could appear anywhere in
      * the chain: its candidate must stay absent whatever was found. */
     for (int i = 0; i < r->chain->n_missing; i++)
-        if (strv_push(&r->absent, candidate(r->chain->missing[i], ref->name)))
+        if (strvec_push(&r->absent, candidate(r->chain->missing[i], ref->name)))
             return -1;
     return 0;
 }
 
 /* Group the absent paths under their nearest existing directory. */
-static int add_to_watch(mwatch *x, strv *absent, int i)
+static int add_to_watch(mwatch *x, strvec *absent, int i)
 {
     char **na = realloc(x->absent, sizeof *na * (size_t)(x->n_absent + 1));
     if (!na)
@@ -240,7 +190,7 @@ static int add_to_watch(mwatch *x, strv *absent, int i)
     return 0;
 }
 
-static int make_watches(recorder *r, entry *e, strv *absent)
+static int make_watches(recorder *r, entry *e, strvec *absent)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -386,8 +336,8 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
             goto out;
         }
 
-    strv_sort_unique(&r.absent);
-    strv_sort_unique(&r.present);
+    strvec_sort_unique(&r.absent);
+    strvec_sort_unique(&r.present);
     if (make_watches(&r, e, &r.absent) != 0)
         goto out;
     e->present = r.present.v;
@@ -401,8 +351,8 @@ out:
     free(norms);
     free(r.sorted);
     free(r.accounted);
-    strv_free(&r.absent);
-    strv_free(&r.present);
+    strvec_free(&r.absent);
+    strvec_free(&r.present);
     strtab_free(&r.seen);
     strtab_free(&r.dirs);
     inc_chain_free(&chain);

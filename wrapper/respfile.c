@@ -24,31 +24,7 @@
 #include <unistd.h>
 
 #include "wrapper/compiler.h"
-
-typedef struct strvec {
-    char **v;
-    int n, cap;
-} strvec;
-
-/* Takes ownership of s (frees it on failure). */
-static int vec_push(strvec *sv, char *s)
-{
-    if (!s)
-        return -1;
-    if (sv->n + 1 >= sv->cap) {
-        int cap = sv->cap ? sv->cap * 2 : 32;
-        char **v = realloc(sv->v, sizeof *v * (size_t)cap);
-        if (!v) {
-            free(s);
-            return -1;
-        }
-        sv->v = v;
-        sv->cap = cap;
-    }
-    sv->v[sv->n++] = s;
-    sv->v[sv->n] = NULL;
-    return 0;
-}
+#include "wrapper/strvec.h"
 
 /* The whole file, NUL-terminated; NULL with *missing set when it cannot be
  * opened (gcc then keeps the argument as it is), NULL alone on a read error. */
@@ -142,7 +118,7 @@ static int expand_text(strvec *out, const char *text, const char *cwd, int depth
 static int expand_arg(strvec *out, const char *arg, const char *cwd, int depth)
 {
     if (arg[0] != '@' || arg[1] == '\0')
-        return vec_push(out, strdup(arg));
+        return strvec_push(out, strdup(arg));
     if (depth >= RESPFILE_MAX_DEPTH)
         return -1;
     const char *name = arg + 1;
@@ -159,7 +135,7 @@ static int expand_arg(strvec *out, const char *arg, const char *cwd, int depth)
     char *text = read_whole(path ? path : name, &missing);
     free(path);
     if (!text)
-        return missing ? vec_push(out, strdup(arg)) : -1;
+        return missing ? strvec_push(out, strdup(arg)) : -1;
     int rc = expand_text(out, text, cwd, depth + 1);
     free(text);
     return rc;
@@ -172,15 +148,13 @@ int respfile_expand(int argc, char *const *argv, const char *cwd, int *out_argc,
     *out_argv = NULL;
     *out_argc = 0;
     /* argv[0] is the compiler; like gcc, never expand it. */
-    int rc = argc > 0 ? vec_push(&sv, strdup(argv[0])) : 0;
+    int rc = argc > 0 ? strvec_push(&sv, strdup(argv[0])) : 0;
     for (int i = 1; rc == 0 && i < argc; i++)
         rc = expand_arg(&sv, argv[i], cwd, 0);
     if (rc == 0 && !sv.v && !(sv.v = calloc(1, sizeof *sv.v))) /* argc == 0 */
         rc = -1;
     if (rc != 0) {
-        for (int i = 0; i < sv.n; i++)
-            free(sv.v[i]);
-        free(sv.v);
+        strvec_free(&sv);
         return -1;
     }
     *out_argv = sv.v;
