@@ -325,6 +325,33 @@ char *path_join(const char *a, const char *b)
     return r;
 }
 
+/* Is p[0..len) lexically normal already: not empty, no empty, "." or ".."
+ * component, no '/' at the end (but "/" itself)?  Most paths are (an include
+ * candidate is a clean directory and a clean name), and this look touches
+ * only the bytes after each '/'. */
+static int is_normal(const char *p, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (len == 1)
+        return p[0] != '.';
+    if (p[len - 1] == '/')
+        return 0;
+    const char *end = p + len;
+    /* c: the start of a component (or of the '/' leading the path). */
+    for (const char *c = p; c < end;) {
+        const char *slash = memchr(c, '/', (size_t)(end - c));
+        const char *stop = slash ? slash : end;
+        size_t cl = (size_t)(stop - c);
+        if (c != p || cl) {
+            if (cl == 0 || (c[0] == '.' && (cl == 1 || (cl == 2 && c[1] == '.'))))
+                return 0;
+        }
+        c = slash ? slash + 1 : end;
+    }
+    return 1;
+}
+
 char *path_normalize(const char *p)
 {
     /* The output is never longer than the input (plus "." for empty), so
@@ -334,6 +361,10 @@ char *path_normalize(const char *p)
     char *out = malloc(len + 2);
     if (!out)
         return NULL;
+    if (is_normal(p, len)) {
+        memcpy(out, p, len + 1);
+        return out;
+    }
     int absolute = p[0] == '/';
     size_t n = 0;     /* bytes in out */
     size_t floor = 0; /* out[0..floor) may not be popped by ".." */

@@ -314,6 +314,65 @@ static void test_path_normalize(void)
     check_norm("/a/.b/..c/.", "/a/.b/..c");
 }
 
+/* The meaning, written the slow obvious way: a stack of components. */
+static void reference_norm(const char *in, char *out)
+{
+    char comp[16][16];
+    int n = 0, absolute = in[0] == '/';
+    for (const char *s = in; *s;) {
+        while (*s == '/')
+            s++;
+        size_t cl = strcspn(s, "/");
+        if (cl == 0 || (cl == 1 && s[0] == '.')) {
+            /* nothing */
+        } else if (cl == 2 && s[0] == '.' && s[1] == '.') {
+            if (n > 0 && strcmp(comp[n - 1], ".."))
+                n--;
+            else if (!absolute)
+                strcpy(comp[n++], "..");
+        } else {
+            memcpy(comp[n], s, cl);
+            comp[n++][cl] = '\0';
+        }
+        s += cl;
+    }
+    strcpy(out, absolute ? "/" : "");
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            strcat(out, "/");
+        strcat(out, comp[i]);
+    }
+    if (!*out)
+        strcpy(out, ".");
+}
+
+/* Every path of up to 7 characters from 'a', '.' and '/': the paths that are
+ * normal already take a shortcut, the others the full walk; both must mean
+ * the same. */
+static void test_path_normalize_all(void)
+{
+    static const char alphabet[] = "a./";
+    int failures = 0;
+    for (int len = 0; len <= 7; len++) {
+        int total = 1;
+        for (int i = 0; i < len; i++)
+            total *= 3;
+        for (int k = 0; k < total; k++) {
+            char in[8], want[32];
+            for (int i = 0, x = k; i < len; i++, x /= 3)
+                in[i] = alphabet[x % 3];
+            in[len] = '\0';
+            reference_norm(in, want);
+            char *got = path_normalize(in);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+            if (strcmp(got, want) && failures++ < 5)
+                fprintf(stderr, "\npath_normalize(\"%s\") = \"%s\", want \"%s\"\n", in, got, want);
+            free(got);
+        }
+    }
+    CU_ASSERT_EQUAL(failures, 0);
+}
+
 static void check_rel(const char *p, const char *root, const char *want)
 {
     char *got = path_relative_to(p, root);
@@ -460,6 +519,7 @@ static const unit_test tests[] = {
     {"temporaries are unique", test_tmp_beside_unique},
     {"mkdir -p", test_mkdir_p},
     {"path_normalize", test_path_normalize},
+    {"path_normalize agrees with a reference", test_path_normalize_all},
     {"path_relative_to", test_path_relative_to},
     {"path_join", test_path_join},
     {"path_dirname", test_path_dirname},
