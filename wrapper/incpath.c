@@ -20,6 +20,7 @@
 
 #include "cache/fsutil.h"
 #include "cache/log.h"
+#include "wrapper/inputs.h"
 #include "wrapper/run.h"
 
 static const char *lang_name(enum lang l)
@@ -307,7 +308,7 @@ int incpath_scan_tests(const char *text, size_t len, inc_ref **refs)
 {
     *refs = NULL;
     int n = 0;
-    if (scan_tests(text, len, refs, &n) != 0) {
+    if ((input_scan(text, len) & INPUT_HAS_INCLUDE) && scan_tests(text, len, refs, &n) != 0) {
         inc_refs_free(*refs, n);
         *refs = NULL;
         return -1;
@@ -320,17 +321,22 @@ int incpath_scan(const char *text, size_t len, inc_ref **refs)
     *refs = NULL;
     int n = 0;
     const char *end = text + len;
-    /* Directives: '#' first on a line (after blanks). */
+    /* Directives: '#' first on a line (after blanks).  Found by looking
+     * for '#', which is rarer than a line end: one memchr() per directive
+     * rather than one per line. */
     for (const char *p = text; p < end;) {
-        const char *line = p;
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *hash = memchr(p, '#', (size_t)(end - p));
+        if (!hash)
+            break;
+        const char *eol = memchr(hash, '\n', (size_t)(end - hash));
+        const char *q = hash;
+        while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
+            q--;
+        int first = q == text || q[-1] == '\n';
         p = eol ? eol + 1 : end;
-        const char *q = line;
-        while (q < p && (*q == ' ' || *q == '\t'))
-            q++;
-        if (q >= p || *q != '#')
+        if (!first)
             continue;
-        q++;
+        q = hash + 1;
         while (q < p && (*q == ' ' || *q == '\t'))
             q++;
         int next = 0;
@@ -358,7 +364,7 @@ int incpath_scan(const char *text, size_t len, inc_ref **refs)
             return -1;
         }
     }
-    if (scan_tests(text, len, refs, &n) != 0) {
+    if ((input_scan(text, len) & INPUT_HAS_INCLUDE) && scan_tests(text, len, refs, &n) != 0) {
         inc_refs_free(*refs, n);
         *refs = NULL;
         return -1;

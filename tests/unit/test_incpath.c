@@ -62,6 +62,31 @@ static void test_scan_tests(void)
     CU_ASSERT_EQUAL(incpath_scan_tests("int x;", 6, &r), 0);
 }
 
+/* Directives are found from their '#': one that is not first on its line
+ * (after blanks) is not one, and neither ends the search. */
+static void test_scan_hash_positions(void)
+{
+    inc_ref *r;
+    int n = scan("#define STR(x) #x\n"
+                 "#include <first.h>\n"
+                 "int a = 1; # include <not_a_directive.h>\n"
+                 "\t #\tinclude \"tabbed.h\"\n"
+                 "#define PASTE(a, b) a ## b /* # */ #include <pasted.h>\n"
+                 "#include <last.h>",
+                 &r);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT_STRING_EQUAL(r[0].name, "first.h");
+    CU_ASSERT_STRING_EQUAL(r[1].name, "tabbed.h");
+    CU_ASSERT_STRING_EQUAL(r[2].name, "last.h");
+    inc_refs_free(r, n);
+    /* An existence test with no "__" before it is still one. */
+    n = scan("#if has_include(<bare.h>)\n#endif\n", &r);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_STRING_EQUAL(r[0].name, "bare.h");
+    CU_ASSERT(r[0].test);
+    inc_refs_free(r, n);
+}
+
 static void test_scan_computed_include(void)
 {
     inc_ref *r;
@@ -110,6 +135,7 @@ static void test_relpath(void)
 
 static const unit_test tests[] = {
     {"include forms", test_scan_forms},
+    {"directives found by their #", test_scan_hash_positions},
     {"computed include", test_scan_computed_include},
     {"existence tests alone", test_scan_tests},
     {"manifest bytes", test_manifest_bytes},
