@@ -595,6 +595,18 @@ static enum family family_of(const char *argv0)
     return FAM_UNKNOWN;
 }
 
+int compiler_is_gcc(const compile_cmd *cmd, const char *resolved)
+{
+    if (cmd->is_clang)
+        return 0;
+    /* gcc, g++, cc and c++ are links to the real driver, whose name says
+     * what it is (x86_64-linux-gnu-gcc-12, arm-none-eabi-g++, ...). */
+    char *real = realpath(resolved, NULL);
+    int gcc = real && family_of(real) == FAM_GCC;
+    free(real);
+    return gcc;
+}
+
 int compiler_parse(int argc, char **argv, const char *cwd, compile_cmd *out)
 {
     memset(out, 0, sizeof *out);

@@ -77,6 +77,11 @@ typedef struct compile_cmd {
     char **dep_argv;
 } compile_cmd;
 
+/* Is the compiler (resolved: its path) GNU gcc, by its real name after
+ * symbolic links?  Not for clang under any name, nor for one we cannot
+ * tell; a few system calls. */
+int compiler_is_gcc(const compile_cmd *cmd, const char *resolved);
+
 /* Parse argv (argv[0] = compiler).  Returns 0 with *out filled (cacheable or
  * not), or -1 if a response file cannot be read or nests too deep, or memory
  * runs out (then the command should be run untouched and the compiler will

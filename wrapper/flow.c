@@ -202,6 +202,7 @@ static int build_manifest(call *c, manifest **out)
         .ricc_dir = c->cfg->dir, .cwd = c->cwd, .deps = c->deps,
         .dep_digests = c->key.dep_digests, .n_deps = c->n_deps, .action = &c->key.action,
         .date = c->key.date[0] ? c->key.date : NULL,
+        .gcc = compiler_is_gcc(&c->cmd, c->compiler),
     };
     int r = manifest_add(m, &mi);
     if (r == MANIFEST_PCH) {

@@ -78,6 +78,7 @@ typedef struct manifest_inputs {
     int n_deps;
     const digest *action;
     const char *date;           /* "YYYY-MM-DD" if the action depends on it, else NULL */
+    int gcc;                    /* the compiler is gcc (not clang under its name) */
 } manifest_inputs;
 
 /* Add (newest first, bounded) an entry for in to m.  0; -1 when the include

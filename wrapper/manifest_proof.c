@@ -31,12 +31,19 @@ typedef struct recorder {
     int n_deps;
     char *accounted;
     strvec absent, present;
-    strtab seen;               /* candidates visited: val 1 absent, 2 found */
+    strtab seen;               /* candidates visited: SEEN_* */
     strtab dirs;               /* directories looked at: val 1 there, 2 not */
+    strtab names;              /* names whose missing-directory paths are in */
     const inc_chain *chain;
     const char *cwd;           /* absolute: relative paths are against it */
     int pch;                   /* a precompiled header could be used */
+    int pch_main_only;         /* gcc: only the main file's includes can be */
+    int probe_pch;             /* does the include being resolved need it? */
 } recorder;
+
+/* What a visited candidate gave (strtab val): absent or found, and whether
+ * its precompiled forms were looked for (a later visit may need them). */
+enum { SEEN_ABSENT = 1, SEEN_FOUND = 2, SEEN_PCH = 4 };
 
 static int find_dep(const recorder *r, const char *norm)
 {
@@ -125,22 +132,34 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
     char *cand = candidate(dir, name);
     int added;
     strtab_entry *seen = cand ? strtab_get(&r->seen, cand, strlen(cand), &added) : NULL;
-    if (seen && !added) {
+    if (!seen) {
+        free(cand);
+        return -1;
+    }
+    if (!added) {
         /* Headers include the same names again and again (every header
          * of a library includes its base types): the same candidate gives
-         * the same answer, and its paths are recorded already. */
+         * the same answer, and its paths are recorded already, unless its
+         * precompiled forms are wanted now and were not then. */
+        unsigned val = seen->val;
+        int rc = 0;
+        if (r->probe_pch && !(val & SEEN_PCH)) {
+            seen->val |= SEEN_PCH;
+            rc = pch_absent(r, cand);
+        }
         free(cand);
-        return seen->val == 2 ? !next : 0;
+        return rc < 0 ? -1 : (val & SEEN_FOUND) ? !next : 0;
     }
-    char *abs = seen ? path_absolute(cand, r->cwd) : NULL;
-    if (!abs || pch_absent(r, cand) != 0) {
+    char *abs = path_absolute(cand, r->cwd);
+    if (!abs || (r->probe_pch && pch_absent(r, cand) != 0)) {
         free(cand);
         free(abs);
         return -1;
     }
     int i = find_dep(r, abs);
     free(abs);
-    seen->val = 2;
+    /* (seen may have moved: pch_absent does not add to r->seen.) */
+    seen->val = SEEN_FOUND | (r->probe_pch ? SEEN_PCH : 0);
     if (i >= 0) {
         r->accounted[i] = 1;
         free(cand);
@@ -148,7 +167,7 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
     }
     if (exists(r, cand))
         return strvec_push(&r->present, cand) ? -1 : !next;
-    seen->val = 1;
+    seen->val = SEEN_ABSENT | (r->probe_pch ? SEEN_PCH : 0);
     return strvec_push(&r->absent, cand) ? -1 : 0;
 }
 
@@ -171,10 +190,27 @@ missing:
     if (v < 0)
         return -1;
     /* A search directory that does not exist yet could appear anywhere in
-     * the chain: its candidate must stay absent whatever was found. */
-    for (int i = 0; i < r->chain->n_missing; i++)
-        if (strvec_push(&r->absent, candidate(r->chain->missing[i], ref->name)))
+     * the chain: its candidate (and, where wanted, its precompiled forms)
+     * must stay absent whatever was found.  Those depend on the name alone:
+     * recorded once (names val: SEEN_ABSENT, | SEEN_PCH). */
+    if (!r->chain->n_missing)
+        return 0;
+    strtab_entry *done = strtab_get(&r->names, ref->name, strlen(ref->name), NULL);
+    if (!done)
+        return -1;
+    int plain = !done->val, pch = r->probe_pch && !(done->val & SEEN_PCH);
+    done->val |= SEEN_ABSENT | (pch ? SEEN_PCH : 0);
+    for (int i = 0; (plain || pch) && i < r->chain->n_missing; i++) {
+        char *cand = candidate(r->chain->missing[i], ref->name);
+        if (!cand || (pch && pch_absent(r, cand) != 0)) {
+            free(cand);
             return -1;
+        }
+        if (!plain)
+            free(cand);
+        else if (strvec_push(&r->absent, cand))
+            return -1;
+    }
     return 0;
 }
 
@@ -271,7 +307,8 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
         LOG_D("direct mode: cannot learn the include search chain");
         return -1;
     }
-    recorder r = {.n_deps = in->n_deps, .chain = &chain, .cwd = in->cwd};
+    recorder r = {.n_deps = in->n_deps, .chain = &chain, .cwd = in->cwd,
+                  .pch_main_only = in->gcc, .probe_pch = 1};
     r.sorted = calloc((size_t)in->n_deps + 1, sizeof *r.sorted);
     r.accounted = calloc((size_t)in->n_deps + 1, 1);
     char **norms = calloc((size_t)in->n_deps + 1, sizeof *norms);
@@ -317,6 +354,12 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
             LOG_D("direct mode: %s has a computed #include", in->deps[i]);
             goto out;
         }
+        /* gcc reads a precompiled header only in place of the main file's
+         * first #include ("you cannot include a precompiled header from
+         * inside another header", gcc's manual), or of an -include file;
+         * so only the source's own includes need their .gch looked for.
+         * Other compilers: every include, as far as we know. */
+        r.probe_pch = !r.pch_main_only || si < 0 || i == si;
         char *named = path_normalize(in->deps[i]);
         char *dir = named ? path_dirname(named) : NULL;
         free(named);
@@ -355,6 +398,7 @@ out:
     strvec_free(&r.present);
     strtab_free(&r.seen);
     strtab_free(&r.dirs);
+    strtab_free(&r.names);
     inc_chain_free(&chain);
     return r.pch ? MANIFEST_PCH : rc;
 }

@@ -6,8 +6,8 @@
 # and its proof must check the copy's own files), for a preprocessed .i
 # source.  What direct mode must never do: serve a result when a header that
 # would now be found first was added, or when a precompiled header (.gch)
-# appeared beside a header (gcc uses it silently and its dependency output
-# does not name it).  A computed #include cannot be proven: such a source
+# appeared beside one of the source's own includes (gcc uses it silently and
+# its dependency output does not name it).  A computed #include cannot be proven: such a source
 # goes through the dependency scan and still hits.
 . "$(dirname "$0")/lib.sh"
 
@@ -118,6 +118,31 @@ direct_pch_appears() {
     cc_check nohit m.o $cmd
     rm inc/conf.h.gch
     cc_check hit m.o $cmd
+}
+
+direct_pch_nested() {
+    # gcc reads a precompiled header only in place of the main file's first
+    # #include (its manual: "you cannot include a precompiled header from
+    # inside another header"), so the proof looks for .gch files only
+    # along the source's own includes.  One that appears beside a header
+    # another header includes is ignored by gcc: the result still holds.
+    project .
+    echo '#include "conf.h"' >inc/wrap.h
+    printf '#include "wrap.h"\nint get(void) { return VALUE; }\n' >src/n.c
+    local cmd="gcc -O2 -Iinc -c src/n.c -o n.o"
+    cc_check miss n.o $cmd
+    cc_check direct_hit n.o $cmd
+    echo '#define VALUE 45' >other.h
+    gcc -O2 -x c-header other.h -o inc/conf.h.gch
+    settle
+    cc_check direct_hit n.o $cmd
+    # Beside the source's first include, gcc uses it.
+    gcc -O2 -x c-header other.h -o inc/wrap.h.gch
+    settle
+    cc_check nohit n.o $cmd
+    cc_check nohit n.o $cmd
+    rm inc/wrap.h.gch
+    cc_check hit n.o $cmd
 }
 
 direct_subdirectory() {
@@ -232,6 +257,7 @@ run_case shadowing-in-copy direct_shadowing_in_copy
 run_case unrelated-file direct_unrelated_file
 run_case restamp direct_restamp
 run_case pch-appears direct_pch_appears
+run_case pch-nested direct_pch_nested
 run_case subdirectory direct_subdirectory
 run_case many-probes direct_many_probes
 run_case computed-include direct_computed_include
