@@ -1,32 +1,46 @@
-/* strtab.c — see strtab.h.  FNV-1a hashing, linear probing, the slot array
- * kept at most half full so probes stay short. */
+/* strtab.c — see strtab.h.  Linear probing over a slot array kept at most
+ * half full; each slot keeps its string's hash, so a probe compares strings
+ * only when the hashes agree and growing never hashes again.  The hash
+ * takes eight bytes a step: the include proof hashes about a thousand paths
+ * per compile, and a byte-at-a-time hash (FNV) was a tenth of its time. */
 #include "cache/strtab.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash(const char *s, size_t n)
+static uint32_t hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+    return (uint32_t)h;
 }
 
 static int grow(strtab *t)
 {
     size_t ns = t->nslot ? t->nslot * 2 : 128;
-    int *slot = malloc(ns * sizeof *slot);
+    strtab_slot *slot = malloc(ns * sizeof *slot);
     if (!slot)
         return -1;
     for (size_t i = 0; i < ns; i++)
-        slot[i] = -1;
-    for (int i = 0; i < t->n; i++) {
-        size_t j = hash(t->e[i].s, strlen(t->e[i].s)) & (ns - 1);
-        while (slot[j] >= 0)
+        slot[i].idx = -1;
+    for (size_t i = 0; i < t->nslot; i++) {
+        if (t->slot[i].idx < 0)
+            continue;
+        size_t j = t->slot[i].h & (ns - 1);
+        while (slot[j].idx >= 0)
             j = (j + 1) & (ns - 1);
-        slot[j] = i;
+        slot[j] = t->slot[i];
     }
     free(t->slot);
     t->slot = slot;
@@ -34,12 +48,14 @@ static int grow(strtab *t)
     return 0;
 }
 
-/* The slot where s[0..n) is, or the empty one where it would go. */
-static size_t probe(const strtab *t, const char *s, size_t n)
+/* The slot where s[0..n) (hash h) is, or the empty one where it would go. */
+static size_t probe(const strtab *t, const char *s, size_t n, uint32_t h)
 {
-    size_t j = hash(s, n) & (t->nslot - 1);
-    for (; t->slot[j] >= 0; j = (j + 1) & (t->nslot - 1)) {
-        const char *e = t->e[t->slot[j]].s;
+    size_t j = h & (t->nslot - 1);
+    for (; t->slot[j].idx >= 0; j = (j + 1) & (t->nslot - 1)) {
+        if (t->slot[j].h != h)
+            continue;
+        const char *e = t->e[t->slot[j].idx].s;
         if (!strncmp(e, s, n) && e[n] == '\0')
             break;
     }
@@ -50,8 +66,8 @@ strtab_entry *strtab_find(const strtab *t, const char *s, size_t n)
 {
     if (!t->nslot)
         return NULL;
-    size_t j = probe(t, s, n);
-    return t->slot[j] >= 0 ? &t->e[t->slot[j]] : NULL;
+    size_t j = probe(t, s, n, hash(s, n));
+    return t->slot[j].idx >= 0 ? &t->e[t->slot[j].idx] : NULL;
 }
 
 strtab_entry *strtab_get(strtab *t, const char *s, size_t n, int *added)
@@ -60,9 +76,10 @@ strtab_entry *strtab_get(strtab *t, const char *s, size_t n, int *added)
         *added = 0;
     if ((size_t)t->n * 2 >= t->nslot && grow(t) != 0)
         return NULL;
-    size_t j = probe(t, s, n);
-    if (t->slot[j] >= 0)
-        return &t->e[t->slot[j]];
+    uint32_t h = hash(s, n);
+    size_t j = probe(t, s, n, h);
+    if (t->slot[j].idx >= 0)
+        return &t->e[t->slot[j].idx];
     if (t->n == t->cap) {
         int cap = t->cap ? t->cap * 2 : 64;
         strtab_entry *ne = realloc(t->e, (size_t)cap * sizeof *ne);
@@ -77,7 +94,7 @@ strtab_entry *strtab_get(strtab *t, const char *s, size_t n, int *added)
     memcpy(copy, s, n);
     copy[n] = '\0';
     t->e[t->n] = (strtab_entry){copy, 0};
-    t->slot[j] = t->n;
+    t->slot[j] = (strtab_slot){t->n, h};
     if (added)
         *added = 1;
     return &t->e[t->n++];

@@ -18,10 +18,15 @@ typedef struct strtab_entry {
     unsigned val;      /* 0 when added; the caller's to use */
 } strtab_entry;
 
+typedef struct strtab_slot {
+    int idx;           /* index into e, or -1 */
+    unsigned h;        /* the string's hash */
+} strtab_slot;
+
 typedef struct strtab {
     strtab_entry *e;   /* in first-seen order */
     int n, cap;
-    int *slot;         /* index into e, or -1 */
+    strtab_slot *slot;
     size_t nslot;
 } strtab;
 
