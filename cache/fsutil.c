@@ -114,7 +114,13 @@ int fs_read_file(const char *path, char **buf, size_t *len)
         }
         if (r == 0)
             break;
+        size_t asked = cap - 1 - n;
         n += (size_t)r;
+        /* A regular file that gave exactly the size fstat() reported when
+         * asked for more is at its end: no second read() to hear it. */
+        if (S_ISREG(st.st_mode) && st.st_size > 0 && n == (size_t)st.st_size &&
+            (size_t)r < asked)
+            break;
     }
     close(fd);
     p[n] = '\0';

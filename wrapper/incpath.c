@@ -308,7 +308,7 @@ int incpath_scan_tests(const char *text, size_t len, inc_ref **refs)
 {
     *refs = NULL;
     int n = 0;
-    if ((input_scan(text, len) & INPUT_HAS_INCLUDE) && scan_tests(text, len, refs, &n) != 0) {
+    if (input_has_tests(text, len) && scan_tests(text, len, refs, &n) != 0) {
         inc_refs_free(*refs, n);
         *refs = NULL;
         return -1;
@@ -364,7 +364,7 @@ int incpath_scan(const char *text, size_t len, inc_ref **refs)
             return -1;
         }
     }
-    if ((input_scan(text, len) & INPUT_HAS_INCLUDE) && scan_tests(text, len, refs, &n) != 0) {
+    if (input_has_tests(text, len) && scan_tests(text, len, refs, &n) != 0) {
         inc_refs_free(*refs, n);
         *refs = NULL;
         return -1;

@@ -42,9 +42,14 @@ static unsigned has_include_at(const char *p, size_t n, size_t k)
 
 /* One pass: the places where "__" or "has" start are found 16 bytes at a
  * time and only those are compared.  Four memmem() passes cost as much as
- * hashing the file: a fresh RICC_DIR hashes and scans every header. */
-unsigned input_scan(const char *p, size_t n)
+ * hashing the file: a fresh RICC_DIR hashes and scans every header.  want
+ * is a constant in each caller below, so each gets its own loop without
+ * the comparisons it does not need. */
+static inline __attribute__((always_inline)) unsigned scan(const char *p, size_t n,
+                                                           unsigned want)
 {
+    const int dates = want & (INPUT_USES_TIME | INPUT_USES_DATE);
+    const int tests = want & INPUT_HAS_INCLUDE;
     unsigned f = 0;
     size_t i = 0;
 #ifdef __SSE2__
@@ -54,10 +59,13 @@ unsigned input_scan(const char *p, size_t n)
         __m128i b0 = _mm_loadu_si128((const __m128i *)(p + i));
         __m128i b1 = _mm_loadu_si128((const __m128i *)(p + i + 1));
         __m128i b2 = _mm_loadu_si128((const __m128i *)(p + i + 2));
-        unsigned u = (unsigned)_mm_movemask_epi8(
-            _mm_and_si128(_mm_cmpeq_epi8(b0, us), _mm_cmpeq_epi8(b1, us)));
-        unsigned has = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-            _mm_cmpeq_epi8(b0, h), _mm_and_si128(_mm_cmpeq_epi8(b1, a), _mm_cmpeq_epi8(b2, s))));
+        unsigned u = dates ? (unsigned)_mm_movemask_epi8(_mm_and_si128(
+                                 _mm_cmpeq_epi8(b0, us), _mm_cmpeq_epi8(b1, us)))
+                           : 0;
+        unsigned has = tests ? (unsigned)_mm_movemask_epi8(_mm_and_si128(
+                                   _mm_cmpeq_epi8(b0, h),
+                                   _mm_and_si128(_mm_cmpeq_epi8(b1, a), _mm_cmpeq_epi8(b2, s))))
+                             : 0;
         for (; u; u &= u - 1)
             f |= after_underscores(p, n, i + (size_t)__builtin_ctz(u) + 2);
         for (; has; has &= has - 1)
@@ -65,11 +73,22 @@ unsigned input_scan(const char *p, size_t n)
     }
 #endif
     for (; i < n; i++) {
-        if (i + 1 < n && p[i] == '_' && p[i + 1] == '_')
+        if (dates && i + 1 < n && p[i] == '_' && p[i + 1] == '_')
             f |= after_underscores(p, n, i + 2);
-        f |= has_include_at(p, n, i);
+        if (tests)
+            f |= has_include_at(p, n, i);
     }
-    return f;
+    return f & want;
+}
+
+unsigned input_scan(const char *p, size_t n)
+{
+    return scan(p, n, INPUT_USES_TIME | INPUT_USES_DATE | INPUT_HAS_INCLUDE);
+}
+
+int input_has_tests(const char *p, size_t n)
+{
+    return scan(p, n, INPUT_HAS_INCLUDE) != 0;
 }
 
 /* Files up to this size are read into one buffer kept for the process (a

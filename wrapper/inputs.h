@@ -25,6 +25,8 @@ int input_digest(const char *path, struct stat *st, digest *d, unsigned *flags);
 
 /* The input_flag bits of the n bytes at p. */
 unsigned input_scan(const char *p, size_t n);
+/* input_scan(p, n) & INPUT_HAS_INCLUDE, in less time. */
+int input_has_tests(const char *p, size_t n);
 
 /* Use this stat index (NULL: none) for the calls that follow. */
 struct statindex;

@@ -150,13 +150,14 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
         free(cand);
         return rc < 0 ? -1 : (val & SEEN_FOUND) ? !next : 0;
     }
-    char *abs = path_absolute(cand, r->cwd);
-    if (!abs || (r->probe_pch && pch_absent(r, cand) != 0)) {
+    /* (cand is normal: an absolute one is its own absolute form.) */
+    char *abs = cand[0] == '/' ? NULL : path_absolute(cand, r->cwd);
+    if ((cand[0] != '/' && !abs) || (r->probe_pch && pch_absent(r, cand) != 0)) {
         free(cand);
         free(abs);
         return -1;
     }
-    int i = find_dep(r, abs);
+    int i = find_dep(r, abs ? abs : cand);
     free(abs);
     /* (seen may have moved: pch_absent does not add to r->seen.) */
     seen->val = SEEN_FOUND | (r->probe_pch ? SEEN_PCH : 0);

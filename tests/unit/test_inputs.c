@@ -41,7 +41,9 @@ static void test_every_offset(void)
                 for (size_t i = 0; i < len; i++)
                     buf[i] = filler[i % (sizeof filler - 1)];
                 memcpy(buf + off, words[w], wl);
-                bad += input_scan(buf, len) != reference(buf, len);
+                unsigned want = reference(buf, len);
+                bad += input_scan(buf, len) != want;
+                bad += input_has_tests(buf, len) != !!(want & INPUT_HAS_INCLUDE);
                 checked++;
                 free(buf);
             }
@@ -77,8 +79,9 @@ static void test_real_headers(void)
             static char buf[1 << 20];
             size_t n = fread(buf, 1, sizeof buf, f);
             fclose(f);
-            unsigned got = input_scan(buf, n);
-            bad += got != reference(buf, n);
+            unsigned got = input_scan(buf, n), want = reference(buf, n);
+            bad += got != want;
+            bad += input_has_tests(buf, n) != !!(want & INPUT_HAS_INCLUDE);
             flagged += got != 0;
             files++;
         }
