@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache/fsutil.h"
+#include "cache/slotfile.h"
 
 #define MAGIC 0x5249434353494458ULL /* "RICCSIDX" */
 #define VERSION 1
@@ -37,15 +37,9 @@ typedef struct slot {
     unsigned char spare[128 - 104];
 } slot;
 
-typedef struct header {
-    uint64_t magic;
-    uint32_t version, slot_size;
-    uint64_t slots;
-    unsigned char spare[128 - 24];
-} header;
-
 _Static_assert(sizeof(slot) == 128, "slot layout");
-_Static_assert(sizeof(header) == 128, "header layout");
+
+static const slotfile_format FORMAT = {MAGIC, VERSION, sizeof(slot), STATINDEX_SLOTS};
 
 struct statindex {
     int fd;
@@ -57,8 +51,6 @@ struct statindex {
      * three syscalls on each. */
     unsigned char *ours; /* a bit per slot written here; NULL: not fresh */
 };
-
-#define FILE_SIZE (sizeof(header) + (size_t)STATINDEX_SLOTS * sizeof(slot))
 
 static int64_t ns(struct timespec t)
 {
@@ -77,69 +69,20 @@ static uint64_t checksum(const slot *s)
     return h ^ MAGIC;
 }
 
-static int create_fresh(const char *path, int *created)
-{
-    char *tmp = NULL;
-    int fd = fs_open_tmp_beside(path, 0644, &tmp);
-    if (fd < 0)
-        return -1;
-    header h = {.magic = MAGIC, .version = VERSION, .slot_size = sizeof(slot),
-                .slots = STATINDEX_SLOTS};
-    int ok = ftruncate(fd, (off_t)FILE_SIZE) == 0 && pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
-    close(fd);
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    *created = 1;
-    return 0;
-}
-
-static int header_ok(const header *h)
-{
-    return h->magic == MAGIC && h->version == VERSION && h->slot_size == sizeof(slot) &&
-           h->slots == STATINDEX_SLOTS;
-}
-
 statindex *statindex_open(const char *dir)
 {
-    char *path = path_join(dir, "statindex");
-    if (!path)
+    int created;
+    int fd = slotfile_open(dir, "statindex", &FORMAT, &created);
+    if (fd < 0)
         return NULL;
-    statindex *x = NULL;
-    int created = 0;
-    for (int attempt = 0; attempt < 2 && !x; attempt++) {
-        int fd = open(path, O_RDWR | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT) {
-            fs_mkdir_p(dir, 0755);
-            if (create_fresh(path, &created) == 0)
-                fd = open(path, O_RDWR | O_CLOEXEC);
-        }
-        if (fd < 0)
-            break;
-        struct stat st;
-        header h;
-        if (fstat(fd, &st) == 0 && (size_t)st.st_size == FILE_SIZE &&
-            pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && header_ok(&h)) {
-            x = malloc(sizeof *x);
-            if (!x) {
-                close(fd);
-                break;
-            }
-            x->fd = fd;
-            /* (Without the bitmap it is simply not treated as fresh.) */
-            x->ours = created ? calloc(STATINDEX_SLOTS / 8, 1) : NULL;
-            break;
-        }
+    statindex *x = malloc(sizeof *x);
+    if (!x) {
         close(fd);
-        /* Wrong size, magic or version: replace it (atomically, so a
-         * process still using the old file keeps a consistent one). */
-        if (attempt == 0 && create_fresh(path, &created) != 0)
-            break;
+        return NULL;
     }
-    free(path);
+    x->fd = fd;
+    /* (Without the bitmap it is simply not treated as fresh.) */
+    x->ours = created ? calloc(STATINDEX_SLOTS / 8, 1) : NULL;
     return x;
 }
 
@@ -166,14 +109,7 @@ static size_t bucket(uint64_t dev, uint64_t ino)
 /* The PROBE slots from b on (wrapping at the end of the table) into w. */
 static int read_window(const statindex *x, size_t b, slot *w)
 {
-    size_t first = STATINDEX_SLOTS - b < PROBE ? STATINDEX_SLOTS - b : PROBE;
-    ssize_t want = (ssize_t)(first * sizeof(slot));
-    if (pread(x->fd, w, (size_t)want, (off_t)(sizeof(header) + b * sizeof(slot))) != want)
-        return -1;
-    if (first == PROBE)
-        return 0;
-    want = (ssize_t)((PROBE - first) * sizeof(slot));
-    return pread(x->fd, w + first, (size_t)want, (off_t)sizeof(header)) == want ? 0 : -1;
+    return slotfile_read(x->fd, &FORMAT, b, w, PROBE);
 }
 
 static int ours_at(const statindex *x, size_t k)
@@ -284,7 +220,7 @@ void statindex_store(statindex *x, const struct stat *st, const digest *d, unsig
     memcpy(s.hash, raw, 32);
     s.check = checksum(&s);
     size_t k = (b + (size_t)pick) % STATINDEX_SLOTS;
-    if (pwrite(x->fd, &s, sizeof s, (off_t)(sizeof(header) + k * sizeof(slot))) != (ssize_t)sizeof s)
+    if (slotfile_write(x->fd, &FORMAT, k, &s) != 0)
         return; /* a full disk: the next call hashes the file again */
     if (x->ours)
         x->ours[k / 8] |= (unsigned char)(1u << (k % 8));
