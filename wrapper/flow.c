@@ -42,6 +42,7 @@ typedef struct call {
     digest toolkey;          /* toolchain digest or compiler identity */
     digest mkey;             /* direct-mode manifest key */
     statindex *index;
+    memo *scans;             /* include names by file digest, for the proof */
     action_key key;
     int have_key;
     int lock_fd;
@@ -197,12 +198,15 @@ static int build_manifest(call *c, manifest **out)
     free(bytes);
     if (!m && !(m = manifest_new()))
         return -1;
+    if (!c->scans) /* (opened on the first miss that records a proof) */
+        c->scans = memo_open(c->cfg->dir, "incscan");
     manifest_inputs mi = {
         .cmd = &c->cmd, .compiler = c->compiler, .toolkey = &c->toolkey,
         .ricc_dir = c->cfg->dir, .cwd = c->cwd, .deps = c->deps,
         .dep_digests = c->key.dep_digests, .n_deps = c->n_deps, .action = &c->key.action,
         .date = c->key.date[0] ? c->key.date : NULL,
         .gcc = compiler_is_gcc(&c->cmd, c->compiler),
+        .scans = c->scans,
     };
     int r = manifest_add(m, &mi);
     if (r == MANIFEST_PCH) {
@@ -372,6 +376,7 @@ static void call_free(call *c)
         store_close(c->st);
     inputs_set_index(NULL);
     statindex_close(c->index);
+    memo_close(c->scans);
     unlock_action(c);
     free(c->argv);
     free(c->compiler);

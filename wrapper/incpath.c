@@ -255,6 +255,47 @@ static int add_ref(inc_ref **refs, int *n, const char *s, size_t len, int angle,
     return 0;
 }
 
+enum { REF_ANGLE = 1, REF_NEXT = 2, REF_TEST = 4, REF_FORMAT = 1 };
+
+int inc_refs_encode(const inc_ref *refs, int n, unsigned char *out, size_t cap)
+{
+    size_t k = 0;
+    if (cap < 1)
+        return -1;
+    out[k++] = REF_FORMAT;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(refs[i].name);
+        if (len == 0 || cap - k < len + 2)
+            return -1;
+        out[k++] = (unsigned char)((refs[i].angle ? REF_ANGLE : 0) | (refs[i].next ? REF_NEXT : 0) |
+                                   (refs[i].test ? REF_TEST : 0));
+        memcpy(out + k, refs[i].name, len + 1);
+        k += len + 1;
+    }
+    return (int)k;
+}
+
+int inc_refs_decode(const unsigned char *p, size_t len, inc_ref **refs)
+{
+    *refs = NULL;
+    int n = 0;
+    if (len < 1 || p[0] != REF_FORMAT)
+        return -1;
+    for (size_t k = 1; k < len;) {
+        unsigned flags = p[k++];
+        const unsigned char *nul = k < len ? memchr(p + k, '\0', len - k) : NULL;
+        if (flags > (REF_ANGLE | REF_NEXT | REF_TEST) || !nul || nul == p + k ||
+            add_ref(refs, &n, (const char *)p + k, (size_t)(nul - (p + k)), flags & REF_ANGLE,
+                    (flags & REF_NEXT) != 0, (flags & REF_TEST) != 0)) {
+            inc_refs_free(*refs, n);
+            *refs = NULL;
+            return -1;
+        }
+        k = (size_t)(nul - p) + 1;
+    }
+    return n;
+}
+
 /* At p: optional blanks, then "x" or <x>.  Returns 1 and the name, 0 if what
  * follows is not a literal. */
 static int literal(const char *p, const char *end, const char **name, size_t *len, int *angle)

@@ -42,4 +42,12 @@ int incpath_scan(const char *text, size_t len, inc_ref **refs);
 int incpath_scan_tests(const char *text, size_t len, inc_ref **refs);
 void inc_refs_free(inc_ref *refs, int n);
 
+/* What incpath_scan found, as bytes to keep in a memo (cache/memo.h) under
+ * the file's digest: a format byte, then for each ref a flags byte and the
+ * name with its NUL.  The length, or -1 when it does not fit in cap. */
+int inc_refs_encode(const inc_ref *refs, int n, unsigned char *out, size_t cap);
+/* And back: the count with *refs malloc'd, or -1 when the bytes are not
+ * such an encoding (or out of memory). */
+int inc_refs_decode(const unsigned char *p, size_t len, inc_ref **refs);
+
 #endif

@@ -39,6 +39,7 @@
 
 #include "cache/config.h"
 #include "cache/digest.h"
+#include "cache/memo.h"
 #include "wrapper/compiler.h"
 
 typedef struct manifest manifest;
@@ -79,6 +80,7 @@ typedef struct manifest_inputs {
     const digest *action;
     const char *date;           /* "YYYY-MM-DD" if the action depends on it, else NULL */
     int gcc;                    /* the compiler is gcc (not clang under its name) */
+    memo *scans;                /* the include names of files by digest, or NULL */
 } manifest_inputs;
 
 /* Add (newest first, bounded) an entry for in to m.  0; -1 when the include

@@ -12,6 +12,7 @@
 
 #include "cache/fsutil.h"
 #include "cache/log.h"
+#include "cache/memo.h"
 #include "cache/strtab.h"
 #include "wrapper/incpath.h"
 #include "wrapper/strvec.h"
@@ -300,6 +301,36 @@ out:
     return rc;
 }
 
+/* The includes of deps[i]: kept in the scans memo under the file's digest
+ * (the names are a function of its bytes alone), else read, scanned and
+ * kept.  The count with *refs, -1 when the file cannot be read, -2 when a
+ * computed #include makes the set unknowable. */
+static int dep_refs(const manifest_inputs *in, int i, inc_ref **refs)
+{
+    unsigned char val[MEMO_VALUE_MAX];
+    int len = memo_get(in->scans, &in->dep_digests[i], val);
+    if (len >= 0) {
+        int n = inc_refs_decode(val, (size_t)len, refs);
+        if (n >= 0) {
+            LOG_D("direct mode: the include names of %s from the memo", in->deps[i]);
+            return n;
+        }
+    }
+    char *text;
+    size_t tlen;
+    if (fs_read_file(in->deps[i], &text, &tlen) != 0)
+        return -1;
+    int n = incpath_scan(text, tlen, refs);
+    free(text);
+    if (n < 0)
+        return -2;
+    /* (Not a computed #include: that -1 is also out of memory.) */
+    len = inc_refs_encode(*refs, n, val, sizeof val);
+    if (len >= 0)
+        memo_put(in->scans, &in->dep_digests[i], val, (size_t)len);
+    return n;
+}
+
 int manifest_record_proof(entry *e, const manifest_inputs *in)
 {
     const compile_cmd *cmd = in->cmd;
@@ -344,17 +375,12 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
     }
 
     for (int i = 0; i < in->n_deps; i++) {
-        char *text;
-        size_t len;
-        if (fs_read_file(in->deps[i], &text, &len) != 0)
-            goto out;
         inc_ref *refs;
-        int n = incpath_scan(text, len, &refs);
-        free(text);
-        if (n < 0) {
+        int n = dep_refs(in, i, &refs);
+        if (n == -2)
             LOG_D("direct mode: %s has a computed #include", in->deps[i]);
+        if (n < 0)
             goto out;
-        }
         /* gcc reads a precompiled header only in place of the main file's
          * first #include ("you cannot include a precompiled header from
          * inside another header", gcc's manual), or of an -include file;

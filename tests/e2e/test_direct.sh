@@ -145,6 +145,39 @@ direct_pch_nested() {
     cc_check hit n.o $cmd
 }
 
+direct_scan_memo() {
+    # A miss keeps the include names of each header it read under the
+    # header's digest ($RICC_DIR/incscan), and the next miss's proof takes
+    # them from there instead of reading the header.  That proof must catch
+    # what one that read the headers catches: a header now found first for
+    # an include inside such a header, in the includer's own directory
+    # ("conf.h" from inc/w/wrap.h) and in an earlier -I directory.
+    project .
+    mkdir -p inc/w
+    echo '#include "conf.h"' >inc/w/wrap.h
+    printf '#include "w/wrap.h"\nint a(void) { return VALUE; }\n' >src/a.c
+    printf '#include "w/wrap.h"\nint b(void) { return VALUE + 1; }\n' >src/b.c
+    local cmd_b="gcc -O2 -Iinc2 -Iinc -c src/b.c -o b.o"
+    cc_check miss a.o gcc -O2 -Iinc2 -Iinc -c src/a.c -o a.o
+    RICC_LOG_LEVEL=debug RICC_LOG_DIRECTORY="$CASE/memolog" cc_check miss b.o $cmd_b
+    grep -rq "inc/w/wrap.h from the memo" "$CASE/memolog" || die "the proof read wrap.h again"
+    cc_check direct_hit b.o $cmd_b
+    echo '#define VALUE 77' >inc/w/conf.h
+    cc_check miss b.o $cmd_b
+    rm inc/w/conf.h
+    cc_check hit b.o $cmd_b
+    echo '#define VALUE 88' >inc2/conf.h
+    cc_check miss b.o $cmd_b
+    rm inc2/conf.h
+    cc_check hit b.o $cmd_b
+    # A damaged memo is only a cache: rebuilt, and the proof still holds.
+    printf 'garbage' >"$RICC_DIR/incscan"
+    sed 's/+ 1/+ 2/' src/b.c >src/c.c
+    cc_check miss c.o gcc -O2 -Iinc2 -Iinc -c src/c.c -o c.o
+    echo '#define VALUE 99' >inc2/conf.h
+    cc_check miss c.o gcc -O2 -Iinc2 -Iinc -c src/c.c -o c.o
+}
+
 direct_subdirectory() {
     # An include with a directory part (<lib/x.h>, like <bits/types.h>): the
     # earlier -I directory lacks lib/ altogether.  Creating lib/ there with
@@ -258,6 +291,7 @@ run_case unrelated-file direct_unrelated_file
 run_case restamp direct_restamp
 run_case pch-appears direct_pch_appears
 run_case pch-nested direct_pch_nested
+run_case scan-memo direct_scan_memo
 run_case subdirectory direct_subdirectory
 run_case many-probes direct_many_probes
 run_case computed-include direct_computed_include

@@ -1,8 +1,11 @@
 /* Unit tests for the direct-mode pieces that need no compiler: include-name
  * scanning, manifest bytes, and action_relpath. */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/fsutil.h"
 #include "tests/unit/unit.h"
 #include "wrapper/action.h"
 #include "wrapper/incpath.h"
@@ -87,6 +90,88 @@ static void test_scan_hash_positions(void)
     inc_refs_free(r, n);
 }
 
+static int same_refs(const inc_ref *a, int na, const inc_ref *b, int nb)
+{
+    if (na != nb)
+        return 0;
+    for (int i = 0; i < na; i++)
+        if (strcmp(a[i].name, b[i].name) || !a[i].angle != !b[i].angle ||
+            !a[i].next != !b[i].next || !a[i].test != !b[i].test)
+            return 0;
+    return 1;
+}
+
+/* What the proof keeps in its memo decodes to exactly what the scan found,
+ * for every header of /usr/include that fits; what does not fit is refused,
+ * and bytes that are no encoding are refused. */
+static void test_refs_encoding(void)
+{
+    static const char *dirs[] = {"/usr/include", "/usr/include/x86_64-linux-gnu/bits"};
+    int files = 0, fitted = 0, bad = 0;
+    for (size_t k = 0; k < sizeof dirs / sizeof *dirs; k++) {
+        DIR *d = opendir(dirs[k]);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t nl = strlen(e->d_name);
+            if (nl < 3 || strcmp(e->d_name + nl - 2, ".h") != 0)
+                continue;
+            char path[512];
+            snprintf(path, sizeof path, "%s/%s", dirs[k], e->d_name);
+            char *text;
+            size_t len;
+            if (fs_read_file(path, &text, &len) != 0)
+                continue;
+            inc_ref *refs, *back;
+            int n = incpath_scan(text, len, &refs);
+            free(text);
+            if (n < 0)
+                continue;
+            files++;
+            unsigned char buf[448];
+            int bl = inc_refs_encode(refs, n, buf, sizeof buf);
+            if (bl >= 0) {
+                fitted++;
+                int m = inc_refs_decode(buf, (size_t)bl, &back);
+                bad += !same_refs(refs, n, back, m);
+                if (m >= 0)
+                    inc_refs_free(back, m);
+                /* Every shorter room is too small. */
+                bad += inc_refs_encode(refs, n, buf, (size_t)bl - 1) != -1;
+            }
+            inc_refs_free(refs, n);
+        }
+        closedir(d);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(files > 50);
+    CU_ASSERT(fitted > files / 2);
+    /* Flags, angle brackets, include_next and tests survive. */
+    inc_ref *r, *back;
+    int n = scan("#include <a.h>\n#include \"b/c.h\"\n#include_next <d.h>\n"
+                 "#if __has_include_next(\"e.h\")\n#endif\n", &r);
+    CU_ASSERT_EQUAL_FATAL(n, 4);
+    unsigned char buf[448];
+    int bl = inc_refs_encode(r, n, buf, sizeof buf);
+    CU_ASSERT_FATAL(bl > 0);
+    CU_ASSERT_EQUAL(inc_refs_decode(buf, (size_t)bl, &back), 4);
+    CU_ASSERT(same_refs(r, n, back, 4));
+    inc_refs_free(back, 4);
+    inc_refs_free(r, n);
+    /* No refs at all is an encoding too. */
+    CU_ASSERT_EQUAL(inc_refs_encode(NULL, 0, buf, sizeof buf), 1);
+    CU_ASSERT_EQUAL(inc_refs_decode(buf, 1, &back), 0);
+    /* Not encodings: no format byte, another format, a name without its
+     * NUL, an empty name, unknown flags. */
+    static const struct {
+        const char *b;
+        size_t len;
+    } junk[] = {{"", 0}, {"\2", 1}, {"\1\1abc", 5}, {"\1\1\0", 3}, {"\1\x10x\0", 4}};
+    for (size_t j = 0; j < sizeof junk / sizeof *junk; j++)
+        CU_ASSERT_EQUAL(inc_refs_decode((const unsigned char *)junk[j].b, junk[j].len, &back), -1);
+}
+
 static void test_scan_computed_include(void)
 {
     inc_ref *r;
@@ -137,6 +222,7 @@ static const unit_test tests[] = {
     {"include forms", test_scan_forms},
     {"directives found by their #", test_scan_hash_positions},
     {"computed include", test_scan_computed_include},
+    {"refs encoded for the memo", test_refs_encoding},
     {"existence tests alone", test_scan_tests},
     {"manifest bytes", test_manifest_bytes},
     {"relative paths", test_relpath},
