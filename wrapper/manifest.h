@@ -26,8 +26,11 @@
  *
  * Precompiled headers: the compiler silently uses NAME.gch (or .pch) found
  * where it searches for NAME, and its dependency output then names neither.
- * Recording also proves that no such file exists along every search it
- * resolves; where one does, the compile is not cached at all.
+ * Recording also proves that no such file exists where one could be used:
+ * for gcc along the source's own includes and -include files (it reads a
+ * precompiled header only for the main file's first include), for other
+ * compilers along every search.  Where one exists, the compile is not
+ * cached at all.
  *
  * Proof paths are stored as the compile names them (relative where the
  * search directory or includer was relative), so a manifest shared by two

@@ -1,8 +1,10 @@
 /* manifest_proof.c — recording a direct-mode manifest's proof: every
  * #include of every input resolved the way the preprocessor searches, each
- * candidate before the one found (and its .gch/.pch) recorded as "must stay
- * absent", grouped under its nearest existing directory.  See manifest.h for
- * why, and manifest.c for how a lookup checks it. */
+ * candidate before the one found (and its .gch/.pch where the compiler
+ * could use one) recorded as "must stay absent", grouped under its nearest
+ * existing directory.  See manifest.h for why, and manifest.c for how a
+ * lookup checks it.  The include names of an input come from the scans
+ * memo (cache/memo.h) under its digest when an earlier miss kept them. */
 #include "wrapper/manifest_int.h"
 
 #include <errno.h>
@@ -323,8 +325,7 @@ static int dep_refs(const manifest_inputs *in, int i, inc_ref **refs)
     int n = incpath_scan(text, tlen, refs);
     free(text);
     if (n < 0)
-        return -2;
-    /* (Not a computed #include: that -1 is also out of memory.) */
+        return -2; /* not kept: that -1 can also be out of memory */
     len = inc_refs_encode(*refs, n, val, sizeof val);
     if (len >= 0)
         memo_put(in->scans, &in->dep_digests[i], val, (size_t)len);
