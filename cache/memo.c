@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/hash64.h"
 #include "cache/slotfile.h"
 
 #define MAGIC 0x5249434d454d4f31ULL /* "RICMEMO1" */
@@ -32,29 +33,13 @@ struct memo {
     int fd;
 };
 
-/* Over the key, clock, length and the value's bytes, eight at a time: not
- * cryptographic, a guard against torn or corrupted slots.  Never 0, so an
- * empty (all-zero) slot never checks. */
+/* Over the key, clock, length and the value (hash64.h): a guard against
+ * torn or corrupted slots.  Never 0, so an empty (all-zero) slot never
+ * checks. */
 static uint64_t checksum(const slot *s)
 {
-    uint64_t h = MAGIC ^ s->written ^ ((uint64_t)s->len << 32);
-    const unsigned char *p = s->key;
-    size_t n = sizeof s->key;
-    for (int part = 0; part < 2; part++) {
-        for (; n >= 8; p += 8, n -= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            h = (h ^ w) * 0xff51afd7ed558ccdULL;
-            h ^= h >> 32;
-        }
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)p[i] << (8 * i);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 29;
-        p = s->val;
-        n = s->len <= MEMO_VALUE_MAX ? s->len : 0;
-    }
+    uint64_t h = hash64(MAGIC ^ s->written ^ ((uint64_t)s->len << 32), s->key, sizeof s->key);
+    h = hash64(h, s->val, s->len <= MEMO_VALUE_MAX ? s->len : 0);
     return h ? h : 1;
 }
 

@@ -1,29 +1,18 @@
 /* strtab.c — see strtab.h.  Linear probing over a slot array kept at most
  * half full; each slot keeps its string's hash, so a probe compares strings
- * only when the hashes agree and growing never hashes again.  The hash
- * takes eight bytes a step: the include proof hashes about a thousand paths
- * per compile, and a byte-at-a-time hash (FNV) was a tenth of its time. */
+ * only when the hashes agree and growing never hashes again (hash64.h:
+ * the include proof hashes about a thousand paths per compile). */
 #include "cache/strtab.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/hash64.h"
+
 static uint32_t hash(const char *s, size_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
-    for (; n >= 8; s += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
-    return (uint32_t)h;
+    return (uint32_t)hash64(0x9e3779b97f4a7c15ULL ^ (uint64_t)n, s, n);
 }
 
 static int grow(strtab *t)
