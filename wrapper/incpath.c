@@ -255,6 +255,9 @@ static int add_ref(inc_ref **refs, int *n, const char *s, size_t len, int angle,
     return 0;
 }
 
+/* REF_FORMAT leads every encoding.  The memo keeps incpath_scan's answers
+ * by content digest across ricc versions: a change to what the scanner
+ * finds must change REF_FORMAT, so that older answers are refused. */
 enum { REF_ANGLE = 1, REF_NEXT = 2, REF_TEST = 4, REF_FORMAT = 1 };
 
 int inc_refs_encode(const inc_ref *refs, int n, unsigned char *out, size_t cap)

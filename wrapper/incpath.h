@@ -31,7 +31,9 @@ typedef struct inc_ref {
     int test;        /* __has_include: asks whether name exists, reads nothing */
 } inc_ref;
 
-/* Every `#include "x"`, `#include <x>`, `#include_next`, `#import` and
+/* (What this finds is kept in a memo across ricc versions: a change to it
+ * must change inc_refs_encode's format byte, incpath.c.)
+ * Every `#include "x"`, `#include <x>`, `#include_next`, `#import` and
  * `__has_include("x")` / `__has_include(<x>)` (also through a wrapper macro
  * such as glibc's __glibc_has_include) in text.  Returns the count with *refs
  * malloc'd, or -1 when a computed include (`#include MACRO`) makes the set

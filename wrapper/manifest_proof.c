@@ -162,7 +162,7 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
     }
     int i = find_dep(r, abs ? abs : cand);
     free(abs);
-    /* (seen may have moved: pch_absent does not add to r->seen.) */
+    /* (seen is still valid: pch_absent and exists() add to r->dirs only.) */
     seen->val = SEEN_FOUND | (r->probe_pch ? SEEN_PCH : 0);
     if (i >= 0) {
         r->accounted[i] = 1;
