@@ -145,6 +145,26 @@ direct_pch_nested() {
     cc_check hit n.o $cmd
 }
 
+direct_pch_in_missing_dir() {
+    # A search directory that does not exist yet: gcc skips it, and if it
+    # appears holding only conf.h.gch, gcc uses that in place of conf.h
+    # (the source's first include) all the same.  The proof must name the
+    # .gch there too, not only conf.h.
+    project .
+    local cmd="gcc -O2 -Imissing -Iinc -c src/m.c -o m.o"
+    printf '#include "conf.h"\nint get(void) { return VALUE; }\n' >src/m.c
+    settle
+    cc_check miss m.o $cmd
+    cc_check direct_hit m.o $cmd
+    mkdir missing
+    echo '#define VALUE 55' >other.h
+    gcc -O2 -x c-header other.h -o missing/conf.h.gch
+    settle
+    cc_check nohit m.o $cmd
+    rm -r missing
+    cc_check hit m.o $cmd
+}
+
 direct_scan_memo() {
     # A miss keeps the include names of each header it read under the
     # header's digest ($RICC_DIR/incscan), and the next miss's proof takes
@@ -291,6 +311,7 @@ run_case unrelated-file direct_unrelated_file
 run_case restamp direct_restamp
 run_case pch-appears direct_pch_appears
 run_case pch-nested direct_pch_nested
+run_case pch-in-missing-dir direct_pch_in_missing_dir
 run_case scan-memo direct_scan_memo
 run_case subdirectory direct_subdirectory
 run_case many-probes direct_many_probes
