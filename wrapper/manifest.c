@@ -18,6 +18,7 @@
 
 #include "wrapper/inputs.h"
 #include "wrapper/pathlist.h"
+#include "wrapper/pathprobe.h"
 #include "wrapper/tbuf.h"
 
 #define MAGIC "RICCMAN3" /* its format is also in the manifest key: action.c */
@@ -243,23 +244,27 @@ static void today(char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%d", localtime_r(&now, &tm));
 }
 
-static int exists(const char *path, void *unused)
+static int exists(const char *path, void *probe)
 {
-    struct stat st;
-    return stat(path, &st) == 0;
+    return pathprobe_exists(probe, path);
 }
 
-/* Every absent path of x is still absent. */
-static int watch_absent(const mwatch *x)
+/* Every absent path of x is still absent.  Most lie in subdirectories that
+ * x lacks (bits/, sys/ ...): the probe stat()s each of those once, so a
+ * walk costs a system call per path only where the directory is there.  A
+ * remote manifest was recorded on another machine or in another sandbox,
+ * where no watched directory has this one's stamp: each of its hits walks
+ * every list (445 paths for three libc headers, 88 system calls now). */
+static int watch_absent(const mwatch *x, pathprobe *probe)
 {
     if (x->absent) {
         for (int j = 0; j < x->n_absent; j++)
-            if (exists(x->absent[j], NULL))
+            if (exists(x->absent[j], probe))
                 return 0;
         return 1;
     }
     /* The list was checked by manifest_parse. */
-    return pathlist_each(x->absent_raw, x->n_raw, exists, NULL) == 0;
+    return pathlist_each(x->absent_raw, x->n_raw, exists, probe) == 0;
 }
 
 /* Do e's files still have their digests and its proof still hold?  A
@@ -269,7 +274,7 @@ static int watch_absent(const mwatch *x)
  * stamp is recorded (m->refreshed), so later lookups stat the directory
  * alone again.  That is safe: any entry made after that stat() gives the
  * directory a newer mtime than the recorded one. */
-static int entry_holds(manifest *m, entry *e)
+static int entry_holds(manifest *m, entry *e, pathprobe *probe)
 {
     if (e->date[0]) {
         char d[16];
@@ -294,7 +299,7 @@ static int entry_holds(manifest *m, entry *e)
         int64_t mt = manifest_ts(st.st_mtim), ct = manifest_ts(st.st_ctim);
         if (!x->always && (uint64_t)st.st_ino == x->ino && mt == x->mtime && ct == x->ctime)
             continue;
-        if (!watch_absent(x))
+        if (!watch_absent(x, probe))
             return 0;
         if (now.tv_sec == 0)
             clock_gettime(CLOCK_REALTIME, &now);
@@ -326,12 +331,15 @@ int manifest_refreshed(const manifest *m)
 
 int manifest_match(manifest *m, digest *action)
 {
-    for (int i = 0; i < m->n; i++)
-        if (entry_holds(m, &m->e[i])) {
+    pathprobe probe = {0};
+    int found = 0;
+    for (int i = 0; i < m->n && !found; i++)
+        if (entry_holds(m, &m->e[i], &probe)) {
             *action = m->e[i].action;
-            return 1;
+            found = 1;
         }
-    return 0;
+    pathprobe_free(&probe);
+    return found;
 }
 
 int manifest_add(manifest *m, const manifest_inputs *in)

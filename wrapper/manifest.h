@@ -19,10 +19,13 @@
  * their nearest existing directory; at lookup a directory whose inode, mtime
  * and ctime are unchanged (and had settled when recorded) cannot have gained
  * an entry, so only the few directories are stat()ed, and the absent paths
- * of a directory that did change are checked one by one.  An input that no
- * parsed include accounts for (a computed #include MACRO) makes the set
- * unrecordable: the manifest is then marked scan-only and that compile stays
- * in preprocessor mode.
+ * of a directory that did change are checked, those under a subdirectory
+ * that is still missing with one stat() of it (pathprobe.h).  A manifest
+ * from the remote was recorded in another sandbox or on another machine,
+ * where no directory has this one's stamps, so its first check here always
+ * does that.  An input that no parsed include accounts for (a computed
+ * #include MACRO) makes the set unrecordable: the manifest is then marked
+ * scan-only and that compile stays in preprocessor mode.
  *
  * Precompiled headers: the compiler silently uses NAME.gch (or .pch) found
  * where it searches for NAME, and its dependency output then names neither.

@@ -17,6 +17,7 @@
 #include "cache/memo.h"
 #include "cache/strtab.h"
 #include "wrapper/incpath.h"
+#include "wrapper/pathprobe.h"
 #include "wrapper/strvec.h"
 
 typedef struct depref {
@@ -35,7 +36,7 @@ typedef struct recorder {
     char *accounted;
     strvec absent, present;
     strtab seen;               /* candidates visited: SEEN_* */
-    strtab dirs;               /* directories looked at: val 1 there, 2 not */
+    pathprobe probe;           /* directories looked at */
     strtab names;              /* names whose missing-directory paths are in */
     const inc_chain *chain;
     const char *cwd;           /* absolute: relative paths are against it */
@@ -68,42 +69,6 @@ static char *candidate(const char *dir, const char *name)
     return cand;
 }
 
-/* Is path[0..len) a directory now (symbolic links followed)?  Each is
- * stat()ed once; a directory under a missing one is missing without a look. */
-static int dir_exists(recorder *r, const char *path, size_t len)
-{
-    strtab_entry *known = strtab_find(&r->dirs, path, len);
-    if (known)
-        return known->val == 1;
-    char dir[4096];
-    if (len >= sizeof dir)
-        return 1; /* not worth remembering: the caller's stat() decides */
-    memcpy(dir, path, len);
-    dir[len] = '\0';
-    const char *slash = strrchr(dir, '/');
-    struct stat st;
-    int there = (!slash || slash == dir || dir_exists(r, dir, (size_t)(slash - dir))) &&
-                stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-    strtab_entry *e = strtab_get(&r->dirs, path, len, NULL);
-    if (e)
-        e->val = there ? 1 : 2;
-    return there;
-}
-
-/* Does path exist, as stat() would answer now?  Most absent candidates lie
- * in a subdirectory that their search directory lacks (bits/, sys/, gnu/
- * under every -I and system directory but the one that has them): once that
- * directory is known to be missing, such a path costs no system call.  The
- * recorded proof is the same as with a stat() per path. */
-static int exists(recorder *r, const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash && slash != path && !dir_exists(r, path, (size_t)(slash - path)))
-        return 0;
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
 /* gcc and clang look for NAME.gch (clang also NAME.pch) in each directory
  * before NAME, and use it in its place without the dependency output naming
  * it: such a file must not exist anywhere the search went. */
@@ -117,7 +82,7 @@ static int pch_absent(recorder *r, const char *cand)
             return -1;
         memcpy(p, cand, n);
         memcpy(p + n, ext[i], 5);
-        if (exists(r, p)) {
+        if (pathprobe_exists(&r->probe, p)) {
             LOG_D("direct mode: precompiled header %s", p);
             r->pch = 1;
             free(p);
@@ -162,14 +127,14 @@ static int visit(recorder *r, const char *dir, const char *name, int next)
     }
     int i = find_dep(r, abs ? abs : cand);
     free(abs);
-    /* (seen is still valid: pch_absent and exists() add to r->dirs only.) */
+    /* (seen is still valid: pch_absent and pathprobe_exists() add to r->probe only.) */
     seen->val = SEEN_FOUND | (r->probe_pch ? SEEN_PCH : 0);
     if (i >= 0) {
         r->accounted[i] = 1;
         free(cand);
         return !next;
     }
-    if (exists(r, cand))
+    if (pathprobe_exists(&r->probe, cand))
         return strvec_push(&r->present, cand) ? -1 : !next;
     seen->val = SEEN_ABSENT | (r->probe_pch ? SEEN_PCH : 0);
     return strvec_push(&r->absent, cand) ? -1 : 0;
@@ -253,7 +218,7 @@ static int make_watches(recorder *r, entry *e, strvec *absent)
         /* Up to the nearest directory there (the proof has looked at most
          * of them already), which is stat()ed once for its stamp. */
         char *dir = path_dirname(absent->v[i]);
-        while (dir && !dir_exists(r, dir, strlen(dir))) {
+        while (dir && !pathprobe_dir(&r->probe, dir, strlen(dir))) {
             char *up = path_dirname(dir);
             if (up && !strcmp(up, dir)) {
                 free(up);
@@ -425,7 +390,7 @@ out:
     strvec_free(&r.absent);
     strvec_free(&r.present);
     strtab_free(&r.seen);
-    strtab_free(&r.dirs);
+    pathprobe_free(&r.probe);
     strtab_free(&r.names);
     inc_chain_free(&chain);
     return r.pch ? MANIFEST_PCH : rc;

@@ -239,6 +239,35 @@ direct_subdirectory() {
     cc_check hit h.o $cmd
 }
 
+direct_missing_subdirs() {
+    # When a watched directory changed, its absent paths are checked one
+    # directory at a time (wrapper/pathprobe.h): a path under a subdirectory
+    # still missing costs no stat().  What appears there must still be seen.
+    # <a/b/x.h> is found in inc; inc2 lacks a/ altogether.
+    project .
+    mkdir -p inc/a/b other/b
+    echo '#define V 1' >inc/a/b/x.h
+    echo '#define V 2' >other/b/x.h
+    printf '#include <a/b/x.h>\nint v(void) { return V; }\n' >src/v.c
+    settle
+    local cmd="gcc -O2 -Iinc2 -Iinc -c src/v.c -o v.o"
+    cc_check miss v.o $cmd
+    cc_check direct_hit v.o $cmd
+    touch inc2/a # a file where the directory was looked for: nothing under it
+    cc_check direct_hit v.o $cmd
+    rm inc2/a
+    mkdir inc2/a # a/ without b/
+    cc_check direct_hit v.o $cmd
+    rmdir inc2/a
+    ln -s ../other inc2/a # a/ through a symbolic link, b/x.h in it
+    cc_check miss v.o $cmd
+    rm inc2/a
+    cc_check hit v.o $cmd
+    mkdir -p inc2/a/b # two levels down, made in one go
+    echo '#define V 3' >inc2/a/b/x.h
+    cc_check miss v.o $cmd
+}
+
 direct_many_probes() {
     # Ten headers found in inc after -Imany: the proof probes many/ thirty
     # times and inc/ twenty.  A header appearing in many/ must miss, and a
@@ -314,6 +343,7 @@ run_case pch-nested direct_pch_nested
 run_case pch-in-missing-dir direct_pch_in_missing_dir
 run_case scan-memo direct_scan_memo
 run_case subdirectory direct_subdirectory
+run_case missing-subdirs direct_missing_subdirs
 run_case many-probes direct_many_probes
 run_case computed-include direct_computed_include
 run_case preprocessed-source direct_preprocessed_source
