@@ -18,12 +18,16 @@
 #     a warm RICC_DIR that lacks the result, a remote hit from a server
 #     that inlines nothing (a second server.py, --no-inline: the blobs come
 #     by BatchReadBlobs, which the agent makes within the same request),
-#     and ccache's hit when ccache is installed, with the ratios and each
+#     the fresh and warm remote hits again against bench/cas_server.c (a
+#     native in-memory cache server: one thread answering each call in
+#     place, as a C or C++ server would), and ccache's hit when ccache is
+#     installed, with the ratios and each
 #     call's CPU time (user + system, from wait4: what is not waiting on
 #     the agent and the server); then a local hit and a fresh-RICC_DIR
 #     remote hit each repeated back to back, as a build's compiles come.
 # The test server is Python: its own time per call is part of every remote
-# figure (the "warm" line is mostly server time).
+# figure (the "warm" line is mostly server time).  The native server's rows
+# show how much: the client does the same work against both.
 set -eu
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -33,6 +37,7 @@ PKGS="libcrypto libprotobuf-c"
 W=$(mktemp -d /tmp/ricc-rbench-XXXXXX)
 SERVER_PID=
 SERVER2_PID=
+SERVER3_PID=
 # (Each step "|| true": under set -e a failing step, such as wait giving
 # the server's SIGTERM status, would end the trap before rm -rf.)
 cleanup() {
@@ -43,6 +48,10 @@ cleanup() {
     if [ -n "$SERVER2_PID" ]; then
         kill "$SERVER2_PID" 2>/dev/null || true
         wait "$SERVER2_PID" 2>/dev/null || true
+    fi
+    if [ -n "$SERVER3_PID" ]; then
+        kill "$SERVER3_PID" 2>/dev/null || true
+        wait "$SERVER3_PID" 2>/dev/null || true
     fi
     for l in "$W"/xdg/ricc/*.lock; do     # the agents this run started
         [ -s "$l" ] && kill "$(cat "$l")" 2>/dev/null || true
@@ -114,9 +123,9 @@ RICC=${RICC:-$PWD/$B/bin/ricc}
 # (RECC_REMOTE_PLATFORM_chrootRootDigest): without it a fresh RICC_DIR first
 # hashes the compiler's programs (their identity is cached in RICC_DIR), a
 # cost of the empty directory rather than of the remote; one row shows it.
-# The cases run interleaved, round by round, so that a busy machine slows
-# them alike; figures are medians.  Wiping the previous run's RICC_DIR
-# happens between runs, untimed.
+# The cases run interleaved, round by round in a shuffled order (see
+# below), so that a busy machine slows them alike; figures are medians.
+# Wiping the previous run's RICC_DIR happens between runs, untimed.
 mkdir -p "$W/src"
 cat > "$W/src/hello.c" <<'EOF'
 #include <stdio.h>
@@ -138,6 +147,7 @@ RICC_DIR="$W/seed" RICC_SERVER="$ADDR" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL
 # A second server that inlines nothing, filled the same way (only when the
 # first is ours too: RICC_TEST_SERVER is whatever it is).
 ADDR2=
+ADDR3=
 if [ -z "${RICC_TEST_SERVER:-}" ]; then
     /usr/bin/python3 "$TOP/tests/remote/server.py" --unix "$W/s2.sock" --ready-file "$W/ready2" \
         --pb-dir "$TOP/$B/tests/remote/pb" --no-inline &
@@ -150,6 +160,23 @@ if [ -z "${RICC_TEST_SERVER:-}" ]; then
     ADDR2="unix:$W/s2.sock"
     RICC_DIR="$W/seed4" RICC_SERVER="$ADDR2" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 \
         "$RICC" gcc -c hello.c -o hello.o
+    # The native server, filled the same way.
+    # shellcheck disable=SC2046
+    $CC -std=c11 -D_GNU_SOURCE -O2 -I"$TOP" -I"$TOP/$B/proto" \
+        $(pkg-config --cflags grpc libprotobuf-c libcrypto) -o "$W/cas_server" \
+        "$TOP/bench/cas_server.c" "$TOP/$B/lib/libricc-cache.a" \
+        $(pkg-config --libs grpc libprotobuf-c libcrypto)
+    "$W/cas_server" --unix "$W/s3.sock" --ready-file "$W/ready3" &
+    SERVER3_PID=$!
+    i=0
+    while [ ! -f "$W/ready3" ]; do
+        i=$((i + 1)); [ $i -lt 300 ] || { echo "native server did not start" >&2; exit 1; }
+        sleep 0.1
+    done
+    ADDR3="unix:$W/s3.sock"
+    RICC_DIR="$W/seed5" RICC_SERVER="$ADDR3" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 \
+        "$RICC" gcc -c hello.c -o hello.o
+    RICC_DIR="$W/warm3" RICC_SERVER="$ADDR3" RICC_CACHE_ONLY=1 "$RICC" gcc -c hello.c -o hello.o
 fi
 # The same without the toolchain digest (keyed on the compiler's identity).
 env -u RECC_REMOTE_PLATFORM_chrootRootDigest RICC_DIR="$W/seed2" RICC_SERVER="$ADDR" \
@@ -183,10 +210,10 @@ if command -v ccache >/dev/null; then
     export CCACHE_DIR="$W/ccache"
     ccache gcc -c hello.c -o hello.o
 fi
-/usr/bin/python3 - "$N" "$RICC" "$ADDR" "$W" "$CCACHE" "$ADDR2" <<'EOF'
-import os, shutil, subprocess, sys, time
+/usr/bin/python3 - "$N" "$RICC" "$ADDR" "$W" "$CCACHE" "$ADDR2" "$ADDR3" <<'EOF'
+import os, random, shutil, subprocess, sys, time
 n, ricc, addr, w, ccache = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-addr2 = sys.argv[6]
+addr2, addr3 = sys.argv[6], sys.argv[7]
 cmd = ["gcc", "-c", "hello.c", "-o", "hello.o"]
 remote = {"RICC_SERVER": addr, "RICC_CACHE_ONLY": "1"}
 
@@ -209,6 +236,11 @@ cases = [  # name, argv, environment, untimed preparation
 if addr2:
     cases.append(("noinline", [ricc] + cmd, dict(remote, RICC_SERVER=addr2, RICC_DIR=w + "/fresh4",
                                                  RICC_REMOTE_AGENT="1"), wipe(w + "/fresh4")))
+if addr3:
+    native = dict(remote, RICC_SERVER=addr3, RICC_REMOTE_AGENT="1")
+    cases.append(("native", [ricc] + cmd, dict(native, RICC_DIR=w + "/fresh5"), wipe(w + "/fresh5")))
+    cases.append(("native-warm", [ricc] + cmd, dict(native, RICC_DIR=w + "/warm3"),
+                  wipe(w + "/warm3/ac", w + "/warm3/cas", w + "/warm3/manifests")))
 if ccache:
     cases.append(("ccache", [ccache] + cmd, {}, None))
 times = {c[0]: [] for c in cases}
@@ -226,8 +258,16 @@ def run(argv, e):
         raise SystemExit("failed: %s" % " ".join(argv))
     return wall, ru.ru_utime + ru.ru_stime
 
+# Each round runs the cases in a new order: in a fixed order every case
+# follows the same neighbour (a wipe's deferred file-system work, an agent
+# finishing a call), and one binary listed twice in a round measured 15%
+# apart by position alone.  Seeded, so two runs shuffle alike.
+shuffle = random.Random(1).shuffle
 for r in range(n + 1):
-    for name, argv, env, prep in cases:
+    order = list(cases)
+    if r:
+        shuffle(order)
+    for name, argv, env, prep in order:
         if prep:
             prep()
         e = dict(os.environ, **env)
@@ -254,8 +294,23 @@ row("ricc remote hit, fresh RICC_DIR, direct", "direct")
 row("ricc remote hit, warm RICC_DIR, via the agent", "warm")
 row("ricc remote hit, fresh, no toolchain digest", "noident")
 row("ricc remote hit, fresh, agent, server inlines nothing", "noinline")
+row("ricc remote hit, fresh RICC_DIR, agent, native server", "native")
+row("ricc remote hit, warm RICC_DIR, agent, native server", "native-warm")
 row("ccache hit (direct mode)", "ccache")
 row("/bin/true (the cost of starting a process here)", "true")
+# The rows above all include starting a process from Python, which pulls
+# every ratio towards 1; without it, what the calls themselves cost.
+floor = med["true"]
+print("less that start (/bin/true, %.0f us):" % floor)
+for label, k in (("ricc local direct hit", "local"),
+                 ("ricc remote hit, fresh RICC_DIR, via the agent", "agent"),
+                 ("ricc remote hit, warm RICC_DIR, via the agent", "warm"),
+                 ("ricc remote hit, fresh RICC_DIR, native server", "native"),
+                 ("ricc remote hit, warm RICC_DIR, native server", "native-warm"),
+                 ("ccache hit (direct mode)", "ccache")):
+    if k in med:
+        print("  %-48s %7.0f us  x%.2f local" % (label, med[k] - floor,
+                                                  (med[k] - floor) / (med["local"] - floor)))
 
 # Back to back, as the compiles of a build come: the agent and the server
 # have no time to fall idle between calls, which the interleaved rounds
@@ -279,8 +334,13 @@ print("back to back, %d calls each:" % n)
 print("  %-48s %7.0f us" % ("ricc local direct hit", b_local))
 print("  %-48s %7.0f us  x%.2f local" % ("ricc remote hit, fresh RICC_DIR, via the agent",
                                           b_fresh, b_fresh / b_local))
+if addr3:
+    b_native = burst([ricc] + cmd, lambda i: dict(remote, RICC_SERVER=addr3, RICC_DIR=w + "/burst3",
+                                                   RICC_REMOTE_AGENT="1"), wipe(w + "/burst3"))
+    print("  %-48s %7.0f us  x%.2f local" % ("ricc remote hit, fresh, agent, native server",
+                                              b_native, b_native / b_local))
 EOF
-for d in fresh fresh2 fresh3 warm ${ADDR2:+fresh4} burst; do
+for d in fresh fresh2 fresh3 warm ${ADDR2:+fresh4} ${ADDR3:+fresh5 warm3 burst3} burst; do
     h=$(RICC_DIR="$W/$d" "$RICC" --print-stats | awk '$1 == "remote_hit" {print $2}')
     [ "${h:-0}" -ge 1 ] || echo "  (warning: no remote hit counted in $d: that row did not measure a remote hit)"
 done
