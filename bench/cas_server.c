@@ -38,6 +38,15 @@
 #define PB_INIT(X) BUILD__BAZEL__REMOTE__EXECUTION__V2__##X##__INIT
 #define DESC(x) build__bazel__remote__execution__v2__##x##__descriptor
 
+/* n + 1 zeroed elements of size, or abort (a bench server has no plan B). */
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n + 1, size);
+    if (!p)
+        abort();
+    return p;
+}
+
 /* ---- the two stores: hash (hex) → bytes ---- */
 
 typedef struct ent {
@@ -71,9 +80,7 @@ static void put(ent **table, const char *key, const void *val, size_t len)
         return;
     ent *e = find(table, key);
     if (!e) {
-        e = calloc(1, sizeof *e);
-        if (!e)
-            abort();
+        e = xcalloc(0, sizeof *e);
         memcpy(e->key, key, 65);
         unsigned b = bucket(key);
         e->next = table[b];
@@ -128,6 +135,23 @@ static void pack(answer *a, const ProtobufCMessage *m)
     protobuf_c_message_pack(m, a->msg);
 }
 
+/* The request, unpacked; NULL (and the answer INVALID_ARGUMENT) when it
+ * does not parse. */
+static void *request(answer *a, const ProtobufCMessageDescriptor *d, const uint8_t *in, size_t len)
+{
+    void *m = protobuf_c_message_unpack(d, NULL, len, in);
+    if (!m) {
+        a->code = GRPC_STATUS_INVALID_ARGUMENT;
+        a->why = "cas_server: bad request";
+    }
+    return m;
+}
+
+static void done(void *req)
+{
+    protobuf_c_message_free_unpacked(req, NULL);
+}
+
 static void capabilities(answer *a)
 {
     PB(DigestFunction__Value) fn = BUILD__BAZEL__REMOTE__EXECUTION__V2__DIGEST_FUNCTION__VALUE__SHA256;
@@ -172,18 +196,16 @@ static int inline_blob(ProtobufCBinaryData *field, const PB(Digest) *d, size_t *
 
 static void get_action_result(answer *a, const uint8_t *in, size_t in_len)
 {
-    PB(GetActionResultRequest) *req = (PB(GetActionResultRequest) *)protobuf_c_message_unpack(
-        &DESC(get_action_result_request), NULL, in_len, in);
-    const ent *e = req && req->action_digest && req->action_digest->hash
+    PB(GetActionResultRequest) *req = request(a, &DESC(get_action_result_request), in, in_len);
+    if (!req)
+        return;
+    const ent *e = req->action_digest && req->action_digest->hash
                        ? find(ac, req->action_digest->hash)
                        : NULL;
     PB(ActionResult) *r = e ? (PB(ActionResult) *)protobuf_c_message_unpack(
                                   &DESC(action_result), NULL, e->len, e->val)
                             : NULL;
-    if (!req) {
-        a->code = GRPC_STATUS_INVALID_ARGUMENT;
-        a->why = "cas_server: bad request";
-    } else if (!r) {
+    if (!r) {
         a->code = GRPC_STATUS_NOT_FOUND;
         a->why = "cas_server: no such action";
     } else {
@@ -195,9 +217,7 @@ static void get_action_result(answer *a, const uint8_t *in, size_t in_len)
                       inline_blob(&r->stdout_raw, r->stdout_digest, &budget);
         int set_err = req->inline_stderr && !err.len &&
                       inline_blob(&r->stderr_raw, r->stderr_digest, &budget);
-        char *set = calloc(r->n_output_files + 1, 1);
-        if (!set)
-            abort();
+        char *set = xcalloc(r->n_output_files, 1);
         for (size_t i = 0; i < r->n_output_files; i++) {
             PB(OutputFile) *f = r->output_files[i];
             if (!f->contents.len && asked(req, f->path))
@@ -214,63 +234,49 @@ static void get_action_result(answer *a, const uint8_t *in, size_t in_len)
         free(set);
     }
     if (r)
-        protobuf_c_message_free_unpacked(&r->base, NULL);
-    if (req)
-        protobuf_c_message_free_unpacked(&req->base, NULL);
+        done(r);
+    done(req);
 }
 
 static void update_action_result(answer *a, const uint8_t *in, size_t in_len)
 {
-    PB(UpdateActionResultRequest) *req = (PB(UpdateActionResultRequest) *)
-        protobuf_c_message_unpack(&DESC(update_action_result_request), NULL, in_len, in);
-    if (!req || !req->action_digest || !req->action_digest->hash || !req->action_result) {
+    PB(UpdateActionResultRequest) *req = request(a, &DESC(update_action_result_request), in, in_len);
+    if (!req)
+        return;
+    if (!req->action_digest || !req->action_digest->hash || !req->action_result) {
         a->code = GRPC_STATUS_INVALID_ARGUMENT;
-        a->why = "cas_server: bad request";
+        a->why = "cas_server: no action digest or result";
     } else {
         pack(a, &req->action_result->base);
         put(ac, req->action_digest->hash, a->msg, a->len);
     }
-    if (req)
-        protobuf_c_message_free_unpacked(&req->base, NULL);
+    done(req);
 }
 
 static void find_missing(answer *a, const uint8_t *in, size_t in_len)
 {
-    PB(FindMissingBlobsRequest) *req = (PB(FindMissingBlobsRequest) *)protobuf_c_message_unpack(
-        &DESC(find_missing_blobs_request), NULL, in_len, in);
-    if (!req) {
-        a->code = GRPC_STATUS_INVALID_ARGUMENT;
-        a->why = "cas_server: bad request";
+    PB(FindMissingBlobsRequest) *req = request(a, &DESC(find_missing_blobs_request), in, in_len);
+    if (!req)
         return;
-    }
     PB(FindMissingBlobsResponse) resp = PB_INIT(FIND_MISSING_BLOBS_RESPONSE);
-    resp.missing_blob_digests = calloc(req->n_blob_digests + 1, sizeof *resp.missing_blob_digests);
-    if (!resp.missing_blob_digests)
-        abort();
+    resp.missing_blob_digests = xcalloc(req->n_blob_digests, sizeof *resp.missing_blob_digests);
     for (size_t i = 0; i < req->n_blob_digests; i++)
         if (!blob(req->blob_digests[i]))
             resp.missing_blob_digests[resp.n_missing_blob_digests++] = req->blob_digests[i];
     pack(a, &resp.base);
     free(resp.missing_blob_digests);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    done(req);
 }
 
 static void batch_update(answer *a, const uint8_t *in, size_t in_len)
 {
-    PB(BatchUpdateBlobsRequest) *req = (PB(BatchUpdateBlobsRequest) *)protobuf_c_message_unpack(
-        &DESC(batch_update_blobs_request), NULL, in_len, in);
-    if (!req) {
-        a->code = GRPC_STATUS_INVALID_ARGUMENT;
-        a->why = "cas_server: bad request";
+    PB(BatchUpdateBlobsRequest) *req = request(a, &DESC(batch_update_blobs_request), in, in_len);
+    if (!req)
         return;
-    }
     size_t n = req->n_requests;
     PB(BatchUpdateBlobsResponse) resp = PB_INIT(BATCH_UPDATE_BLOBS_RESPONSE);
-    PB(BatchUpdateBlobsResponse__Response) *rs = calloc(n + 1, sizeof *rs);
-    PB(BatchUpdateBlobsResponse__Response) **rp = calloc(n + 1, sizeof *rp);
-    Google__Rpc__Status *st = calloc(n + 1, sizeof *st);
-    if (!rs || !rp || !st)
-        abort();
+    PB(BatchUpdateBlobsResponse__Response) *rs = xcalloc(n, sizeof *rs), **rp = xcalloc(n, sizeof *rp);
+    Google__Rpc__Status *st = xcalloc(n, sizeof *st);
     for (size_t i = 0; i < n; i++) {
         const PB(BatchUpdateBlobsRequest__Request) *q = req->requests[i];
         PB(BatchUpdateBlobsResponse__Response) init = PB_INIT(BATCH_UPDATE_BLOBS_RESPONSE__RESPONSE);
@@ -293,25 +299,18 @@ static void batch_update(answer *a, const uint8_t *in, size_t in_len)
     free(rs);
     free(rp);
     free(st);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    done(req);
 }
 
 static void batch_read(answer *a, const uint8_t *in, size_t in_len)
 {
-    PB(BatchReadBlobsRequest) *req = (PB(BatchReadBlobsRequest) *)protobuf_c_message_unpack(
-        &DESC(batch_read_blobs_request), NULL, in_len, in);
-    if (!req) {
-        a->code = GRPC_STATUS_INVALID_ARGUMENT;
-        a->why = "cas_server: bad request";
+    PB(BatchReadBlobsRequest) *req = request(a, &DESC(batch_read_blobs_request), in, in_len);
+    if (!req)
         return;
-    }
     size_t n = req->n_digests;
     PB(BatchReadBlobsResponse) resp = PB_INIT(BATCH_READ_BLOBS_RESPONSE);
-    PB(BatchReadBlobsResponse__Response) *rs = calloc(n + 1, sizeof *rs);
-    PB(BatchReadBlobsResponse__Response) **rp = calloc(n + 1, sizeof *rp);
-    Google__Rpc__Status *st = calloc(n + 1, sizeof *st);
-    if (!rs || !rp || !st)
-        abort();
+    PB(BatchReadBlobsResponse__Response) *rs = xcalloc(n, sizeof *rs), **rp = xcalloc(n, sizeof *rp);
+    Google__Rpc__Status *st = xcalloc(n, sizeof *st);
     for (size_t i = 0; i < n; i++) {
         PB(BatchReadBlobsResponse__Response) init = PB_INIT(BATCH_READ_BLOBS_RESPONSE__RESPONSE);
         Google__Rpc__Status sinit = GOOGLE__RPC__STATUS__INIT;
@@ -335,7 +334,7 @@ static void batch_read(answer *a, const uint8_t *in, size_t in_len)
     free(rs);
     free(rp);
     free(st);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    done(req);
 }
 
 #define SVC "/build.bazel.remote.execution.v2."
@@ -380,9 +379,7 @@ static grpc_completion_queue *cq;
 
 static void ask_for_call(void)
 {
-    rpc *r = calloc(1, sizeof *r);
-    if (!r)
-        abort();
+    rpc *r = xcalloc(0, sizeof *r);
     grpc_call_details_init(&r->details);
     grpc_metadata_array_init(&r->md);
     if (grpc_server_request_call(server, &r->call, &r->details, &r->md, cq, cq, r) != GRPC_CALL_OK)

@@ -69,17 +69,22 @@ export RICC_REMOTE_MODULE="$PWD/$B/lib/libricc-remote.so"
 # A static ricc reaches the remote through this program instead.
 [ ! -x "$B/lib/ricc-remote" ] || export RICC_REMOTE_HELPER="$PWD/$B/lib/ricc-remote"
 
+# wait_ready FILE: until a server started in the background has made FILE.
+wait_ready() {
+    i=0
+    while [ ! -f "$1" ]; do
+        i=$((i + 1)); [ $i -lt 300 ] || { echo "a server did not start ($1)" >&2; exit 1; }
+        sleep 0.1
+    done
+}
+
 if [ -n "${RICC_TEST_SERVER:-}" ]; then
     ADDR=$RICC_TEST_SERVER
 else
     /usr/bin/python3 tests/remote/server.py --unix "$W/s.sock" --ready-file "$W/ready" \
         --pb-dir "$PWD/$B/tests/remote/pb" &
     SERVER_PID=$!
-    i=0
-    while [ ! -f "$W/ready" ]; do
-        i=$((i + 1)); [ $i -lt 300 ] || { echo "server did not start" >&2; exit 1; }
-        sleep 0.1
-    done
+    wait_ready "$W/ready"
     ADDR="unix:$W/s.sock"
 fi
 mkdir -p "$W/dir"
@@ -152,11 +157,7 @@ if [ -z "${RICC_TEST_SERVER:-}" ]; then
     /usr/bin/python3 "$TOP/tests/remote/server.py" --unix "$W/s2.sock" --ready-file "$W/ready2" \
         --pb-dir "$TOP/$B/tests/remote/pb" --no-inline &
     SERVER2_PID=$!
-    i=0
-    while [ ! -f "$W/ready2" ]; do
-        i=$((i + 1)); [ $i -lt 300 ] || { echo "server did not start" >&2; exit 1; }
-        sleep 0.1
-    done
+    wait_ready "$W/ready2"
     ADDR2="unix:$W/s2.sock"
     RICC_DIR="$W/seed4" RICC_SERVER="$ADDR2" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 \
         "$RICC" gcc -c hello.c -o hello.o
@@ -168,11 +169,7 @@ if [ -z "${RICC_TEST_SERVER:-}" ]; then
         $(pkg-config --libs grpc libprotobuf-c libcrypto)
     "$W/cas_server" --unix "$W/s3.sock" --ready-file "$W/ready3" &
     SERVER3_PID=$!
-    i=0
-    while [ ! -f "$W/ready3" ]; do
-        i=$((i + 1)); [ $i -lt 300 ] || { echo "native server did not start" >&2; exit 1; }
-        sleep 0.1
-    done
+    wait_ready "$W/ready3"
     ADDR3="unix:$W/s3.sock"
     RICC_DIR="$W/seed5" RICC_SERVER="$ADDR3" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 \
         "$RICC" gcc -c hello.c -o hello.o
