@@ -256,6 +256,35 @@ n=$(stat_of bst-second miss)
 [ -x "$P/build/app" ] && [ "$("$P/build/app")" = "hello $NONCE 5" ] &&
     ok "the program from the remote cache runs" || fail "bst-second: build/app does not run right"
 
+# A new sandbox stages the project anew: same path, new inodes, so no
+# directory a manifest watches has the stamps it was recorded with, and
+# each remote manifest's absent paths are checked (wrapper/pathprobe.h).
+# Still every action a remote hit; then a header appearing under a
+# directory the proofs found missing (include/bits/, searched before the
+# system's for <bits/...>) must make the compiles that would read it miss,
+# though its bytes are the system header's (the outputs stay the same).
+cp -a "$P" "$W/restage" && rm -rf "$P" && mv "$W/restage" "$P"
+sleep 2.1 # (inputs that changed just before a call are not trusted)
+build bst-restaged
+hits=$(stat_of bst-restaged remote_hit)
+[ "${hits:-0}" = "$actions" ] && ok "a re-staged project: $hits remote hits" ||
+    fail "bst-restaged: $hits remote hits, expected $actions"
+start_h=$(find /usr/include -path '*/bits/libc-header-start.h' | head -1)
+if [ -n "$start_h" ]; then
+    mkdir "$P/include/bits"
+    cp "$start_h" "$P/include/bits/"
+    sleep 2.1
+    build bst-shadowed
+    hits=$(stat_of bst-shadowed remote_hit)
+    n=$(stat_of bst-shadowed miss)
+    # util.c, greet.c and main.c include libc headers; table.c and the link
+    # do not read it.
+    [ "${hits:-0}" = 2 ] && [ "$n" = 3 ] &&
+        ok "a header under a directory the proof found missing: 3 misses, 2 hits" ||
+        fail "bst-shadowed: $hits remote hits and $n misses, expected 2 and 3"
+    rm -r "$P/include/bits"
+fi
+
 # A local hit never loads gRPC, whether a remote is configured or not.  A
 # dynamically linked ricc: LD_DEBUG=libs names every library the loader
 # initialises, dlopen too.  A static one cannot load anything; it must not
