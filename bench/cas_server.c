@@ -154,7 +154,8 @@ static void done(void *req)
 
 static void capabilities(answer *a)
 {
-    PB(DigestFunction__Value) fn = BUILD__BAZEL__REMOTE__EXECUTION__V2__DIGEST_FUNCTION__VALUE__SHA256;
+    PB(DigestFunction__Value) fn =
+        BUILD__BAZEL__REMOTE__EXECUTION__V2__DIGEST_FUNCTION__VALUE__SHA256;
     PB(ActionCacheUpdateCapabilities) up = PB_INIT(ACTION_CACHE_UPDATE_CAPABILITIES);
     up.update_enabled = 1;
     PB(CacheCapabilities) cc = PB_INIT(CACHE_CAPABILITIES);
@@ -240,7 +241,8 @@ static void get_action_result(answer *a, const uint8_t *in, size_t in_len)
 
 static void update_action_result(answer *a, const uint8_t *in, size_t in_len)
 {
-    PB(UpdateActionResultRequest) *req = request(a, &DESC(update_action_result_request), in, in_len);
+    PB(UpdateActionResultRequest) *req =
+        request(a, &DESC(update_action_result_request), in, in_len);
     if (!req)
         return;
     if (!req->action_digest || !req->action_digest->hash || !req->action_result) {
@@ -275,11 +277,13 @@ static void batch_update(answer *a, const uint8_t *in, size_t in_len)
         return;
     size_t n = req->n_requests;
     PB(BatchUpdateBlobsResponse) resp = PB_INIT(BATCH_UPDATE_BLOBS_RESPONSE);
-    PB(BatchUpdateBlobsResponse__Response) *rs = xcalloc(n, sizeof *rs), **rp = xcalloc(n, sizeof *rp);
+    PB(BatchUpdateBlobsResponse__Response) *rs = xcalloc(n, sizeof *rs);
+    PB(BatchUpdateBlobsResponse__Response) **rp = xcalloc(n, sizeof *rp);
     Google__Rpc__Status *st = xcalloc(n, sizeof *st);
     for (size_t i = 0; i < n; i++) {
         const PB(BatchUpdateBlobsRequest__Request) *q = req->requests[i];
-        PB(BatchUpdateBlobsResponse__Response) init = PB_INIT(BATCH_UPDATE_BLOBS_RESPONSE__RESPONSE);
+        PB(BatchUpdateBlobsResponse__Response) init =
+            PB_INIT(BATCH_UPDATE_BLOBS_RESPONSE__RESPONSE);
         Google__Rpc__Status sinit = GOOGLE__RPC__STATUS__INIT;
         rs[i] = init;
         st[i] = sinit;
@@ -309,7 +313,8 @@ static void batch_read(answer *a, const uint8_t *in, size_t in_len)
         return;
     size_t n = req->n_digests;
     PB(BatchReadBlobsResponse) resp = PB_INIT(BATCH_READ_BLOBS_RESPONSE);
-    PB(BatchReadBlobsResponse__Response) *rs = xcalloc(n, sizeof *rs), **rp = xcalloc(n, sizeof *rp);
+    PB(BatchReadBlobsResponse__Response) *rs = xcalloc(n, sizeof *rs);
+    PB(BatchReadBlobsResponse__Response) **rp = xcalloc(n, sizeof *rp);
     Google__Rpc__Status *st = xcalloc(n, sizeof *st);
     for (size_t i = 0; i < n; i++) {
         PB(BatchReadBlobsResponse__Response) init = PB_INIT(BATCH_READ_BLOBS_RESPONSE__RESPONSE);

@@ -235,7 +235,8 @@ if addr2:
                                                  RICC_REMOTE_AGENT="1"), wipe(w + "/fresh4")))
 if addr3:
     native = dict(remote, RICC_SERVER=addr3, RICC_REMOTE_AGENT="1")
-    cases.append(("native", [ricc] + cmd, dict(native, RICC_DIR=w + "/fresh5"), wipe(w + "/fresh5")))
+    cases.append(("native", [ricc] + cmd, dict(native, RICC_DIR=w + "/fresh5"),
+                  wipe(w + "/fresh5")))
     cases.append(("native-warm", [ricc] + cmd, dict(native, RICC_DIR=w + "/warm3"),
                   wipe(w + "/warm3/ac", w + "/warm3/cas", w + "/warm3/manifests")))
 if ccache:

@@ -10,10 +10,7 @@
  * pwrite costs a small fraction of one. */
 #include "cache/statindex.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

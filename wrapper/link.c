@@ -265,10 +265,12 @@ static int parse_trace(const char *out, strvec *inputs, strvec *absent)
         int rc = 0;
         if (!strncmp(p, att, sizeof att - 1) && n > sizeof att - 1 + sizeof ok - 1 &&
             !strncmp(end - (sizeof ok - 1), ok, sizeof ok - 1)) {
-            rc = strvec_add_unique(inputs, p + sizeof att - 1, n - (sizeof att - 1) - (sizeof ok - 1));
+            rc = strvec_add_unique(inputs, p + sizeof att - 1,
+                                   n - (sizeof att - 1) - (sizeof ok - 1));
         } else if (!strncmp(p, att, sizeof att - 1) && n > sizeof att - 1 + sizeof bad - 1 &&
                    !strncmp(end - (sizeof bad - 1), bad, sizeof bad - 1)) {
-            rc = strvec_add_unique(absent, p + sizeof att - 1, n - (sizeof att - 1) - (sizeof bad - 1));
+            rc = strvec_add_unique(absent, p + sizeof att - 1,
+                                   n - (sizeof att - 1) - (sizeof bad - 1));
         } else if (!strncmp(p, found, sizeof found - 1) && (m = strstr(p, " at ")) && m < end) {
             rc = strvec_add_unique(inputs, m + 4, (size_t)(end - m - 4));
         } else if (!have_mode && p[0] == '/' && (m = strstr(p, mode)) && m < end &&

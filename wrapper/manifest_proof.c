@@ -7,7 +7,6 @@
  * memo (cache/memo.h) under its digest when an earlier miss kept them. */
 #include "wrapper/manifest_int.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
