@@ -10,6 +10,7 @@
 #   BENCH_GCC_REPS=5    calls per sample for plain gcc (a full compile each)
 #   BENCH_JOBS=$(nproc) make -j for the builds
 #   BENCH_KEEP=1        keep the scratch directory (project, caches, logs)
+#   BENCH_REMOTE=0      leave out the remote column
 #
 # What it does (bench/README.md says how to read the results):
 #  1. bench/gen-project.sh writes a synthetic project into a scratch dir.
@@ -19,8 +20,14 @@
 #     latency of one C file and one C++ file: one untimed call to fill the
 #     cache, then the same compile repeated, each call timed on its own;
 #     and the peak RSS of one hit under /usr/bin/time.
+#     The remote column is ricc in a fresh sandbox with a shared cache:
+#     cache-only against bench/cas_server.c (a native in-memory REAPI
+#     server, started anew each run) on a unix socket, as BuildStream sets
+#     it up; its cold build uploads, its warm build and every hit call start
+#     from an empty RICC_DIR, so every hit is a remote one.
 #  3. The table: medians over runs (for latencies, the median over runs of
-#     each run's median call), and ricc's ratios to ccache and to gcc.
+#     each run's median call), ricc's ratios to ccache and to gcc, and the
+#     remote column's to ricc's local one.
 #
 # Sanity checks, because a benchmark that measures the wrong thing is worse
 # than none: every build must succeed; the objects each cached build writes
@@ -42,6 +49,7 @@ HIT_REPS=${BENCH_HIT_REPS:-30}
 GCC_REPS=${BENCH_GCC_REPS:-5}
 JOBS=${BENCH_JOBS:-$(nproc 2>/dev/null || echo 2)}
 RICC_BIN=${RICC:-}
+WANT_REMOTE=${BENCH_REMOTE:-1}
 
 for v in FILES RUNS HIT_REPS GCC_REPS JOBS; do
     case ${!v} in
@@ -86,7 +94,25 @@ for v in $(compgen -e); do
 done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ricc-bench.XXXXXX")
+SERVER_PID=
+stop_server() {
+    if [[ -n $SERVER_PID ]]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
+    fi
+}
+# The agents the remote column started (one per run: each has its own
+# RICC_DIR) live in this run's private runtime directory.
+stop_agents() {
+    local l
+    for l in "$T"/xdg/ricc/*.lock; do
+        if [[ -s $l ]]; then kill "$(cat "$l")" 2>/dev/null || true; fi
+    done
+}
 cleanup() {
+    stop_server
+    stop_agents
     if [[ ${BENCH_KEEP:-0} = 1 ]]; then
         note "kept $T"
     else
@@ -95,6 +121,40 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The remote column: ricc as a BuildStream sandbox runs it, against a native
+# cache server built here from bench/cas_server.c and ricc's build tree
+# (RICC=<build>/bin/ricc: <build>/lib/libricc-cache.a, <build>/proto).
+SERVER=$T/cas_server
+if [[ $WANT_REMOTE = 1 && " ${TOOLS[*]} " = *" ricc "* ]]; then
+    rb=$(cd "$(dirname "$RICC_BIN")/.." && pwd)
+    # shellcheck disable=SC2046
+    if pkg-config --exists grpc libprotobuf-c libcrypto 2>/dev/null &&
+        gcc -std=c11 -D_GNU_SOURCE -O2 -I"$HERE/.." -I"$rb/proto" \
+            $(pkg-config --cflags grpc libprotobuf-c libcrypto) -o "$SERVER" \
+            "$HERE/cas_server.c" "$rb/lib/libricc-cache.a" \
+            $(pkg-config --libs grpc libprotobuf-c libcrypto) 2>"$T/cas_server.log"; then
+        TOOLS+=(remote)
+        PREFIX[remote]=$RICC_BIN
+    else
+        NOTES+=("bench/cas_server.c did not build ($T/cas_server.log, needs libgrpc-dev and $rb/lib): no remote column")
+    fi
+fi
+# start_server: a new, empty server for each run, so that run's cold
+# build finds nothing.
+start_server() {
+    stop_server
+    rm -f "$T/cas.sock" "$T/cas.ready"
+    "$SERVER" --unix "$T/cas.sock" --ready-file "$T/cas.ready" 2>>"$T/cas_server.log" &
+    SERVER_PID=$!
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [[ -f $T/cas.ready ]] && return
+        sleep 0.1
+    done
+    note "bench/cas_server.c did not start; see $T/cas_server.log"
+    exit 1
+}
 
 P=$T/project
 R=$T/results
@@ -111,18 +171,34 @@ median() {
 }
 
 # Point the tool at this run's cache. Exported, so make's children see it.
+# The remote column's settings are BuildStream's for recc (cache-only,
+# uploading what it builds, the toolchain digest its digest-environment
+# gives); they are unset again for every other tool.
 use_cache() {
     local tool=$1 run=$2
+    unset RICC_SERVER RICC_CACHE_ONLY RICC_CACHE_UPLOAD_LOCAL_BUILD \
+        RECC_REMOTE_PLATFORM_chrootRootDigest XDG_RUNTIME_DIR RICC_REMOTE_AGENT_IDLE
     case $tool in
         ccache) export CCACHE_DIR=$T/caches/ccache-$run; mkdir -p "$CCACHE_DIR" ;;
         ricc) export RICC_DIR=$T/caches/ricc-$run; mkdir -p "$RICC_DIR" ;;
+        remote)
+            export RICC_DIR=$T/caches/remote-$run RICC_SERVER=unix:$T/cas.sock RICC_CACHE_ONLY=1 \
+                RICC_CACHE_UPLOAD_LOCAL_BUILD=1 XDG_RUNTIME_DIR=$T/xdg RICC_REMOTE_AGENT_IDLE=600 \
+                RECC_REMOTE_PLATFORM_chrootRootDigest=$TOOLCHAIN
+            [[ -d $XDG_RUNTIME_DIR ]] || mkdir -m 700 "$XDG_RUNTIME_DIR"
+            mkdir -p "$RICC_DIR"
+            ;;
     esac
 }
+# What BuildStream's digest-environment would give: any fixed digest (the
+# toolchain is this machine's, the same for every run).
+TOOLCHAIN=$(printf 'bench toolchain' | sha256sum | cut -c1-64)/15
 
 zero_stats() {
     case $1 in
         ccache) ccache --zero-stats >/dev/null ;;
         ricc) "$RICC_BIN" --zero-stats >/dev/null ;;
+        remote) rm -rf "$RICC_DIR" ;;   # a fresh sandbox: nothing but the server
     esac
 }
 
@@ -134,19 +210,21 @@ hit_count() {
     local tool=$1 file=$2 dfile=$3 out
     case $tool in
         ccache) out=$(ccache --print-stats) ;;
-        ricc) out=$("$RICC_BIN" --print-stats) ;;
+        ricc|remote) out=$("$RICC_BIN" --print-stats) ;;
         *) return ;;
     esac
     awk -F'\t' -v tool="$tool" -v dfile="$dfile" '
         tool == "ccache" && $1 == "direct_cache_hit" { d += $2 }
         tool == "ccache" && $1 == "preprocessed_cache_hit" { h += $2 }
         tool == "ccache" && $1 == "cache_miss" { m += $2 }
-        tool == "ricc" && $1 == "direct_hit" { d += $2 }
-        tool == "ricc" && ($1 == "preprocessed_hit" || $1 == "remote_hit") { h += $2 }
-        tool == "ricc" && ($1 == "miss" || $1 == "fallback") { m += $2 }
+        tool != "ccache" && $1 == "direct_hit" { d += $2 }
+        tool != "ccache" && ($1 == "preprocessed_hit" || $1 == "remote_hit") { h += $2 }
+        tool != "ccache" && ($1 == "miss" || $1 == "fallback") { m += $2 }
         END { n = d + h + m
               printf "%d/%d\n", d + h, n
-              printf "%d/%d\n", d, n >> dfile }' <<<"$out" >>"$file"
+              # A remote hit is counted as such, whether found by a manifest
+              # (no preprocessor) or not: no direct count for that column.
+              if (tool != "remote") printf "%d/%d\n", d, n >> dfile }' <<<"$out" >>"$file"
 }
 
 # One timed build from an empty obj/. Prints seconds; appends the CPU
@@ -186,15 +264,20 @@ check_objects() {
 # for gcc, the page cache). Calls are started by bench/spawn-time.c with
 # posix_spawn, as ninja and make start a compiler; only if it cannot be
 # built, by this shell (fork, which costs more and is then in the floor).
+# With WIPE set, that directory is removed before every call, untimed (the
+# remote column: each call in a fresh sandbox).
 latency() {
     local file=$1 reps=$2 t0 i
     shift 2
     if [[ -n $SPAWN_TIME ]]; then
-        "$SPAWN_TIME" "$reps" "$@" | median >>"$file" || { note "failed: $*"; exit 1; }
+        "$SPAWN_TIME" ${WIPE:+-w "$WIPE"} "$reps" "$@" | median >>"$file" ||
+            { note "failed: $*"; exit 1; }
         return
     fi
+    [[ -z ${WIPE:-} ]] || rm -rf "$WIPE"
     "$@" >/dev/null 2>&1 || { note "failed: $*"; exit 1; }
     for ((i = 0; i < reps; i++)); do
+        [[ -z ${WIPE:-} ]] || rm -rf "$WIPE"
         now; t0=$NOW
         "$@" >/dev/null 2>&1
         now
@@ -248,6 +331,7 @@ for ((run = 1; run <= RUNS; run++)); do
     for tool in "${order[@]}"; do
         pre=()
         [[ -z ${PREFIX[$tool]} ]] || pre=("${PREFIX[$tool]}")
+        [[ $tool != remote ]] || start_server
         use_cache "$tool" "$run"
         note "run $run/$RUNS: $tool"
 
@@ -261,14 +345,27 @@ for ((run = 1; run <= RUNS; run++)); do
 
         reps=$HIT_REPS
         [[ $tool = gcc ]] && reps=$GCC_REPS
+        WIPE=
+        [[ $tool != remote ]] || WIPE=$RICC_DIR
         cd "$P"
         latency "$R/hitc.$tool" "$reps" "${pre[@]}" gcc "${C_FLAGS[@]}"
         latency "$R/hitcxx.$tool" "$reps" "${pre[@]}" g++ "${CXX_FLAGS[@]}"
         if [[ -n $TIME_BIN ]]; then
+            [[ -z $WIPE ]] || rm -rf "$WIPE"
             "$TIME_BIN" -f %M -o "$T/rss" "${pre[@]}" gcc "${C_FLAGS[@]}" >/dev/null 2>&1
             tail -n 1 "$T/rss" >>"$R/rss.$tool"
         fi
         cd - >/dev/null
+        if [[ $tool = remote ]]; then
+            # Every hit call above must have been a remote hit: the last
+            # one's RICC_DIR (made by that call alone) says so.
+            if [[ $("$RICC_BIN" --print-stats | awk -F'\t' '$1 == "remote_hit" { print $2 }') != 1 ]]; then
+                NOTES+=("remote column, run $run: the last hit call was not a remote hit")
+                note "WARNING: the remote column's last hit call was not a remote hit"
+            fi
+            stop_agents
+            stop_server
+        fi
     done
 done
 TOTAL=$((SECONDS - START))
@@ -280,6 +377,7 @@ version() {
         gcc) gcc --version | head -n 1 ;;
         ccache) ccache --version | head -n 1 ;;
         ricc) "$RICC_BIN" --version 2>&1 | head -n 1 ;;
+        remote) echo "the same ricc, cache-only, against bench/cas_server.c on a unix socket" ;;
     esac
 }
 
@@ -295,53 +393,69 @@ ratio() {
     fi
 }
 
-row() {
-    local label=$1 metric=$2 f=$3 g c r
-    g=$(value "$metric" gcc); c=$(value "$metric" ccache); r=$(value "$metric" ricc)
-    printf '%-24s %10s %10s %10s %12s %10s\n' "$label" "$(fmt "$f" "$g")" "$(fmt "$f" "$c")" \
-        "$(fmt "$f" "$r")" "$(ratio "$r" "$c")" "$(ratio "$r" "$g")"
+# The remote column and its ratio to ricc's local one are printed only
+# when that column was measured.
+COLS=(gcc ccache ricc)
+[[ " ${TOOLS[*]} " != *" remote "* ]] || COLS+=(remote)
+header() {
+    printf '%-24s %10s %10s %10s' metric gcc ccache ricc
+    [[ ${#COLS[@]} -lt 4 ]] || printf ' %10s' remote
+    printf ' %12s %10s' ricc/ccache ricc/gcc
+    [[ ${#COLS[@]} -lt 4 ]] || printf ' %12s' remote/ricc
+    echo
 }
 
-# The same with the process-start floor (starting /bin/true the same way)
-# taken out of every value: what the tool itself costs, which is what the
-# ratio of two latencies should compare.
+# row LABEL METRIC FORMAT [less_floor]: each column's median over runs,
+# with the process-start floor (starting /bin/true the same way) taken out
+# when asked: what the tool itself costs, which is what the ratio of two
+# latencies should compare.
 FLOOR_MS=$(median <"$FLOOR")
 less_floor() { if [[ -n $1 ]]; then awk -v v="$1" -v f="$FLOOR_MS" 'BEGIN { printf "%.4f", v - f }'; fi; }
-row_net() {
-    local label=$1 metric=$2 f=$3 g c r
-    g=$(less_floor "$(value "$metric" gcc)"); c=$(less_floor "$(value "$metric" ccache)")
-    r=$(less_floor "$(value "$metric" ricc)")
-    printf '%-24s %10s %10s %10s %12s %10s\n' "$label" "$(fmt "$f" "$g")" "$(fmt "$f" "$c")" \
-        "$(fmt "$f" "$r")" "$(ratio "$r" "$c")" "$(ratio "$r" "$g")"
+row() {
+    local label=$1 metric=$2 f=$3 t v
+    declare -A val=()
+    for t in "${COLS[@]}"; do
+        v=$(value "$metric" "$t")
+        [[ -z ${4:-} ]] || v=$(less_floor "$v")
+        val[$t]=$v
+    done
+    printf '%-24s %10s %10s %10s' "$label" "$(fmt "$f" "${val[gcc]}")" "$(fmt "$f" "${val[ccache]}")" \
+        "$(fmt "$f" "${val[ricc]}")"
+    [[ ${#COLS[@]} -lt 4 ]] || printf ' %10s' "$(fmt "$f" "${val[remote]}")"
+    printf ' %12s %10s' "$(ratio "${val[ricc]}" "${val[ccache]}")" "$(ratio "${val[ricc]}" "${val[gcc]}")"
+    [[ ${#COLS[@]} -lt 4 ]] || printf ' %12s' "$(ratio "${val[remote]}" "${val[ricc]}")"
+    echo
 }
 
 # The warm build's hits, as counted by the cache itself: each distinct
 # value over the runs.
 hits_row() {
     local label=$1 metric=$2 t cells=()
-    for t in gcc ccache ricc; do
+    for t in "${COLS[@]}"; do
         if [[ -s $R/$metric.$t ]]; then
             cells+=("$(sort -u "$R/$metric.$t" | paste -sd, -)")
         else
             cells+=("-")
         fi
     done
-    printf '%-24s %10s %10s %10s\n' "$label" "${cells[@]}"
+    printf '%-24s' "$label"
+    printf ' %10s' "${cells[@]}"
+    echo
 }
 
 echo "ricc benchmark: $FILES sources, $RUNS runs, make -j$JOBS, $(nproc) CPUs, $(uname -m)"
 for t in "${TOOLS[@]}"; do echo "  $t: $(version "$t")"; done
 echo "  hit files: src/s0000.c reads $C_HEADERS headers; cxx/hit.cpp reads $CXX_HEADERS headers"
 echo
-printf '%-24s %10s %10s %10s %12s %10s\n' metric gcc ccache ricc ricc/ccache ricc/gcc
+header
 row "cold build (s)" cold "%.2f"
 row "warm build (s)" warm "%.2f"
 [[ -n $TIME_BIN ]] && row "cold build CPU (s)" coldcpu "%.2f"
 [[ -n $TIME_BIN ]] && row "warm build CPU (s)" warmcpu "%.2f"
 row "hit latency C (ms)" hitc "%.2f"
 row "hit latency C++ (ms)" hitcxx "%.2f"
-row_net "  C, less the floor" hitc "%.2f"
-row_net "  C++, less the floor" hitcxx "%.2f"
+row "  C, less the floor" hitc "%.2f" less_floor
+row "  C++, less the floor" hitcxx "%.2f" less_floor
 [[ -n $TIME_BIN ]] && row "peak RSS, C hit (KB)" rss "%d"
 hits_row "warm build hits" hits
 hits_row "  of which direct" dhits
@@ -350,6 +464,11 @@ echo "gcc's \"hit latency\" is a full compile. Latencies are timed per call, sta
 echo "with $LAT_HOW; the floor (starting /bin/true"
 echo "the same way) is $(fmt %.2f "$FLOOR_MS") ms and is inside every latency above but the"
 echo "\"less the floor\" rows."
+if [[ ${#COLS[@]} -ge 4 ]]; then
+    echo "remote: each run a new, empty server; the cold build uploads what it compiles,"
+    echo "the warm build and every hit call start from an empty RICC_DIR (its hits are"
+    echo "remote hits, with or without a manifest: no direct count)."
+fi
 echo "all runs (s or ms, in run order):"
 for m in cold warm hitc hitcxx; do
     for t in "${TOOLS[@]}"; do
