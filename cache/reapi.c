@@ -4,6 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/prefault.h"
+
+static void *pb_alloc(void *unused, size_t n)
+{
+    (void)unused;
+    return prefault_malloc(n);
+}
+
+static void pb_free(void *unused, void *p)
+{
+    (void)unused;
+    free(p);
+}
+
+reapi_action_result *reapi_result_unpack(const void *buf, size_t len)
+{
+    /* protobuf-c frees with free() when given no allocator, which is what
+     * this one's memory needs too. */
+    static ProtobufCAllocator prefaulting = { pb_alloc, pb_free, NULL };
+    return (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, &prefaulting, len, buf);
+}
+
 void *reapi_pack(const ProtobufCMessage *m, size_t *len, digest *d)
 {
     size_t n = protobuf_c_message_get_packed_size(m);

@@ -30,6 +30,12 @@ typedef Build__Bazel__Remote__Execution__V2__OutputFile reapi_output_file;
  * Returns NULL only on allocation failure. */
 void *reapi_pack(const ProtobufCMessage *m, size_t *len, digest *d);
 
+/* Unpack a serialized ActionResult (NULL if it does not parse).  The
+ * contents inlined in it are copied into prefaulted memory (prefault.h):
+ * a remote hit's object file arrives this way.  Free it with
+ * protobuf_c_message_free_unpacked(&ar->base, NULL). */
+reapi_action_result *reapi_result_unpack(const void *buf, size_t len);
+
 /* Point a reapi_digest at a digest (no copy: d must outlive r). */
 void reapi_digest_ref(reapi_digest *r, digest *d);
 

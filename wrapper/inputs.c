@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "cache/prefault.h"
 #include "cache/statindex.h"
 
 static statindex *index_;
@@ -107,6 +108,7 @@ static void *read_whole(int fd, size_t n)
         char *nb = realloc(buf, n);
         if (!nb)
             return NULL;
+        prefault(nb, n); /* about to be filled by read() */
         buf = nb;
         cap = n;
     }

@@ -228,8 +228,7 @@ static reapi_output_file *find_output(reapi_action_result *ar, const char *path)
 int rflow_import(rflow *rf, const action_key *key, const void *raw, size_t raw_len,
                          void **out, size_t *out_len)
 {
-    reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
-        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
+    reapi_action_result *ar = reapi_result_unpack(raw, raw_len);
     if (!ar)
         return rflow_fail(rf, "result parse");
     int rc = REMOTE_MISS;
@@ -343,8 +342,7 @@ static reapi_action_result *manifest_result(rflow *rf, const digest *mkey)
             rflow_fail(rf, "GetActionResult (manifest)");
         return NULL;
     }
-    reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
-        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, raw_len, raw);
+    reapi_action_result *ar = reapi_result_unpack(raw, raw_len);
     free(raw);
     return ar;
 }

@@ -22,6 +22,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "cache/prefault.h"
+
 #define WIRE_MAX (1u << 30) /* a message larger than this is a protocol error */
 
 enum wire_op { OP_GET_AR = 1, OP_UPDATE_AR, OP_UPLOAD, OP_FETCH, OP_EXECUTE };
@@ -167,14 +169,15 @@ static inline int wire_send(int fd, const wbuf *w)
 }
 
 /* Receive one message into *r (its buffer malloc'd: free(r->p)).  0, or -1
- * at end of stream or on error. */
+ * at end of stream or on error.  A large buffer is prefaulted: it is filled
+ * at once (an inlined object file, a blob to upload). */
 static inline int wire_recv(int fd, rbuf *r)
 {
     uint32_t l;
     memset(r, 0, sizeof *r);
     if (wire_read(fd, &l, 4) != 0 || l > WIRE_MAX)
         return -1;
-    uint8_t *p = malloc(l ? l : 1);
+    uint8_t *p = prefault_malloc(l);
     if (!p || wire_read(fd, p, l) != 0) {
         free(p);
         return -1;
