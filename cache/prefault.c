@@ -2,6 +2,7 @@
 #include "cache/prefault.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -36,4 +37,10 @@ void *prefault_malloc(size_t n)
     void *p = malloc(n ? n : 1);
     prefault(p, n);
     return p;
+}
+
+void keep_freed_memory(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }

@@ -15,6 +15,7 @@
 
 #include "cache/config.h"
 #include "cache/log.h"
+#include "cache/prefault.h"
 #include "cache/stats.h"
 #include "wrapper/ar.h"
 #include "wrapper/compiler.h"
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
     const char *self = argc > 0 ? base_name(argv[0]) : "ricc";
     int masquerade = compiler_name_known(self) || ar_name_known(self);
     drop_shim_from_env();
+    keep_freed_memory(); /* a remote hit's large buffers: prefault.h */
 
     if (!masquerade && argc < 2) {
         mgmt_usage(stderr);

@@ -32,10 +32,10 @@
  * result as the server sent it: the ricc process then fetches for itself
  * and meets the same answer, which the loader's policy handles as before
  * (a lost blob is a miss, not a failure). */
+#include "cache/prefault.h"
 #include "cache/remote/client.h"
 #include "cache/remote/wire.h"
 
-#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -336,18 +336,6 @@ void agent_serve_fd(const config *cfg, const remote_host *host, int fd)
         a.m->close(h);
 }
 
-/* Keep freed memory for the next call.  glibc gives every block over 128 KB
- * its own mapping and unmaps it on free (trimming the heap's top likewise),
- * so each large answer (an object file inlined, a blob uploaded) had its
- * pages faulted in afresh, here and in gRPC: in a VM, milliseconds per
- * object file (prefault.h).  A long-lived agent is better off keeping what
- * its largest calls needed; a blob over 32 MB still gets a mapping. */
-static void keep_freed_memory(void)
-{
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
-}
-
 /* Does sock_path still name the socket we bound? */
 static int still_ours(const char *sock_path, const struct stat *mine)
 {
@@ -366,7 +354,7 @@ void agent_serve(const config *cfg, const remote_host *host, int listen_fd,
     a.host = host;
     a.m = ricc_remote_module_v1();
     a.listen_fd = listen_fd;
-    keep_freed_memory();
+    keep_freed_memory(); /* a large answer's memory, kept for the next */
     a.last_active = (long)time(NULL);
     long start = a.last_active;
     start_worker(&a);
