@@ -292,6 +292,15 @@ if ! gcc -O2 -o "$SPAWN_TIME" "$HERE/spawn-time.c" 2>"$T/spawn-time.log"; then
     LAT_HOW="fork from this shell"
     NOTES+=("bench/spawn-time.c did not build ($T/spawn-time.log): latencies were timed from the shell")
 fi
+# The floor's program: one that does nothing, linked statically, so that
+# it costs only what starting any process costs (/bin/true, dynamically
+# linked, also pays for loading libc: more than a static ricc pays to
+# start, which once put ricc's hit below the floor).
+NOOP=$T/noop
+if ! printf 'int main(void) { return 0; }\n' | gcc -O2 -static -x c -o "$NOOP" - 2>/dev/null; then
+    NOOP=/bin/true
+    NOTES+=("no static C library to link a no-op with: the floor is /bin/true's start")
+fi
 
 # -------------------------------------------------------------------------
 
@@ -310,10 +319,11 @@ count_headers() {
 C_HEADERS=$(count_headers gcc -Iinclude src/s0000.c)
 CXX_HEADERS=$(count_headers g++ cxx/hit.cpp)
 
-# The process-start floor of this way of timing: what calling /bin/true
-# costs from this shell. Every hit latency includes it once.
+# The process-start floor of this way of timing: what starting a program
+# that does nothing costs from this shell. Every hit latency includes it once. It is timed
+# beside each tool's latencies (below), so that it sees the machine as they
+# do: timed once before everything, a busy spell could put it above a hit.
 FLOOR=$T/floor
-for ((run = 1; run <= RUNS; run++)); do latency "$FLOOR" "$HIT_REPS" /bin/true; done
 
 # Warm the page cache with the compilers and headers, so the first timed
 # build does not pay for reading them from disk.
@@ -348,6 +358,7 @@ for ((run = 1; run <= RUNS; run++)); do
         WIPE=
         [[ $tool != remote ]] || WIPE=$RICC_DIR
         cd "$P"
+        WIPE='' latency "$FLOOR" "$HIT_REPS" "$NOOP"
         latency "$R/hitc.$tool" "$reps" "${pre[@]}" gcc "${C_FLAGS[@]}"
         latency "$R/hitcxx.$tool" "$reps" "${pre[@]}" g++ "${CXX_FLAGS[@]}"
         if [[ -n $TIME_BIN ]]; then
@@ -406,7 +417,7 @@ header() {
 }
 
 # row LABEL METRIC FORMAT [less_floor]: each column's median over runs,
-# with the process-start floor (starting /bin/true the same way) taken out
+# with the process-start floor (starting a no-op the same way) taken out
 # when asked: what the tool itself costs, which is what the ratio of two
 # latencies should compare.
 FLOOR_MS=$(median <"$FLOOR")
@@ -461,7 +472,7 @@ hits_row "warm build hits" hits
 hits_row "  of which direct" dhits
 echo
 echo "gcc's \"hit latency\" is a full compile. Latencies are timed per call, started"
-echo "with $LAT_HOW; the floor (starting /bin/true"
+echo "with $LAT_HOW; the floor (starting a static no-op"
 echo "the same way) is $(fmt %.2f "$FLOOR_MS") ms and is inside every latency above but the"
 echo "\"less the floor\" rows."
 if [[ ${#COLS[@]} -ge 4 ]]; then
