@@ -2,13 +2,16 @@
  * which uses it: prefault() makes resident exactly the whole pages inside
  * the buffer it is given, nothing below PREFAULT_MIN, keeps errno; and an
  * ActionResult unpacked through the prefaulting allocator comes out equal
- * to what was packed, large inlined contents included.
+ * to what was packed, large inlined contents included; and after
+ * keep_freed_memory() a large block freed and allocated again is still
+ * resident (glibc would have unmapped it).
  *
  * Residency is read with mincore() on memory mapped here, not malloc'd (a
  * malloc'd block may reuse pages already touched).  On a kernel without
  * MADV_POPULATE_WRITE (before 5.14) prefault() does nothing; the residency
  * checks then only check that, and say so. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,11 +158,45 @@ static void test_result_round_trip(void)
     free(obj);
 }
 
+static void test_keep_freed_memory(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+    /* ASan's allocator, not glibc's: mallopt() does not apply to it. */
+    return;
+#endif
+    keep_freed_memory();
+    /* Larger than any block this file allocated before, so glibc's own
+     * adaptive threshold cannot be what keeps it. */
+    size_t n = 8u << 20;
+    char *p = malloc(n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    /* Written through a volatile pointer: a memset() just before free()
+     * is a dead store the compiler may drop. */
+    for (size_t i = 0; i < n; i += page)
+        ((volatile char *)p)[i] = 1;
+    free(p);
+    char *q = malloc(n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    /* Its whole pages, as mincore() sees them: every one still resident. */
+    char *a = (char *)(((uintptr_t)q + page - 1) & ~(uintptr_t)(page - 1));
+    size_t pages = (size_t)(q + n - a) / page;
+    unsigned char *vec = malloc(pages);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vec);
+    CU_ASSERT_FATAL(mincore(a, pages * page, vec) == 0);
+    size_t in = 0;
+    for (size_t i = 0; i < pages; i++)
+        in += vec[i] & 1;
+    CU_ASSERT_EQUAL(in, pages);
+    free(vec);
+    free(q);
+}
+
 static const unit_test tests[] = {
     {"prefault: the whole pages inside, errno kept", test_whole_pages_inside},
     {"prefault: below PREFAULT_MIN, and NULL, left alone", test_small_left_alone},
     {"prefault_malloc", test_malloc},
     {"reapi_result_unpack round-trips a large inlined output", test_result_round_trip},
+    {"keep_freed_memory: a large block freed stays resident", test_keep_freed_memory},
     {NULL, NULL},
 };
 
