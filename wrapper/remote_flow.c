@@ -42,7 +42,8 @@
  *
  * A remote result is never served straight from the wire: its blobs are
  * brought into the local CAS (only those missing there; each verified, by
- * the loader and again by the local store), a copy without inlined bytes
+ * the loader and again by the local store; a large one the agent has put
+ * there itself, cache/remote/agent.c), a copy without inlined bytes
  * goes into the local action cache (so the next call is a local hit), and
  * flow.c serves it with the same code as a local hit.  A result is used
  * only if it has exit code 0 and every output the Command names.
@@ -347,8 +348,9 @@ static reapi_action_result *manifest_result(rflow *rf, const digest *mkey)
     return ar;
 }
 
-/* The bytes of the manifest in ar (inlined, else fetched), with a NUL
- * after them.  malloc'd, or NULL. */
+/* The bytes of the manifest in ar (inlined; else in the local CAS, where
+ * the agent puts a large one; else fetched), with a NUL after them.
+ * malloc'd, or NULL. */
 static char *manifest_bytes(rflow *rf, reapi_action_result *ar, size_t *len)
 {
     reapi_output_file *f = ar ? find_output(ar, MANIFEST_OUTPUT) : NULL;
@@ -361,7 +363,12 @@ static char *manifest_bytes(rflow *rf, reapi_action_result *ar, size_t *len)
             item.len = f->contents.len;
         }
     } else if (f && reapi_digest_get(f->digest, &item.d) == 0 && item.d.size_bytes > 0) {
-        if (remote_fetch(rf->r, &item, 1) != 0) {
+        char *local;
+        size_t n;
+        if (cas_has(rf->st, &item.d) && cas_get(rf->st, &item.d, &local, &n) == 0) {
+            item.data = local; /* verified by the store */
+            item.len = n;
+        } else if (remote_fetch(rf->r, &item, 1) != 0) {
             if (remote_error(rf->r)->code != REMOTE_CODE_NOT_FOUND)
                 rflow_fail(rf, "fetch (manifest)");
             free(item.data);
@@ -407,8 +414,9 @@ void rflow_carried_free(rflow_carried *carried)
 }
 
 /* The result that travels with the manifest in mar, when it is the one for
- * `action` and came whole (every blob inlined): its blobs into the local
- * CAS, each checked against its digest, and the result imported as one
+ * `action` and came whole (every blob inlined, or put in the local CAS by
+ * the agent): its blobs into the local CAS, each checked against its
+ * digest (the agent's by the store when served), and the result imported as one
  * from the action cache (import_result: exit code 0, every output the
  * Command names).  So a fresh sandbox hits with this one call.  1 with
  * *out, the imported result (kept in the local action cache unless
@@ -434,11 +442,15 @@ static int take_result(rflow *rf, reapi_action_result *mar, const action_key *ke
         digest d;
         if (!f->path || strncmp(f->path, RESULT_BLOB, strlen(RESULT_BLOB)))
             continue;
-        if (reapi_digest_get(f->digest, &d) != 0 ||
-            (f->contents.len == 0 && d.size_bytes > 0) ||
-            put_verified(rf, f->contents.len ? (const void *)f->contents.data : "",
-                         f->contents.len, &d) != 0)
+        if (reapi_digest_get(f->digest, &d) != 0)
             return 0;
+        if (f->contents.len == 0 && d.size_bytes > 0) {
+            if (!cas_has(rf->st, &d))
+                return 0;
+        } else if (put_verified(rf, f->contents.len ? (const void *)f->contents.data : "",
+                                f->contents.len, &d) != 0) {
+            return 0;
+        }
     }
     digest got;
     digest_buf(res->contents.data, res->contents.len, &got);

@@ -31,10 +31,25 @@
  * blob the server lost, one that does not match its digest) leaves the
  * result as the server sent it: the ricc process then fetches for itself
  * and meets the same answer, which the loader's policy handles as before
- * (a lost blob is a miss, not a failure). */
+ * (a lost blob is a miss, not a failure).
+ *
+ * Large blobs are not sent back at all: the agent puts each blob of
+ * SPILL_MIN bytes or more into the local CAS (the store at cfg->dir, the
+ * RICC_DIR of every process this agent serves: it is part of the agent's
+ * key) and leaves it out of the answer, where the ricc process finds it
+ * in the CAS as it would any blob it already had.  Why: a ricc process is
+ * fresh, and every page of memory it touches first costs a page fault;
+ * in a VM that is ~6 us a page.  A 650 KB object sent back was received,
+ * unpacked, hashed and written by the ricc process, through two fresh
+ * 650 KB buffers: milliseconds of a remote hit.  The agent is long-lived,
+ * its buffers are warm, and the bytes are in its hands already.  A blob
+ * whose bytes do not hash to its digest (a server that lies) stays in the
+ * answer, so the ricc process refuses it as before. */
 #include "cache/prefault.h"
 #include "cache/remote/client.h"
 #include "cache/remote/wire.h"
+#include "cache/stats.h"
+#include "cache/store.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -47,6 +62,9 @@
 /* Most bytes the agent adds to one answer (larger outputs: the caller
  * fetches them, by ByteStream if need be). */
 #define INLINE_CAP GRPC_MESSAGE_LIMIT
+/* Blobs this large go into the local CAS instead of the answer.  (Below
+ * it, copying through the ricc process costs less than a file does.) */
+#define SPILL_MIN (64u << 10)
 
 typedef struct agent {
     const config *cfg;
@@ -141,11 +159,62 @@ static int server_gone(const remote_status *st)
            st->code == GRPC_STATUS_UNAUTHENTICATED || st->unusable;
 }
 
+/* The store's size accounting lives in $RICC_DIR/stats, as in every ricc
+ * process: without it the blobs spilled here would not count towards
+ * max_size. */
+static void open_stats(const config *cfg)
+{
+    if (cfg->dir && cfg->dir[0] == '/')
+        stats_open(cfg->dir);
+}
+
+/* Put the bytes of *b, which must have digest rd, into the local CAS
+ * (opening it into *s on first use) and take them out of the answer.
+ * 1 if done, 0 if left as it was. */
+static int spill_one(const agent *a, store **s, ProtobufCBinaryData *b, const reapi_digest *rd)
+{
+    digest d, got;
+    if (b->len < SPILL_MIN || !rd || reapi_digest_get(rd, &d) != 0 ||
+        (size_t)d.size_bytes != b->len)
+        return 0;
+    if (!*s && !(*s = store_open(a->cfg->dir, a->cfg->max_size)))
+        return 0;
+    int saved = errno;
+    int ok = cas_put(*s, b->data, b->len, &got) == 0 && digest_equal(&got, &d);
+    errno = saved;
+    if (!ok)
+        return 0;
+    b->len = 0; /* (the bytes stay the message's, freed with it) */
+    return 1;
+}
+
+/* Every blob of m of SPILL_MIN bytes or more (of the outputs named and of
+ * stdout/stderr) into the local CAS, out of the answer (see the top of
+ * this file).  1 if m changed. */
+static int spill(const agent *a, reapi_action_result *m, char *const *outputs, int n_outputs)
+{
+    /* A relative RICC_DIR would be relative to the agent's directory, not
+     * the ricc process's: nothing is spilled then. */
+    if (!a->cfg->dir || a->cfg->dir[0] != '/')
+        return 0;
+    store *s = NULL;
+    int changed = 0;
+    for (size_t i = 0; i < m->n_output_files; i++)
+        if (named(m->output_files[i]->path, outputs, n_outputs))
+            changed |= spill_one(a, &s, &m->output_files[i]->contents,
+                                 m->output_files[i]->digest);
+    changed |= spill_one(a, &s, &m->stdout_raw, m->stdout_digest);
+    changed |= spill_one(a, &s, &m->stderr_raw, m->stderr_digest);
+    store_close(s);
+    return changed;
+}
+
 /* The answer to a hit, *ar (a checked, serialized ActionResult), with the
  * blobs of the outputs named and of stdout/stderr that the server did not
- * inline filled in (see the top of this file).  0, with *ar as it was when
- * anything went wrong; -1 with *st set when the server is gone. */
-static int inline_missing(agent *a, void *h, void **ar, size_t *len, char *const *outputs,
+ * inline filled in, and the large ones spilled into the local CAS (see
+ * the top of this file).  0, with *ar as it was when anything went wrong;
+ * -1 with *st set when the server is gone. */
+static int finish_answer(agent *a, void *h, void **ar, size_t *len, char *const *outputs,
                           int n_outputs, remote_status *st)
 {
     reapi_action_result *m = (reapi_action_result *)protobuf_c_message_unpack(
@@ -171,12 +240,15 @@ static int inline_missing(agent *a, void *h, void **ar, size_t *len, char *const
     if (n > 0 && fetched != 0 && server_gone(&fst)) {
         *st = fst;
         rc = -1;
-    } else if (fetched == 0) {
+    }
+    if (rc == 0 && fetched == 0) {
         /* The message owns them now (freed with it). */
         for (size_t i = 0; i < n; i++) {
             dst[i]->data = items[i].data;
             dst[i]->len = items[i].len;
         }
+    }
+    if (rc == 0 && (spill(a, m, outputs, n_outputs) || fetched == 0)) {
         size_t new_len;
         void *packed = reapi_pack(&m->base, &new_len, NULL);
         if (packed) {
@@ -229,7 +301,7 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
         else
             rc = a->m->execute(*h, action, (int)skip, outs, (int)n, &out, &out_len, &cached,
                                &st);
-        if (rc == 0 && inline_missing(a, *h, &out, &out_len, outs, (int)n, &st) != 0)
+        if (rc == 0 && finish_answer(a, *h, &out, &out_len, outs, (int)n, &st) != 0)
             rc = -1;
         free(outs);
         put_status(w, rc, &st);
@@ -330,6 +402,7 @@ void agent_serve_fd(const config *cfg, const remote_host *host, int fd)
     a.host = host;
     a.m = ricc_remote_module_v1();
     a.listen_fd = -1;
+    open_stats(cfg);
     void *h = NULL;
     serve_conn(&a, &h, fd);
     if (h)
@@ -355,6 +428,7 @@ void agent_serve(const config *cfg, const remote_host *host, int listen_fd,
     a.m = ricc_remote_module_v1();
     a.listen_fd = listen_fd;
     keep_freed_memory(); /* a large answer's memory, kept for the next */
+    open_stats(cfg);
     a.last_active = (long)time(NULL);
     long start = a.last_active;
     start_worker(&a);

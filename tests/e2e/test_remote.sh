@@ -118,11 +118,13 @@ cat > "$P/src/main.c" <<'EOF'
 #include "util.h"
 int main(void) { printf("%s %d\n", greeting(), add(2, 3)); return 0; }
 EOF
-# A table big enough that its object is over a 4 KB batch limit.
+# A table big enough that its object is over a 4 KB batch limit, and over
+# the 64 KB from which the agent puts a blob it fetched into the local CAS
+# itself (cache/remote/agent.c): a fresh sandbox's hit on it comes that way.
 {
     echo "const unsigned int big_table[] = {"
     i=0
-    while [ $i -lt 3000 ]; do echo "  $((i * 2654435761 % 4294967296))u,"; i=$((i + 1)); done
+    while [ $i -lt 20000 ]; do echo "  $((i * 2654435761 % 4294967296))u,"; i=$((i + 1)); done
     echo "};"
 } > "$P/src/table.c"
 cat > "$P/Makefile" <<'EOF'
@@ -224,15 +226,18 @@ n=$(link_log_lines "Action not cached and running in cache-only mode, executing 
 mkdir -p "$W/bin"
 ln -s "$ricc" "$W/bin/recc"
 lookups=$(calls GetActionResult)
+reads=$(($(calls BatchReadBlobs) + $(calls Read)))
 RICC_AS="$W/bin/recc" build bst-second
 lookups=$(($(calls GetActionResult) - lookups))
+reads=$(($(calls BatchReadBlobs) + $(calls Read) - reads))
 # A hit is one call: its result travels with its manifest, a compile's and
-# the link's alike.
+# the link's alike, its blobs inlined (table.o's, over 64 KB, put in the
+# local CAS by the agent): no blob is read apart.
 if [ -z "${RICC_TEST_SERVER:-}" ]; then
     n=$(log_lines "came with the manifest")
-    [ "$n" = 5 ] && [ "$lookups" = 5 ] &&
+    [ "$n" = 5 ] && [ "$lookups" = 5 ] && [ "$reads" = 0 ] &&
         ok "fresh sandbox: one GetActionResult per hit ($lookups for 4 compiles and the link)" ||
-        fail "bst-second: $n results came with their manifests, $lookups GetActionResult calls (expected 5, 5)"
+        fail "bst-second: $n results came with their manifests, $lookups GetActionResult calls, $reads blob reads (expected 5, 5, 0)"
 fi
 host=$(hostname)
 n=$(ls "$P/.recc-log" | grep -c "^recc\.$host\." || true)
@@ -333,6 +338,40 @@ if [ -z "${RICC_TEST_SERVER:-}" ]; then
     [ "$n" = 5 ] && [ "$lookups" = 5 ] && [ "$(stat_of carry-3 remote_hit)" = 5 ] &&
         ok "manifests learned from remote hits carry their results ($lookups calls for 4 compiles and the link)" ||
         fail "carry-3: $n results came with their manifests, $lookups GetActionResult calls (expected 5, 5), $(stat_of carry-3 remote_hit) remote hits"
+fi
+
+# A source that includes 600 headers: its manifest is over the 64 KB from
+# which the agent puts a blob in the local CAS itself rather than send it
+# back.  A fresh sandbox still hits with one call, no blob read apart.
+M="$W/many"
+mkdir -p "$M/inc"
+: >"$M/many.c"
+i=0
+while [ $i -lt 600 ]; do
+    h="a_header_whose_long_name_makes_the_manifest_large_$i.h"
+    echo "#define H_$i $i" >"$M/inc/$h"
+    echo "#include \"$h\"" >>"$M/many.c"
+    i=$((i + 1))
+done
+echo "int many(void) { return H_599; }" >>"$M/many.c"
+(cd "$M" && gcc -O2 -Iinc -c many.c -o many.ref.o)
+for sandbox in many-1 many-2; do
+    export RICC_DIR="$W/dir-$sandbox"
+    rm -rf "$RICC_DIR" "$M/many.o"
+    lookups=$(calls GetActionResult)
+    reads=$(($(calls BatchReadBlobs) + $(calls Read)))
+    (cd "$M" && "$ricc" gcc -O2 -Iinc -c many.c -o many.o) 2>"$W/$sandbox.err" ||
+        fail "$sandbox: the compile failed"
+    lookups=$(($(calls GetActionResult) - lookups))
+    reads=$(($(calls BatchReadBlobs) + $(calls Read) - reads))
+    cmp -s "$M/many.ref.o" "$M/many.o" || fail "$sandbox: many.o differs from plain gcc's"
+done
+size=$(find "$W/dir-many-1/manifests" -type f -exec cat {} + | wc -c)
+[ "$size" -gt 65536 ] || fail "many-1: the manifest is only $size bytes"
+if [ -z "${RICC_TEST_SERVER:-}" ]; then
+    [ "$(stat_of many-2 remote_hit)" = 1 ] && [ "$lookups" = 1 ] && [ "$reads" = 0 ] &&
+        ok "a manifest of $size bytes: a fresh sandbox hits with one call" ||
+        fail "many-2: $(stat_of many-2 remote_hit) remote hits, $lookups GetActionResult calls, $reads blob reads (expected 1, 1, 0)"
 fi
 
 # ---- 2. remote execution ----

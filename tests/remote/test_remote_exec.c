@@ -418,6 +418,113 @@ static void test_agent_inlines(void)
     }
 }
 
+/* The file of blob d in the local CAS at dir (store.h's layout). */
+static void cas_path(const char *dir, const digest *d, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/cas/%.2s/%s", dir, d->hash, d->hash);
+}
+
+static int files_under(const char *dir)
+{
+    char cmd[600], line[32] = "";
+    snprintf(cmd, sizeof cmd, "find '%s' -type f 2>/dev/null | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char *ok = fgets(line, sizeof line, p);
+    pclose(p);
+    return ok ? atoi(line) : -1;
+}
+
+/* A large output and stderr through the agent: the agent puts them into
+ * the local CAS (cfg.dir's, where the caller finds them) and leaves them
+ * out of its answer; a small output stays in the answer.  From a server
+ * whose blobs are corrupt, nothing is put in the local CAS: the answer is
+ * refused when the server inlined the bad bytes, and carries no bytes when
+ * the agent fetched them (the caller's fetch then fails,
+ * test_agent_inlines). */
+static void test_agent_spills(void)
+{
+    NEEDS_OWN_SERVER();
+    for (int mode = 0; mode <= 2; mode++) {
+        server s;
+        if (mode == 0)
+            START(s, "--max-batch", "65536"); /* ByteStream both ways */
+        else if (mode == 1)
+            START(s, "--corrupt");
+        else
+            START(s, "--corrupt", "--no-inline");
+        config cfg = make_cfg(&s);
+        char cas[300];
+        snprintf(cas, sizeof cas, "%s/cas", cfg.dir);
+        remote *r = open_via_agent(&s, &cfg);
+        CU_ASSERT_FATAL(r != NULL);
+        size_t n = 300u << 10;
+        char *big = malloc(n + 1);
+        CU_ASSERT_FATAL(big != NULL);
+        fill(big, n, 11);
+        for (size_t i = 0; i < n; i++)
+            big[i] = (char)('a' + (unsigned char)big[i] % 26);
+        big[n] = '\0';
+        const char *small = "a small object";
+        digest act_big, act_small;
+        digest_str("spill me", &act_big);
+        digest_str("keep me", &act_small);
+        /* (stderr: the same bytes less the first, another blob) */
+        CU_ASSERT_FATAL(seed_result(r, &act_big, big, big + 1) == 0);
+        CU_ASSERT_FATAL(seed_result(r, &act_small, small, "") == 0);
+
+        char *outs[] = { "a.o" };
+        void *got = NULL;
+        size_t len;
+        int rc = remote_get_action_result(r, &act_big, outs, 1, &got, &len);
+        if (mode == 1) {
+            CU_ASSERT_EQUAL(rc, -1);
+            CU_ASSERT_EQUAL(remote_error(r)->code, REMOTE_CODE_DATA_LOSS);
+            CU_ASSERT_EQUAL(files_under(cas), 0);
+            free(big);
+            remote_close(r);
+            agent_done(&s);
+            continue;
+        }
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        reapi_action_result *m = unpack_result(got, len);
+        CU_ASSERT_FATAL(m != NULL && m->n_output_files == 1);
+        CU_ASSERT_EQUAL(m->output_files[0]->contents.len, 0);
+        CU_ASSERT_EQUAL(m->stderr_raw.len, 0);
+        CU_ASSERT(len < 1024); /* no bytes of either went over the socket */
+        digest od, ed;
+        CU_ASSERT_FATAL(reapi_digest_get(m->output_files[0]->digest, &od) == 0);
+        CU_ASSERT_FATAL(reapi_digest_get(m->stderr_digest, &ed) == 0);
+        char path[512];
+        if (mode == 0) {
+            cas_path(cfg.dir, &od, path, sizeof path);
+            CU_ASSERT(file_equals(path, big, n));
+            cas_path(cfg.dir, &ed, path, sizeof path);
+            CU_ASSERT(file_equals(path, big + 1, n - 1));
+        } else {
+            CU_ASSERT_EQUAL(files_under(cas), 0);
+        }
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+        free(got);
+
+        CU_ASSERT_EQUAL_FATAL(remote_get_action_result(r, &act_small, outs, 1, &got, &len), 0);
+        m = unpack_result(got, len);
+        CU_ASSERT_FATAL(m != NULL && m->n_output_files == 1);
+        const ProtobufCBinaryData *c = &m->output_files[0]->contents;
+        if (mode == 0)
+            CU_ASSERT(c->len == strlen(small) && memcmp(c->data, small, c->len) == 0);
+        CU_ASSERT_FATAL(reapi_digest_get(m->output_files[0]->digest, &od) == 0);
+        cas_path(cfg.dir, &od, path, sizeof path);
+        CU_ASSERT(access(path, F_OK) != 0);
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+        free(got);
+        free(big);
+        remote_close(r);
+        agent_done(&s);
+    }
+}
+
 /* The child of test_agent: open (starting the agent), one call, exit. */
 static int agent_child(const char *addr, const char *dir)
 {
@@ -453,6 +560,7 @@ int main(int argc, char **argv)
         { "Execute result with a bad path refused", test_execute_bad_path },
         { "calls through the agent, and without it", test_agent },
         { "the agent inlines what the server did not", test_agent_inlines },
+        { "the agent puts large blobs in the local CAS", test_agent_spills },
     };
     return run_tests("remote client: Execute, the agent", tests, sizeof tests / sizeof tests[0]);
 }
