@@ -365,7 +365,7 @@ static char *manifest_bytes(rflow *rf, reapi_action_result *ar, size_t *len)
     } else if (f && reapi_digest_get(f->digest, &item.d) == 0 && item.d.size_bytes > 0) {
         char *local;
         size_t n;
-        if (cas_has(rf->st, &item.d) && cas_get(rf->st, &item.d, &local, &n) == 0) {
+        if (cas_get(rf->st, &item.d, &local, &n) == 0) {
             item.data = local; /* verified by the store */
             item.len = n;
         } else if (remote_fetch(rf->r, &item, 1) != 0) {
