@@ -179,10 +179,7 @@ static int spill_one(const agent *a, store **s, ProtobufCBinaryData *b, const re
         return 0;
     if (!*s && !(*s = store_open(a->cfg->dir, a->cfg->max_size)))
         return 0;
-    int saved = errno;
-    int ok = cas_put(*s, b->data, b->len, &got) == 0 && digest_equal(&got, &d);
-    errno = saved;
-    if (!ok)
+    if (cas_put(*s, b->data, b->len, &got) != 0 || !digest_equal(&got, &d))
         return 0;
     b->len = 0; /* (the bytes stay the message's, freed with it) */
     return 1;
