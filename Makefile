@@ -144,7 +144,7 @@ check-unit: $(UNIT_BIN)
 # E2E_ONLY: names of tests/e2e/test_*.sh to run (default: all but remote,
 # which check-remote runs).
 check-e2e: all
-	E2E_EXCLUDE=remote RICC=$(CURDIR)/$(RICC) RICC_PRELOAD=$(CURDIR)/$(B)/lib/libricc-preload.so \
+	E2E_EXCLUDE=remote RICC=$(abspath $(RICC)) RICC_PRELOAD=$(abspath $(B))/lib/libricc-preload.so \
 	    tests/e2e/run-all.sh $(E2E_ONLY)
 
 # The remote client's CUnit tests and the e2e remote suite, against
@@ -155,7 +155,7 @@ check-remote: all
 check: check-unit check-e2e check-remote
 
 demo: all
-	RICC=$(CURDIR)/$(RICC) tests/example/demo.sh
+	RICC=$(abspath $(RICC)) tests/example/demo.sh
 
 # Under ASan+UBSan: every unit test, the remote client tests, and the e2e
 # files that drive the most code (all of them would take ~3x as long).

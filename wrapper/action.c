@@ -208,8 +208,7 @@ static int build_tree(ctx *c, action_key *out, const char **why)
         c->input_flags |= flags;
         out->dep_digests[i] = d;
         out->dep_flags[i] = flags;
-        int64_t changed = stat_ns(st.st_mtim) > stat_ns(st.st_ctim) ? stat_ns(st.st_mtim)
-                                                                    : stat_ns(st.st_ctim);
+        int64_t changed = action_stamp_ns(&st);
         if (changed > out->newest_input_ns)
             out->newest_input_ns = changed;
         const char *mwhy = NULL;
@@ -478,8 +477,45 @@ int action_build(const action_inputs *in, action_key *out, const char **why)
 int64_t action_clock_ns(void)
 {
     struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return stat_ns(t);
+}
+
+static int64_t coarse_ns(void)
+{
+    struct timespec t;
     clock_gettime(CLOCK_REALTIME_COARSE, &t);
     return stat_ns(t);
+}
+
+int64_t action_clock_pass(int64_t t0)
+{
+    /* The coarse clock passes t0 at the first tick after it: sleep until
+     * about then, then in short steps.  Most misses spend part of the tick
+     * on their own work first, and sleep less or not at all.  A clock that
+     * does not move within a few ticks (stepped back) is not waited for:
+     * the stricter bound covers it. */
+    struct timespec res;
+    if (clock_getres(CLOCK_REALTIME_COARSE, &res) != 0 || res.tv_sec > 0)
+        return t0 - ACTION_CLOCK_SLACK_NS;
+    for (int i = 0; i < 64; i++) {
+        if (coarse_ns() > t0)
+            return t0;
+        int64_t left = coarse_ns() + stat_ns(res) - action_clock_ns();
+        if (left < 50000)
+            left = 50000;
+        if (left > stat_ns(res))
+            left = stat_ns(res);
+        struct timespec nap = {0, (long)left};
+        nanosleep(&nap, NULL);
+    }
+    return t0 - ACTION_CLOCK_SLACK_NS;
+}
+
+int64_t action_stamp_ns(const struct stat *st)
+{
+    int64_t m = stat_ns(st->st_mtim), c = stat_ns(st->st_ctim);
+    return m > c ? m : c;
 }
 
 int action_toolchain_digest(const config *cfg, digest *out)

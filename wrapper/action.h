@@ -22,6 +22,7 @@
 #define RICC_ACTION_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "cache/config.h"
 #include "cache/digest.h"
@@ -78,11 +79,32 @@ int action_finish(const action_inputs *in, action_key *out, const char **why);
 /* The direct-mode manifest key: everything in the key but the headers. */
 void action_manifest_key(const action_key *k, const digest *source, digest *out);
 
-/* Now, on the clock file timestamps come from (CLOCK_REALTIME_COARSE: the
- * kernel stamps a change with it, or with a finer reading, never an earlier
- * one).  Read at the start of a call: an input whose newest_input_ns is at or
- * after it may have changed while the tool ran, and its result is not kept. */
+/* When a call begins (t0), on the clock file timestamps come from
+ * (CLOCK_REALTIME).  The kernel stamps a change with the coarse clock, which
+ * moves in ticks (4 ms here) and lags that one by up to a tick, or with a
+ * finer reading (multigrain timestamps): never with a time later than the
+ * change, never earlier than the coarse clock then.  Hence the rule for a
+ * result worth keeping:
+ *   - start the tool only once the coarse clock has passed t0
+ *     (action_clock_pass): every change after that is stamped after t0;
+ *   - keep the result only if no input's stamp (action_stamp_ns, taken after
+ *     the tool ran) is later than the bound action_clock_pass returned;
+ *   - an input hashed before the tool started and stamped within
+ *     ACTION_CLOCK_SLACK_NS of t0 may have changed after it was hashed
+ *     with a stamp that is not after t0: hash it again after the run.
+ * So a file finished before the call never stops caching, and a file changed
+ * while the tool ran always does. */
 int64_t action_clock_ns(void);
+#define ACTION_CLOCK_SLACK_NS 20000000LL /* a tick at any kernel HZ >= 50 */
+
+/* Wait (sleeping, a tick at most) until the coarse clock has passed t0.
+ * Returns the bound for action_stamp_ns: t0, or t0 minus the slack should
+ * the clock not move (then only files stamped before that count as
+ * settled). */
+int64_t action_clock_pass(int64_t t0);
+
+/* The later of a file's mtime and ctime, in ns. */
+int64_t action_stamp_ns(const struct stat *st);
 
 /* The toolchain digest from RECC_REMOTE_PLATFORM_chrootRootDigest: 1 with
  * *out set when the setting is there and valid; 0 otherwise (an invalid one

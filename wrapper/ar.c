@@ -242,7 +242,7 @@ typedef struct acall {
     int have_key;
     char **deps;             /* members, then the archive when present */
     int n_deps;
-    int64_t t0;
+    int64_t t0;              /* when the call began (action.h, "the rule") */
     rflow *rf;               /* the remote, NULL if none is configured */
 } acall;
 
@@ -353,18 +353,38 @@ static int serve(acall *c)
     return status;
 }
 
-/* Do the members still have the digests the key holds? */
-static int members_unchanged(acall *c)
+/* Does deps[i] still have the digest the key holds, unchanged since the
+ * clock passed t0 (action.h, "the rule")? */
+static int dep_unchanged(acall *c, int i, int64_t bound)
 {
-    for (int i = 0; i < c->cmd.n_members; i++) {
-        struct stat st;
-        digest d;
-        unsigned flags;
-        if (input_digest(c->cmd.members[i], &st, &d, &flags) != 0 ||
-            strcmp(d.hash, c->key.dep_digests[i].hash) != 0)
+    struct stat st;
+    digest d;
+    unsigned flags;
+    return input_digest(c->deps[i], &st, &d, &flags) == 0 && action_stamp_ns(&st) <= bound &&
+           !strcmp(d.hash, c->key.dep_digests[i].hash);
+}
+
+/* After ar ran: do the members still have the digests the key holds? */
+static int members_unchanged(acall *c, int64_t bound)
+{
+    for (int i = 0; i < c->cmd.n_members; i++)
+        if (!dep_unchanged(c, i, bound))
             return 0;
-    }
     return 1;
+}
+
+/* Before ar runs: the archive already there (r replaces into it) was hashed
+ * for the key, perhaps within the tick of a change made just before this
+ * call (the previous `ar r` of the same build).  Once the clock has passed
+ * that tick, what ar reads can be checked against the key; after the run,
+ * ar's own write hides it. */
+static int archive_unchanged(acall *c, int64_t bound)
+{
+    int i = c->cmd.n_members;
+    struct stat st;
+    if (i >= c->n_deps || stat(c->deps[i], &st) != 0)
+        return i >= c->n_deps;
+    return action_stamp_ns(&st) <= c->t0 - ACTION_CLOCK_SLACK_NS || dep_unchanged(c, i, bound);
 }
 
 /* Run ar again, as this call did, on a copy of the archive it just wrote
@@ -459,6 +479,8 @@ static void remember_fixed_point(acall *c, const run_result *r)
 static int run_and_store(acall *c)
 {
     run_result r;
+    int64_t bound = action_clock_pass(c->t0);
+    int archive_ok = archive_unchanged(c, bound);
     if (run_capture(c->ar, c->argv, &r) != 0)
         return exec_plain(c, ST_FALLBACK);
     run_write_out(1, r.out, r.out_len);
@@ -470,7 +492,7 @@ static int run_and_store(acall *c)
         stats_add(ST_COMPILE_FAILED, 1);
     } else if (c->cfg->action_uncacheable) {
         /* asked not to store */
-    } else if (c->key.newest_input_ns >= c->t0 || !members_unchanged(c)) {
+    } else if (!archive_ok || c->key.newest_input_ns > bound || !members_unchanged(c, bound)) {
         LOG_I("a member of %s changed around the ar run; not caching", c->cmd.archive);
     } else {
         const char *path = c->cmd.archive;

@@ -94,7 +94,8 @@ typedef struct xcall {
     store *st;
     statindex *index;
     digest mkey;
-    int64_t t0;
+    int64_t t0;        /* when the call began (action.h, "the rule") */
+    int64_t bound;     /* inputs stamped later changed while the tool ran */
     rflow *rf;         /* the remote, NULL if none is configured */
     digest action;     /* the action served from the remote, or stored */
     int stored;        /* record() stored a result under action */
@@ -312,11 +313,6 @@ static int remote_lookup(xcall *c)
 
 /* ---- miss ---- */
 
-static int64_t ns(struct timespec t)
-{
-    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 /* Where path is, relative to the working directory, when it is inside the
  * working tree (symlinks in its directory resolved).  malloc'd, or NULL. */
 static char *tree_relative(const xcall *c, const char *path)
@@ -357,8 +353,7 @@ static int add_input(xcall *c, tbuf *body, const char *p, const char **why, cons
         *why = "an input cannot be read";
         return -1;
     }
-    int64_t changed = ns(st.st_mtim) > ns(st.st_ctim) ? ns(st.st_mtim) : ns(st.st_ctim);
-    if (changed >= c->t0) {
+    if (action_stamp_ns(&st) > c->bound) {
         *why = "an input changed while the tool ran";
         return -1;
     }
@@ -496,6 +491,7 @@ static int run_traced(xcall *c)
     run_result r;
     char *text = NULL;
     size_t len = 0;
+    c->bound = action_clock_pass(c->t0);
     int started = tracer_capture(lib, c->cfg->dir, 0, TRACE_ALL, c->tool, c->argv, &r, &text, &len);
     free(lib);
     if (started != 0)

@@ -286,6 +286,29 @@ static int finish_key(call *c, action_inputs *in, const char **why)
     return action_finish(in, &c->key, why);
 }
 
+/* Did every input stay as the compile read it (action.h, "the rule")?
+ * bound is what action_clock_pass returned before the compile started.  In
+ * depend mode the digests were taken after the compile, with the stamps
+ * checked here; the dependency scan's were taken before it, so an input
+ * stamped near t0 is hashed again and must not differ. */
+static int inputs_settled(call *c, int64_t bound, int hashed_after)
+{
+    if (hashed_after)
+        return c->key.newest_input_ns <= bound;
+    for (int i = 0; i < c->n_deps; i++) {
+        struct stat st;
+        digest d;
+        unsigned flags;
+        if (stat(c->deps[i], &st) != 0 || action_stamp_ns(&st) > bound)
+            return 0;
+        if (action_stamp_ns(&st) > c->t0 - ACTION_CLOCK_SLACK_NS &&
+            (input_digest(c->deps[i], &st, &d, &flags) != 0 ||
+             !digest_equal(&d, &c->key.dep_digests[i]) || action_stamp_ns(&st) > bound))
+            return 0;
+    }
+    return 1;
+}
+
 /* Run the compile; in depend mode (c->dep chosen) also learn the key from
  * what it read.  Then store (unless an input changed while it ran). */
 static int compile_and_store(call *c, int in_depend_mode)
@@ -293,6 +316,7 @@ static int compile_and_store(call *c, int in_depend_mode)
     depend plain = {.way = DEPEND_NONE};
     depend *d = in_depend_mode ? &c->dep : &plain;
     run_result r;
+    int64_t bound = action_clock_pass(c->t0);
     if (depend_run(d, &c->cmd, c->argv, c->argc, c->cfg->dir, &r) != 0) {
         depend_free(d);
         unlock_action(c);
@@ -319,9 +343,7 @@ static int compile_and_store(call *c, int in_depend_mode)
                 ok = 0;
             }
         }
-        /* An input modified since this call began (or within its first
-         * clock tick) may not be what the compiler or the scan read. */
-        if (ok && c->key.newest_input_ns >= c->t0) {
+        if (ok && !inputs_settled(c, bound, in_depend_mode)) {
             LOG_I("an input changed during the compile; not caching");
             ok = 0;
         }

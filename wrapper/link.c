@@ -92,7 +92,8 @@ typedef struct lcall {
     action_key key;
     int have_key;
     digest mkey;
-    int64_t t0;
+    int64_t t0;              /* when the call began (action.h, "the rule") */
+    int64_t bound;           /* inputs stamped later changed during the link */
     rflow *rf;               /* the remote, NULL if none is configured */
     int stored;              /* link_and_store kept a result under key.action */
 } lcall;
@@ -308,11 +309,6 @@ static char *tree_name(const lcall *c, const char *path)
     return out;
 }
 
-static int64_t ns(struct timespec t)
-{
-    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 /* Digest every input into the manifest entry and the input root, check the
  * candidates are still absent, and make the Action; c->key gets its digest,
  * bytes, input root and input digests (parallel to inputs), which the remote
@@ -342,8 +338,7 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, in
             *why = "an input cannot be read";
             goto out;
         }
-        if (after_link &&
-            (ns(st.st_mtim) > ns(st.st_ctim) ? ns(st.st_mtim) : ns(st.st_ctim)) >= c->t0) {
+        if (after_link && action_stamp_ns(&st) > c->bound) {
             *why = "an input changed during the link";
             goto out;
         }
@@ -463,6 +458,7 @@ static int link_and_store(lcall *c)
     memcpy(argv, c->argv, (size_t)c->argc * sizeof *argv);
     argv[c->argc] = "-Wl,--verbose";
     run_result r;
+    c->bound = action_clock_pass(c->t0);
     int started = run_capture(c->compiler, argv, &r);
     free(argv);
     if (started != 0)

@@ -127,22 +127,9 @@ outcome() {
 }
 
 # ---- running ----
-# settle: wait until every file under the current directory is at least
-# E2E_SETTLE_MS old (mtime and ctime).  ricc does not cache a compile whose inputs changed
-# within a short margin before it started (the file might still be being
-# written, and coarse timestamps cannot tell); the tests write a file and
-# compile it at once, which a real build seldom does, so they wait that out.
-settle() {
-    local ms=${E2E_SETTLE_MS:-60} age
-    age=$(find . -type f -printf '%T@\n%C@\n' 2>/dev/null |
-        awk -v now="$(date +%s.%N)" 'BEGIN {m = 0} $1 > m {m = $1} END {printf "%d", (now - m) * 1000}')
-    if [ "$age" -lt "$ms" ]; then sleep "0.$(printf %03d $((ms - age)))"; fi
-    return 0
-}
 # R ARGS...: `ricc ARGS...` with stdout, stderr in $CASE/r.out, r.err; sets RC,
 # OUTCOME, and fails the case unless exactly one of the six counters moved.
 R() {
-    settle
     snap
     RC=0
     timeout 120 "$RICC" "$@" >"$CASE/r.out" 2>"$CASE/r.err" || RC=$?
@@ -156,7 +143,6 @@ R() {
 }
 # R_raw ARGS...: the same without counters (for a RICC_DIR ricc cannot use).
 R_raw() {
-    settle
     RC=0
     timeout 120 "$RICC" "$@" >"$CASE/r.out" 2>"$CASE/r.err" || RC=$?
     LAST="ricc $*"

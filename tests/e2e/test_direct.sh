@@ -46,13 +46,11 @@ direct_shadowing_in_copy() {
     local cmd="gcc -O2 -I../inc2 -I../inc -c m.c -o m.o"
     (cd a/src && cc_check miss m.o $cmd && cc_check direct_hit m.o $cmd)
     echo '#define VALUE 22' >b/inc2/conf.h
-    settle
     (cd b/src && cc_check miss m.o $cmd)
     rm b/inc2/conf.h
     (cd b/src && cc_check hit m.o $cmd)
     # And the same shadowing in the first checkout.
     echo '#define VALUE 33' >a/inc2/conf.h
-    settle
     (cd a/src && cc_check miss m.o $cmd)
 }
 
@@ -62,12 +60,10 @@ direct_unrelated_file() {
     # the directory has settled and while it has not.
     project .
     local cmd="gcc -O2 -Iinc2 -Iinc -c src/m.c -o m.o"
-    settle
     cc_check miss m.o $cmd
     cc_check direct_hit m.o $cmd
     echo '#define OTHER 1' >inc2/other.h
     cc_check direct_hit m.o $cmd
-    settle
     cc_check direct_hit m.o $cmd
     echo '#define VALUE 12' >inc2/conf.h
     cc_check miss m.o $cmd
@@ -113,7 +109,6 @@ direct_pch_appears() {
     echo '#define VALUE 44' >inc/conf.h
     gcc -O2 -x c-header inc/conf.h -o inc/conf.h.gch
     cp conf.saved inc/conf.h
-    settle
     cc_check nohit m.o $cmd
     cc_check nohit m.o $cmd
     rm inc/conf.h.gch
@@ -134,11 +129,9 @@ direct_pch_nested() {
     cc_check direct_hit n.o $cmd
     echo '#define VALUE 45' >other.h
     gcc -O2 -x c-header other.h -o inc/conf.h.gch
-    settle
     cc_check direct_hit n.o $cmd
     # Beside the source's first include, gcc uses it.
     gcc -O2 -x c-header other.h -o inc/wrap.h.gch
-    settle
     cc_check nohit n.o $cmd
     cc_check nohit n.o $cmd
     rm inc/wrap.h.gch
@@ -153,13 +146,11 @@ direct_pch_in_missing_dir() {
     project .
     local cmd="gcc -O2 -Imissing -Iinc -c src/m.c -o m.o"
     printf '#include "conf.h"\nint get(void) { return VALUE; }\n' >src/m.c
-    settle
     cc_check miss m.o $cmd
     cc_check direct_hit m.o $cmd
     mkdir missing
     echo '#define VALUE 55' >other.h
     gcc -O2 -x c-header other.h -o missing/conf.h.gch
-    settle
     cc_check nohit m.o $cmd
     rm -r missing
     cc_check hit m.o $cmd
@@ -208,7 +199,6 @@ direct_subdirectory() {
     mkdir -p inc/lib
     echo '#define LIBVAL 5' >inc/lib/x.h
     printf '#include <lib/x.h>\nint lib(void) { return LIBVAL; }\n' >src/l.c
-    settle
     local cmd="gcc -O2 -Iinc2 -Iinc -c src/l.c -o l.o"
     cc_check miss l.o $cmd
     cc_check direct_hit l.o $cmd
@@ -222,14 +212,12 @@ direct_subdirectory() {
     gcc -O2 -x c-header inc/lib/x.h -o inc/lib/x.h.gch
     cp x.saved inc/lib/x.h
     printf '#include <lib/x.h>\nint lib2(void) { return LIBVAL; }\n' >src/l2.c
-    settle
     cc_check nohit l2.o gcc -O2 -Iinc2 -Iinc -c src/l2.c -o l2.o
     cc_check nohit l2.o gcc -O2 -Iinc2 -Iinc -c src/l2.c -o l2.o
     # A header only tested with __has_include is read by nobody, so no
     # dependency output names it: removing it must miss all the same.
     echo '/* optional */' >inc/lib/opt.h
     printf '#if __has_include(<lib/opt.h>)\nint opt(void) { return 1; }\n#else\nint opt(void) { return 0; }\n#endif\n' >src/h.c
-    settle
     cmd="gcc -O2 -Iinc2 -Iinc -c src/h.c -o h.o"
     cc_check miss h.o $cmd
     cc_check direct_hit h.o $cmd
@@ -249,7 +237,6 @@ direct_missing_subdirs() {
     echo '#define V 1' >inc/a/b/x.h
     echo '#define V 2' >other/b/x.h
     printf '#include <a/b/x.h>\nint v(void) { return V; }\n' >src/v.c
-    settle
     local cmd="gcc -O2 -Iinc2 -Iinc -c src/v.c -o v.o"
     cc_check miss v.o $cmd
     cc_check direct_hit v.o $cmd
@@ -280,7 +267,6 @@ direct_many_probes() {
         echo "#include \"h$i.h\"" >>src/p.c
     done
     echo 'int sum(void) { return V0 + V5 + V9; }' >>src/p.c
-    settle
     local cmd="gcc -O2 -Imany -Iinc -c src/p.c -o p.o"
     cc_check miss p.o $cmd
     cc_check direct_hit p.o $cmd
@@ -297,7 +283,6 @@ direct_many_probes() {
     cc_check hit p.o $cmd
     sed 's/sum/total/' src/p.c >src/q.c
     gcc -O2 -x c-header inc/h9.h -o inc/h9.h.gch
-    settle
     cc_check nohit q.o gcc -O2 -Imany -Iinc -c src/q.c -o q.o
     cc_check nohit q.o gcc -O2 -Imany -Iinc -c src/q.c -o q.o
 }
@@ -309,7 +294,6 @@ direct_computed_include() {
 #include HDR
 int get(void) { return VALUE; }
 EOF
-    settle
     local cmd="gcc -O2 -Iinc -c src/c.c -o c.o"
     cc_check miss c.o $cmd
     # Depend mode could not prove the include set: no result was kept, and
@@ -317,7 +301,6 @@ EOF
     cc_check miss c.o $cmd
     cc_check preprocessed_hit c.o $cmd
     sed -i 's/11/12/' inc/conf.h
-    settle
     cc_check miss c.o $cmd
     cc_check preprocessed_hit c.o $cmd
 }
@@ -325,11 +308,9 @@ EOF
 direct_preprocessed_source() {
     project .
     gcc -Iinc -E src/m.c -o m.i
-    settle
     cc_check miss m.o gcc -O2 -c m.i -o m.o
     cc_check direct_hit m.o gcc -O2 -c m.i -o m.o
     sed -i 's/return 11/return 12/' m.i
-    settle
     cc_check miss m.o gcc -O2 -c m.i -o m.o
 }
 

@@ -78,7 +78,6 @@ disk_full_from_empty() {
     export RICC_DIR="$fs/cache"
     printf 'int f(void) { return 42; }\n' >full.c
     fill "$fs"
-    settle
     R_raw $CMD
     [ "$RC" = 0 ] || { show_err; die "exit $RC with a full cache file system"; }
     cp full.o "$CASE/r.o"

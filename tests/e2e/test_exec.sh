@@ -239,7 +239,6 @@ failure() {
 stdin_pipe() {
     printf '#!/bin/sh\ncat >copy.txt\n' >copy.sh
     chmod +x copy.sh
-    settle
     snap
     echo piped | "$RICC" exec -- ./copy.sh
     unsnap
@@ -265,7 +264,6 @@ shim_list() {
     exec </dev/null
     generator
     printf 'gen.c: template.in gen.sh\n\t./gen.sh 42\n' >Makefile
-    settle
     export RICC_EXEC_TOOLS=other:gen.sh
     snap
     "$RICC" run -- make -s >"$CASE/m1.out" 2>&1 || { cat "$CASE/m1.out" >&2; die "make failed"; }

@@ -43,7 +43,6 @@ masq_gxx() {
 # R through the masquerade: ricc is run as $name from the links directory.
 # Override R for these cases so the call goes through PATH, not $RICC.
 R() {
-    settle
     snap
     RC=0
     timeout 120 "$@" >"$CASE/r.out" 2>"$CASE/r.err" || RC=$?
@@ -96,7 +95,6 @@ masq_make() {
     ln -s "$RICC" links/cc
     local path0=$PATH
     export PATH="$PWD/links:$path0"
-    settle
     snap
     timeout 60 make -s CC=cc >/dev/null 2>&1 || die "make through the cc link failed"
     unsnap

@@ -176,7 +176,6 @@ case " \$* " in *" -c "*)
 esac
 EOF
     chmod +x bin/cc
-    settle
     touch trigger
     R cc $ARGS
     expect miss

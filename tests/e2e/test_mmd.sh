@@ -35,7 +35,6 @@ EOF
     printf '#!/bin/sh\necho "$*" >>"%s/../runs"\nexec %s "$@"\n' "$PWD" "$(command -v gcc)" \
         >bin/x86_64-test-linux-gnu-gcc
     chmod +x bin/x86_64-test-linux-gnu-gcc
-    settle
 }
 
 CC_T=bin/x86_64-test-linux-gnu-gcc
@@ -170,7 +169,6 @@ mmd_traced_headers() {
 mmd_failed_compile() {
     project
     echo 'int broken(void) { return missing_name; }' >>m.c
-    settle
     cc_check miss "" gcc $ARGS
     ! grep -q '^\.' "$CASE/r.err" || die "the -H trace reached the user"
     [ "$RC" != 0 ] || die "a broken source compiled"

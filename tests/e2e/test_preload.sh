@@ -82,7 +82,6 @@ preload_make() {
     project ref
     timeout 60 make -s -C ref >/dev/null 2>&1 || die "plain make failed"
     project p
-    settle
     snap
     timeout 120 "$RICC" run -- make -s -j4 -C p >"$CASE/cold.out" 2>"$CASE/cold.err" ||
         { cat "$CASE/cold.err" >&2; die "ricc run -- make failed"; }
@@ -130,7 +129,6 @@ preload_archive() {
     lib_project ref
     timeout 60 make -s -C ref >/dev/null 2>&1 || die "plain make failed"
     lib_project p
-    settle
     export RICC_LINK=1
     timeout 120 "$RICC" run -- make -s -C p >/dev/null 2>"$CASE/cold.err" ||
         { cat "$CASE/cold.err" >&2; die "ricc run -- make failed"; }
@@ -150,7 +148,6 @@ preload_archive() {
     # A changed library source: that compile, the ar and the link run.
     echo 'int v2(void) { return 16; }' >p/l2.c
     echo 'int v2(void) { return 16; }' >ref/l2.c
-    settle
     timeout 60 make -s -C ref >/dev/null 2>&1 || die "plain make failed"
     snap
     timeout 120 "$RICC" run -- make -s -C p >/dev/null 2>"$CASE/change.err" ||
@@ -167,7 +164,7 @@ preload_archive() {
 #
 # cycle SRCDIR BUILDDIR BUILDFN UNITS PROGRAM: BUILDFN (run in SRCDIR) does the
 # whole build into BUILDDIR, prefixing every build tool with $RUN (empty, or
-# ricc_run), and calls `settle; snap` before its compile step and `unsnap`
+# ricc_run), and calls `snap` before its compile step and `unsnap`
 # after it; its stdout is kept as $CASE/PHASE.out.  UNITS is the
 # number of compiles in that step.  PROGRAM (relative to BUILDDIR) is run at
 # the end and must print 35.  ARS (default 0): the ar calls in that step,
@@ -220,7 +217,6 @@ sources() {
 # ---- hand-written Makefile, make -j4 ----
 
 make_build() {
-    settle
     snap
     $RUN make -j4 -f ../Makefile.hand >/dev/null
     unsnap
@@ -265,7 +261,6 @@ obj/%.o: src/%.cpp
 	@mkdir -p obj
 	$(CXX) $(CFLAGS) -c $< -o $@
 MK
-    settle
     snap
     "$RICC" run -- make -j4 >/dev/null
     unsnap
@@ -303,7 +298,6 @@ EOF
 }
 abs_build() {
     mkdir -p obj && cd obj
-    settle
     snap
     $RUN make -j4 -f ../Makefile.abs >/dev/null
     unsnap
@@ -325,7 +319,6 @@ EOF
 
 cmake_build() {
     $RUN cmake -G "$GENERATOR" -S . -B b -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    settle
     snap
     $RUN cmake --build b -j 4 >/dev/null
     unsnap
@@ -399,7 +392,6 @@ configure_build() {
     $RUN ../configure
     grep -q 'define HAVE_STDINT_H 1' config.h || die "configure: the stdint.h probe failed"
     grep -q 'undef HAVE_NO_SUCH_H' config.h || die "configure: the missing header was found"
-    settle
     snap
     $RUN make -j4 >/dev/null
     unsnap
@@ -520,7 +512,6 @@ preload_modes() {
     build_xdrv
     printf 'int f(int x) { return x * 3; }\n' >a.c
     gcc -O2 -c a.c -o ref.o
-    settle
     local m g
     for m in $MODES; do
         g=$(prog_for $m gcc)
@@ -575,7 +566,6 @@ same_run() {
     timeout 60 "$@" >"$CASE/p.out" 2>"$CASE/p.err" || p=$?
     if [ -e a.o ]; then mv a.o "$CASE/p.o"; fi
     eval "$RESET"
-    settle
     snap
     timeout 60 "$RICC" run -- "$@" >"$CASE/r.out" 2>"$CASE/r.err" || r=$?
     unsnap
@@ -683,7 +673,6 @@ EOF
     gcc -shared -fPIC -O2 -o libmark.so mark.c || die "cannot build libmark.so"
     printf 'int f(int x) { return x + 3; }\n' >a.c
     gcc -O2 -c a.c -o ref.o
-    settle
     snap
     MARK_LOG=$PWD/mark.log LD_PRELOAD=${LD_PRELOAD:+$LD_PRELOAD:}$PWD/libmark.so \
         "$RICC" run -- sh -c 'gcc -O2 -c a.c -o a.o' || die "the build failed"
@@ -709,7 +698,6 @@ EOF
     # (A new source, so that the compiler runs.)
     printf 'int g(int x) { return x + 4; }\n' >b.c
     gcc -O2 -c b.c -o ref-b.o
-    settle
     rm -f mark.log
     MARK_LOG=$PWD/mark.log LD_PRELOAD=${LD_PRELOAD:+$LD_PRELOAD:}$PWD/libmark.so:$RICC_PRELOAD \
         "$RICC" gcc -O2 -c b.c -o b.o || die "ricc gcc with the shim preloaded failed"
@@ -751,7 +739,6 @@ preload_cli() {
     [ "$(cat out)" = "$pre$RICC_PRELOAD" ] || die "nested ricc run: LD_PRELOAD=$(cat out)"
     # A compiler as the command itself goes through ricc.
     printf 'int f(void) { return 4; }\n' >a.c
-    settle
     snap
     "$RICC" run -- gcc -c a.c -o a.o
     unsnap
@@ -775,7 +762,6 @@ preload_asan() {
     build_xdrv "$san" -asan
     printf 'int f(int x) { return x * 5; }\n' >a.c
     gcc -O2 -c a.c -o ref.o
-    settle
     local m
     # Every process of the test, ricc, gcc and true among them, loads this
     # shim, so the ASan runtime goes first (asan_first).

@@ -68,7 +68,6 @@ project_build() {
     generate p
     local objs=$N
 
-    settle
     snap
     timeout 120 make -s -C p -j4 CC="$RICC gcc" >"$CASE/cold.out" 2>"$CASE/cold.err" ||
         { cat "$CASE/cold.err" >&2; die "cold make through ricc failed"; }

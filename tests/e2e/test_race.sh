@@ -3,7 +3,9 @@
 # (same relative command line in copies of one project, so the same key),
 # against a cold store (directories and the stats file created concurrently)
 # and then a warm one.  All succeed with plain gcc's output; no counter update
-# is lost; afterwards the action hits.
+# is lost; afterwards the action hits.  And the clock: a file written just
+# before a compile (within the same clock tick) does not stop its result from
+# being kept; one changed while the compiler runs always does.
 . "$(dirname "$0")/lib.sh"
 
 CMD="gcc -O2 -Wall -c slow.c -o slow.o"
@@ -28,7 +30,6 @@ race() {
     done
     for round in cold warm; do
         rm -f p*/slow.o
-        settle
         snap
         for i in $(seq 1 "$n"); do
             (cd "p$i" && timeout 120 "$RICC" $CMD >../out$i 2>../err$i; echo $? >../rc$i) &
@@ -103,6 +104,64 @@ race64() {
 race2() { race 2; }
 race8() { race 8; }
 
+# A source and header written the instant before each call, as a build step
+# generating them or configure's conftest.c does: every result is kept.
+# Twenty rounds, each with new contents: with a coarse clock, a file written in
+# the tick the call starts in looks like one written while the compiler ran
+# unless ricc tells the two apart.
+written_just_before() {
+    local i
+    for i in $(seq 1 20); do
+        printf '#include "fresh.h"\nint get%d(void) { return FRESH; }\n' "$i" >fresh.c
+        printf '#define FRESH %d\n' "$i" >fresh.h
+        cc_check miss fresh.o gcc -O2 -c fresh.c -o fresh.o
+        cc_check direct_hit fresh.o gcc -O2 -c fresh.c -o fresh.o
+    done
+}
+
+# The dependency scan hashes the inputs before the compile runs (a source
+# whose include set cannot be proven; here a computed include through a
+# macro that takes an argument); a header that changes between the scan and
+# the compiler reading it (the compiler, a script, changes it first) must not
+# leave the result stored under the content the scan hashed.
+changed_after_scan() {
+    mkdir -p bin inc
+    printf '#define VALUE 11\n' >inc/conf.h
+    cat >m.c <<'EOF'
+#define NAME(x) #x
+#define HDR(x) NAME(x.h)
+#include HDR(conf)
+int get(void) { return VALUE; }
+EOF
+    cat >bin/cc <<EOF
+#!/bin/sh
+case " \$* " in *" -c "*)
+    if [ -f "$PWD/trigger" ]; then
+        rm "$PWD/trigger"
+        sed -i 's/VALUE 13/VALUE 77/' "$PWD/inc/conf.h"
+    fi ;;
+esac
+exec $(command -v gcc) "\$@"
+EOF
+    chmod +x bin/cc
+    export PATH="$PWD/bin:$PATH"
+    local args="-O2 -Iinc -c m.c -o m.o"
+    cc_check miss m.o cc $args       # depend mode: unprovable, scan-only from now
+    sed -i 's/VALUE 11/VALUE 12/' inc/conf.h
+    cc_check miss m.o cc $args       # scanned, compiled, kept
+    sed -i 's/VALUE 12/VALUE 13/' inc/conf.h
+    touch trigger
+    R cc $args                       # scanned with 13, compiled with 77
+    expect miss
+    [ ! -e trigger ] || die "the compile did not run through bin/cc"
+    sed -i 's/VALUE 77/VALUE 13/' inc/conf.h
+    # Had the 77 object been kept under the 13 header, this would be a hit.
+    cc_check miss m.o cc $args
+    cc_check preprocessed_hit m.o cc $args
+}
+
+run_case written-just-before written_just_before
+run_case changed-after-scan changed_after_scan
 run_case sixty-four-sources race64
 run_case two-processes race2
 run_case eight-processes race8
