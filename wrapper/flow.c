@@ -352,12 +352,16 @@ static int compile_and_store(call *c, int in_depend_mode)
         if (proof == MANIFEST_PCH) {
             LOG_I("a precompiled header could stand in for a header; not caching");
             ok = 0;
-        } else if (proof != 0 && in_depend_mode) {
-            /* Depend mode's key came from this compile's own dependency
-             * output, which leaves out anything the proof could not account
-             * for: store nothing, and let the next call scan. */
-            LOG_I("include set cannot be proven; the next call will use the dependency scan");
+        } else if (proof != 0 && in_depend_mode && deps_have_pch(c)) {
+            /* Unproven, the proof did not get to look for precompiled
+             * headers: the dependency scan's own check, as a scan would. */
+            LOG_I("a precompiled header sits beside a header; not caching");
             ok = 0;
+        } else if (proof != 0) {
+            /* The key is exact (every file the compile read, by content):
+             * the result is kept, and the manifest, marked scan-only, sends
+             * the next identical call to the dependency scan, which finds it. */
+            LOG_I("include set cannot be proven; the next call will use the dependency scan");
         }
         if (ok) {
             int s = store_result(c, &r);
