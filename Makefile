@@ -168,6 +168,12 @@ check-asan:
 bench: all
 	RICC=$(CURDIR)/$(RICC) bench/run.sh
 
+# lua, zlib and fmt (../shared/projects) with gcc, ccache, sccache, ricc and
+# a no-op floor (bench/projects.sh; BENCH_QUICK=1: one round).
+.PHONY: bench-projects
+bench-projects: all
+	RICC=$(abspath $(RICC)) bench/projects.sh
+
 # tests/fuzz/: the parsers of bytes a server or a damaged cache can hand
 # ricc, under libFuzzer with ASan and UBSan, for FUZZ_SECONDS.  The
 # libraries are built with clang into build-fuzz (coverage needs clang's
