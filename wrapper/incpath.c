@@ -1,17 +1,13 @@
-/* incpath.c — include search chains and include-name scanning.
+/* incpath.c — include search chains (the scanning of include names is
+ * incscan.c).
  *
  * The chain comes from the compiler itself (`-E -v` prints it), not from a
  * re-implementation of its rules: multilib dirs, --sysroot, -nostdinc,
  * CPATH and the C++ library dirs are all the compiler's business.  Asking
  * costs a process, so the answer is stored per (toolchain, flags, include
- * environment) and shared by every file compiled with the same flags.
- *
- * The scanner is deliberately simple and errs towards "more": an #include in
- * a comment or an #if 0 block is still a name whose candidates must stay
- * absent, which can only cost a direct hit, never allow a wrong one. */
+ * environment) and shared by every file compiled with the same flags. */
 #include "wrapper/incpath.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +16,6 @@
 
 #include "cache/fsutil.h"
 #include "cache/log.h"
-#include "wrapper/inputs.h"
 #include "wrapper/run.h"
 
 static const char *lang_name(enum lang l)
@@ -227,191 +222,4 @@ int incpath_chain(const char *compiler, const compile_cmd *cmd, const digest *to
     free(path);
     free(argv);
     return rc;
-}
-
-/* ---- scanning ---- */
-
-void inc_refs_free(inc_ref *refs, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(refs[i].name);
-    free(refs);
-}
-
-static int add_ref(inc_ref **refs, int *n, const char *s, size_t len, int angle, int next,
-                   int test)
-{
-    inc_ref *nr = realloc(*refs, sizeof **refs * (size_t)(*n + 1));
-    if (!nr)
-        return -1;
-    *refs = nr;
-    char *name = malloc(len + 1);
-    if (!name)
-        return -1;
-    memcpy(name, s, len);
-    name[len] = '\0';
-    nr[*n] = (inc_ref){name, angle, next, test};
-    (*n)++;
-    return 0;
-}
-
-/* REF_FORMAT leads every encoding.  The memo keeps incpath_scan's answers
- * by content digest across ricc versions: a change to what the scanner
- * finds must change REF_FORMAT, so that older answers are refused. */
-enum { REF_ANGLE = 1, REF_NEXT = 2, REF_TEST = 4, REF_FORMAT = 1 };
-
-int inc_refs_encode(const inc_ref *refs, int n, unsigned char *out, size_t cap)
-{
-    size_t k = 0;
-    if (cap < 1)
-        return -1;
-    out[k++] = REF_FORMAT;
-    for (int i = 0; i < n; i++) {
-        size_t len = strlen(refs[i].name);
-        if (len == 0 || cap - k < len + 2)
-            return -1;
-        out[k++] = (unsigned char)((refs[i].angle ? REF_ANGLE : 0) | (refs[i].next ? REF_NEXT : 0) |
-                                   (refs[i].test ? REF_TEST : 0));
-        memcpy(out + k, refs[i].name, len + 1);
-        k += len + 1;
-    }
-    return (int)k;
-}
-
-int inc_refs_decode(const unsigned char *p, size_t len, inc_ref **refs)
-{
-    *refs = NULL;
-    int n = 0;
-    if (len < 1 || p[0] != REF_FORMAT)
-        return -1;
-    for (size_t k = 1; k < len;) {
-        unsigned flags = p[k++];
-        const unsigned char *nul = k < len ? memchr(p + k, '\0', len - k) : NULL;
-        if (flags > (REF_ANGLE | REF_NEXT | REF_TEST) || !nul || nul == p + k ||
-            add_ref(refs, &n, (const char *)p + k, (size_t)(nul - (p + k)), flags & REF_ANGLE,
-                    (flags & REF_NEXT) != 0, (flags & REF_TEST) != 0)) {
-            inc_refs_free(*refs, n);
-            *refs = NULL;
-            return -1;
-        }
-        k = (size_t)(nul - p) + 1;
-    }
-    return n;
-}
-
-/* At p: optional blanks, then "x" or <x>.  Returns 1 and the name, 0 if what
- * follows is not a literal. */
-static int literal(const char *p, const char *end, const char **name, size_t *len, int *angle)
-{
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    if (p >= end || (*p != '"' && *p != '<'))
-        return 0;
-    char close = *p == '"' ? '"' : '>';
-    *angle = *p == '<';
-    const char *s = ++p;
-    while (p < end && *p != close && *p != '\n')
-        p++;
-    if (p >= end || *p != close || p == s)
-        return 0;
-    *name = s;
-    *len = (size_t)(p - s);
-    return 1;
-}
-
-/* Existence tests: "has_include" then any identifier tail ("_next", or
- * none), '(' and a literal, appended to *refs.  A non-literal argument is a
- * wrapper macro's definition.  0, or -1 out of memory. */
-static int scan_tests(const char *text, size_t len, inc_ref **refs, int *n)
-{
-    const char *end = text + len;
-    for (const char *p = text; p < end;) {
-        const char *h = memmem(p, (size_t)(end - p), "has_include", 11);
-        if (!h)
-            break;
-        p = h + 11;
-        const char *tail = p;
-        while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
-            p++;
-        int next = p - tail == 5 && !memcmp(tail, "_next", 5);
-        while (p < end && (*p == ' ' || *p == '\t'))
-            p++;
-        if (p >= end || *p != '(')
-            continue;
-        const char *name;
-        size_t nlen;
-        int angle;
-        if (literal(p + 1, end, &name, &nlen, &angle) &&
-            add_ref(refs, n, name, nlen, angle, next, 1))
-            return -1;
-    }
-    return 0;
-}
-
-int incpath_scan_tests(const char *text, size_t len, inc_ref **refs)
-{
-    *refs = NULL;
-    int n = 0;
-    if (input_has_tests(text, len) && scan_tests(text, len, refs, &n) != 0) {
-        inc_refs_free(*refs, n);
-        *refs = NULL;
-        return -1;
-    }
-    return n;
-}
-
-int incpath_scan(const char *text, size_t len, inc_ref **refs)
-{
-    *refs = NULL;
-    int n = 0;
-    const char *end = text + len;
-    /* Directives: '#' first on a line (after blanks).  Found by looking
-     * for '#', which is rarer than a line end: one memchr() per directive
-     * rather than one per line. */
-    for (const char *p = text; p < end;) {
-        const char *hash = memchr(p, '#', (size_t)(end - p));
-        if (!hash)
-            break;
-        const char *eol = memchr(hash, '\n', (size_t)(end - hash));
-        const char *q = hash;
-        while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
-            q--;
-        int first = q == text || q[-1] == '\n';
-        p = eol ? eol + 1 : end;
-        if (!first)
-            continue;
-        q = hash + 1;
-        while (q < p && (*q == ' ' || *q == '\t'))
-            q++;
-        int next = 0;
-        if ((size_t)(p - q) >= 12 && !strncmp(q, "include_next", 12))
-            next = 1, q += 12;
-        else if ((size_t)(p - q) >= 7 && !strncmp(q, "include", 7))
-            q += 7;
-        else if ((size_t)(p - q) >= 6 && !strncmp(q, "import", 6))
-            q += 6;
-        else
-            continue;
-        if (q < p && (isalnum((unsigned char)*q) || *q == '_'))
-            continue; /* #includes_foo: another identifier */
-        const char *name;
-        size_t nlen;
-        int angle;
-        if (!literal(q, p, &name, &nlen, &angle)) {
-            inc_refs_free(*refs, n);
-            *refs = NULL;
-            return -1; /* #include MACRO */
-        }
-        if (add_ref(refs, &n, name, nlen, angle, next, 0)) {
-            inc_refs_free(*refs, n);
-            *refs = NULL;
-            return -1;
-        }
-    }
-    if (input_has_tests(text, len) && scan_tests(text, len, refs, &n) != 0) {
-        inc_refs_free(*refs, n);
-        *refs = NULL;
-        return -1;
-    }
-    return n;
 }

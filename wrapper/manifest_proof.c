@@ -269,8 +269,8 @@ out:
 
 /* The includes of deps[i]: kept in the scans memo under the file's digest
  * (the names are a function of its bytes alone), else read, scanned and
- * kept.  The count with *refs, -1 when the file cannot be read, -2 when a
- * computed #include makes the set unknowable. */
+ * kept.  The count with *refs, or -1 when the file cannot be read (or
+ * out of memory). */
 static int dep_refs(const manifest_inputs *in, int i, inc_ref **refs)
 {
     unsigned char val[MEMO_VALUE_MAX];
@@ -289,7 +289,7 @@ static int dep_refs(const manifest_inputs *in, int i, inc_ref **refs)
     int n = incpath_scan(text, tlen, refs);
     free(text);
     if (n < 0)
-        return -2; /* not kept: that -1 can also be out of memory */
+        return -1;
     len = inc_refs_encode(*refs, n, val, sizeof val);
     if (len >= 0)
         memo_put(in->scans, &in->dep_digests[i], val, (size_t)len);
@@ -328,13 +328,13 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
         r.accounted[si] = 1;
     /* gcc (and clang on glibc systems) reads <stdc-predef.h> before the
      * source, found through the system search chain, ignored if absent. */
-    inc_ref predef = {"stdc-predef.h", 1, 0, 0};
+    inc_ref predef = {"stdc-predef.h", 1, 0, 0, 0, 0};
     if (resolve(&r, NULL, &predef) != 0)
         goto out;
     for (int i = 1; i + 1 < cmd->argc; i++) {
         if (strcmp(cmd->argv[i], "-include") && strcmp(cmd->argv[i], "-imacros"))
             continue;
-        inc_ref ref = {cmd->argv[i + 1], 0, 0, 0};
+        inc_ref ref = {cmd->argv[i + 1], 0, 0, 0, 0, 0};
         if (resolve(&r, NULL, &ref) != 0)
             goto out;
     }
@@ -342,8 +342,6 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
     for (int i = 0; i < in->n_deps; i++) {
         inc_ref *refs;
         int n = dep_refs(in, i, &refs);
-        if (n == -2)
-            LOG_D("direct mode: %s has a computed #include", in->deps[i]);
         if (n < 0)
             goto out;
         /* gcc reads a precompiled header only in place of the main file's
@@ -356,7 +354,12 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
         char *dir = named ? path_dirname(named) : NULL;
         free(named);
         for (int j = 0; j < n && dir; j++)
-            if (resolve(&r, dir, &refs[j]) != 0) {
+            if (refs[j].computed) {
+                LOG_D("direct mode: %s has #include %s, which cannot be resolved", in->deps[i],
+                      refs[j].name);
+                free(dir);
+                dir = NULL;
+            } else if (resolve(&r, dir, &refs[j]) != 0) {
                 free(dir);
                 dir = NULL;
             }

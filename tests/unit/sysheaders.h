@@ -1,6 +1,7 @@
 /* sysheaders.h — real input for the scanners' tests: every .h file of
- * /usr/include and of its bits/ directory, with its bytes.  Real headers
- * have what no hand-written case thinks of. */
+ * /usr/include and of its bits/ directory, with its bytes; or every file
+ * under a directory, however deep.  Real headers have what no hand-written
+ * case thinks of. */
 #ifndef RICC_TEST_SYSHEADERS_H
 #define RICC_TEST_SYSHEADERS_H
 
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cache/fsutil.h"
 
@@ -38,6 +40,40 @@ static inline int each_system_header(void (*fn)(const char *, const char *, size
         }
         closedir(d);
     }
+    return files;
+}
+
+/* Call fn(path, text, len, arg) for each regular file under dir, at any
+ * depth (symbolic links are not followed); the number visited. */
+static inline int each_file_under(const char *dir,
+                                  void (*fn)(const char *, const char *, size_t, void *), void *arg)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char path[4096];
+        struct stat st;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path ||
+            lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            files += each_file_under(path, fn, arg);
+        } else if (S_ISREG(st.st_mode)) {
+            char *text;
+            size_t len;
+            if (fs_read_file(path, &text, &len) != 0)
+                continue;
+            fn(path, text, len, arg);
+            free(text);
+            files++;
+        }
+    }
+    closedir(d);
     return files;
 }
 

@@ -1,0 +1,714 @@
+/* incscan.c — the names a file includes, found the way the preprocessor
+ * finds its directives.  See incpath.h for the contract.
+ *
+ * What is at stake.  The include proof (manifest_proof.c) checks, for each
+ * name this finds, every candidate the compiler would search before the file
+ * it found.  A directive missed here is a search nobody checks: a header
+ * that appears in the includer's own directory would give a wrong hit.  A
+ * name reported that is not really included costs at most a direct hit.  So
+ * every choice below leans towards reporting.
+ *
+ * How.  One pass over the bytes, lexing as translation phases 1-3 do as far
+ * as directives go: backslash-newline splices anywhere (blanks may sit
+ * between the two, as gcc and clang allow), \n, \r\n and a lone \r as line
+ * ends, block and line comments, string and character literals (ended by an
+ * unspliced line end, so a stray apostrophe in an #if 0 block cannot swallow
+ * later lines), raw strings, and the header-name token after #include (in
+ * which // and /\* are part of the name).  A directive is a # (or %:, or
+ * ??=, whatever the dialect: being liberal here is safe) first on its line,
+ * comments counting as blanks.  Ordinary text is skipped a byte-table test
+ * at a time; comments and raw strings by memchr().
+ *
+ * Dialects.  A few lexing rules depend on the compile's language and
+ * standard, which the memo (keyed by content alone) cannot know: trigraphs
+ * (??/ is a backslash in strict ISO C before C23 and C++ before 17), raw
+ * strings (C++11, GNU C; clang's GNU C before C11 knows R and LR only), digit
+ * separators (1'000: C++14, C23) and // comments (not in C90).  Each can move
+ * where a comment or literal ends, and so hide a directive one dialect sees:
+ * a raw string recognized in C90 can hide an #include that is real there,
+ * and one not recognized in C++ leaves its text open to a stray "/\*".  No
+ * single reading is safe for every dialect, so the pass notes where a rule
+ * of its dialect made a difference (a raw string entered, a digit separator
+ * met, a // comment with "/\*" in it, trigraphs present), and the file is
+ * lexed again under each combination of the rules that did; the names found
+ * are the union.  Nearly every file needs the one pass.
+ *
+ * The __has_include tests are found apart, in the whole text (comments and
+ * strings included), as a name reported needlessly costs only a hit. */
+#include "wrapper/incpath.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "cache/strtab.h"
+#include "wrapper/inputs.h"
+
+/* Dialect rules a pass lexes by (none set: C++ with every raw string
+ * prefix, no trigraphs, no digit separators, // comments). */
+enum {
+    M_TRIGRAPHS = 1,   /* phase 1 replaces ??/ ??' ??= and the others */
+    M_NO_RAW = 2,      /* R"(...)" is an identifier and a string */
+    M_RAW_PLAIN = 4,   /* only R and LR prefix a raw string, not u, U, u8 */
+    M_DIGIT_SEP = 8,   /* ' between the characters of a number is part of it */
+    M_NO_LINE_COMMENTS = 16,
+    M_ALL = 32,
+};
+
+/* REF_FORMAT leads every encoding.  The memo keeps incpath_scan's answers
+ * by content digest across ricc versions: a change to what the scanner
+ * finds must change REF_FORMAT, so that older answers are refused.
+ * (2: comments, literals and splices lexed; computed includes reported.) */
+enum {
+    REF_ANGLE = 1, REF_NEXT = 2, REF_TEST = 4, REF_COMPUTED = 8, REF_AFTER_INCLUDE = 16,
+    REF_FLAGS = 31, REF_FORMAT = 2,
+};
+
+/* What stops the skip over ordinary text: line ends, and what may start a
+ * comment, a literal or a splice (STOP); R, which may start a raw string
+ * (STOP_RAW).  And what else may start a line that holds a directive
+ * (LINE). */
+enum { STOP = 1, STOP_RAW = 2, LINE = 4 };
+static const unsigned char stops[256] = {
+    ['\n'] = STOP, ['\r'] = STOP, ['/'] = STOP, ['"'] = STOP, ['\''] = STOP, ['\\'] = STOP,
+    ['R'] = STOP_RAW, ['#'] = LINE, ['%'] = LINE, ['?'] = LINE, ['\f'] = LINE, ['\v'] = LINE,
+};
+
+/* The longest name kept; a longer one cannot be opened anyway, and is
+ * reported as computed (which asks more of the proof, never less). */
+#define NAME_CAP 4096
+/* What of a computed include's macro text is kept: it is only shown. */
+#define MACRO_CAP 48
+
+typedef struct lexer {
+    const char *text, *end;
+    unsigned mode;     /* M_*: the dialect of this pass */
+    unsigned seen;     /* M_*: rules whose other choice would have lexed differently */
+    int depth;         /* #if nesting, never less than the compiler's */
+    int top_include;   /* an #include outside every #if came before */
+    strtab *found;     /* refs already reported, keyed by flags and name */
+    inc_ref **refs;
+    int *n;
+    int oom;
+} lexer;
+
+static inline int is_eol(char c)
+{
+    return c == '\n' || c == '\r';
+}
+
+static inline int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
+/* gcc takes $ and any non-ASCII byte into identifiers (and numbers). */
+static inline int is_ident(char ch)
+{
+    unsigned char c = (unsigned char)ch;
+    return (unsigned)((c | 32) - 'a') < 26 || (unsigned)(c - '0') < 10 || c == '_' || c == '$' ||
+           c >= 0x80;
+}
+
+static inline int is_digit(char c)
+{
+    return (unsigned)(c - '0') < 10;
+}
+
+static const char *past_eol(const char *p, const char *end)
+{
+    return *p == '\r' && p + 1 < end && p[1] == '\n' ? p + 2 : p + 1;
+}
+
+/* Where the next physical line starts if the backslash at p ends this one,
+ * else NULL.  (A backslash at the very end of the file splices nothing.) */
+static const char *splice_at(const char *p, const char *end)
+{
+    const char *q = p + 1;
+    while (q < end && is_blank(*q))
+        q++;
+    return q < end && is_eol(*q) ? past_eol(q, end) : NULL;
+}
+
+/* p, or past the splices that start there. */
+static inline const char *unsplice(const char *p, const char *end)
+{
+    const char *q;
+    while (p < end && *p == '\\' && (q = splice_at(p, end)))
+        p = q;
+    return p;
+}
+
+/* The logical character after the one at p. */
+static inline const char *next_char(const char *p, const char *end)
+{
+    return unsplice(p + 1, end);
+}
+
+/* Past the block comment whose text starts at p ("*\<newline>/" ends it too). */
+static const char *block_comment(const char *p, const char *end)
+{
+    for (;;) {
+        const char *star = memchr(p, '*', (size_t)(end - p));
+        if (!star)
+            return end;
+        const char *q = next_char(star, end);
+        if (q < end && *q == '/')
+            return q + 1;
+        p = star + 1;
+    }
+}
+
+/* Does [p, e) hold "/\*"? */
+static int has_comment_start(const char *p, const char *e)
+{
+    for (const char *s = p; s < e && (s = memchr(s, '*', (size_t)(e - s))); s++)
+        if (s > p && s[-1] == '/')
+            return 1;
+    return 0;
+}
+
+/* At the line end that ends the line comment whose text starts at p (the
+ * second slash): a backslash ending a physical line carries it on. */
+static const char *line_comment(lexer *lx, const char *p)
+{
+    const char *start = p, *end = lx->end;
+    for (;;) {
+        const char *e = p;
+        while (e < end && !is_eol(*e))
+            e++;
+        const char *b = e;
+        while (b > p && is_blank(b[-1]))
+            b--;
+        if (e < end && b > p && b[-1] == '\\') {
+            p = past_eol(e, end);
+            continue;
+        }
+        /* C90 lexes the text as code: only a block comment opening in it
+         * could end elsewhere. */
+        if (!(lx->mode & M_NO_LINE_COMMENTS) && has_comment_start(start, e))
+            lx->seen |= M_NO_LINE_COMMENTS;
+        return e;
+    }
+}
+
+/* Past the string or character literal whose text starts at p, closed by
+ * q; or at the line end where an unclosed one stops. */
+static const char *literal(const char *p, const char *end, char q)
+{
+    while (p < end) {
+        if (*p == q)
+            return p + 1;
+        if (is_eol(*p))
+            return p;
+        if (*p == '\\') {
+            const char *s = splice_at(p, end);
+            if (s) {
+                p = s;
+                continue;
+            }
+            p = next_char(p, end); /* the escaped character */
+            if (p < end && !is_eol(*p))
+                p++;
+            continue;
+        }
+        p++;
+    }
+    return end;
+}
+
+/* Raw string prefixes, by what recognizes them. */
+enum { RAW_NONE, RAW_PLAIN, RAW_UNICODE };
+
+/* At an R in code: the prefix it ends, if it is one.  (An identifier
+ * character before the prefix makes it part of an identifier or number.) */
+static int raw_prefix(const char *text, const char *r)
+{
+    if (r - text >= 2 && r[-2] == 'u' && r[-1] == '8' &&
+        (r - text == 2 || !is_ident(r[-3])))
+        return RAW_UNICODE;
+    if (r - text >= 1 && (r[-1] == 'u' || r[-1] == 'U' || r[-1] == 'L') &&
+        (r - text == 1 || !is_ident(r[-2])))
+        return r[-1] == 'L' ? RAW_PLAIN : RAW_UNICODE;
+    return r == text || !is_ident(r[-1]) ? RAW_PLAIN : RAW_NONE;
+}
+
+/* At the R of R"delim( ... )delim": past the raw string when this pass takes
+ * it for one, else NULL.  Between its quotes splices and trigraphs are
+ * undone, so its text is searched as it stands. */
+static const char *raw_string(lexer *lx, const char *r)
+{
+    const char *end = lx->end;
+    int kind = raw_prefix(lx->text, r);
+    const char *q = next_char(r, end);
+    if (kind == RAW_NONE || q >= end || *q != '"')
+        return NULL;
+    const char *d = q + 1, *open = d;
+    while (open < end && open - d <= 16 && *open != '(' &&
+           !strchr(" )\\\t\v\f\n\r", *open))
+        open++;
+    if (open >= end || *open != '(' || open - d > 16)
+        return NULL; /* no raw string: the compiler says so */
+    if ((lx->mode & M_NO_RAW) || (kind == RAW_UNICODE && (lx->mode & M_RAW_PLAIN)))
+        return NULL;
+    lx->seen |= M_NO_RAW | (kind == RAW_UNICODE ? M_RAW_PLAIN : 0);
+    size_t dlen = (size_t)(open - d);
+    for (const char *p = open + 1; p < end;) {
+        const char *c = memchr(p, ')', (size_t)(end - p));
+        if (!c)
+            break;
+        if ((size_t)(end - c) > dlen + 1 && !memcmp(c + 1, d, dlen) && c[1 + dlen] == '"')
+            return c + dlen + 2;
+        p = c + 1;
+    }
+    return end;
+}
+
+/* Is the ' at q inside a number, as digit separators are?  The token it
+ * ends is found by going back over what a number can hold, then lexing
+ * forwards from there (in "x.5", x is an identifier and .5 a number). */
+static int in_number(const char *text, const char *q)
+{
+    const char *s = q;
+    while (s > text) {
+        char c = s[-1];
+        if (is_ident(c) || c == '.' || (c == '\'' && is_ident(*s)))
+            s--;
+        else if ((c == '+' || c == '-') && s - 1 > text && strchr("eEpP", s[-2]))
+            s--;
+        else
+            break;
+    }
+    for (const char *p = s; p < q;) {
+        if (is_digit(*p) || (*p == '.' && p + 1 < q && is_digit(p[1])))
+            return 1; /* a number, which takes in all the rest */
+        if (is_ident(*p))
+            while (p < q && is_ident(*p))
+                p++;
+        else
+            p++;
+    }
+    return 0;
+}
+
+static inc_ref make_ref(char *name, unsigned flags)
+{
+    return (inc_ref){name, (flags & REF_ANGLE) != 0, (flags & REF_NEXT) != 0,
+                     (flags & REF_TEST) != 0, (flags & REF_COMPUTED) != 0,
+                     (flags & REF_AFTER_INCLUDE) != 0};
+}
+
+/* Report a name (REF_* flags), once for each kind of reference to it. */
+static void report(lexer *lx, const char *name, size_t len, unsigned flags)
+{
+    if ((flags & REF_COMPUTED) && lx->top_include)
+        flags |= REF_AFTER_INCLUDE;
+    char key[NAME_CAP + 2];
+    key[0] = (char)('A' + flags);
+    memcpy(key + 1, name, len);
+    int added;
+    if (lx->oom || !strtab_get(lx->found, key, len + 1, &added)) {
+        lx->oom = 1;
+        return;
+    }
+    if (!added)
+        return;
+    inc_ref *nr = realloc(*lx->refs, sizeof *nr * (size_t)(*lx->n + 1));
+    char *copy = nr ? malloc(len + 1) : NULL;
+    if (nr)
+        *lx->refs = nr;
+    if (!copy) {
+        lx->oom = 1;
+        return;
+    }
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    nr[(*lx->n)++] = make_ref(copy, flags);
+}
+
+/* Blanks, splices and block comments: within a directive, or before one. */
+static const char *blanks(const char *p, const char *end)
+{
+    for (;;) {
+        p = unsplice(p, end);
+        if (p < end && is_blank(*p)) {
+            p++;
+        } else if (p < end && *p == '/') {
+            const char *q = next_char(p, end);
+            if (q >= end || *q != '*')
+                return p;
+            p = block_comment(q + 1, end);
+        } else {
+            return p;
+        }
+    }
+}
+
+/* After #include and its blanks: the header name, or a computed include.
+ * Returns where the rest of the line is to be lexed from. */
+static const char *header_name(lexer *lx, const char *p, int next)
+{
+    const char *end = lx->end;
+    char name[NAME_CAP];
+    size_t n = 0;
+    if (p < end && (*p == '<' || *p == '"')) {
+        char close = *p == '<' ? '>' : '"';
+        const char *q = next_char(p, end);
+        while (q < end && *q != close && !is_eol(*q) && n < sizeof name) {
+            name[n++] = *q;
+            q = next_char(q, end);
+        }
+        if (q < end && *q == close && n > 0) {
+            report(lx, name, n, (close == '>' ? REF_ANGLE : 0) | (next ? REF_NEXT : 0));
+            return q + 1;
+        }
+        n = 0;
+    }
+    /* #include MACRO (or something malformed, which cannot hurt to treat
+     * alike): kept as written, for the log. */
+    for (const char *q = p; q < end && !is_eol(*q) && n < MACRO_CAP; q = next_char(q, end)) {
+        if (*q == '/' && q + 1 < end && (q[1] == '*' || q[1] == '/'))
+            break;
+        name[n++] = *q;
+    }
+    while (n > 0 && is_blank(name[n - 1]))
+        n--;
+    if (n == 0)
+        name[n++] = '?';
+    report(lx, name, n, REF_COMPUTED | (next ? REF_NEXT : 0));
+    return p;
+}
+
+/* After a directive's # (sure: a plain #, a directive in every dialect).
+ * Returns where the rest of the line is to be lexed from. */
+static const char *directive(lexer *lx, const char *p, int sure)
+{
+    const char *end = lx->end;
+    char name[16];
+    size_t n = 0;
+    for (p = blanks(p, end); p < end && is_ident(*p); p = next_char(p, end))
+        if (n < sizeof name)
+            name[n++] = *p;
+        else
+            return p; /* no directive of ours is that long */
+    int next = n == 12 && !memcmp(name, "include_next", 12);
+    if (next || (n == 7 && !memcmp(name, "include", 7)) || (n == 6 && !memcmp(name, "import", 6))) {
+        p = header_name(lx, blanks(p, end), next);
+        if (sure && lx->depth == 0)
+            lx->top_include = 1;
+    } else if (n >= 2 && name[0] == 'i' && name[1] == 'f') {
+        lx->depth++; /* #if, #ifdef, #ifndef (and unknown #if... too) */
+    } else if (sure && n == 5 && !memcmp(name, "endif", 5) && lx->depth > 0) {
+        lx->depth--;
+    }
+    return p;
+}
+
+/* The first byte at or after p that may start something (stops[] & mask),
+ * or end.  Sixteen bytes a step where SSE2 is there: ordinary text is most
+ * of a header. */
+static inline const char *skip_ordinary(const char *p, const char *end, unsigned char mask)
+{
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), sl = _mm_set1_epi8('/'),
+                  dq = _mm_set1_epi8('"'), sq = _mm_set1_epi8('\''), bs = _mm_set1_epi8('\\'),
+                  rr = _mm_set1_epi8(mask & STOP_RAW ? 'R' : '\n');
+    for (; end - p >= 16; p += 16) {
+        __m128i b = _mm_loadu_si128((const __m128i *)p);
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, nl), _mm_cmpeq_epi8(b, cr)),
+                         _mm_or_si128(_mm_cmpeq_epi8(b, sl), _mm_cmpeq_epi8(b, dq))),
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, sq), _mm_cmpeq_epi8(b, bs)),
+                         _mm_cmpeq_epi8(b, rr)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return p + __builtin_ctz(bits);
+    }
+#endif
+    while (p < end && !(stops[(unsigned char)*p] & mask))
+        p++;
+    return p;
+}
+
+/* Lex from p to the start of a line that may hold a directive (or a comment
+ * or splice before one); returns it, or end. */
+static const char *code(lexer *lx, const char *p)
+{
+    const char *end = lx->end;
+    const unsigned char mask = STOP | (lx->mode & M_NO_RAW ? 0 : STOP_RAW);
+    for (;;) {
+        p = skip_ordinary(p, end, mask);
+        if (p >= end)
+            return end;
+        const char *q;
+        switch (*p) {
+        case '\n':
+        case '\r':
+            /* Most lines start with neither: lexed on, here. */
+            q = past_eol(p, end);
+            while (q < end && (*q == ' ' || *q == '\t'))
+                q++;
+            if (q >= end || (stops[(unsigned char)*q] & (STOP | LINE)))
+                return q;
+            p = q;
+            break;
+        case '\\':
+            q = splice_at(p, end);
+            p = q ? q : p + 1;
+            break;
+        case '/':
+            q = next_char(p, end);
+            if (q < end && *q == '*')
+                p = block_comment(q + 1, end);
+            else if (q < end && *q == '/' && !(lx->mode & M_NO_LINE_COMMENTS))
+                p = line_comment(lx, q);
+            else
+                p = q;
+            break;
+        case '"':
+            p = literal(p + 1, end, '"');
+            break;
+        case '\'':
+            if (p > lx->text && is_ident(p[-1]) && p + 1 < end && is_ident(p[1]) &&
+                (unsigned char)p[1] < 0x80 && p[1] != '$' && in_number(lx->text, p)) {
+                if (lx->mode & M_DIGIT_SEP) {
+                    p++;
+                    break;
+                }
+                lx->seen |= M_DIGIT_SEP;
+            }
+            p = literal(p + 1, end, '\'');
+            break;
+        default: /* 'R' */
+            q = raw_string(lx, p);
+            p = q ? q : p + 1;
+            break;
+        }
+    }
+}
+
+/* One pass over text in lx->mode. */
+static void lex(lexer *lx)
+{
+    const char *p = lx->text, *end = lx->end;
+    if (end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+        p += 3; /* a UTF-8 byte order mark, which gcc skips */
+    while (p < end && !lx->oom) {
+        p = blanks(p, end);
+        if (p >= end)
+            break;
+        if (is_eol(*p)) {
+            p = past_eol(p, end);
+            continue;
+        }
+        const char *q = next_char(p, end);
+        if (*p == '#')
+            p = directive(lx, p + 1, 1);
+        else if (*p == '%' && q < end && *q == ':')
+            p = directive(lx, q + 1, 0);
+        else if (end - p >= 3 && !memcmp(p, "?\?=", 3))
+            p = directive(lx, p + 3, 0);
+        p = code(lx, p);
+    }
+}
+
+/* Could trigraphs change how the text lexes?  Only ??/ (a backslash) and ??'
+ * (a caret, not a quote) can; ??= is taken for # in every pass anyway. */
+static int has_trigraphs(const char *text, size_t len)
+{
+    const char *end = text + len;
+    for (const char *p = text; p < end && (p = memchr(p, '?', (size_t)(end - p))); p++)
+        if (end - p >= 3 && p[1] == '?' && (p[2] == '/' || p[2] == '\''))
+            return 1;
+    return 0;
+}
+
+/* text with its trigraphs replaced, as phase 1 does (malloc'd). */
+static char *replace_trigraphs(const char *text, size_t len, size_t *out_len)
+{
+    static const char from[] = "=/'()!<>-", to[] = "#\\^[]|{}~";
+    char *out = malloc(len + 1);
+    size_t k = 0;
+    for (size_t i = 0; out && i < len; i++) {
+        const char *t = i + 2 < len && text[i] == '?' && text[i + 1] == '?' && text[i + 2]
+                            ? strchr(from, text[i + 2])
+                            : NULL;
+        if (t) {
+            out[k++] = to[t - from];
+            i += 2;
+        } else {
+            out[k++] = text[i];
+        }
+    }
+    *out_len = k;
+    return out;
+}
+
+/* ---- existence tests ---- */
+
+/* At p: optional blanks, then "x" or <x>.  Returns 1 and the name, 0 if what
+ * follows is not a literal. */
+static int test_literal(const char *p, const char *end, const char **name, size_t *len,
+                        int *angle)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    if (p >= end || (*p != '"' && *p != '<'))
+        return 0;
+    char close = *p == '"' ? '"' : '>';
+    *angle = *p == '<';
+    const char *s = ++p;
+    while (p < end && *p != close && *p != '\n')
+        p++;
+    if (p >= end || *p != close || p == s)
+        return 0;
+    *name = s;
+    *len = (size_t)(p - s);
+    return 1;
+}
+
+/* Existence tests: "has_include" then any identifier tail ("_next", or
+ * none), '(' and a literal.  A non-literal argument is a wrapper macro's
+ * definition. */
+static void scan_tests(lexer *lx)
+{
+    const char *end = lx->end;
+    for (const char *p = lx->text; p < end && !lx->oom;) {
+        const char *h = memmem(p, (size_t)(end - p), "has_include", 11);
+        if (!h)
+            break;
+        p = h + 11;
+        const char *tail = p;
+        while (p < end && is_ident(*p))
+            p++;
+        int next = p - tail == 5 && !memcmp(tail, "_next", 5);
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= end || *p != '(')
+            continue;
+        const char *name;
+        size_t nlen;
+        int angle;
+        if (test_literal(p + 1, end, &name, &nlen, &angle) && nlen < NAME_CAP)
+            report(lx, name, nlen, REF_TEST | (angle ? REF_ANGLE : 0) | (next ? REF_NEXT : 0));
+    }
+}
+
+/* The tests alone, or every name (tests last). */
+static int scan(const char *text, size_t len, inc_ref **refs, int directives)
+{
+    *refs = NULL;
+    int n = 0;
+    strtab found = {0};
+    lexer lx = {.text = text, .end = text + len, .found = &found, .refs = refs, .n = &n};
+    char *tri = NULL;
+    size_t tri_len = 0;
+    unsigned need = directives && has_trigraphs(text, len) ? M_TRIGRAPHS : 0;
+    /* Every combination of the rules that made a difference somewhere,
+     * until no pass finds another such rule.  (The two raw string rules
+     * together are M_NO_RAW alone.) */
+    unsigned long done = 0;
+    for (int again = directives; again && !lx.oom;) {
+        again = 0;
+        for (unsigned m = 0; m < M_ALL && !lx.oom; m++) {
+            if ((m & ~need) || (done >> m & 1) || ((m & M_NO_RAW) && (m & M_RAW_PLAIN)))
+                continue;
+            done |= 1ul << m;
+            if ((m & M_TRIGRAPHS) && !tri && !(tri = replace_trigraphs(text, len, &tri_len))) {
+                lx.oom = 1;
+                break;
+            }
+            lx.text = m & M_TRIGRAPHS ? tri : text;
+            lx.end = lx.text + (m & M_TRIGRAPHS ? tri_len : len);
+            lx.mode = m;
+            lx.seen = 0;
+            lx.depth = lx.top_include = 0;
+            lex(&lx);
+            if (lx.seen & ~need) {
+                need |= lx.seen;
+                again = 1;
+            }
+        }
+    }
+    free(tri);
+    lx.text = text;
+    lx.end = text + len;
+    if (!lx.oom && input_has_tests(text, len))
+        scan_tests(&lx);
+    strtab_free(&found);
+    if (lx.oom) {
+        inc_refs_free(*refs, n);
+        *refs = NULL;
+        return -1;
+    }
+    return n;
+}
+
+int incpath_scan(const char *text, size_t len, inc_ref **refs)
+{
+    return scan(text, len, refs, 1);
+}
+
+int incpath_scan_tests(const char *text, size_t len, inc_ref **refs)
+{
+    return scan(text, len, refs, 0);
+}
+
+void inc_refs_free(inc_ref *refs, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(refs[i].name);
+    free(refs);
+}
+
+/* ---- the memo's encoding ---- */
+
+int inc_refs_encode(const inc_ref *refs, int n, unsigned char *out, size_t cap)
+{
+    size_t k = 0;
+    if (cap < 1)
+        return -1;
+    out[k++] = REF_FORMAT;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(refs[i].name);
+        if (len == 0 || cap - k < len + 2)
+            return -1;
+        out[k++] = (unsigned char)((refs[i].angle ? REF_ANGLE : 0) | (refs[i].next ? REF_NEXT : 0) |
+                                   (refs[i].test ? REF_TEST : 0) |
+                                   (refs[i].computed ? REF_COMPUTED : 0) |
+                                   (refs[i].after_include ? REF_AFTER_INCLUDE : 0));
+        memcpy(out + k, refs[i].name, len + 1);
+        k += len + 1;
+    }
+    return (int)k;
+}
+
+int inc_refs_decode(const unsigned char *p, size_t len, inc_ref **refs)
+{
+    *refs = NULL;
+    int n = 0;
+    if (len < 1 || p[0] != REF_FORMAT)
+        return -1;
+    for (size_t k = 1; k < len;) {
+        unsigned flags = p[k++];
+        const unsigned char *nul = k < len ? memchr(p + k, '\0', len - k) : NULL;
+        size_t nlen = nul ? (size_t)(nul - (p + k)) : 0;
+        inc_ref *nr = NULL;
+        char *name = NULL;
+        if (flags > REF_FLAGS || !nul || nlen == 0 ||
+            !(nr = realloc(*refs, sizeof *nr * (size_t)(n + 1))) || !(name = malloc(nlen + 1))) {
+            if (nr)
+                *refs = nr;
+            inc_refs_free(*refs, n);
+            *refs = NULL;
+            return -1;
+        }
+        *refs = nr;
+        memcpy(name, p + k, nlen + 1);
+        nr[n++] = make_ref(name, flags);
+        k = (size_t)(nul - p) + 1;
+    }
+    return n;
+}
