@@ -4,7 +4,9 @@
  * could use one) recorded as "must stay absent", grouped under its nearest
  * existing directory.  See manifest.h for why, and manifest.c for how a
  * lookup checks it.  The include names of an input come from the scans
- * memo (cache/memo.h) under its digest when an earlier miss kept them. */
+ * memo (cache/memo.h) under its digest when an earlier miss kept them.
+ * A computed include (#include MACRO), whose name is not known here, is
+ * resolved under every name it could have had: see resolve_computed. */
 #include "wrapper/manifest_int.h"
 
 #include <stdlib.h>
@@ -37,6 +39,7 @@ typedef struct recorder {
     strtab seen;               /* candidates visited: SEEN_* */
     pathprobe probe;           /* directories looked at */
     strtab names;              /* names whose missing-directory paths are in */
+    strtab computed_dirs;      /* includer directories resolve_computed did */
     const inc_chain *chain;
     const char *cwd;           /* absolute: relative paths are against it */
     int pch;                   /* a precompiled header could be used */
@@ -180,6 +183,71 @@ missing:
             return -1;
     }
     return 0;
+}
+
+/* What follows dir (as the compiler spells it) in path, or NULL: the
+ * compiler joins a directory and a name with a '/' unless the directory
+ * ends with one, and "" (a file in the working directory) with nothing. */
+static const char *name_under(const char *path, const char *dir, size_t dlen)
+{
+    if (dlen == 0)
+        return path[0] != '/' ? path : NULL;
+    if (strncmp(path, dir, dlen) != 0)
+        return NULL;
+    const char *rest = dir[dlen - 1] == '/' ? path + dlen : path[dlen] == '/' ? path + dlen + 1 : NULL;
+    return rest && *rest ? rest : NULL;
+}
+
+static int resolve_both(recorder *r, const char *includer_dir, const char *name)
+{
+    inc_ref q = {(char *)name, 0, 0, 0, 0, 0}, a = {(char *)name, 1, 0, 0, 0, 0};
+    return resolve(r, includer_dir, &q) != 0 || resolve(r, includer_dir, &a) != 0 ? -1 : 0;
+}
+
+/* A computed include in deps[i] (`#include MACRO`, not _next).  The macro's
+ * expansion is a function of the inputs' bytes and the command line, both
+ * of which a hit requires unchanged, so the name N it gave is the same next
+ * time; it is only unknown.  The file N found is one of the dependencies,
+ * spelled by the compiler, which does not normalize, as DIR/N with DIR the
+ * includer's own directory or a directory of the search chain.  So every
+ * way of reading each dependency's spelling as DIR/N (and an absolute one
+ * as N itself) is resolved from the includer as a quote include and as an
+ * angle include: the true search is among these, and what they record is a
+ * superset of what it needs.  (They never need precompiled headers looked
+ * for: the caller refused the one include gcc could read one for.)  This
+ * depends only on the includer's directory: done once for each.
+ *
+ * (A spelling that is not DIR/N cannot be read wrongly here but for one
+ * case: gcc spells a header found in a system directory by its real path
+ * where that is shorter (-fcanonical-system-headers), so a name climbing out
+ * with ".." or through a symbolic link shows under another directory.) */
+static int resolve_computed(recorder *r, const manifest_inputs *in, int i, const char *includer_dir)
+{
+    const char *self = in->deps[i], *slash = strrchr(self, '/');
+    size_t slen = slash ? (size_t)(slash - self) + 1 : 0;
+    int added;
+    if (!strtab_get(&r->computed_dirs, self, slen, &added))
+        return -1;
+    if (!added)
+        return 0;
+    int probe_pch = r->probe_pch;
+    r->probe_pch = 0;
+    const inc_chain *c = r->chain;
+    int rc = 0;
+    for (int j = 0; j < in->n_deps && rc == 0; j++) {
+        const char *d = in->deps[j], *name;
+        if (d[0] == '/')
+            rc = resolve_both(r, includer_dir, d);
+        if (rc == 0 && (name = name_under(d, self, slen)))
+            rc = resolve_both(r, includer_dir, name);
+        for (int k = 0; rc == 0 && k < c->n_quote + c->n_angle; k++) {
+            const char *dir = k < c->n_quote ? c->quote[k] : c->angle[k - c->n_quote];
+            if ((name = name_under(d, dir, strlen(dir))))
+                rc = resolve_both(r, includer_dir, name);
+        }
+    }
+    r->probe_pch = probe_pch;
+    return rc;
 }
 
 /* Group the absent paths under their nearest existing directory. */
@@ -353,16 +421,35 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
         char *named = path_normalize(in->deps[i]);
         char *dir = named ? path_dirname(named) : NULL;
         free(named);
-        for (int j = 0; j < n && dir; j++)
-            if (refs[j].computed) {
-                LOG_D("direct mode: %s has #include %s, which cannot be resolved", in->deps[i],
-                      refs[j].name);
+        int computed = 0;
+        for (int j = 0; j < n && dir; j++) {
+            /* A precompiled header read for a computed include would be
+             * named after the name not known here, and no dependency
+             * output names it: provable only where none can be read.
+             * Under gcc that is anywhere but the main file's first
+             * include, which an #include outside every #if before this
+             * one rules out; other compilers: nowhere (r.probe_pch). */
+            int pch = r.probe_pch && !(r.pch_main_only && refs[j].after_include);
+            if (refs[j].computed && (refs[j].next || pch)) {
+                LOG_D("direct mode: %s has #include%s %s, which cannot be resolved", in->deps[i],
+                      refs[j].next ? "_next" : "", refs[j].name);
                 free(dir);
                 dir = NULL;
+            } else if (refs[j].computed) {
+                computed = 1;
             } else if (resolve(&r, dir, &refs[j]) != 0) {
                 free(dir);
                 dir = NULL;
             }
+        }
+        if (dir && computed) {
+            LOG_D("direct mode: %s has a computed #include: each input's name is resolved from it",
+                  in->deps[i]);
+            if (resolve_computed(&r, in, i, dir) != 0) {
+                free(dir);
+                dir = NULL;
+            }
+        }
         inc_refs_free(refs, n);
         if (!dir)
             goto out;
@@ -394,6 +481,7 @@ out:
     strtab_free(&r.seen);
     pathprobe_free(&r.probe);
     strtab_free(&r.names);
+    strtab_free(&r.computed_dirs);
     inc_chain_free(&chain);
     return r.pch ? MANIFEST_PCH : rc;
 }
