@@ -1,0 +1,31 @@
+#!/bin/sh
+# tests/install-deps.sh — install, from Debian's packages, everything ricc's
+# build, its tests and its benchmark need.  README's first command and CI
+# (.ci/run) both run it, so the list lives here once.  As root it runs
+# apt-get itself; otherwise through sudo, which must then be there.
+set -eu
+
+packages="
+    libssl-dev libprotobuf-c-dev protobuf-c-compiler libgrpc-dev libyaml-dev pkg-config
+    gcc g++ make
+    libcunit1-dev clang
+    python3 python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev openssl
+    cmake ninja-build
+    ccache sccache
+"
+# build: OpenSSL's libcrypto, protobuf-c, gRPC's C core, libyaml.
+# tests: CUnit; a real clang; the Python REAPI test server (protoc needs
+# libprotobuf-dev's google/protobuf/*.proto) and its TLS case; real CMake
+# (Ninja and Makefile generators).  bench/: ccache and sccache side by side.
+
+if [ "$(id -u)" = 0 ]; then
+    as_root=
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=sudo
+else
+    echo "install-deps: not root and no sudo: run this as root, or install: $packages" >&2
+    exit 1
+fi
+# shellcheck disable=SC2086 # the list is meant to split
+$as_root apt-get update
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages
