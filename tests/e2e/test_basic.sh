@@ -91,6 +91,20 @@ EOF
     cc_check hit v.o g++ -O2 -c v.cc -o v.o
 }
 
+# The README's first command ends with `make demo`: on a fresh cache its
+# counters must show one miss, then one direct hit (demo.sh checks them and
+# fails otherwise), ten times over: the source is written just before the
+# first call each time.
+basic_demo() {
+    local i
+    for i in $(seq 1 10); do
+        RICC="$RICC" "$E2E_DIR/../example/demo.sh" >"$CASE/demo.out" 2>&1 ||
+            { cat "$CASE/demo.out" >&2; die "demo.sh failed on round $i"; }
+    done
+    grep -q "byte-identical" "$CASE/demo.out" || die "the demo's object differs from plain gcc's"
+}
+
+run_case demo basic_demo
 run_case miss-then-hit basic_gcc
 run_case stdout-replayed basic_stdout
 run_case default-output-name basic_no_o

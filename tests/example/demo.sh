@@ -19,4 +19,11 @@ echo "\$ ricc gcc -O2 -Wall -c foo.c -o foo.o      # hit: restored, warning repl
 gcc -O2 -Wall -c foo.c -o plain.o 2>/dev/null
 cmp foo.o plain.o && echo "foo.o is byte-identical to plain gcc's"
 echo "\$ ricc --print-stats"
-"$ricc" --print-stats
+"$ricc" --print-stats | tee stats
+# The demo is also a test (tests/e2e/test_basic.sh): the first call a miss,
+# the second a direct hit, nothing else.
+grep -qx 'miss	1' stats && grep -qx 'direct_hit	1' stats &&
+    [ "$(awk '$1 != "miss" && $1 != "direct_hit" && $1 != "cache_size_bytes" && $2 != 0' stats)" = "" ] || {
+    echo "demo: expected 1 miss and 1 direct hit" >&2
+    exit 1
+}
