@@ -204,6 +204,26 @@ static int resolve_both(recorder *r, const char *includer_dir, const char *name)
     return resolve(r, includer_dir, &q) != 0 || resolve(r, includer_dir, &a) != 0 ? -1 : 0;
 }
 
+/* Every reading of spelling as DIR/N, DIR the includer's (as spelled, its
+ * length slen) or a search chain directory: N resolved from the includer. */
+static int resolve_readings(recorder *r, const char *spelling, const char *self, size_t slen,
+                            const char *includer_dir)
+{
+    const inc_chain *c = r->chain;
+    const char *name;
+    int rc = 0;
+    if (spelling[0] == '/')
+        rc = resolve_both(r, includer_dir, spelling);
+    if (rc == 0 && (name = name_under(spelling, self, slen)))
+        rc = resolve_both(r, includer_dir, name);
+    for (int k = 0; rc == 0 && k < c->n_quote + c->n_angle; k++) {
+        const char *dir = k < c->n_quote ? c->quote[k] : c->angle[k - c->n_quote];
+        if ((name = name_under(spelling, dir, strlen(dir))))
+            rc = resolve_both(r, includer_dir, name);
+    }
+    return rc;
+}
+
 /* A computed include in deps[i] (`#include MACRO`, not _next).  The macro's
  * expansion is a function of the inputs' bytes and the command line, both
  * of which a hit requires unchanged, so the name N it gave is the same next
@@ -217,10 +237,14 @@ static int resolve_both(recorder *r, const char *includer_dir, const char *name)
  * for: the caller refused the one include gcc could read one for.)  This
  * depends only on the includer's directory: done once for each.
  *
- * (A spelling that is not DIR/N cannot be read wrongly here but for one
- * case: gcc spells a header found in a system directory by its real path
- * where that is shorter (-fcanonical-system-headers), so a name climbing out
- * with ".." or through a symbolic link shows under another directory.) */
+ * The spelling must be the compiler's.  The file trace (opentrace.c) names
+ * a path under the working directory relative to it: a relative one is
+ * read as the absolute one it may have been, too.  What cannot be undone:
+ * gcc spells a header found in a system directory by its real path where
+ * that is shorter (-fcanonical-system-headers), so a name that climbs out
+ * of a system directory with ".." (or through a symbolic link to a shorter
+ * path) shows under another directory, and its own search is not among
+ * those resolved here. */
 static int resolve_computed(recorder *r, const manifest_inputs *in, int i, const char *includer_dir)
 {
     const char *self = in->deps[i], *slash = strrchr(self, '/');
@@ -232,18 +256,14 @@ static int resolve_computed(recorder *r, const manifest_inputs *in, int i, const
         return 0;
     int probe_pch = r->probe_pch;
     r->probe_pch = 0;
-    const inc_chain *c = r->chain;
     int rc = 0;
     for (int j = 0; j < in->n_deps && rc == 0; j++) {
-        const char *d = in->deps[j], *name;
-        if (d[0] == '/')
-            rc = resolve_both(r, includer_dir, d);
-        if (rc == 0 && (name = name_under(d, self, slen)))
-            rc = resolve_both(r, includer_dir, name);
-        for (int k = 0; rc == 0 && k < c->n_quote + c->n_angle; k++) {
-            const char *dir = k < c->n_quote ? c->quote[k] : c->angle[k - c->n_quote];
-            if ((name = name_under(d, dir, strlen(dir))))
-                rc = resolve_both(r, includer_dir, name);
+        const char *d = in->deps[j];
+        rc = resolve_readings(r, d, self, slen, includer_dir);
+        if (rc == 0 && d[0] != '/') {
+            char *abs = path_join(r->cwd, d);
+            rc = abs ? resolve_readings(r, abs, self, slen, includer_dir) : -1;
+            free(abs);
         }
     }
     r->probe_pch = probe_pch;

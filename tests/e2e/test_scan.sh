@@ -133,6 +133,23 @@ EOF
     cc_check miss f.o $cmd
 }
 
+scan_computed_traced() {
+    # -MMD with debug info: the include set comes from the files gcc's
+    # compiler proper opened (libricc-trace.so), which names one under the
+    # working directory relative to it.  old/h.h was opened through
+    # -I$PWD/old: read only as "old/h.h" from the source's directory, its
+    # search through $PWD/new would go unchecked.
+    computed_project
+    mv src/c.c c.c
+    mkdir loc
+    mv src/loc/l.h loc/
+    local cmd="gcc -g -O2 -MMD -I$PWD/new -I$PWD/old -c c.c -o c.o"
+    cc_check miss "c.o c.d" $cmd
+    cc_check direct_hit "c.o c.d" $cmd
+    echo '#define VALUE 22' >new/h.h
+    cc_check miss "c.o c.d" $cmd
+}
+
 scan_computed_first_include() {
     # The source's first include is computed: gcc would read conf.h.gch
     # for it, and its dependency output names neither.  Not proven: a
@@ -171,6 +188,7 @@ run_case after-comment scan_after_comment
 run_case computed-hit scan_computed_hit
 run_case computed-two-splits scan_computed_two_splits
 run_case computed-in-header scan_computed_in_header
+run_case computed-traced scan_computed_traced
 run_case computed-first-include scan_computed_first_include
 run_case computed-next scan_computed_next
 finish
