@@ -36,7 +36,9 @@
 #   liblua.a and lua) must be identical (cmp) to plain gcc's at the same path
 #   in the same round and scenario, else the tables get a MISMATCH note and
 #   the script exits 1 after printing them; gcc's edits must rebuild
-#   something, and the one-file edit must change an object.
+#   something, the one-file edit must change an object, and the floor must
+#   rebuild as many objects as gcc after each edit (else its dependency
+#   files are wrong and its header-edit row would be too low).
 #
 # Also: the cold build's CPU time (user + system of the build and everything
 # it waited for; for sccache plus its server's), lua's whole warm rebuild
@@ -287,6 +289,18 @@ log_cmd() {
     fi
 }
 
+# An argument list as one would type it: a word with a space in quotes
+# (NAME="a b" for an assignment such as make's CC).
+words() {
+    local a out=()
+    for a; do
+        if [[ $a != *' '* ]]; then out+=("$a")
+        elif [[ $a =~ ^[A-Za-z_]+= ]]; then out+=("${a%%=*}=\"${a#*=}\"")
+        else out+=("\"$a\""); fi
+    done
+    echo "${out[*]}"
+}
+
 # fresh_checkout P DIR: a pristine, writable copy of project P at DIR.
 fresh_checkout() {
     rm -rf "$2"
@@ -347,7 +361,7 @@ timed_build() {
         tail -n 1 "$T/cpu" | awk -v s="${sc0:-0}" -v e="$([[ $tool = sccache ]] && sc_cpu || echo 0)" \
             '{ printf "%.3f\n", $1 + $2 + e - s }' >>"$R/$key.cpu.$tool"
     fi
-    log_cmd "${BUILD[*]}"
+    log_cmd "$(words "${BUILD[@]}")"
 }
 
 # The edits. The header edit changes the text of one comment line (the
@@ -487,7 +501,8 @@ run_project() {
         make -C "$a" -s clean >/dev/null
         zero_stats ricc
         timed_build lua "$a" riccrun lua.runwarm
-        read_stats ricc | hits_cell >>"$R/lua.runwarm.hits.ricc"
+        read_stats ricc >"$T/stats"
+        hits_cell <"$T/stats" >>"$R/lua.runwarm.hits.ricc"
         check_outputs lua "$a" "$T/store/$r/lua/warm" "ricc run, lua, warm (round $r)"
         unset RICC_LINK
     fi
@@ -508,7 +523,7 @@ setup_latency() {
     configure "$p" "$dir" gcc
     build_cmd "$p" "$dir" gcc
     "${BUILD[@]}" >"$T/logs/lat-build.log" 2>&1 || die "the plain build of $p for the latency failed"
-    log_cmd "${BUILD[*]}"
+    log_cmd "$(words "${BUILD[@]}")"
     if is_cmake "$p"; then
         LAT_DIR[$p]=$dir/build
         line=$(cd "$dir/build" && ninja -t commands "${LAT_TARGET[$p]}" | tail -n 1)
@@ -541,7 +556,8 @@ latency() {
         for ((k = 0; k < 3 && !hit; k++)); do
             zero_stats "$tool"
             "${pre[@]}" "${args[@]}" >/dev/null 2>&1 || die "$tool: $p latency call failed"
-            [[ $(read_stats "$tool" | awk '{ print $1 }') != 1 ]] || hit=1
+            read_stats "$tool" >"$T/stats"
+            [[ $(awk '{ print $1 }' "$T/stats") != 1 ]] || hit=1
         done
         if ((!hit)); then
             reps=$GCC_LAT_REPS
@@ -553,7 +569,10 @@ latency() {
     fi
     "$SPAWN_TIME" "$reps" "${pre[@]}" "${args[@]}" | median >>"$R/lat.$p.$tool" ||
         die "$tool: a timed $p latency call failed"
-    [[ $tool = gcc ]] || read_stats "$tool" | hits_cell >>"$R/lat.$p.hits.$tool"
+    if [[ $tool != gcc ]]; then
+        read_stats "$tool" >"$T/stats"
+        hits_cell <"$T/stats" >>"$R/lat.$p.hits.$tool"
+    fi
     cd - >/dev/null
     log_cmd "(cd ${LAT_DIR[$p]} && spawn-time $reps ${pre[*]}${pre:+ }${LAT_CMD[$p]})"
 }
@@ -596,6 +615,7 @@ val() { if [[ -s $R/$1 ]]; then median <"$R/$1"; fi; }
 diffmed() {
     if [[ -s $R/$1 && -s $R/$2 ]]; then paste "$R/$1" "$R/$2" | awk '{ print $1 - $2 }' | median; fi
 }
+less() { if [[ -n $1 && -n $2 ]]; then awk -v a="$1" -v b="$2" 'BEGIN { print a - b }'; fi; }
 num() { if [[ -z $2 ]]; then echo "-"; else awk -v v="$2" -v f="$1" 'BEGIN { printf f, v }'; fi; }
 ratio() {
     if [[ -z $1 || -z $2 ]]; then echo "-"
@@ -696,7 +716,9 @@ report() {
     echo "## One hit on a real file (ms per call); target above the floor: ricc/ccache <= 0.5"
     echo
     echo "Each cell: the median over rounds of one round's median call. gcc: the compile itself"
-    echo "(what a hit saves). floor: a static no-op started the same way (posix_spawn)."
+    echo "(what a hit saves). floor: a static no-op started the same way (posix_spawn), just"
+    echo "before each tool's calls; the cell is the median of all those samples, and the"
+    echo "above-floor ratio takes it out of both sides (a single sample can catch a busy spell)."
     echo
     cells " file " " gcc " " ccache " " sccache " " ricc " " floor " " ricc/ccache " " above floor: ricc/ccache " " hits ccache " " hits ricc "
     cells "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---" "---"
@@ -706,7 +728,7 @@ report() {
         fl=$(cat "$R"/"$k".noop.* | median)
         cells " $p ${LAT_TARGET[$p]##*/} " " $(num %.1f "$g") " " $(col ccache %.2f "$c") " " $(col sccache %.2f "$sc") " \
             " $(num %.2f "$ri") " " $(num %.2f "$fl") " " $(ratio "$ri" "$c") " \
-            " $(ratio "$(diffmed "$k.ricc" "$k.noop.ricc")" "$(diffmed "$k.ccache" "$k.noop.ccache")") " \
+            " $(ratio "$(less "$ri" "$fl")" "$(less "$c" "$fl")") " \
             " $(distinct "$k.hits.ccache") " " $(distinct "$k.hits.ricc") "
     done
     echo
@@ -723,8 +745,12 @@ report() {
         echo "RICC_PROJECT_ROOT=the checkout's root (BENCH_RICC_ROOT=checkout);"
     fi
     echo "floor: BENCH_FLOOR_STORE (gcc's outputs of the same round and scenario)."
-    echo "Edits: header: one comment line of ${HEADER[lua]} / ${HEADER[zlib]} / ${HEADER[fmt]} (lua /"
-    echo "zlib / fmt) rewritten; one file: a definition appended to ${SOURCE[lua]} / ${SOURCE[zlib]} / ${SOURCE[fmt]}."
+    echo "Edits, in checkout A after the warm build: the header edit replaces one line,"
+    for p in $ONLY; do
+        echo "- $p, ${HEADER[$p]}: \`${HEADER_OLD[$p]}\` becomes \`${HEADER_NEW[$p]}\`"
+    done
+    echo "and the one-file edit appends \`extern const char bench_projects_edit[];\` and"
+    echo "\`const char bench_projects_edit[] = \"edited\";\` to $(for p in $ONLY; do printf '%s ' "${SOURCE[$p]}"; done)(then a build each)."
     echo "Clean build dir: \`make clean\` (lua), a new configured build dir (CMake)."
     echo
     for p in $ONLY; do
