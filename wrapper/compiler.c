@@ -88,6 +88,16 @@ static void set_path(parser *p, int i, int off)
         p->c->path_off[i] = off;
 }
 
+/* Argument vi (at voff) names an output or a target (compiler.h,
+ * name_role); i is its option, when the value came separately. */
+static void set_name(parser *p, int i, int vi, int voff, char role)
+{
+    p->c->name_role[vi] = role;
+    p->c->name_off[vi] = voff;
+    if (i != vi && (role == 'T' || role == 'Q'))
+        p->c->name_role[i] = 'M';
+}
+
 static int push_prefix(compile_cmd *c, const char *s, size_t n)
 {
     char **v = realloc(c->prefix_maps, sizeof *v * (size_t)(c->n_prefix_maps + 1));
@@ -254,6 +264,7 @@ static int parse_wp(parser *p, int i)
         }
     }
     if (rc == 0 && changed) {
+        p->c->names_matter = 1; /* dependency options the key keeps as they are */
         if (kept) {
             p->rw[i] = keep;
             keep = NULL;
@@ -311,6 +322,7 @@ static int parse_xpre(parser *p, int *ip)
     } else {
         return fail(p, "unsupported -Xpreprocessor option", i);
     }
+    p->c->names_matter |= dep;
     for (int k = 0; dep && k < span; k++)
         drop(p, i + k);
     *ip = i + span - 1;
@@ -383,6 +395,7 @@ static int option(parser *p, int *ip)
     case K_OUTPUT:
         p->out = val;
         set_path(p, vi, voff);
+        set_name(p, i, vi, voff, 'o');
         drop(p, i);
         drop(p, vi);
         return 0;
@@ -400,8 +413,12 @@ static int option(parser *p, int *ip)
     case K_MF:
         p->mf = val;
         set_path(p, vi, voff);
-        /* fall through */
+        set_name(p, i, vi, voff, 'F');
+        drop(p, i);
+        drop(p, vi);
+        return 0;
     case K_MT:
+        set_name(p, i, vi, voff, o->name[2]);
         drop(p, i);
         drop(p, vi);
         return 0;
@@ -562,6 +579,7 @@ static int derive_outputs(parser *p)
                 return fail(p, "two outputs with the same name", -1);
     }
     c->cwd_sensitive = p->g_level || p->coverage || p->test_cov || p->profile_arcs || p->asm_debug || dwo;
+    c->names_matter |= dwo || gcno || p->profile_arcs || p->pp_md || p->pp_file;
     return 0;
 }
 
@@ -617,11 +635,13 @@ int compiler_parse(int argc, char **argv, const char *cwd, compile_cmd *out)
     out->cacheable = 1;
     out->is_clang = p.fam == FAM_CLANG;
     out->path_off = malloc(sizeof *out->path_off * (size_t)out->argc);
+    out->name_off = malloc(sizeof *out->name_off * (size_t)out->argc);
+    out->name_role = calloc((size_t)out->argc + 1, 1);
     p.rw = calloc((size_t)out->argc, sizeof *p.rw);
-    if (!out->path_off || !p.rw)
+    if (!out->path_off || !out->name_off || !out->name_role || !p.rw)
         goto done;
     for (int i = 0; i < out->argc; i++)
-        out->path_off[i] = -1;
+        out->path_off[i] = out->name_off[i] = -1;
 
     for (int i = 1; i < out->argc && out->cacheable; i++) {
         const char *a = out->argv[i];
@@ -665,6 +685,8 @@ void compile_cmd_free(compile_cmd *c)
         free(c->argv[i]);
     free(c->argv);
     free(c->path_off);
+    free(c->name_off);
+    free(c->name_role);
     free(c->source);
     for (int i = 0; i < c->n_outputs; i++)
         free(c->outputs[i].path);

@@ -49,6 +49,17 @@ typedef struct compile_cmd {
      * --sysroot=dir, ...); -1 otherwise.  Used for path rewriting. */
     int *path_off;
 
+    /* Where the command names its outputs, so that a key can leave the
+     * names out (action.c): name_role[i] is 'o' (argv[i] + name_off[i] is
+     * the -o name), 'F' (the -MF name), 'T' or 'Q' (an -MT or -MQ target),
+     * 'M' (the -MT/-MQ option whose value is the next argument), or 0.
+     * names_matter: a name can reach an output's content or another
+     * output's name in a way the model does not rewrite (.dwo and coverage
+     * files, dependency options passed through -Wp, or -Xpreprocessor). */
+    char *name_role;
+    int *name_off;
+    int names_matter;
+
     char *source;            /* as given on the command line */
     enum lang lang;
     int is_clang;            /* decided by the compiler's name */
