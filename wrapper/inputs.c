@@ -31,6 +31,10 @@ static unsigned after_underscores(const char *p, size_t n, size_t k)
         return INPUT_USES_TIME;
     if (left >= 6 && !memcmp(q, "DATE__", 6))
         return INPUT_USES_DATE;
+    if ((left >= 6 && !memcmp(q, "FILE__", 6)) || (left >= 11 && !memcmp(q, "BASE_FILE__", 11)) ||
+        (left >= 11 && !memcmp(q, "FILE_NAME__", 11)) ||
+        (left >= 12 && !memcmp(q, "builtin_FILE", 12)))
+        return INPUT_USES_FILE;
     return 0;
 }
 
@@ -49,7 +53,7 @@ static unsigned has_include_at(const char *p, size_t n, size_t k)
 static inline __attribute__((always_inline)) unsigned scan(const char *p, size_t n,
                                                            unsigned want)
 {
-    const int dates = want & (INPUT_USES_TIME | INPUT_USES_DATE);
+    const int dates = want & (INPUT_USES_TIME | INPUT_USES_DATE | INPUT_USES_FILE);
     const int tests = want & INPUT_HAS_INCLUDE;
     unsigned f = 0;
     size_t i = 0;
@@ -84,7 +88,7 @@ static inline __attribute__((always_inline)) unsigned scan(const char *p, size_t
 
 unsigned input_scan(const char *p, size_t n)
 {
-    return scan(p, n, INPUT_USES_TIME | INPUT_USES_DATE | INPUT_HAS_INCLUDE);
+    return scan(p, n, INPUT_USES_TIME | INPUT_USES_DATE | INPUT_USES_FILE | INPUT_HAS_INCLUDE);
 }
 
 int input_has_tests(const char *p, size_t n)

@@ -4,8 +4,10 @@
  * A file that uses __TIME__ or __TIMESTAMP__ makes every compile's output
  * different (unless SOURCE_DATE_EPOCH pins it), and one using __DATE__
  * differs from day to day: the key is a function of input *content*, so
- * those must be seen in the content.  The scan is one pass over bytes
- * already read for hashing. */
+ * those must be seen in the content; so must __FILE__ and its kin, which
+ * put the path the compile named a file by into the output.  The scan is one
+ * pass over bytes already read for hashing.  (The stat index keeps these
+ * flags: a new one changes its format version, cache/statindex.c.) */
 #ifndef RICC_INPUTS_H
 #define RICC_INPUTS_H
 
@@ -17,6 +19,9 @@ enum input_flag {
     INPUT_USES_TIME = 1,       /* __TIME__ or __TIMESTAMP__ */
     INPUT_USES_DATE = 2,       /* __DATE__ */
     INPUT_HAS_INCLUDE = 4,     /* __has_include: existence tests (direct mode) */
+    INPUT_USES_FILE = 8,       /* __FILE__, __BASE_FILE__, __FILE_NAME__,
+                                * __builtin_FILE: a path as the compile spelled
+                                * it, which may be absolute (action.c) */
 };
 
 /* Digest `path` and scan it.  *st is filled.  0, or -1 with errno.  With an

@@ -1,5 +1,6 @@
 /* Unit tests for the scan in wrapper/inputs.c: the one-pass scanner finds
- * exactly what a plain substring search finds, wherever the words sit in
+ * exactly what a plain substring search finds (the clock macros, __FILE__
+ * and its kin, __has_include), wherever the words sit in
  * the buffer (its 16-byte blocks and its scalar tail), and on real headers. */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,9 @@ static unsigned reference(const char *p, size_t n)
         f |= INPUT_USES_DATE;
     if (memmem(p, n, "has_include", 11))
         f |= INPUT_HAS_INCLUDE;
+    if (memmem(p, n, "__FILE__", 8) || memmem(p, n, "__BASE_FILE__", 13) ||
+        memmem(p, n, "__FILE_NAME__", 13) || memmem(p, n, "__builtin_FILE", 14))
+        f |= INPUT_USES_FILE;
     return f;
 }
 
@@ -29,7 +33,9 @@ static void test_every_offset(void)
 {
     static const char *words[] = {"__TIME__", "__TIMESTAMP__", "__DATE__", "has_include",
                                   "__has_include_next", "___TIME__", "_TIME__", "__TIME_",
-                                  "has_includ", "__DATE_", "TIMESTAMP__", "__"};
+                                  "has_includ", "__DATE_", "TIMESTAMP__", "__",
+                                  "__FILE__", "__BASE_FILE__", "__FILE_NAME__", "__builtin_FILE",
+                                  "__FILE_", "_FILE__", "__BASE_FILE_", "__builtin_FIL"};
     static const char filler[] = "_ has __T __DAT has_ _h TIME_ __TIMES ";
     int bad = 0, checked = 0;
     for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
@@ -54,6 +60,8 @@ static void test_every_offset(void)
     CU_ASSERT_EQUAL(input_scan("__DATE__", 8), INPUT_USES_DATE);
     CU_ASSERT_EQUAL(input_scan("x __TIME__ __DATE__ __has_include(<a.h>)", 40),
                     INPUT_USES_TIME | INPUT_USES_DATE | INPUT_HAS_INCLUDE);
+    CU_ASSERT_EQUAL(input_scan("assert(__FILE__)", 16), INPUT_USES_FILE);
+    CU_ASSERT_EQUAL(input_scan("__builtin_FILE()", 16), INPUT_USES_FILE);
 }
 
 typedef struct real_counts {
