@@ -2,12 +2,14 @@
  * Action that is its cache key.  See action.h for what goes where and why.
  *
  * Path rewriting: with a project root R (default: the working directory),
- * input files under R are named in the input root relative to R and files
- * elsewhere by their absolute path (leading '/' dropped), and absolute
- * arguments under R become relative to the working directory.  So a
- * relative-path build (make, autotools, BuildStream) of the same sources in
- * another directory has the same key.  With no_path_rewrite everything keeps
- * its absolute name. */
+ * input files under the base B (keybase.h: the checkout's directory, within
+ * R) are named in the input root relative to B and files elsewhere by their
+ * absolute path (leading '/' dropped), the working directory is relative to
+ * B, and absolute arguments under R become relative to the working directory
+ * (the old prefix of a -f*-prefix-map= too).  So the same sources built in
+ * another directory, with relative paths (make, autotools, BuildStream) or
+ * absolute ones (CMake), have the same key.  With no_path_rewrite everything
+ * keeps its absolute name. */
 #include "wrapper/action.h"
 
 #include <errno.h>
@@ -68,7 +70,8 @@ char *action_relpath(const char *to, const char *from)
 typedef struct ctx {
     const action_inputs *in;
     const char *root;      /* R, or NULL when not rewriting */
-    int rewrote_abs;       /* an absolute argument under R was rewritten */
+    const char *base;      /* B (keybase.h), or NULL when not rewriting */
+    int rewrote_abs;       /* absolute arguments under R rewritten so far */
     unsigned input_flags;  /* union of inputs.h flags over every input */
 } ctx;
 
@@ -82,7 +85,7 @@ static char *key_path(ctx *c, const char *p)
     char *out = NULL;
     if (rel) {
         out = action_relpath(abs, c->in->cwd);
-        c->rewrote_abs = 1;
+        c->rewrote_abs++;
     }
     free(rel);
     if (!out)
@@ -92,13 +95,37 @@ static char *key_path(ctx *c, const char *p)
     return out;
 }
 
+/* The key's spelling of a prefix map "-f…-prefix-map=OLD=NEW": OLD as a
+ * path argument (NEW is what the output records: kept as it is).  NULL
+ * when arg is not one.  malloc'd. */
+static char *key_prefix_map(ctx *c, const char *arg)
+{
+    static const char *const opts[] = {"-fdebug-prefix-map=", "-ffile-prefix-map=",
+                                       "-fmacro-prefix-map=", "-fprofile-prefix-map=", NULL};
+    for (const char *const *o = opts; *o; o++) {
+        size_t n = strlen(*o);
+        const char *eq = strncmp(arg, *o, n) ? NULL : strchr(arg + n, '=');
+        if (!eq || arg[n] != '/')
+            continue;
+        char *old = strndup(arg + n, (size_t)(eq - arg) - n);
+        char *k = old ? key_path(c, old) : NULL;
+        char *out = k ? malloc(n + strlen(k) + strlen(eq) + 1) : NULL;
+        if (out)
+            sprintf(out, "%.*s%s%s", (int)n, arg, k, eq);
+        free(old);
+        free(k);
+        return out;
+    }
+    return NULL;
+}
+
 /* The input root's name for a file the compile reads. malloc'd. */
 static char *tree_path(ctx *c, const char *dep)
 {
     char *abs = path_absolute(dep, c->in->cwd);
     if (!abs)
         return NULL;
-    char *rel = c->root ? path_relative_to(abs, c->root) : NULL;
+    char *rel = c->base ? path_relative_to(abs, c->base) : NULL;
     if (rel && rel[0]) {
         free(abs);
         return rel;
@@ -227,6 +254,43 @@ static int build_tree(ctx *c, action_key *out, const char **why)
     return rc;
 }
 
+/* The key's spelling of argument i: with canonical names, the -o and -MF
+ * names are the canonical ones and -MT/-MQ are left out (NULL, *skip set);
+ * path arguments under the root relative; prefix maps with OLD so too.
+ * malloc'd, or NULL (out of memory, unless *skip). */
+static char *key_arg(ctx *c, const keybase *kb, int i, int *skip)
+{
+    const compile_cmd *cmd = c->in->cmd;
+    const char *a = cmd->argv[i];
+    char role = cmd->name_role ? cmd->name_role[i] : 0;
+    *skip = 0;
+    if (kb->canon && role) {
+        if (role == 'M' || role == 'T' || role == 'Q') {
+            *skip = 1;
+            return NULL;
+        }
+        const char *name = keybase_canonical_name(role == 'F' ? OUT_DEPFILE : cmd->outputs[0].kind);
+        int off = cmd->name_off[i];
+        char *out = malloc((size_t)off + strlen(name) + 1);
+        if (out)
+            sprintf(out, "%.*s%s", off, a, name);
+        return out;
+    }
+    int off = cmd->path_off ? cmd->path_off[i] : -1;
+    if (off < 0) {
+        char *m = c->root ? key_prefix_map(c, a) : NULL;
+        return m ? m : strdup(a);
+    }
+    char *p = key_path(c, a + off);
+    char *out = p ? malloc((size_t)off + strlen(p) + 1) : NULL;
+    if (out) {
+        memcpy(out, a, (size_t)off);
+        strcpy(out + off, p);
+    }
+    free(p);
+    return out;
+}
+
 int action_prepare(const action_inputs *in, action_key *out, const char **why)
 {
     const compile_cmd *cmd = in->cmd;
@@ -243,10 +307,20 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
             return -1;
         c.root = root_abs;
     }
+    keybase *kb = &out->kb;
+    if (keybase_decide(kb, cmd, in->cwd, root_abs, in->compile, in->depfile_gcc) != 0) {
+        free(root_abs);
+        keybase_free(kb);
+        return -1;
+    }
+    c.base = kb->base;
+    int depfile = 0;
+    for (int i = 0; i < cmd->n_outputs; i++)
+        depfile |= cmd->outputs[i].kind == OUT_DEPFILE;
 
     reapi_command command = REAPI_COMMAND_INIT;
     reapi_platform platform = REAPI_PLATFORM_INIT;
-    char **args = calloc((size_t)cmd->argc + 1, sizeof *args);
+    char **args = calloc((size_t)cmd->argc + 3, sizeof *args);
     char **outs = calloc((size_t)cmd->n_outputs + 1, sizeof *outs);
     char **sorted_outs = calloc((size_t)cmd->n_outputs + 1, sizeof *sorted_outs);
     size_t n_env_max = sizeof action_env_vars / sizeof *action_env_vars + (size_t)cfg->n_remote_env;
@@ -254,34 +328,39 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
     reapi_env_var **env_ptrs = calloc(n_env_max, sizeof *env_ptrs);
     reapi_property *props = calloc((size_t)cfg->n_remote_platform + 1, sizeof *props);
     reapi_property **prop_ptrs = calloc((size_t)cfg->n_remote_platform + 1, sizeof *prop_ptrs);
-    strbuf salt = {0};
+    strbuf salt = {0}, abs_args = {0};
     int rc = -1;
     if (!args || !outs || !sorted_outs || !envs || !env_ptrs || !props || !prop_ptrs)
         goto done;
 
-    /* Arguments, with path rewriting. */
+    /* Arguments, with path rewriting; with canonical names, the targets of
+     * the dependency file are one "\x02" (relocate.h), given last.  Which
+     * arguments were absolute goes into the salt: -Iinc and -I$PWD/inc
+     * have one spelling in the Command, and outputs (dependency files,
+     * __FILE__, messages) that differ. */
+    int na = 0;
     for (int i = 0; i < cmd->argc; i++) {
-        int off = cmd->path_off ? cmd->path_off[i] : -1;
-        if (off < 0) {
-            args[i] = strdup(cmd->argv[i]);
-        } else {
-            char *p = key_path(&c, cmd->argv[i] + off);
-            args[i] = p ? malloc((size_t)off + strlen(p) + 1) : NULL;
-            if (args[i]) {
-                memcpy(args[i], cmd->argv[i], (size_t)off);
-                strcpy(args[i] + off, p);
-            }
-            free(p);
-        }
-        if (!args[i])
+        int skip, before = c.rewrote_abs;
+        args[na] = key_arg(&c, kb, i, &skip);
+        if (skip)
+            continue;
+        if (!args[na++])
+            goto done;
+        char num[16];
+        snprintf(num, sizeof num, "%d", na - 1);
+        if (c.rewrote_abs != before && sb_add(&abs_args, "absolute-arg=", num))
             goto done;
     }
-    command.n_arguments = (size_t)cmd->argc;
+    if (kb->canon && depfile && (!(args[na++] = strdup("-MT")) || !(args[na++] = strdup("\x02"))))
+        goto done;
+    command.n_arguments = (size_t)na;
     command.arguments = args;
 
     /* Outputs. */
     for (int i = 0; i < cmd->n_outputs; i++) {
-        if (!(outs[i] = key_path(&c, cmd->outputs[i].path)))
+        outs[i] = kb->canon ? strdup(keybase_canonical_name(cmd->outputs[i].kind))
+                            : key_path(&c, cmd->outputs[i].path);
+        if (!outs[i])
             goto done;
         sorted_outs[i] = outs[i];
     }
@@ -336,8 +415,8 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
 
     /* Working directory, relative to the root of the input tree. */
     char *wd = NULL;
-    if (c.root)
-        wd = path_relative_to(in->cwd, c.root);
+    if (c.base)
+        wd = path_relative_to(in->cwd, c.base);
     if (!wd)
         wd = strdup(in->cwd + 1);
     if (!wd)
@@ -350,7 +429,7 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
         goto done;
 
     /* Salt: what the Command and tree cannot say. */
-    if (sb_add(&salt, "ricc-key-1", ""))
+    if (sb_add(&salt, "ricc-key-2", ""))
         goto done;
     if (!in->toolchain && in->compiler_id && sb_add(&salt, "compiler=", in->compiler_id->hash))
         goto done;
@@ -359,7 +438,12 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
         if (sb_add(&salt, "cwd=", in->cwd) || sb_add(&salt, "pwd=", pwd ? pwd : ""))
             goto done;
     }
-    if (c.rewrote_abs && sb_add(&salt, "root=", c.root))
+    if (abs_args.p && sb_add(&salt, abs_args.p, ""))
+        goto done;
+    /* (A build outside the root, or not rewritten: its absolute names are
+     * in the Command and tree already.) */
+    out->base_salted = kb->relocate ? kb->salt_base : c.rewrote_abs;
+    if (out->base_salted && sb_add(&salt, "base=", c.base))
         goto done;
     out->salt_base = salt.p;
     out->salt_base_len = salt.len;
@@ -375,7 +459,7 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
 
 done:
     if (args)
-        for (int i = 0; i < cmd->argc; i++)
+        for (int i = 0; i < cmd->argc + 2; i++)
             free(args[i]);
     free(args);
     if (outs)
@@ -388,6 +472,7 @@ done:
     free(props);
     free(prop_ptrs);
     free(salt.p);
+    free(abs_args.p);
     free(root_abs);
     if (rc != 0)
         action_key_free(out);
@@ -399,7 +484,7 @@ done:
 int action_finish(const action_inputs *in, action_key *out, const char **why)
 {
     const config *cfg = in->cfg;
-    ctx c = {.in = in, .root = out->root, .rewrote_abs = out->rewrote_abs};
+    ctx c = {.in = in, .root = out->root, .base = out->kb.base, .rewrote_abs = out->rewrote_abs};
     if (build_tree(&c, out, why) != 0)
         return -1;
     out->input_flags = c.input_flags;
@@ -415,6 +500,11 @@ int action_finish(const action_inputs *in, action_key *out, const char **why)
         goto done;
     memcpy(salt.p, out->salt_base, out->salt_base_len + 1);
     salt.len = out->salt_base_len;
+    /* __FILE__ with an absolute path under the base (keybase.h). */
+    out->late_base = !out->base_salted && out->kb.relocate &&
+                     keybase_file_macros_record(&out->kb, c.input_flags);
+    if (out->late_base && sb_add(&salt, "base=", out->kb.base))
+        goto done;
     /* The clock reaches the output through __TIME__/__DATE__ unless
      * SOURCE_DATE_EPOCH (in the Command's environment) pins it. */
     if (!getenv("SOURCE_DATE_EPOCH")) {
@@ -554,7 +644,7 @@ void action_manifest_key(const action_key *k, const digest *source, digest *out)
     /* The key names the manifest format (manifest.c's MAGIC): clients of
      * two formats sharing a cache then keep apart instead of replacing each
      * other's manifests with ones the other cannot read. */
-    digest_ctx_update(c, "ricc-manifest-3\n", 16);
+    digest_ctx_update(c, "ricc-manifest-4\n", 16);
     digest_ctx_update(c, k->command.hash, DIGEST_HEX_LEN);
     digest_ctx_update(c, k->salt_base, k->salt_base_len);
     digest_ctx_update(c, source->hash, DIGEST_HEX_LEN);
@@ -563,6 +653,7 @@ void action_manifest_key(const action_key *k, const digest *source, digest *out)
 
 void action_key_free(action_key *k)
 {
+    keybase_free(&k->kb);
     free(k->salt_base);
     free(k->root);
     free(k->dep_digests);

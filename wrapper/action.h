@@ -13,9 +13,11 @@
  *   Action.salt          what the above cannot say: the compiler's identity
  *                        by content when no valid toolchain digest is set, the
  *                        working directory when the output records it (debug
- *                        info, coverage), and the project root when absolute
- *                        paths under it were rewritten (they reach __FILE__
- *                        and dependency files).
+ *                        info, coverage), and the checkout's base directory
+ *                        when the output may record it (keybase.h).
+ * Paths under the base are named relative to it, and output names are left
+ * out where they cannot reach the outputs (keybase.h), so the same compile in
+ * another checkout, or under another output name, has the same key.
  * The action digest is the key of the local action cache and of a remote
  * one; the Command and Action bytes are kept for a later upload. */
 #ifndef RICC_ACTION_H
@@ -27,6 +29,7 @@
 #include "cache/config.h"
 #include "cache/digest.h"
 #include "wrapper/compiler.h"
+#include "wrapper/keybase.h"
 
 typedef struct action_inputs {
     const compile_cmd *cmd;
@@ -36,6 +39,8 @@ typedef struct action_inputs {
     int n_deps;
     const digest *toolchain;   /* valid chrootRootDigest, or NULL */
     const digest *compiler_id; /* identity by content; used when toolchain is NULL */
+    int compile;               /* a compile (keybase.h): its outputs are relocated */
+    int depfile_gcc;           /* its dependency file, if any, is gcc's */
 } action_inputs;
 
 typedef struct action_key {
@@ -59,6 +64,13 @@ typedef struct action_key {
     unsigned input_flags;
     int64_t newest_input_ns;
     char date[16];
+
+    /* What the key leaves out (keybase.h), and whether the base is in the
+     * Action's salt: from the command (then in the manifest key too), or
+     * from the inputs (late_base: a manifest entry holds it, manifest.h). */
+    keybase kb;
+    int base_salted;
+    int late_base;
 
     /* internal, between the two halves */
     char *salt_base;

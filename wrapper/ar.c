@@ -338,7 +338,7 @@ static int make_key(acall *c, const char **why)
 static int serve_bytes(acall *c, const void *bytes, size_t len)
 {
     const char *path = c->cmd.archive;
-    result_outputs o = {1, c->key.output_paths, &path};
+    result_outputs o = {1, c->key.output_paths, &path, NULL};
     return result_serve(c->st, &c->key.action, &o, bytes, len);
 }
 
@@ -459,7 +459,7 @@ static void remember_fixed_point(acall *c, const run_result *r)
     }
     if (ok) {
         const char *path = c->cmd.archive;
-        result_outputs o = {1, c->key.output_paths, &path};
+        result_outputs o = {1, c->key.output_paths, &path, NULL};
         if (result_store(c->st, &c->key.action, &o, r) == 0)
             LOG_D("%s is also the result of the same ar call on itself", c->cmd.archive);
     }
@@ -496,7 +496,7 @@ static int run_and_store(acall *c)
         LOG_I("a member of %s changed around the ar run; not caching", c->cmd.archive);
     } else {
         const char *path = c->cmd.archive;
-        result_outputs o = {1, c->key.output_paths, &path};
+        result_outputs o = {1, c->key.output_paths, &path, NULL};
         int s = result_store(c->st, &c->key.action, &o, &r);
         if (s < 0) {
             LOG_W("cannot store the archive in %s: %s", c->cfg->dir, strerror(errno));

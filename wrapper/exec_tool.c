@@ -238,7 +238,7 @@ static int serve_entry(xcall *c, const xman_entry *m, const void *bytes, size_t 
         fs_mkdir_p(m->dirs[i], 0777);
     for (int i = 0; i < m->n_outputs; i++)
         make_parents(m->outputs[i]);
-    result_outputs o = {m->n_outputs, m->outputs, (const char *const *)m->outputs};
+    result_outputs o = {m->n_outputs, m->outputs, (const char *const *)m->outputs, NULL};
     return result_serve(c->st, &m->action, &o, bytes, len);
 }
 
@@ -459,7 +459,7 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     snprintf(head, sizeof head, "E %s %lld\n", action.hash, (long long)action.size_bytes);
     if (tbuf_add(&entry, head, strlen(head)) || tbuf_add(&entry, body.p ? body.p : "", body.len))
         goto out;
-    result_outputs o = {n_outs, outs, (const char *const *)outs};
+    result_outputs o = {n_outs, outs, (const char *const *)outs, NULL};
     int s = result_store(c->st, &action, &o, r);
     if (s < 0) {
         LOG_W("cannot store the tool's result in %s: %s", c->cfg->dir, strerror(errno));

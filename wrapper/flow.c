@@ -141,16 +141,47 @@ static void unlock_action(call *c)
 
 /* Serve the call from a serialized ActionResult: its exit status, or -1
  * (a miss; nothing written to stdout or stderr). */
+/* The outputs as the key names them and as this call does, and how they
+ * are relocated (result.h).  0, or -1 out of memory. */
+typedef struct call_outputs {
+    const char **paths;
+    int *kinds;
+    result_reloc rl;
+    result_outputs o;
+} call_outputs;
+
+static int outputs_of(call *c, call_outputs *co)
+{
+    int n = c->cmd.n_outputs;
+    co->paths = calloc((size_t)n + 1, sizeof *co->paths);
+    co->kinds = calloc((size_t)n + 1, sizeof *co->kinds);
+    if (!co->paths || !co->kinds) {
+        free(co->paths);
+        free(co->kinds);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        co->paths[i] = c->cmd.outputs[i].path;
+        co->kinds[i] = c->cmd.outputs[i].kind;
+    }
+    co->rl = (result_reloc){keybase_paths_base(&c->key.kb), c->key.kb.dep_targets, co->kinds};
+    co->o = (result_outputs){c->key.n_outputs, c->key.output_paths, co->paths, &co->rl};
+    return 0;
+}
+
+static void outputs_free(call_outputs *co)
+{
+    free(co->paths);
+    free(co->kinds);
+}
+
 static int serve_hit(call *c, const void *bytes, size_t len)
 {
-    const char **paths = calloc((size_t)c->cmd.n_outputs + 1, sizeof *paths);
-    if (!paths)
+    call_outputs co;
+    if (outputs_of(c, &co) != 0)
         return -1;
-    for (int i = 0; i < c->cmd.n_outputs; i++)
-        paths[i] = c->cmd.outputs[i].path;
-    result_outputs o = {c->key.n_outputs, c->key.output_paths, paths};
-    int status = result_serve(c->st, &c->key.action, &o, bytes, len);
-    free(paths);
+    int status = result_serve(c->st, &c->key.action, &co.o, bytes, len);
+    outputs_free(&co);
     return status;
 }
 
@@ -172,14 +203,11 @@ static int lookup(call *c)
  * or -1 (store trouble). */
 static int store_result(call *c, const run_result *r)
 {
-    const char **paths = calloc((size_t)c->cmd.n_outputs + 1, sizeof *paths);
-    if (!paths)
+    call_outputs co;
+    if (outputs_of(c, &co) != 0)
         return -1;
-    for (int i = 0; i < c->cmd.n_outputs; i++)
-        paths[i] = c->cmd.outputs[i].path;
-    result_outputs o = {c->key.n_outputs, c->key.output_paths, paths};
-    int rc = result_store(c->st, &c->key.action, &o, r);
-    free(paths);
+    int rc = result_store(c->st, &c->key.action, &co.o, r);
+    outputs_free(&co);
     return rc;
 }
 
@@ -204,6 +232,7 @@ static int build_manifest(call *c, manifest **out)
         .cmd = &c->cmd, .compiler = c->compiler, .toolkey = &c->toolkey,
         .ricc_dir = c->cfg->dir, .cwd = c->cwd, .deps = c->deps,
         .dep_digests = c->key.dep_digests, .n_deps = c->n_deps, .action = &c->key.action,
+        .base = keybase_paths_base(&c->key.kb), .base_in_action = c->key.late_base,
         .date = c->key.date[0] ? c->key.date : NULL,
         .gcc = compiler_is_gcc(&c->cmd, c->compiler),
         .scans = c->scans,
@@ -458,7 +487,7 @@ static int direct_lookup(call *c)
             stats_add(ST_CORRUPT_ENTRY, 1);
             return -1;
         }
-        found = manifest_match(m, &action);
+        found = manifest_match(m, keybase_paths_base(&c->key.kb), &action);
         scan_only = manifest_scan_only(m);
         if (manifest_refreshed(m))
             write_manifest(c, m);
@@ -555,10 +584,14 @@ static int wrapped(call *c, int argc, char **argv)
 
     c->index = statindex_open(cfg->dir);
     inputs_set_index(c->index);
+    int depfile = 0;
+    for (int i = 0; i < c->cmd.n_outputs; i++)
+        depfile |= c->cmd.outputs[i].kind == OUT_DEPFILE;
     c->in = (action_inputs){
         .cmd = &c->cmd, .cfg = cfg, .cwd = c->cwd,
         .toolchain = have_toolchain ? &toolchain : NULL,
         .compiler_id = have_toolchain ? NULL : &c->toolkey,
+        .compile = 1, .depfile_gcc = depfile && compiler_is_gcc(&c->cmd, c->compiler),
     };
     const char *why = NULL;
     if (action_prepare(&c->in, &c->key, &why) != 0) {

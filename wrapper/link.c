@@ -220,7 +220,7 @@ static int manifest_match(char *text, digest *action, strvec *inputs, strvec *ab
 static int serve_bytes(lcall *c, const digest *action, const void *bytes, size_t len)
 {
     const char *path = c->lc.output;
-    result_outputs o = {1, c->key.output_paths, &path};
+    result_outputs o = {1, c->key.output_paths, &path, NULL};
     return result_serve(c->st, action, &o, bytes, len);
 }
 
@@ -427,7 +427,7 @@ out:
 static int store_result(lcall *c, const digest *action, const run_result *r)
 {
     const char *path = c->lc.output;
-    result_outputs o = {1, c->key.output_paths, &path};
+    result_outputs o = {1, c->key.output_paths, &path, NULL};
     /* Standard output held ld's --verbose trace, ricc's, not the user's. */
     run_result kept = *r;
     kept.out_len = 0;

@@ -16,15 +16,17 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cache/fsutil.h"
 #include "wrapper/inputs.h"
 #include "wrapper/pathlist.h"
 #include "wrapper/pathprobe.h"
 #include "wrapper/tbuf.h"
 
-#define MAGIC "RICCMAN3" /* its format is also in the manifest key: action.c */
+#define MAGIC "RICCMAN4" /* its format is also in the manifest key: action.c */
 
 static void entry_free(entry *e)
 {
+    free(e->base);
     for (int i = 0; i < e->n_files; i++)
         free(e->files[i].path);
     free(e->files);
@@ -81,6 +83,7 @@ char *manifest_serialize(const manifest *m, size_t *len)
     for (int i = 0; i < m->n; i++) {
         const entry *e = &m->e[i];
         put_digest(&w, &e->action);
+        put_str(&w, e->base ? e->base : "");
         put_str(&w, e->date);
         put_u32(&w, (uint32_t)e->n_files);
         for (int j = 0; j < e->n_files; j++) {
@@ -193,6 +196,11 @@ manifest *manifest_parse(const char *buf, size_t len)
     for (int i = 0; i < n && i < MAX_ENTRIES && !r.bad; i++) {
         entry *e = &m->e[m->n++];
         get_digest(&r, &e->action);
+        e->base = get_str(&r);
+        if (e->base && !e->base[0]) {
+            free(e->base);
+            e->base = NULL;
+        }
         char *date = get_str(&r);
         if (date)
             snprintf(e->date, sizeof e->date, "%s", date);
@@ -244,9 +252,65 @@ static void today(char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%d", localtime_r(&now, &tm));
 }
 
-static int exists(const char *path, void *probe)
+/* ---- paths under the base ---- */
+
+/* A stored path: behind RELOC, relative to the base (manifest.h). */
+#define RELOC '\x01'
+
+/* The stored form of path: relative to base behind RELOC when it is an
+ * absolute path under base, else itself.  malloc'd. */
+static char *stored_path(const char *path, const char *base)
 {
-    return pathprobe_exists(probe, path);
+    if (!base || path[0] != '/')
+        return strdup(path);
+    char *norm = path_normalize(path);
+    char *rel = norm ? path_relative_to(norm, base) : NULL;
+    free(norm);
+    if (!rel)
+        return strdup(path);
+    char *out = malloc(strlen(rel) + 2);
+    if (out) {
+        out[0] = RELOC;
+        strcpy(out + 1, rel);
+    }
+    free(rel);
+    return out;
+}
+
+static int store_paths(char **v, int n, const char *base)
+{
+    for (int i = 0; i < n; i++) {
+        char *p = stored_path(v[i], base);
+        if (!p)
+            return -1;
+        free(v[i]);
+        v[i] = p;
+    }
+    return 0;
+}
+
+/* A stored path as this call names it: in buf (cap bytes), or p itself.
+ * NULL when it does not fit, or names the base with none to resolve it. */
+static const char *resolved(const char *p, const char *base, char *buf, size_t cap)
+{
+    if (p[0] != RELOC)
+        return p;
+    if (!base || snprintf(buf, cap, "%s%s%s", base, p[1] ? "/" : "", p + 1) >= (int)cap)
+        return NULL;
+    return buf;
+}
+
+typedef struct probe_at {
+    pathprobe *probe;
+    const char *base;
+} probe_at;
+
+static int exists(const char *path, void *arg)
+{
+    probe_at *pa = arg;
+    char buf[PATHLIST_MAX + 4096];
+    const char *p = resolved(path, pa->base, buf, sizeof buf);
+    return !p || pathprobe_exists(pa->probe, p);
 }
 
 /* Every absent path of x is still absent.  Most lie in subdirectories that
@@ -256,16 +320,16 @@ static int exists(const char *path, void *probe)
  * where no watched directory has this one's stamp, so its first check here
  * walks every list: for three libc headers, 445 absent paths, and 88 failed
  * stat() calls with the probe. */
-static int watch_absent(const mwatch *x, pathprobe *probe)
+static int watch_absent(const mwatch *x, probe_at *pa)
 {
     if (x->absent) {
         for (int j = 0; j < x->n_absent; j++)
-            if (exists(x->absent[j], probe))
+            if (exists(x->absent[j], pa))
                 return 0;
         return 1;
     }
     /* The list was checked by manifest_parse. */
-    return pathlist_each(x->absent_raw, x->n_raw, exists, probe) == 0;
+    return pathlist_each(x->absent_raw, x->n_raw, exists, pa) == 0;
 }
 
 /* Do e's files still have their digests and its proof still hold?  A
@@ -275,8 +339,12 @@ static int watch_absent(const mwatch *x, pathprobe *probe)
  * stamp is recorded (m->refreshed), so later lookups stat the directory
  * alone again.  That is safe: any entry made after that stat() gives the
  * directory a newer mtime than the recorded one. */
-static int entry_holds(manifest *m, entry *e, pathprobe *probe)
+static int entry_holds(manifest *m, entry *e, probe_at *pa)
 {
+    char buf[PATHLIST_MAX + 4096];
+    const char *p;
+    if (e->base && (!pa->base || strcmp(e->base, pa->base) != 0))
+        return 0;
     if (e->date[0]) {
         char d[16];
         today(d, sizeof d);
@@ -287,20 +355,20 @@ static int entry_holds(manifest *m, entry *e, pathprobe *probe)
         struct stat st;
         digest d;
         unsigned flags;
-        if (input_digest(e->files[i].path, &st, &d, &flags) != 0 ||
-            !digest_equal(&d, &e->files[i].d))
+        if (!(p = resolved(e->files[i].path, pa->base, buf, sizeof buf)) ||
+            input_digest(p, &st, &d, &flags) != 0 || !digest_equal(&d, &e->files[i].d))
             return 0;
     }
     struct timespec now = {0, 0};
     for (int i = 0; i < e->n_watch; i++) {
         mwatch *x = &e->watch[i];
         struct stat st;
-        if (stat(x->dir, &st) != 0)
+        if (!(p = resolved(x->dir, pa->base, buf, sizeof buf)) || stat(p, &st) != 0)
             return 0;
         int64_t mt = manifest_ts(st.st_mtim), ct = manifest_ts(st.st_ctim);
         if (!x->always && (uint64_t)st.st_ino == x->ino && mt == x->mtime && ct == x->ctime)
             continue;
-        if (!watch_absent(x, probe))
+        if (!watch_absent(x, pa))
             return 0;
         if (now.tv_sec == 0)
             clock_gettime(CLOCK_REALTIME, &now);
@@ -314,7 +382,7 @@ static int entry_holds(manifest *m, entry *e, pathprobe *probe)
     }
     for (int i = 0; i < e->n_present; i++) {
         struct stat st;
-        if (stat(e->present[i], &st) != 0)
+        if (!(p = resolved(e->present[i], pa->base, buf, sizeof buf)) || stat(p, &st) != 0)
             return 0;
     }
     return 1;
@@ -330,12 +398,13 @@ int manifest_refreshed(const manifest *m)
     return m->refreshed;
 }
 
-int manifest_match(manifest *m, digest *action)
+int manifest_match(manifest *m, const char *base, digest *action)
 {
     pathprobe probe = {0};
+    probe_at pa = {&probe, base};
     int found = 0;
     for (int i = 0; i < m->n && !found; i++)
-        if (entry_holds(m, &m->e[i], &probe)) {
+        if (entry_holds(m, &m->e[i], &pa)) {
             *action = m->e[i].action;
             found = 1;
         }
@@ -367,6 +436,19 @@ int manifest_add(manifest *m, const manifest_inputs *in)
         if (proof == -1)
             m->scan_only = 1;
         return proof;
+    }
+    /* Absolute paths under the base, relative to it.  (A watched directory
+     * is under the base exactly when its absent paths are, and they keep
+     * their order.) */
+    int bad = in->base_in_action && !(e.base = strdup(in->base));
+    for (int i = 0; i < e.n_files && !bad; i++)
+        bad = store_paths(&e.files[i].path, 1, in->base);
+    for (int i = 0; i < e.n_watch && !bad; i++)
+        bad = store_paths(&e.watch[i].dir, 1, in->base) ||
+              store_paths(e.watch[i].absent, e.watch[i].n_absent, in->base);
+    if (bad || store_paths(e.present, e.n_present, in->base)) {
+        entry_free(&e);
+        return -1;
     }
     /* Newest first; the same action replaces its older entry. */
     for (int i = 0; i < m->n; i++)

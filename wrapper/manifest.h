@@ -23,8 +23,10 @@
  * that is still missing with one stat() of it (pathprobe.h).  A manifest
  * from the remote was recorded in another sandbox or on another machine,
  * where no directory has this one's stamps, so its first check here always
- * does that.  An input that no parsed include accounts for (a computed
- * #include MACRO) makes the set unrecordable: the manifest is then marked
+ * does that.  A computed #include MACRO is resolved under every name it
+ * could have had (manifest_proof.c).  An input that no include accounts for,
+ * a computed #include_next, or a computed include for which gcc could read a
+ * precompiled header makes the set unrecordable: the manifest is then marked
  * scan-only and that compile stays in preprocessor mode.
  *
  * Precompiled headers: the compiler silently uses NAME.gch (or .pch) found
@@ -35,9 +37,12 @@
  * compilers along every search.  Where one exists, the compile is not
  * cached at all.
  *
- * Proof paths are stored as the compile names them (relative where the
- * search directory or includer was relative), so a manifest shared by two
- * checkouts whose Commands are the same checks each checkout's own files. */
+ * Paths are stored as the compile names them (relative where the search
+ * directory or includer was relative), absolute ones under the base
+ * (keybase.h) relative to it behind a marker byte, so a manifest shared by
+ * two checkouts whose Commands are the same checks each checkout's own
+ * files.  An entry whose action holds the base (__FILE__ with an absolute
+ * path) holds it too, and only matches in that base. */
 #ifndef RICC_MANIFEST_H
 #define RICC_MANIFEST_H
 
@@ -57,10 +62,11 @@ void manifest_free(manifest *m);
 /* Serialize; malloc'd. */
 char *manifest_serialize(const manifest *m, size_t *len);
 
-/* Find the newest entry whose inputs and proof still hold.  1 with *action
- * set, or 0.  Watched directories found settled again are re-stamped in m
- * (see manifest_refreshed). */
-int manifest_match(manifest *m, digest *action);
+/* Find the newest entry whose inputs and proof still hold, its paths
+ * resolved against base (NULL: no relocation).  1 with *action set, or 0.
+ * Watched directories found settled again are re-stamped in m (see
+ * manifest_refreshed). */
+int manifest_match(manifest *m, const char *base, digest *action);
 
 /* Did manifest_match re-stamp a watched directory whose absent paths it had
  * to check one by one?  Then m is worth storing again: later lookups check
@@ -84,6 +90,8 @@ typedef struct manifest_inputs {
     const digest *dep_digests;
     int n_deps;
     const digest *action;
+    const char *base;           /* absolute paths under it are stored relative, or NULL */
+    int base_in_action;         /* the action's salt holds the base */
     const char *date;           /* "YYYY-MM-DD" if the action depends on it, else NULL */
     int gcc;                    /* the compiler is gcc (not clang under its name) */
     memo *scans;                /* the include names of files by digest, or NULL */

@@ -34,6 +34,7 @@ typedef struct mwatch {
 
 typedef struct entry {
     digest action;
+    char *base;                /* the base the action's salt holds, or NULL */
     char date[16];
     int n_files;
     mfile *files;

@@ -487,7 +487,7 @@ int rflow_manifest_match(rflow *rf, const action_key *key, const digest *mkey, d
     }
     manifest *m = manifest_parse(bytes, len);
     digest a;
-    int found = m && manifest_match(m, &a);
+    int found = m && manifest_match(m, keybase_paths_base(&key->kb), &a);
     if (found) {
         *action = a;
         void *out;

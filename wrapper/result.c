@@ -7,24 +7,69 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cache/fsutil.h"
 #include "cache/log.h"
 #include "cache/reapi.h"
 #include "cache/stats.h"
+#include "wrapper/compiler.h"
+#include "wrapper/relocate.h"
 
-/* A stream is inline (raw) or, from a remote, a blob in the CAS. */
-static int replay_stream(store *st, int fd, const ProtobufCBinaryData *raw, const reapi_digest *d)
+/* Is output i stored relocated, and how: 'd' a dependency file, 't' text. */
+static char reloc_kind(const result_outputs *o, int i)
 {
+    if (!o->rl || !o->rl->base || !o->rl->kinds)
+        return 0;
+    return o->rl->kinds[i] == OUT_DEPFILE ? 'd' : o->rl->kinds[i] == OUT_SU ? 't' : 0;
+}
+
+/* A stream's bytes as this call is to see them: inline (raw) or, from a
+ * remote, a blob in the CAS; with the base put back.  0 with *buf malloc'd
+ * (NULL when empty), or -1. */
+static int stream_bytes(store *st, const result_outputs *o, const ProtobufCBinaryData *raw,
+                        const reapi_digest *d, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    char *got = NULL;
+    size_t n = raw->len;
     if (d && d->hash && d->hash[0]) {
         digest dd;
-        char *buf;
-        size_t len;
-        if (reapi_digest_get(d, &dd) != 0 || cas_get(st, &dd, &buf, &len) != 0)
+        if (reapi_digest_get(d, &dd) != 0 || cas_get(st, &dd, &got, &n) != 0)
             return -1;
-        int r = run_write_out(fd, buf, len);
-        free(buf);
-        return r;
+    } else if (n && !(got = malloc(n))) {
+        return -1;
+    } else if (n) {
+        memcpy(got, raw->data, n);
     }
-    return raw->len ? run_write_out(fd, (const char *)raw->data, raw->len) : 0;
+    if (n && o->rl && o->rl->base) {
+        char *back = relocate_text_restore(got, n, o->rl->base, &n);
+        free(got);
+        if (!(got = back))
+            return -1;
+    }
+    *buf = got;
+    *len = got ? n : 0;
+    return 0;
+}
+
+/* Write a stored output that holds markers, with this call's base and
+ * targets put back.  0, 1 (the stored bytes are damaged), -1 (errno). */
+static int write_relocated(store *st, const result_outputs *o, int i, const digest *d)
+{
+    char *buf, *back = NULL;
+    size_t len, blen = 0;
+    int r = cas_get(st, d, &buf, &len);
+    if (r != 0)
+        return r;
+    back = reloc_kind(o, i) == 'd'
+               ? relocate_dep_restore(buf, len, o->rl->base, (const char *const *)o->rl->dep_targets, &blen)
+               : relocate_text_restore(buf, len, o->rl->base, &blen);
+    free(buf);
+    if (!back)
+        return 1;
+    r = atomic_write_file(o->paths[i], back, blen, 0644);
+    free(back);
+    return r;
 }
 
 static int stream_blob_present(store *st, const reapi_digest *d)
@@ -49,6 +94,8 @@ int result_serve(store *st, const digest *action, const result_outputs *o, const
         return -1;
     }
     int status = -1;
+    char *out = NULL, *err = NULL;
+    size_t out_len = 0, err_len = 0;
     /* Every expected output must be in the result before anything is
      * written, and only a success is ever served. */
     reapi_output_file **found = calloc((size_t)o->n + 1, sizeof *found);
@@ -63,34 +110,63 @@ int result_serve(store *st, const digest *action, const result_outputs *o, const
             goto out;
         }
     }
+    /* Both streams must be at hand before anything is written, so a
+     * missing or damaged one is still a clean miss. */
+    if (!stream_blob_present(st, ar->stdout_digest) || !stream_blob_present(st, ar->stderr_digest) ||
+        stream_bytes(st, o, &ar->stdout_raw, ar->stdout_digest, &out, &out_len) != 0 ||
+        stream_bytes(st, o, &ar->stderr_raw, ar->stderr_digest, &err, &err_len) != 0) {
+        LOG_I("cannot replay the cached messages; running it again");
+        goto out;
+    }
     for (int i = 0; i < o->n; i++) {
         digest d;
         if (reapi_digest_get(found[i]->digest, &d) != 0)
             goto out;
-        int r = cas_materialize(st, &d, o->paths[i], found[i]->is_executable);
+        int r = reloc_kind(o, i) ? write_relocated(st, o, i, &d)
+                                 : cas_materialize(st, &d, o->paths[i], found[i]->is_executable);
         if (r != 0) {
             LOG_I("cannot restore %s from the cache (%s); running it again", o->paths[i],
                   r > 0 ? "blob missing or corrupt" : strerror(errno));
             goto out;
         }
     }
-    /* Both stream blobs must be there before either is written, so a
-     * missing one is still a clean miss. */
-    if (!stream_blob_present(st, ar->stdout_digest) || !stream_blob_present(st, ar->stderr_digest))
-        goto out;
-    if (replay_stream(st, 1, &ar->stdout_raw, ar->stdout_digest) != 0 ||
-        replay_stream(st, 2, &ar->stderr_raw, ar->stderr_digest) != 0)
+    if (run_write_out(1, out, out_len) != 0 || run_write_out(2, err, err_len) != 0)
         LOG_W("could not replay the tool's messages in full");
     status = ar->exit_code;
 out:
+    free(out);
+    free(err);
     free(found);
     protobuf_c_message_free_unpacked(&ar->base, NULL);
     return status;
 }
 
+/* Store output i with markers for the base (and the targets): 0, 1 (it
+ * cannot be: not cacheable), -1 (errno). */
+static int put_relocated(store *st, const result_outputs *o, int i, digest *d)
+{
+    char *buf, *rel;
+    size_t len, rlen = 0;
+    if (fs_read_file(o->paths[i], &buf, &len) != 0)
+        return -1;
+    rel = reloc_kind(o, i) == 'd'
+              ? relocate_dep_store(buf, len, o->rl->base, (const char *const *)o->rl->dep_targets,
+                                   o->rl->dep_targets != NULL, &rlen)
+              : relocate_text_store(buf, len, o->rl->base, &rlen);
+    free(buf);
+    if (!rel) {
+        LOG_I("%s cannot be stored apart from this directory and name; not caching", o->paths[i]);
+        return 1;
+    }
+    int r = cas_put(st, rel, rlen, d);
+    free(rel);
+    return r;
+}
+
 int result_store(store *st, const digest *action, const result_outputs *o, const run_result *r)
 {
     int n = o->n, rc = -1;
+    char *out = NULL, *err = NULL;
     reapi_output_file *files = calloc((size_t)n + 1, sizeof *files);
     reapi_output_file **ptrs = calloc((size_t)n + 1, sizeof *ptrs);
     digest *ds = calloc((size_t)n + 1, sizeof *ds);
@@ -107,7 +183,12 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
             rc = 1;
             goto out;
         }
-        if (cas_put_file(st, path, &ds[i]) != 0) {
+        int stored = reloc_kind(o, i) ? put_relocated(st, o, i, &ds[i]) : cas_put_file(st, path, &ds[i]);
+        if (stored > 0) {
+            rc = 1;
+            goto out;
+        }
+        if (stored != 0) {
             LOG_W("cannot store %s in the cache: %s", path, strerror(errno));
             goto out;
         }
@@ -127,6 +208,18 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
     ar.stdout_raw.len = r->out_len;
     ar.stderr_raw.data = (uint8_t *)r->err;
     ar.stderr_raw.len = r->err_len;
+    if (o->rl && o->rl->base) {
+        if ((r->out_len && !(out = relocate_text_store(r->out, r->out_len, o->rl->base, &ar.stdout_raw.len))) ||
+            (r->err_len && !(err = relocate_text_store(r->err, r->err_len, o->rl->base, &ar.stderr_raw.len)))) {
+            LOG_I("the compiler's messages cannot be stored apart from this directory; not caching");
+            rc = 1;
+            goto out;
+        }
+        if (out)
+            ar.stdout_raw.data = (uint8_t *)out;
+        if (err)
+            ar.stderr_raw.data = (uint8_t *)err;
+    }
     size_t len;
     void *bytes = reapi_pack(&ar.base, &len, NULL);
     if (!bytes)
@@ -137,6 +230,8 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
         LOG_W("cannot store the result in the cache: %s", strerror(errno));
     free(bytes);
 out:
+    free(out);
+    free(err);
     free(files);
     free(ptrs);
     free(ds);

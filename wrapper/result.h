@@ -17,10 +17,21 @@
 #include "cache/store.h"
 #include "wrapper/run.h"
 
+/* What a compile's result says of its checkout and its output names
+ * (keybase.h): stored dependency files, .su files and messages hold markers
+ * for the base and the dependency file's targets (relocate.h), and serving
+ * writes this call's in their place. */
+typedef struct result_reloc {
+    const char *base;            /* NULL: bytes are stored and served as they are */
+    char *const *dep_targets;    /* this call's targets when the key leaves them out */
+    const int *kinds;            /* per output: compiler.h's enum output_kind */
+} result_reloc;
+
 typedef struct result_outputs {
     int n;
     char *const *key_paths;
     const char *const *paths;
+    const result_reloc *rl;      /* NULL: no relocation */
 } result_outputs;
 
 /* Serve bytes (a serialized ActionResult, the local entry under action).
@@ -32,8 +43,8 @@ int result_serve(store *st, const digest *action, const result_outputs *o, const
                  size_t len);
 
 /* Store the outputs of a successful run r under action.  0; 1 when an
- * expected output was not written (not cacheable after all); -1 on store
- * trouble (errno). */
+ * expected output was not written, or one that must be relocated cannot be
+ * (not cacheable after all); -1 on store trouble (errno). */
 int result_store(store *st, const digest *action, const result_outputs *o, const run_result *r);
 
 #endif

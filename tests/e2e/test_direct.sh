@@ -7,8 +7,10 @@
 # source.  What direct mode must never do: serve a result when a header that
 # would now be found first was added, or when a precompiled header (.gch)
 # appeared beside one of the source's own includes (gcc uses it silently and
-# its dependency output does not name it).  A computed #include cannot be
-# proven: such a source goes through the dependency scan and still hits.
+# its dependency output does not name it).  A computed #include that may be
+# the source's first include cannot be proven (gcc could use a precompiled
+# header for it): such a source goes through the dependency scan and still
+# hits.
 . "$(dirname "$0")/lib.sh"
 
 project() {

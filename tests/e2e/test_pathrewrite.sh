@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_pathrewrite.sh — one project in two directories under RICC_PROJECT_ROOT
 # (or recc's RECC_PROJECT_ROOT), compiled with absolute -I paths under the
-# root.  ricc may rewrite those paths and hit, or miss; either way the object
+# root; and one source under several output names.  ricc may rewrite those paths and hit, or miss; either way the object
 # must be plain gcc's for the directory it is built in.  Only that invariant
 # is asserted; what happened is reported as a note.  Variants where the path
 # reaches the object (an absolute source name, __FILE__ in a header found by
@@ -13,6 +13,9 @@ project() {
     mkdir -p "$1/src" "$1/include" "$1/obj"
     cat >"$1/include/pr.h" <<'EOF'
 #define PR_SCALE 9
+#ifdef WITH_WARNING
+static int unused_in_header;
+#endif
 EOF
     cat >"$1/include/where.h" <<'EOF'
 static const char header_path[] = __FILE__;
@@ -67,6 +70,17 @@ rewrite_root() {
     two_dirs "absolute -I, -MMD" -O2 -I@D@/include -MMD -c src/pr.c -o obj/pr.o
     # The dep file must name this directory's header.
     grep -q "$PWD/p2/include/pr.h" p2/obj/pr.d || die "p2's dep file does not name p2's header"
+    # A warning names the header by its absolute path: replayed in p2 with
+    # p2's path (cc_check compares stderr with plain gcc's).
+    two_dirs "absolute -I, a warning in the header" -O2 -Wall -DWITH_WARNING -I@D@/include \
+        -c src/pr.c -o obj/pr.o
+    grep -q "$PWD/p2/include/pr.h" "$CASE/r.err" || die "the replayed warning does not name p2's header"
+    # -g with a prefix map hiding each directory: the objects are the same.
+    two_dirs "absolute -I and source, -g, -ffile-prefix-map" -O2 -g -ffile-prefix-map=@D@=. \
+        -I@D@/include -c @D@/src/pr.c -o obj/pr.o
+    # ... but not one that hides only the working directory.
+    two_dirs "absolute -I, -g, a map of the working directory only" -O2 -g \
+        -fdebug-prefix-map=@D@/obj=. -I@D@/include -c src/pr.c -o obj/pr.o
 }
 
 rewrite_recc_root() {
@@ -91,7 +105,43 @@ outside_root() {
     two_dirs "root is p1 only, absolute -I" -O2 -I@D@/include -c src/pr.c -o obj/pr.o
 }
 
+# One source compiled under several output names (CMake and meson build a
+# source once per target): the second name hits where the outputs cannot
+# record the name, with the dependency file naming this call's target, and
+# misses where they can (a .dwo's name is in the object).  Every output is
+# plain gcc's (cc_check).
+output_names() {
+    project .
+    local t
+    for t in t1 t2 longer-target-directory-name; do
+        mkdir -p "$t"
+        cc_check any "$t/pr.o $t/pr.o.d" gcc -O2 -Iinclude -MD -MT "$t/pr.o" -MF "$t/pr.o.d" \
+            -c src/pr.c -o "$t/pr.o"
+        [ "$t" = t1 ] && expect miss || expect direct_hit
+    done
+    # -MQ quotes for make (the key holds neither form of target); the
+    # default target is the -o name; no dependency file (each of these two
+    # its own command: a miss, then a hit).
+    cc_check direct_hit 'q$1.o q$1.d' gcc -O2 -Iinclude -MD -MQ 'q$1.o' -MF 'q$1.d' -c src/pr.c -o 'q$1.o'
+    cc_check direct_hit 't1/q#2.o t1/q#2.d' gcc -O2 -Iinclude -MD -MQ 't1/q#2.o' -MF 't1/q#2.d' \
+        -c src/pr.c -o 't1/q#2.o'
+    # Several targets: gcc writes the -MT ones first, then the -MQ ones
+    # in an order of its own.
+    cc_check direct_hit "t2/m.o t2/m.d" gcc -O2 -Iinclude -MD -MQ a -MQ 'b$' -MT c -MF t2/m.d \
+        -c src/pr.c -o t2/m.o
+    cc_check miss "t1/d.o t1/d.d" gcc -O2 -Iinclude -MD -c src/pr.c -o t1/d.o
+    cc_check direct_hit "t2/a-longer-name.o t2/a-longer-name.d" gcc -O2 -Iinclude -MD -c src/pr.c \
+        -o t2/a-longer-name.o
+    cc_check miss "plain.o" gcc -O2 -Iinclude -c src/pr.c -o plain.o
+    cc_check direct_hit "t2/plain.o" gcc -O2 -Iinclude -c src/pr.c -o t2/plain.o
+    for t in t1 t2; do
+        cc_check any "$t/s.o $t/s.dwo" gcc -O2 -g -gsplit-dwarf -Iinclude -c src/pr.c -o "$t/s.o"
+        expect miss
+    done
+}
+
 run_case project-root rewrite_root
+run_case output-names output_names
 run_case recc-project-root rewrite_recc_root
 run_case no-path-rewrite no_rewrite
 run_case outside-root outside_root
