@@ -739,8 +739,8 @@ report() {
     echo "ccache: CCACHE_DIR (empty each round), CCACHE_BASEDIR=\$T/co; sccache: its own server"
     echo "(SCCACHE_DIR empty each round, SCCACHE_SERVER_PORT); ricc: RICC_DIR (empty each round),"
     if [[ $RICC_ROOT_MODE = parent ]]; then
-        echo "RICC_PROJECT_ROOT=\$T/co (the checkouts' common parent: ricc's README does not say what"
-        echo "to set for a second checkout; BENCH_RICC_ROOT=checkout sets each checkout's root instead);"
+        echo "RICC_PROJECT_ROOT=\$T/co (the checkouts' common parent, as ricc's README says under \"Hits"
+        echo "across checkouts\"; BENCH_RICC_ROOT=checkout sets each checkout's root instead);"
     else
         echo "RICC_PROJECT_ROOT=the checkout's root (BENCH_RICC_ROOT=checkout);"
     fi
