@@ -49,8 +49,48 @@ static int store_path(const char *path, char *out)
     return 0;
 }
 
-/* Copy the stored file for path onto path, replacing it (a new inode, as a
- * compiler's output is: never write through a hard link). */
+/* Copy in to out, in the kernel where it can (copy_file_range: no trip
+ * through a buffer here, the cheapest copy a cache can make on a file
+ * system without reflinks), else by read and write. */
+static int copy_data(int in, int out)
+{
+    int copied = 0;
+    for (;;) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0);
+        if (n > 0) {
+            copied = 1;
+            continue;
+        }
+        if (n == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (copied || (errno != ENOSYS && errno != EXDEV && errno != EINVAL &&
+                       errno != EOPNOTSUPP && errno != EPERM))
+            return -1;
+        break; /* not here: fall back, nothing written yet */
+    }
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t got = read(in, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return got == 0 ? 0 : -1;
+        for (ssize_t off = 0; off < got;) {
+            ssize_t w = write(out, buf + off, (size_t)(got - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return -1;
+            off += w;
+        }
+    }
+}
+
+/* Copy the stored file for path onto path through a temporary and a
+ * rename, as a cache must to replace an output atomically (ccache and ricc
+ * both do): the floor is what any cache pays, so it pays that too. */
 static int restore(const char *path)
 {
     char from[PATH_MAX], tmp[PATH_MAX];
@@ -72,30 +112,10 @@ static int restore(const char *path)
         close(in);
         return -1;
     }
-    char buf[1 << 16];
-    ssize_t got;
     int rc = 0;
-    while ((got = read(in, buf, sizeof buf)) != 0) {
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "floor: reading %s: %s\n", from, strerror(errno));
-            rc = -1;
-            break;
-        }
-        for (ssize_t off = 0; off < got;) {
-            ssize_t w = write(out, buf + off, (size_t)(got - off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                fprintf(stderr, "floor: writing %s: %s\n", tmp, strerror(errno));
-                rc = -1;
-                break;
-            }
-            off += w;
-        }
-        if (rc != 0)
-            break;
+    if (copy_data(in, out) != 0) {
+        fprintf(stderr, "floor: copying %s to %s: %s\n", from, tmp, strerror(errno));
+        rc = -1;
     }
     close(in);
     if (close(out) != 0 && rc == 0) {
