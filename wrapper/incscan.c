@@ -17,7 +17,9 @@
  * which // and /\* are part of the name).  A directive is a # (or %:, or
  * ??=, whatever the dialect: being liberal here is safe) first on its line,
  * comments counting as blanks.  Ordinary text is skipped a byte-table test
- * at a time; comments and raw strings by memchr().
+ * at a time; comments and raw strings by memchr().  The lexing primitives
+ * are wrapper/clex.h's, which the comment-blind digest (codedigest.c) lexes
+ * by too.
  *
  * Dialects.  A few lexing rules depend on the compile's language and
  * standard, which the memo (keyed by content alone) cannot know: trigraphs
@@ -39,11 +41,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "cache/strtab.h"
+#include "wrapper/clex.h"
 #include "wrapper/inputs.h"
 
 /* Dialect rules a pass lexes by (none set: C++ with every raw string
@@ -66,16 +66,6 @@ enum {
     REF_FLAGS = 31, REF_FORMAT = 2,
 };
 
-/* What stops the skip over ordinary text: line ends, and what may start a
- * comment, a literal or a splice (STOP); R, which may start a raw string
- * (STOP_RAW).  And what else may start a line that holds a directive
- * (LINE). */
-enum { STOP = 1, STOP_RAW = 2, LINE = 4 };
-static const unsigned char stops[256] = {
-    ['\n'] = STOP, ['\r'] = STOP, ['/'] = STOP, ['"'] = STOP, ['\''] = STOP, ['\\'] = STOP,
-    ['R'] = STOP_RAW, ['#'] = LINE, ['%'] = LINE, ['?'] = LINE, ['\f'] = LINE, ['\v'] = LINE,
-};
-
 /* The longest name kept; a longer one cannot be opened anyway, and is
  * reported as computed (which asks more of the proof, never less). */
 #define NAME_CAP 4096
@@ -94,203 +84,31 @@ typedef struct lexer {
     int oom;
 } lexer;
 
-static inline int is_eol(char c)
-{
-    return c == '\n' || c == '\r';
-}
-
-static inline int is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\f' || c == '\v';
-}
-
-/* gcc takes $ and any non-ASCII byte into identifiers (and numbers). */
-static inline int is_ident(char ch)
-{
-    unsigned char c = (unsigned char)ch;
-    return (unsigned)((c | 32) - 'a') < 26 || (unsigned)(c - '0') < 10 || c == '_' || c == '$' ||
-           c >= 0x80;
-}
-
-static inline int is_digit(char c)
-{
-    return (unsigned)(c - '0') < 10;
-}
-
-static const char *past_eol(const char *p, const char *end)
-{
-    return *p == '\r' && p + 1 < end && p[1] == '\n' ? p + 2 : p + 1;
-}
-
-/* Where the next physical line starts if the backslash at p ends this one,
- * else NULL.  (A backslash at the very end of the file splices nothing.) */
-static const char *splice_at(const char *p, const char *end)
-{
-    const char *q = p + 1;
-    while (q < end && is_blank(*q))
-        q++;
-    return q < end && is_eol(*q) ? past_eol(q, end) : NULL;
-}
-
-/* p, or past the splices that start there. */
-static inline const char *unsplice(const char *p, const char *end)
-{
-    const char *q;
-    while (p < end && *p == '\\' && (q = splice_at(p, end)))
-        p = q;
-    return p;
-}
-
-/* The logical character after the one at p. */
-static inline const char *next_char(const char *p, const char *end)
-{
-    return unsplice(p + 1, end);
-}
-
-/* Past the block comment whose text starts at p ("*\<newline>/" ends it too). */
-static const char *block_comment(const char *p, const char *end)
-{
-    for (;;) {
-        const char *star = memchr(p, '*', (size_t)(end - p));
-        if (!star)
-            return end;
-        const char *q = next_char(star, end);
-        if (q < end && *q == '/')
-            return q + 1;
-        p = star + 1;
-    }
-}
-
-/* Does [p, e) hold "/\*"? */
-static int has_comment_start(const char *p, const char *e)
-{
-    for (const char *s = p; s < e && (s = memchr(s, '*', (size_t)(e - s))); s++)
-        if (s > p && s[-1] == '/')
-            return 1;
-    return 0;
-}
-
 /* At the line end that ends the line comment whose text starts at p (the
- * second slash): a backslash ending a physical line carries it on. */
+ * second slash), noting when C90, where it is no comment, would lex it
+ * differently. */
 static const char *line_comment(lexer *lx, const char *p)
 {
-    const char *start = p, *end = lx->end;
-    for (;;) {
-        const char *e = p;
-        while (e < end && !is_eol(*e))
-            e++;
-        const char *b = e;
-        while (b > p && is_blank(b[-1]))
-            b--;
-        if (e < end && b > p && b[-1] == '\\') {
-            p = past_eol(e, end);
-            continue;
-        }
-        /* C90 lexes the text as code: only a block comment opening in it
-         * could end elsewhere. */
-        if (!(lx->mode & M_NO_LINE_COMMENTS) && has_comment_start(start, e))
-            lx->seen |= M_NO_LINE_COMMENTS;
-        return e;
-    }
-}
-
-/* Past the string or character literal whose text starts at p, closed by
- * q; or at the line end where an unclosed one stops. */
-static const char *literal(const char *p, const char *end, char q)
-{
-    while (p < end) {
-        if (*p == q)
-            return p + 1;
-        if (is_eol(*p))
-            return p;
-        if (*p == '\\') {
-            const char *s = splice_at(p, end);
-            if (s) {
-                p = s;
-                continue;
-            }
-            p = next_char(p, end); /* the escaped character */
-            if (p < end && !is_eol(*p))
-                p++;
-            continue;
-        }
-        p++;
-    }
-    return end;
-}
-
-/* Raw string prefixes, by what recognizes them. */
-enum { RAW_NONE, RAW_PLAIN, RAW_UNICODE };
-
-/* At an R in code: the prefix it ends, if it is one.  (An identifier
- * character before the prefix makes it part of an identifier or number.) */
-static int raw_prefix(const char *text, const char *r)
-{
-    if (r - text >= 2 && r[-2] == 'u' && r[-1] == '8' &&
-        (r - text == 2 || !is_ident(r[-3])))
-        return RAW_UNICODE;
-    if (r - text >= 1 && (r[-1] == 'u' || r[-1] == 'U' || r[-1] == 'L') &&
-        (r - text == 1 || !is_ident(r[-2])))
-        return r[-1] == 'L' ? RAW_PLAIN : RAW_UNICODE;
-    return r == text || !is_ident(r[-1]) ? RAW_PLAIN : RAW_NONE;
+    const char *e = clex_line_comment(p, lx->end);
+    /* C90 lexes the text as code: only a block comment opening in it
+     * could end elsewhere. */
+    if (!(lx->mode & M_NO_LINE_COMMENTS) && clex_has_comment_start(p, e))
+        lx->seen |= M_NO_LINE_COMMENTS;
+    return e;
 }
 
 /* At the R of R"delim( ... )delim": past the raw string when this pass takes
- * it for one, else NULL.  Between its quotes splices and trigraphs are
- * undone, so its text is searched as it stands. */
+ * it for one, else NULL. */
 static const char *raw_string(lexer *lx, const char *r)
 {
-    const char *end = lx->end;
-    int kind = raw_prefix(lx->text, r);
-    const char *q = next_char(r, end);
-    if (kind == RAW_NONE || q >= end || *q != '"')
+    const char *d, *open;
+    int kind = clex_raw_start(lx->text, r, lx->end, &d, &open);
+    if (kind == CLEX_RAW_NONE)
         return NULL;
-    const char *d = q + 1, *open = d;
-    while (open < end && open - d <= 16 && *open != '(' &&
-           !strchr(" )\\\t\v\f\n\r", *open))
-        open++;
-    if (open >= end || *open != '(' || open - d > 16)
-        return NULL; /* no raw string: the compiler says so */
-    if ((lx->mode & M_NO_RAW) || (kind == RAW_UNICODE && (lx->mode & M_RAW_PLAIN)))
+    if ((lx->mode & M_NO_RAW) || (kind == CLEX_RAW_UNICODE && (lx->mode & M_RAW_PLAIN)))
         return NULL;
-    lx->seen |= M_NO_RAW | (kind == RAW_UNICODE ? M_RAW_PLAIN : 0);
-    size_t dlen = (size_t)(open - d);
-    for (const char *p = open + 1; p < end;) {
-        const char *c = memchr(p, ')', (size_t)(end - p));
-        if (!c)
-            break;
-        if ((size_t)(end - c) > dlen + 1 && !memcmp(c + 1, d, dlen) && c[1 + dlen] == '"')
-            return c + dlen + 2;
-        p = c + 1;
-    }
-    return end;
-}
-
-/* Is the ' at q inside a number, as digit separators are?  The token it
- * ends is found by going back over what a number can hold, then lexing
- * forwards from there (in "x.5", x is an identifier and .5 a number). */
-static int in_number(const char *text, const char *q)
-{
-    const char *s = q;
-    while (s > text) {
-        char c = s[-1];
-        if (is_ident(c) || c == '.' || (c == '\'' && is_ident(*s)))
-            s--;
-        else if ((c == '+' || c == '-') && s - 1 > text && strchr("eEpP", s[-2]))
-            s--;
-        else
-            break;
-    }
-    for (const char *p = s; p < q;) {
-        if (is_digit(*p) || (*p == '.' && p + 1 < q && is_digit(p[1])))
-            return 1; /* a number, which takes in all the rest */
-        if (is_ident(*p))
-            while (p < q && is_ident(*p))
-                p++;
-        else
-            p++;
-    }
-    return 0;
+    lx->seen |= M_NO_RAW | (kind == CLEX_RAW_UNICODE ? M_RAW_PLAIN : 0);
+    return clex_raw_end(d, open, lx->end);
 }
 
 static inc_ref make_ref(char *name, unsigned flags)
@@ -328,24 +146,6 @@ static void report(lexer *lx, const char *name, size_t len, unsigned flags)
     nr[(*lx->n)++] = make_ref(copy, flags);
 }
 
-/* Blanks, splices and block comments: within a directive, or before one. */
-static const char *blanks(const char *p, const char *end)
-{
-    for (;;) {
-        p = unsplice(p, end);
-        if (p < end && is_blank(*p)) {
-            p++;
-        } else if (p < end && *p == '/') {
-            const char *q = next_char(p, end);
-            if (q >= end || *q != '*')
-                return p;
-            p = block_comment(q + 1, end);
-        } else {
-            return p;
-        }
-    }
-}
-
 /* After #include and its blanks: the header name, or a computed include.
  * Returns where the rest of the line is to be lexed from. */
 static const char *header_name(lexer *lx, const char *p, int next)
@@ -355,10 +155,10 @@ static const char *header_name(lexer *lx, const char *p, int next)
     size_t n = 0;
     if (p < end && (*p == '<' || *p == '"')) {
         char close = *p == '<' ? '>' : '"';
-        const char *q = next_char(p, end);
-        while (q < end && *q != close && !is_eol(*q) && n < sizeof name) {
+        const char *q = clex_next_char(p, end);
+        while (q < end && *q != close && !clex_is_eol(*q) && n < sizeof name) {
             name[n++] = *q;
-            q = next_char(q, end);
+            q = clex_next_char(q, end);
         }
         if (q < end && *q == close && n > 0) {
             report(lx, name, n, (close == '>' ? REF_ANGLE : 0) | (next ? REF_NEXT : 0));
@@ -368,12 +168,12 @@ static const char *header_name(lexer *lx, const char *p, int next)
     }
     /* #include MACRO (or something malformed, which cannot hurt to treat
      * alike): kept as written, for the log. */
-    for (const char *q = p; q < end && !is_eol(*q) && n < MACRO_CAP; q = next_char(q, end)) {
+    for (const char *q = p; q < end && !clex_is_eol(*q) && n < MACRO_CAP; q = clex_next_char(q, end)) {
         if (*q == '/' && q + 1 < end && (q[1] == '*' || q[1] == '/'))
             break;
         name[n++] = *q;
     }
-    while (n > 0 && is_blank(name[n - 1]))
+    while (n > 0 && clex_is_blank(name[n - 1]))
         n--;
     if (n == 0)
         name[n++] = '?';
@@ -388,14 +188,14 @@ static const char *directive(lexer *lx, const char *p, int sure)
     const char *end = lx->end;
     char name[16];
     size_t n = 0;
-    for (p = blanks(p, end); p < end && is_ident(*p); p = next_char(p, end))
+    for (p = clex_blanks(p, end); p < end && clex_is_ident(*p); p = clex_next_char(p, end))
         if (n < sizeof name)
             name[n++] = *p;
         else
             return p; /* no directive of ours is that long */
     int next = n == 12 && !memcmp(name, "include_next", 12);
     if (next || (n == 7 && !memcmp(name, "include", 7)) || (n == 6 && !memcmp(name, "import", 6))) {
-        p = header_name(lx, blanks(p, end), next);
+        p = header_name(lx, clex_blanks(p, end), next);
         if (sure && lx->depth == 0)
             lx->top_include = 1;
     } else if (n >= 2 && name[0] == 'i' && name[1] == 'f') {
@@ -406,40 +206,14 @@ static const char *directive(lexer *lx, const char *p, int sure)
     return p;
 }
 
-/* The first byte at or after p that may start something (stops[] & mask),
- * or end.  Sixteen bytes a step where SSE2 is there: ordinary text is most
- * of a header. */
-static inline const char *skip_ordinary(const char *p, const char *end, unsigned char mask)
-{
-#ifdef __SSE2__
-    const __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), sl = _mm_set1_epi8('/'),
-                  dq = _mm_set1_epi8('"'), sq = _mm_set1_epi8('\''), bs = _mm_set1_epi8('\\'),
-                  rr = _mm_set1_epi8(mask & STOP_RAW ? 'R' : '\n');
-    for (; end - p >= 16; p += 16) {
-        __m128i b = _mm_loadu_si128((const __m128i *)p);
-        __m128i m = _mm_or_si128(
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, nl), _mm_cmpeq_epi8(b, cr)),
-                         _mm_or_si128(_mm_cmpeq_epi8(b, sl), _mm_cmpeq_epi8(b, dq))),
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, sq), _mm_cmpeq_epi8(b, bs)),
-                         _mm_cmpeq_epi8(b, rr)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits)
-            return p + __builtin_ctz(bits);
-    }
-#endif
-    while (p < end && !(stops[(unsigned char)*p] & mask))
-        p++;
-    return p;
-}
-
 /* Lex from p to the start of a line that may hold a directive (or a comment
  * or splice before one); returns it, or end. */
 static const char *code(lexer *lx, const char *p)
 {
     const char *end = lx->end;
-    const unsigned char mask = STOP | (lx->mode & M_NO_RAW ? 0 : STOP_RAW);
+    const unsigned char mask = CLEX_STOP | (lx->mode & M_NO_RAW ? 0 : CLEX_STOP_RAW);
     for (;;) {
-        p = skip_ordinary(p, end, mask);
+        p = clex_skip_ordinary(p, end, mask);
         if (p >= end)
             return end;
         const char *q;
@@ -447,39 +221,38 @@ static const char *code(lexer *lx, const char *p)
         case '\n':
         case '\r':
             /* Most lines start with neither: lexed on, here. */
-            q = past_eol(p, end);
+            q = clex_past_eol(p, end);
             while (q < end && (*q == ' ' || *q == '\t'))
                 q++;
-            if (q >= end || (stops[(unsigned char)*q] & (STOP | LINE)))
+            if (q >= end || (clex_stops[(unsigned char)*q] & (CLEX_STOP | CLEX_LINE)))
                 return q;
             p = q;
             break;
         case '\\':
-            q = splice_at(p, end);
+            q = clex_splice_at(p, end);
             p = q ? q : p + 1;
             break;
         case '/':
-            q = next_char(p, end);
+            q = clex_next_char(p, end);
             if (q < end && *q == '*')
-                p = block_comment(q + 1, end);
+                p = clex_block_comment(q + 1, end);
             else if (q < end && *q == '/' && !(lx->mode & M_NO_LINE_COMMENTS))
                 p = line_comment(lx, q);
             else
                 p = q;
             break;
         case '"':
-            p = literal(p + 1, end, '"');
+            p = clex_literal(p + 1, end, '"');
             break;
         case '\'':
-            if (p > lx->text && is_ident(p[-1]) && p + 1 < end && is_ident(p[1]) &&
-                (unsigned char)p[1] < 0x80 && p[1] != '$' && in_number(lx->text, p)) {
+            if (clex_digit_sep(lx->text, p, end)) {
                 if (lx->mode & M_DIGIT_SEP) {
                     p++;
                     break;
                 }
                 lx->seen |= M_DIGIT_SEP;
             }
-            p = literal(p + 1, end, '\'');
+            p = clex_literal(p + 1, end, '\'');
             break;
         default: /* 'R' */
             q = raw_string(lx, p);
@@ -496,14 +269,14 @@ static void lex(lexer *lx)
     if (end - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
         p += 3; /* a UTF-8 byte order mark, which gcc skips */
     while (p < end && !lx->oom) {
-        p = blanks(p, end);
+        p = clex_blanks(p, end);
         if (p >= end)
             break;
-        if (is_eol(*p)) {
-            p = past_eol(p, end);
+        if (clex_is_eol(*p)) {
+            p = clex_past_eol(p, end);
             continue;
         }
-        const char *q = next_char(p, end);
+        const char *q = clex_next_char(p, end);
         if (*p == '#')
             p = directive(lx, p + 1, 1);
         else if (*p == '%' && q < end && *q == ':')
@@ -581,7 +354,7 @@ static void scan_tests(lexer *lx)
             break;
         p = h + 11;
         const char *tail = p;
-        while (p < end && is_ident(*p))
+        while (p < end && clex_is_ident(*p))
             p++;
         int next = p - tail == 5 && !memcmp(tail, "_next", 5);
         while (p < end && (*p == ' ' || *p == '\t'))
