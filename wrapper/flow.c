@@ -577,7 +577,8 @@ static int wrapped(call *c, int argc, char **argv)
     int have_toolchain = action_toolchain_digest(cfg, &toolchain);
     if (have_toolchain) {
         c->toolkey = toolchain;
-    } else if (compiler_identity(c->compiler, cfg->dir, &c->toolkey) != 0) {
+    } else if (compiler_identity(c->compiler, cfg->dir, identity_programs(c->cmd.lang),
+                                 &c->toolkey) != 0) {
         LOG_W("cannot read the compiler %s: %s", c->compiler, strerror(errno));
         return run_plain(c, ST_FALLBACK);
     }

@@ -11,6 +11,7 @@
 
 #include "cache/fsutil.h"
 #include "cache/log.h"
+#include "wrapper/compiler.h"
 #include "wrapper/run.h"
 
 #define MAX_PARTS 8
@@ -133,12 +134,34 @@ static int add_part(part *parts, int *n, char *path)
     return 0;
 }
 
-int compiler_identity(const char *compiler, const char *ricc_dir, digest *out)
+const char *const *identity_programs(int lang)
+{
+    static const char *const c[] = {"cc1", "as", NULL}, *const cxx[] = {"cc1plus", "as", NULL},
+                             *const objc[] = {"cc1obj", "as", NULL},
+                             *const objcxx[] = {"cc1objplus", "as", NULL},
+                             *const all[] = {"cc1", "cc1plus", "cc1obj", "as", NULL};
+    switch (lang) {
+    case LANG_C: case LANG_C_PRE: case LANG_ASM_CPP: return c;
+    case LANG_CXX: case LANG_CXX_PRE: return cxx;
+    case LANG_OBJC: case LANG_OBJC_PRE: return objc;
+    case LANG_OBJCXX: case LANG_OBJCXX_PRE: return objcxx;
+    default: return all;
+    }
+}
+
+int compiler_identity(const char *compiler, const char *ricc_dir, const char *const *progs,
+                      digest *out)
 {
     char *rec_path = NULL;
     if (ricc_dir) {
         digest pd;
-        digest_str(compiler, &pd);
+        digest_ctx *dc = digest_ctx_new();
+        if (!dc)
+            return -1;
+        digest_ctx_update(dc, compiler, strlen(compiler) + 1);
+        for (const char *const *p = progs; *p; p++)
+            digest_ctx_update(dc, *p, strlen(*p) + 1);
+        digest_ctx_final(dc, &pd);
         char name[32 + DIGEST_HEX_LEN];
         snprintf(name, sizeof name, "identity/%.32s", pd.hash);
         rec_path = path_join(ricc_dir, name);
@@ -163,9 +186,8 @@ int compiler_identity(const char *compiler, const char *ricc_dir, digest *out)
             free(parts[i].path);
         return -1;
     }
-    static const char *progs[] = {"cc1", "cc1plus", "cc1obj", "as"};
-    for (size_t i = 0; i < sizeof progs / sizeof *progs && rc == 0; i++)
-        rc = add_part(parts, &n, prog_name(compiler, progs[i]));
+    for (const char *const *p = progs; *p && rc == 0 && n < MAX_PARTS; p++)
+        rc = add_part(parts, &n, prog_name(compiler, *p));
 
     char *text = NULL;
     size_t len = 0;

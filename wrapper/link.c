@@ -656,7 +656,8 @@ static int wrapped(lcall *c)
     if (!getcwd(c->cwd, sizeof c->cwd))
         return exec_plain(c, ST_FALLBACK);
     c->have_toolchain = action_toolchain_digest(c->cfg, &c->toolchain);
-    if (!c->have_toolchain && compiler_identity(c->compiler, c->cfg->dir, &c->toolkey) != 0)
+    if (!c->have_toolchain &&
+        compiler_identity(c->compiler, c->cfg->dir, identity_programs(LANG_NONE), &c->toolkey) != 0)
         return exec_plain(c, ST_FALLBACK);
     c->index = statindex_open(c->cfg->dir);
     inputs_set_index(c->index);
