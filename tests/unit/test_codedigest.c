@@ -105,6 +105,7 @@ static void test_code_edits_differ(void)
     DIFF("\f  // c\nint x;\n", "\f // c\nint x;\n");
     DIFF("/* a\n   b */\nint x;\n", "/* a\n     b */\nint x;\n");
     DIFF("/* a\n\n b */\nint x;\n", "/* a\n c\n b */\nint x;\n");
+    DIFF("/* a\n\n b */\nint x;\n", "/* a\nc\n b */\nint x;\n");
     /* A backslash before the blanks: without the comment, a splice. */
     DIFF("x \\ // c\nint y;\n", "x \\\nint y;\n");
     DIFF("x \\  // c\nint y;\n", "x \\ // c\nint y;\n");
@@ -129,6 +130,7 @@ static void test_kept_comments(void)
     DIFF("/* a \n b */\nint x;\n", "/* a  \n b */\nint x;\n");
     /* Unclosed. */
     DIFF("int x; /* a\n", "int x; /* ab\n");
+    DIFF("int x; /* a *b", "int x; /* ab *b");
     /* A splice in the opener or closer. */
     DIFF("int x; /\\\n* a */\n", "int x; /\\\n* ab */\n");
     DIFF("int x; /* a *\\\n/\n", "int x; /* ab *\\\n/\n");
