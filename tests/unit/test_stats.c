@@ -236,9 +236,15 @@ static void test_unwritable_dir(void)
     CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
     stats_set(ST_MISS, 5);
     stats_close();
+    /* Unwritable for the child whoever runs the test: as root the child is
+     * nobody; otherwise it is the file's owner, so the file's mode counts. */
+    char *file = path_join(dir, "stats");
+    chmod(file, 0444);
     chmod(dir, 0555);
     CU_ASSERT_EQUAL(in_child(open_unwritable_existing, dir), 0);
 
+    chmod(file, 0644);
+    free(file);
     chmod(dir, 0755);
     chmod(tmpdir, 0700);
     free(dir);
