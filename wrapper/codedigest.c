@@ -77,7 +77,8 @@ typedef struct cdx {
     const char *text, *end;
     const char *body;     /* text past a byte order mark */
     const char *emitted;  /* what is before this was fed to ctx */
-    digest_ctx *ctx;
+    digest_ctx *ctx;      /* NULL: lexing for code_location_bound() only */
+    size_t hint;          /* the widest line gcc sees in a block comment */
     int has_inc;          /* the text holds has_include or has_embed */
     /* The logical line being lexed. */
     const char *line;     /* its start */
@@ -88,7 +89,7 @@ typedef struct cdx {
 
 static void feed(cdx *c, const char *from, const char *to)
 {
-    if (to > from)
+    if (to > from && c->ctx)
         digest_ctx_update(c->ctx, from, (size_t)(to - from));
 }
 
@@ -96,7 +97,8 @@ static void feed(cdx *c, const char *from, const char *to)
 static void mark(cdx *c, char what)
 {
     const char m[2] = {'\0', what};
-    digest_ctx_update(c->ctx, m, 2);
+    if (c->ctx)
+        digest_ctx_update(c->ctx, m, 2);
 }
 
 static void new_line(cdx *c, const char *p)
@@ -342,6 +344,16 @@ static int comment(cdx *c, const char *open, const char *q, const char **next)
             return 1; /* C90 would read a block comment from there */
     }
     *next = e;
+    if (block && !c->ctx) {
+        /* At each line end in it, gcc takes the next logical line's
+         * length, up to its unspliced line end, for a column hint. */
+        for (const char *p = memchr(open, '\n', (size_t)(e - open)); p;
+             p = p + 1 < e ? memchr(p + 1, '\n', (size_t)(e - p - 1)) : NULL) {
+            size_t n = (size_t)(clex_line_comment(p + 1, end) - p) + 1;
+            if (n > c->hint)
+                c->hint = n;
+        }
+    }
     if (in_header_name(c, open))
         return 1;
     const char *t = e;
@@ -523,50 +535,87 @@ int code_digest(const char *text, size_t len, digest *out)
     return 0;
 }
 
-/* The bound.  gcc starts a line at the next multiple of 2^(column bits +
- * range bits) of its current line map; column bits grow (from 7) to hold
- * the widest column asked of the map (a token's column + 50, or a block
- * comment line's length), up to 13 (4096 and beyond: no columns), range
- * bits are at most 5.  A new map starts just past the highest location
- * given out, which on one line can happen at the line's start, at each of
- * the six widenings, on narrowing back and around an #include: at most ten
- * lines' worth per line, all told. */
+/* Could a line starting at p (past its blanks) change gcc's line map: a
+ * directive (#include, #line, a line marker, #pragma GCC system_header), or
+ * a C++20 import?  (More than these: only the bound grows.) */
+static int map_line(const char *p, const char *end)
+{
+    if (p >= end)
+        return 0;
+    if (*p == '#' || *p == '%' || *p == '?')
+        return 1;
+    return (*p == 'i' || *p == 'e' || *p == '_' || *p == 'm') &&
+           (module_line(p, end) || ((size_t)(end - p) >= 6 && !memcmp(p, "module", 6)));
+}
+
+/* The bound.  gcc gives each line of a line map 2^(column bits + range
+ * bits) locations: range bits are at most 5, column bits at least 7, and
+ * grow to hold the widest column asked of the map (a token's column + 50,
+ * or a block comment line's whole length) up to 13 (4096 and beyond: no
+ * columns at all).  So a line costs at most S = 2^(5 + bits of this text's
+ * widest line + 51).  A new map starts just past the highest location
+ * given out, which wastes at most a line's worth, and after it come at most
+ * six widenings, each wasting at most the narrower map's line: at most 3S
+ * a map.  New maps come with a file change (entering and leaving this
+ * file, an #include and what it includes, #line and line markers, #pragma
+ * GCC system_header, _Pragma, module imports: map_line()), and once a map
+ * has 10 column bits or more, with each line that narrows it back (a first
+ * token within 30 columns) and each line over 4096 columns. */
 uint64_t code_location_bound(const char *text, size_t len)
 {
     if (len == 0)
         text = "";
     const char *p = text, *end = text + len;
-    uint64_t lines = 1;
-    size_t longest = 0, logical = 0;
+    uint64_t lines = 0, maps = 2;
+    size_t longest = 0, logical = 0, longest_logical = 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end;
-        const char *b = e;
+        const char *e = nl ? nl : end, *f = p, *b = e;
+        if ((size_t)(e - p) + 1 > longest)
+            longest = (size_t)(e - p) + 1;
+        while (f < e && clex_is_blank(*f))
+            f++;
+        maps += 2 * (uint64_t)map_line(f, e);
         if (b > p && b[-1] == '\r')
             b--;
         while (b > p && clex_is_blank(b[-1]))
             b--;
         logical += (size_t)(e - p) + 1;
         if (!nl || b == p || b[-1] != '\\') { /* else a splice: the line goes on */
-            if (logical > longest)
-                longest = logical;
+            if (logical > longest_logical)
+                longest_logical = logical;
             logical = 0;
         }
         lines++;
         p = nl ? nl + 1 : end;
     }
-    if (logical > longest)
-        longest = logical;
-    /* A CR not before an LF ends a line too: count them all, and give up
-     * on knowing the longest line. */
+    if (logical > longest_logical)
+        longest_logical = logical;
+    /* A CR not before an LF ends a line too: count them, and give up on
+     * knowing the longest line or where directives are. */
     for (p = text; p < end && (p = memchr(p, '\r', (size_t)(end - p))); p++)
         if (p + 1 == end || p[1] != '\n') {
             lines++;
+            maps += 2;
             longest = 4096;
         }
-    size_t widest = longest + 51 < 4096 ? longest + 51 : 4096;
+    /* Tokens ask for their column + 50, columns counting from the physical
+     * line; lines in block comments for their logical line's length, found
+     * by lexing (where the dialect could change that, the longest). */
+    cdx c = {.text = text, .end = end, .body = text, .emitted = text};
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+        c.body = text + 3;
+    c.has_inc = has_inc_words(text, len);
+    if (refused_bytes(text, len) || lex(&c))
+        c.hint = longest_logical + 1;
+    longest = longest + 51 > c.hint ? longest + 51 : c.hint;
+    for (p = text; p < end && (p = memmem(p, (size_t)(end - p), "_Pragma", 7)); p++)
+        maps += 2;
+    size_t widest = longest < 4096 ? longest : 4096;
     unsigned bits = 7;
     while (widest >= ((size_t)1 << bits))
         bits++;
-    return 10 * (lines + 1) << (bits + 5);
+    if (bits >= 10)
+        maps += 2 * lines;
+    return (lines + 1 + 3 * maps) << (bits + 5);
 }

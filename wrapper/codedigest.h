@@ -22,15 +22,16 @@
  *    where // is no comment), nor -traditional(-cpp), -C, -CC,
  *    -fpreprocessed, -fdirectives-only, -finput-charset (the lexing here is
  *    of UTF-8 or ASCII bytes), -fplugin (a plugin may read comments),
- *    -fdiagnostics-format other than text (SARIF embeds source text), nor a
- *    header compiled to a precompiled header (a .gch records each file's
- *    checksum);
- *  - no two inputs, before or after the edit, have the same content: with
- *    #pragma once and #import, gcc skips a file whose bytes (and size and
- *    mtime) equal an already included one's, so a comment edit can make two
- *    headers differ or coincide;
- *  - the sum of code_location_bound() over all the inputs, before and after
- *    the edit, is below CODE_LOCATION_BUDGET (see there). */
+ *    -fdiagnostics-format other than text (SARIF may carry source text),
+ *    nor a header compiled to a precompiled header (a .gch records each
+ *    file's checksum); -save-temps is fine (its .i and .s checked equal);
+ *  - no two inputs after the edit have the same content: with #pragma once
+ *    and #import, gcc skips a file whose bytes (and size and mtime) equal
+ *    an already included one's, so a comment edit can make two headers
+ *    coincide (checked with gcc 12);
+ *  - code_location_bound() of every input, times the number of times gcc
+ *    may read it, summed, is below CODE_LOCATION_BUDGET, before and after
+ *    the edit (see there). */
 #ifndef RICC_CODEDIGEST_H
 #define RICC_CODEDIGEST_H
 
@@ -45,17 +46,27 @@
  * exact bytes); -1 out of memory. */
 int code_digest(const char *text, size_t len, digest *out);
 
-/* gcc before 15 numbers source locations in 32 bits and spends them by line,
- * more for longer lines (columns up to the longest seen).  A translation
- * unit that spends more than 0x50000000 loses packed ranges, and past
- * 0x60000000 column numbers: then the length of a comment decides on which
- * line gcc stops recording columns (DWARF and diagnostics), which the
- * canonical form cannot see.  Checked with gcc 12: lengthening one comment
- * changed the object of a 2.3-million-line file.  This bound is an upper
- * limit of what gcc spends on text (its lines, at the widest column its
- * longest line allows, with room for the maps gcc adds); when the bounds of
- * every input sum to less than CODE_LOCATION_BUDGET, no version of them
- * reaches those limits and the line on which columns stop cannot move. */
+/* gcc numbers source locations in 32 bits (through 14 at least; 12
+ * checked) and spends them by line, more for longer lines (columns up to
+ * the widest seen).  A translation unit that spends more than 0x50000000
+ * loses packed ranges, and past 0x60000000 column numbers: then the length
+ * of a comment decides on which line gcc stops recording columns (DWARF
+ * and diagnostics), which the canonical form cannot see.  Checked with gcc
+ * 12: lengthening one comment changed the object of a 2.3-million-line
+ * file.
+ *
+ * The bound is an upper limit of what gcc spends on one reading of text;
+ * gcc reads a header again at each #include of it, unless an include
+ * guard, #pragma once or #import stops it (<math.h> includes glibc's
+ * bits/mathcalls.h from ten lines, three of them read by default; X-macro
+ * headers are read at each use).  If the bounds of the inputs, each times
+ * how often gcc may read it, sum to less than CODE_LOCATION_BUDGET, no
+ * version of them reaches those limits and the line on which columns stop
+ * cannot move.  (A way to count readings:
+ * through the include graph from the main file, each #include line counted
+ * once for each reading of its file; none when the graph has a cycle or a
+ * computed include.)  For scale: lua's and zlib's units sum to 20-35% of
+ * the budget read once each, units using libstdc++ to 80-95%. */
 uint64_t code_location_bound(const char *text, size_t len);
 #define CODE_LOCATION_BUDGET ((uint64_t)0x50000000)
 

@@ -282,24 +282,51 @@ static void test_every_byte(void)
 
 /* ---- the location bound ---- */
 
+static uint64_t bound_of(const char *text)
+{
+    return code_location_bound(text, strlen(text));
+}
+
 static void test_location_bound(void)
 {
-    /* One line: (lines + 1) * 10 << (7 + 5). */
-    CU_ASSERT_EQUAL(code_location_bound("a\n", 2), 30u << 12);
-    /* More lines, more; a longer longest line, more per line. */
-    CU_ASSERT(code_location_bound("a\nb\n", 4) > code_location_bound("a\n", 2));
+    /* One line: (lines + 1 + 3 * maps) << (column bits + 5), the maps
+     * being two (entering and leaving the file), the bits 7. */
+    CU_ASSERT_EQUAL(bound_of("a\n"), 8u << 12);
+    CU_ASSERT_EQUAL(bound_of("a\nb\n"), 9u << 12);
+    /* A line gcc may start a new map at counts two more maps. */
+    CU_ASSERT_EQUAL(bound_of("#include <a.h>\nb\n"), 15u << 12);
+    CU_ASSERT_EQUAL(bound_of("  # 12 \"x.c\"\nb\n"), 15u << 12);
+    CU_ASSERT_EQUAL(bound_of("import x;\nb\n"), 15u << 12);
+    CU_ASSERT_EQUAL(bound_of("_Pragma(\"x\") b\n"), 14u << 12);
+    CU_ASSERT_EQUAL(bound_of("important;\nb\n"), 9u << 12);
+    /* The longest line sets the width of every line. */
     char wide[300];
     memset(wide, 'x', sizeof wide);
     wide[sizeof wide - 1] = '\n';
-    CU_ASSERT_EQUAL(code_location_bound(wide, sizeof wide), 30u << 14);
-    /* Spliced lines are one line to gcc's column hints. */
-    char spliced[300];
+    CU_ASSERT_EQUAL(code_location_bound(wide, sizeof wide), 8u << 14);
+    /* Tokens' columns count from their physical line; but at a line end
+     * in a block comment, gcc asks for the whole next logical line. */
+    char spliced[305];
     memset(spliced, 'x', sizeof spliced);
-    spliced[99] = '\\', spliced[100] = '\n', spliced[sizeof spliced - 1] = '\n';
-    CU_ASSERT_EQUAL(code_location_bound(spliced, sizeof spliced), 40u << 14);
+    spliced[98] = ' ', spliced[99] = '\\', spliced[100] = '\n', spliced[sizeof spliced - 1] = '\n';
+    CU_ASSERT_EQUAL(code_location_bound(spliced, sizeof spliced), 9u << 13);
+    memcpy(spliced, "/* a\n", 5);
+    memcpy(spliced + sizeof spliced - 4, " */", 3);
+    CU_ASSERT_EQUAL(code_location_bound(spliced, sizeof spliced), 10u << 14);
+    /* Where the lexing depends on the dialect, the longest logical line. */
+    spliced[0] = 'R', spliced[1] = '"', spliced[2] = '(', spliced[3] = ')', spliced[4] = '"';
+    memset(spliced + sizeof spliced - 4, 'x', 3);
+    CU_ASSERT_EQUAL(code_location_bound(spliced, sizeof spliced), 9u << 14);
+    /* From 10 column bits on, any line may narrow the map and start a new
+     * one (two maps more a line). */
+    char wider[600];
+    memset(wider, 'x', sizeof wider);
+    wider[sizeof wider - 1] = '\n';
+    CU_ASSERT_EQUAL(code_location_bound(wider, sizeof wider), 14u << 15);
     /* A lone CR ends a line we cannot measure: the widest columns. */
-    CU_ASSERT_EQUAL(code_location_bound("a\rb\n", 4), 40u << 18);
-    CU_ASSERT_EQUAL(code_location_bound("a\r\nb\r\n", 6), 40u << 12);
+    CU_ASSERT_EQUAL(bound_of("a\rb\n"), 27u << 18);
+    CU_ASSERT_EQUAL(bound_of("a\r\nb\r\n"), 9u << 12);
+    CU_ASSERT_EQUAL(code_location_bound(NULL, 0), 7u << 12);
     /* The source files of a translation unit stay far below the budget. */
     CU_ASSERT(20 * code_location_bound(sample, sizeof sample - 1) < CODE_LOCATION_BUDGET);
 }
