@@ -38,12 +38,15 @@
  *    // and /\* are part of <a//b.h>.  After #include, #include_next,
  *    #import and #embed, comments are allowed only behind a name that lexes
  *    the same as a header name and as ordinary tokens (gcc lexes a skipped
- *    block's directive as the latter), with nothing between; a comment in
- *    any other place on such a line: no digest.  The same for a comment on
- *    an #if or #elif line after a < or a " (__has_include's operand, also
- *    through a macro standing for it), on any line after the words
- *    has_include or has_embed, and on a line starting a C++20 import.  A
- *    splice inside an identifier would hide those words: no digest.
+ *    block's directive as the latter), with nothing between; a comment or
+ *    a literal in any other place on such a line: no digest.  On an #if or
+ *    #elif line, a header name may start at a < or " right after a
+ *    parenthesis (__has_include's operand, also through a macro standing
+ *    for it): no digest for a comment or literal after such a <, nor for a
+ *    "..." there with a backslash in it (a header name ends at its first
+ *    quote).  Nor for a comment on a line after the words has_include or
+ *    has_embed, or on a line starting a C++20 import.  A splice inside an
+ *    identifier would hide those words: no digest.
  *  - -g3 records each macro's definition as its tokens, with one space
  *    where whitespace or a comment was: a comment that ends a #define's
  *    line has no tokens after it, so its text and the blanks before it do
@@ -52,7 +55,8 @@
  *    drops them) has no digest, so a marker can never be read as code.
  *
  * Speed: ordinary text is skipped sixteen bytes a step (clex.h), comments
- * by memchr(); the few whole-text checks are memchr() and memmem(). */
+ * by memchr() and a table; the whole-text checks are memchr() and an SSE2
+ * pair search.  ~700 MB/s over /usr/include, hashing included. */
 #include "wrapper/codedigest.h"
 
 #include <string.h>
