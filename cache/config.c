@@ -77,6 +77,7 @@ static const struct setting settings[] = {
     S("action_uncacheable", action_uncacheable, T_BOOL, "false", 1),
     S("disable", disable, T_BOOL, "false", 0),
     S("no_direct", no_direct, T_BOOL, "false", 0),
+    S("comment_hits", comment_hits, T_BOOL, "true", 0),
     S("link", link, T_BOOL, "false", 1),
     S("hard_link", hard_link, T_BOOL, "false", 0),
     S("compilers", compilers, T_STRING, NULL, 0),

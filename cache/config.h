@@ -19,7 +19,7 @@
  *
  * Settings (see config.c for the table and defaults):
  *   dir, max_size, log_level, log_directory, project_root, no_path_rewrite,
- *   deps_global_paths, skip_cache, action_uncacheable, disable, no_direct, link,
+ *   deps_global_paths, skip_cache, action_uncacheable, disable, no_direct, comment_hits, link,
  *   hard_link, compilers, exec_tools, server, cas_server, action_cache_server, instance,
  *   cache_only, cache_upload_local_build, server_ssl, server_cert, client_cert,
  *   client_key, access_token_path, retry_limit, retry_delay, request_timeout,
@@ -49,6 +49,7 @@ typedef struct config {
     int action_uncacheable;  /* look up, run, never store */
     int disable;             /* run the compiler untouched */
     int no_direct;           /* preprocessor mode only: no manifests, no depend mode */
+    int comment_hits;        /* a header whose comments alone changed still hits (flow.c) */
     int link;
     int hard_link;
     char *compilers;         /* extra compiler names for the preload shim, ':'-separated */

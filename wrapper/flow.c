@@ -17,6 +17,7 @@
 #include "cache/statindex.h"
 #include "cache/store.h"
 #include "wrapper/action.h"
+#include "wrapper/comment_hit.h"
 #include "wrapper/compiler.h"
 #include "wrapper/depend.h"
 #include "wrapper/hasinclude.h"
@@ -43,6 +44,7 @@ typedef struct call {
     digest mkey;             /* direct-mode manifest key */
     statindex *index;
     memo *scans;             /* include names by file digest, for the proof */
+    memo *codes;             /* code digests by file digest (comment_hit.h) */
     action_key key;
     int have_key;
     int lock_fd;
@@ -242,6 +244,8 @@ static int build_manifest(call *c, manifest **out)
         manifest_free(m);
         return r;
     }
+    if (r == 0 && comment_hit_allowed(c->cfg, &c->cmd, c->compiler))
+        comment_hit_remember(&c->codes, c->cfg->dir, c->deps, c->key.dep_digests, c->n_deps);
     *out = m;
     return r;
 }
@@ -432,6 +436,7 @@ static void call_free(call *c)
     inputs_set_index(NULL);
     statindex_close(c->index);
     memo_close(c->scans);
+    memo_close(c->codes);
     unlock_action(c);
     free(c->argv);
     free(c->compiler);
@@ -470,6 +475,60 @@ static int compile_cb(void *c)
  * set could not be proven before, so only the dependency scan can tell. */
 #define DIRECT_MISS (-1)
 #define DIRECT_SCAN (-2)
+
+/* The second chance (comment_hit.h): m has an entry whose files differ at
+ * most in comments, and its result printed nothing.  Serve it, keep it under
+ * this call's action too, and add an entry for the files as they are: the
+ * exit status, or -1 with nothing written.  Takes m. */
+static int comment_hit(call *c, manifest *m)
+{
+    manifest_twin tw;
+    char *bytes = NULL;
+    size_t len = 0;
+    int status = -1;
+    if (!comment_hit_allowed(c->cfg, &c->cmd, c->compiler) ||
+        !comment_hit_match(&c->codes, c->cfg->dir, m, keybase_paths_base(&c->key.kb), &tw)) {
+        manifest_free(m);
+        return -1;
+    }
+    if (store_get(c->st, STORE_AC, &tw.action, &bytes, &len) != 0 || !result_is_silent(bytes, len))
+        goto out;
+    /* The action of the files as they are, which must still be those.
+     * (A direct lookup comes before the flow has inputs: c->deps is empty.) */
+    c->deps = tw.paths;
+    c->n_deps = tw.n;
+    tw.paths = NULL;
+    action_inputs in = c->in;
+    in.deps = c->deps;
+    in.n_deps = c->n_deps;
+    const char *why;
+    if (action_finish(&in, &c->key, &why) != 0)
+        goto out;
+    for (int i = 0; i < c->n_deps; i++)
+        if (!digest_equal(&c->key.dep_digests[i], &tw.now[i]))
+            goto out;
+    if ((status = serve_hit(c, bytes, len)) < 0)
+        goto out;
+    if (store_put(c->st, STORE_AC, &c->key.action, bytes, len) == 0 &&
+        manifest_add_twin(m, &tw, &c->key.action) == 0) {
+        write_manifest(c, m);
+        m = NULL;
+    }
+out:
+    if (status < 0) {
+        /* A miss after all: the flow finds its inputs itself, as before. */
+        for (int i = 0; i < c->n_deps; i++)
+            free(c->deps[i]);
+        free(c->deps);
+        c->deps = NULL;
+        c->n_deps = 0;
+    }
+    manifest_twin_free(&tw);
+    manifest_free(m);
+    free(bytes);
+    return status;
+}
+
 static int direct_lookup(call *c)
 {
     if (c->cfg->no_direct || c->cfg->skip_cache)
@@ -489,10 +548,15 @@ static int direct_lookup(call *c)
         }
         found = manifest_match(m, keybase_paths_base(&c->key.kb), &action);
         scan_only = manifest_scan_only(m);
-        if (manifest_refreshed(m))
+        if (!found) {
+            int status = comment_hit(c, m);
+            if (status >= 0)
+                return status;
+        } else if (manifest_refreshed(m)) {
             write_manifest(c, m);
-        else
+        } else {
             manifest_free(m);
+        }
     }
     /* Nothing here holds: the remote's copy of the manifest, if any. */
     int taken = 0;

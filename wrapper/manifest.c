@@ -303,6 +303,12 @@ static const char *resolved(const char *p, const char *base, char *buf, size_t c
 typedef struct probe_at {
     pathprobe *probe;
     const char *base;
+    /* The second chance (manifest_match_code): a file whose digest
+     * differs may still do when same() says so; now[] gets each file's
+     * digest as it is. */
+    manifest_same_fn same;
+    void *ctx;
+    digest *now;
 } probe_at;
 
 static int exists(const char *path, void *arg)
@@ -356,8 +362,13 @@ static int entry_holds(manifest *m, entry *e, probe_at *pa)
         digest d;
         unsigned flags;
         if (!(p = resolved(e->files[i].path, pa->base, buf, sizeof buf)) ||
-            input_digest(p, &st, &d, &flags) != 0 || !digest_equal(&d, &e->files[i].d))
+            input_digest(p, &st, &d, &flags) != 0)
             return 0;
+        if (!digest_equal(&d, &e->files[i].d) &&
+            (!pa->same || !pa->same(pa->ctx, p, &e->files[i].d, &d)))
+            return 0;
+        if (pa->now)
+            pa->now[i] = d;
     }
     struct timespec now = {0, 0};
     for (int i = 0; i < e->n_watch; i++) {
@@ -401,7 +412,7 @@ int manifest_refreshed(const manifest *m)
 int manifest_match(manifest *m, const char *base, digest *action)
 {
     pathprobe probe = {0};
-    probe_at pa = {&probe, base};
+    probe_at pa = {&probe, base, NULL, NULL, NULL};
     int found = 0;
     for (int i = 0; i < m->n && !found; i++)
         if (entry_holds(m, &m->e[i], &pa)) {
@@ -410,6 +421,120 @@ int manifest_match(manifest *m, const char *base, digest *action)
         }
     pathprobe_free(&probe);
     return found;
+}
+
+int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
+                        manifest_twin *out)
+{
+    memset(out, 0, sizeof *out);
+    pathprobe probe = {0};
+    probe_at pa = {&probe, base, same, ctx, NULL};
+    int found = -1;
+    for (int i = 0; i < m->n && found < 0; i++) {
+        entry *e = &m->e[i];
+        free(pa.now);
+        if (!(pa.now = calloc((size_t)e->n_files + 1, sizeof *pa.now)))
+            break;
+        if (entry_holds(m, e, &pa))
+            found = i;
+    }
+    pathprobe_free(&probe);
+    if (found < 0) {
+        free(pa.now);
+        return 0;
+    }
+    entry *e = &m->e[found];
+    char buf[PATHLIST_MAX + 4096];
+    out->entry = found;
+    out->action = e->action;
+    out->now = pa.now;
+    out->n = e->n_files;
+    out->paths = calloc((size_t)e->n_files + 1, sizeof *out->paths);
+    for (int i = 0; out->paths && i < e->n_files; i++) {
+        const char *p = resolved(e->files[i].path, base, buf, sizeof buf);
+        if (!p || !(out->paths[i] = strdup(p))) {
+            manifest_twin_free(out);
+            return 0;
+        }
+    }
+    if (!out->paths) {
+        manifest_twin_free(out);
+        return 0;
+    }
+    return 1;
+}
+
+void manifest_twin_free(manifest_twin *t)
+{
+    for (int i = 0; t->paths && i < t->n; i++)
+        free(t->paths[i]);
+    free(t->paths);
+    free(t->now);
+    memset(t, 0, sizeof *t);
+}
+
+digest *manifest_twin_recorded(const manifest *m, const manifest_twin *t)
+{
+    const entry *e = &m->e[t->entry];
+    digest *d = malloc(sizeof *d * (size_t)(e->n_files + 1));
+    for (int i = 0; d && i < e->n_files; i++)
+        d[i] = e->files[i].d;
+    return d;
+}
+
+/* A deep copy of e's watches and present paths (the absent lists still in
+ * the manifest's bytes stay there: both entries are in m). */
+static int copy_proof(entry *to, const entry *e)
+{
+    to->watch = calloc((size_t)e->n_watch + 1, sizeof *to->watch);
+    to->present = calloc((size_t)e->n_present + 1, sizeof *to->present);
+    if (!to->watch || !to->present)
+        return -1;
+    for (int j = 0; j < e->n_watch; j++) {
+        mwatch *x = &to->watch[to->n_watch++];
+        *x = e->watch[j];
+        x->dir = NULL;
+        x->absent = NULL;
+        x->n_absent = 0;
+        if (!(x->dir = strdup(e->watch[j].dir)))
+            return -1;
+        if (e->watch[j].absent) {
+            if (!(x->absent = calloc((size_t)e->watch[j].n_absent + 1, sizeof *x->absent)))
+                return -1;
+            for (int k = 0; k < e->watch[j].n_absent; k++, x->n_absent++)
+                if (!(x->absent[k] = strdup(e->watch[j].absent[k])))
+                    return -1;
+        }
+    }
+    for (int j = 0; j < e->n_present; j++, to->n_present++)
+        if (!(to->present[j] = strdup(e->present[j])))
+            return -1;
+    return 0;
+}
+
+int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action)
+{
+    const entry *e = &m->e[t->entry];
+    entry n;
+    memset(&n, 0, sizeof n);
+    n.action = *action;
+    memcpy(n.date, e->date, sizeof n.date);
+    int bad = (e->base && !(n.base = strdup(e->base))) ||
+              !(n.files = calloc((size_t)e->n_files + 1, sizeof *n.files)) || copy_proof(&n, e);
+    for (int i = 0; !bad && i < e->n_files; i++, n.n_files++) {
+        n.files[i].d = t->now[i];
+        bad = !(n.files[i].path = strdup(e->files[i].path));
+    }
+    if (bad) {
+        entry_free(&n);
+        return -1;
+    }
+    if (m->n == MAX_ENTRIES)
+        entry_free(&m->e[--m->n]);
+    memmove(&m->e[1], &m->e[0], sizeof *m->e * (size_t)m->n);
+    m->e[0] = n;
+    m->n++;
+    return 0;
 }
 
 int manifest_add(manifest *m, const manifest_inputs *in)

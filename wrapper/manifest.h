@@ -68,6 +68,32 @@ char *manifest_serialize(const manifest *m, size_t *len);
  * manifest_refreshed). */
 int manifest_match(manifest *m, const char *base, digest *action);
 
+/* The second chance: a header whose comments alone changed (flow.c, with
+ * codedigest.h, decides what "alone" means) gives the compiler's output of
+ * before, so an entry whose every file has its digest or one same() accepts
+ * (recorded: the digest the entry holds; now: the file's digest as it is)
+ * and whose proof holds names a result that is still right; what changed is
+ * the action.  1 with *out filled (free it with manifest_twin_free), or 0. */
+typedef int (*manifest_same_fn)(void *ctx, const char *path, const digest *recorded,
+                                const digest *now);
+typedef struct manifest_twin {
+    int entry;                 /* the entry that matched */
+    digest action;             /* its action */
+    int n;
+    char **paths;              /* its files, as this call names them */
+    digest *now;               /* and their digests now */
+} manifest_twin;
+int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
+                        manifest_twin *out);
+void manifest_twin_free(manifest_twin *t);
+/* The digests the twin's entry recorded, parallel to t->paths (malloc'd),
+ * or NULL. */
+digest *manifest_twin_recorded(const manifest *m, const manifest_twin *t);
+/* Add (newest first) a copy of the twin's entry with the digests now and
+ * action: its proof is the same, as it depends only on the include names.
+ * 0 or -1 (out of memory).  Call before m changes otherwise. */
+int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action);
+
 /* Did manifest_match re-stamp a watched directory whose absent paths it had
  * to check one by one?  Then m is worth storing again: later lookups check
  * that directory with one stat(). */

@@ -141,6 +141,20 @@ out:
     return status;
 }
 
+int result_is_silent(const void *bytes, size_t len)
+{
+    reapi_action_result *ar = (reapi_action_result *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__action_result__descriptor, NULL, len,
+        (const uint8_t *)bytes);
+    if (!ar)
+        return 0;
+    int silent = ar->exit_code == 0 && ar->stdout_raw.len == 0 && ar->stderr_raw.len == 0 &&
+                 (!ar->stdout_digest || !ar->stdout_digest->size_bytes) &&
+                 (!ar->stderr_digest || !ar->stderr_digest->size_bytes);
+    protobuf_c_message_free_unpacked(&ar->base, NULL);
+    return silent;
+}
+
 /* Store output i with markers for the base (and the targets): 0, 1 (it
  * cannot be: not cacheable), -1 (errno). */
 static int put_relocated(store *st, const result_outputs *o, int i, digest *d)

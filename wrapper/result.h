@@ -42,6 +42,10 @@ typedef struct result_outputs {
 int result_serve(store *st, const digest *action, const result_outputs *o, const void *bytes,
                  size_t len);
 
+/* Did the result in bytes (a serialized ActionResult) succeed and print
+ * nothing, on stdout or stderr?  1 or 0. */
+int result_is_silent(const void *bytes, size_t len);
+
 /* Store the outputs of a successful run r under action.  0; 1 when an
  * expected output was not written, or one that must be relocated cannot be
  * (not cacheable after all); -1 on store trouble (errno). */

@@ -115,6 +115,7 @@ static void test_defaults(void)
     CU_ASSERT_PTR_NULL(c.server);
     CU_ASSERT_PTR_NULL(c.log_directory);
     CU_ASSERT_EQUAL(c.cache_only + c.link + c.disable + c.no_direct + c.server_ssl, 0);
+    CU_ASSERT_EQUAL(c.comment_hits, 1);
     CU_ASSERT_EQUAL(c.n_remote_platform + c.n_remote_env, 0);
     CU_ASSERT_STRING_EQUAL(c.file, "/dev/null");
     config_free(&c);
@@ -516,8 +517,9 @@ static void test_show(void)
 {
     static const char *all[] = {
         "dir", "max_size", "log_level", "log_directory", "project_root", "no_path_rewrite",
-        "deps_global_paths", "skip_cache", "action_uncacheable", "disable", "no_direct", "link",
-        "hard_link", "compilers", "server", "cas_server", "action_cache_server", "instance",
+        "deps_global_paths", "skip_cache", "action_uncacheable", "disable", "no_direct",
+        "comment_hits", "link", "hard_link", "compilers", "server", "cas_server",
+        "action_cache_server", "instance",
         "cache_only", "cache_upload_local_build", "server_ssl", "server_cert", "client_cert",
         "client_key", "access_token_path", "retry_limit", "retry_delay", "request_timeout",
         "remote_skip_seconds", "remote_platform", "remote_env",
