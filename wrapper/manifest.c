@@ -40,6 +40,7 @@ static void entry_free(entry *e)
     for (int i = 0; i < e->n_present; i++)
         free(e->present[i]);
     free(e->present);
+    free(e->present_d);
     memset(e, 0, sizeof *e);
 }
 
@@ -113,8 +114,10 @@ char *manifest_serialize(const manifest *m, size_t *len)
             free(list);
         }
         put_u32(&w, (uint32_t)e->n_present);
-        for (int j = 0; j < e->n_present; j++)
+        for (int j = 0; j < e->n_present; j++) {
             put_str(&w, e->present[j]);
+            put_digest(&w, &e->present_d[j]);
+        }
     }
     if (w.failed) {
         free(w.p);
@@ -229,11 +232,14 @@ manifest *manifest_parse(const char *buf, size_t len)
                 r.left -= x->absent_raw_len;
             }
         }
-        e->n_present = get_count(&r, 4);
+        e->n_present = get_count(&r, 4 + DIGEST_HEX_LEN + 8);
         e->present = calloc((size_t)e->n_present + 1, sizeof *e->present);
-        for (int j = 0; j < e->n_present && e->present && !r.bad; j++)
+        e->present_d = calloc((size_t)e->n_present + 1, sizeof *e->present_d);
+        for (int j = 0; j < e->n_present && e->present && e->present_d && !r.bad; j++) {
             e->present[j] = get_str(&r);
-        if (!e->files || !e->watch || !e->present)
+            get_digest(&r, &e->present_d[j]);
+        }
+        if (!e->files || !e->watch || !e->present || !e->present_d)
             r.bad = 1;
     }
     if (r.bad || r.left != 0 || n > MAX_ENTRIES) {
@@ -393,7 +399,12 @@ static int entry_holds(manifest *m, entry *e, probe_at *pa)
     }
     for (int i = 0; i < e->n_present; i++) {
         struct stat st;
-        if (!(p = resolved(e->present[i], pa->base, buf, sizeof buf)) || stat(p, &st) != 0)
+        digest d;
+        unsigned flags;
+        if (!(p = resolved(e->present[i], pa->base, buf, sizeof buf)) ||
+            (e->present_d[i].size_bytes < 0
+                 ? stat(p, &st) != 0
+                 : input_digest(p, &st, &d, &flags) != 0 || !digest_equal(&d, &e->present_d[i])))
             return 0;
     }
     return 1;
@@ -488,8 +499,10 @@ static int copy_proof(entry *to, const entry *e)
 {
     to->watch = calloc((size_t)e->n_watch + 1, sizeof *to->watch);
     to->present = calloc((size_t)e->n_present + 1, sizeof *to->present);
-    if (!to->watch || !to->present)
+    to->present_d = calloc((size_t)e->n_present + 1, sizeof *to->present_d);
+    if (!to->watch || !to->present || !to->present_d)
         return -1;
+    memcpy(to->present_d, e->present_d, sizeof *to->present_d * (size_t)e->n_present);
     for (int j = 0; j < e->n_watch; j++) {
         mwatch *x = &to->watch[to->n_watch++];
         *x = e->watch[j];
@@ -562,10 +575,20 @@ int manifest_add(manifest *m, const manifest_inputs *in)
             m->scan_only = 1;
         return proof;
     }
+    /* What a found file holds counts even when the compile did not read
+     * it: gcc skips a #pragma once header whose bytes equal one it read,
+     * and reads it once it differs. */
+    int bad = !(e.present_d = calloc((size_t)e.n_present + 1, sizeof *e.present_d));
+    for (int i = 0; i < e.n_present && !bad; i++) {
+        struct stat st;
+        unsigned flags;
+        if (input_digest(e.present[i], &st, &e.present_d[i], &flags) != 0)
+            e.present_d[i].size_bytes = -1; /* a directory: only there */
+    }
     /* Absolute paths under the base, relative to it.  (A watched directory
      * is under the base exactly when its absent paths are, and they keep
      * their order.) */
-    int bad = in->base_in_action && !(e.base = strdup(in->base));
+    bad = bad || (in->base_in_action && !(e.base = strdup(in->base)));
     for (int i = 0; i < e.n_files && !bad; i++)
         bad = store_paths(&e.files[i].path, 1, in->base);
     for (int i = 0; i < e.n_watch && !bad; i++)

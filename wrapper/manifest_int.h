@@ -41,7 +41,8 @@ typedef struct entry {
     int n_watch;
     mwatch *watch;
     int n_present;
-    char **present;
+    char **present;            /* found by the proof but not read (#pragma once, */
+    digest *present_d;         /* an inactive #if): their contents; size -1: not a file */
 } entry;
 
 struct manifest {

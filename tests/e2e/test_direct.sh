@@ -315,6 +315,21 @@ direct_preprocessed_source() {
     cc_check miss m.o gcc -O2 -c m.i -o m.o
 }
 
+# Two #pragma once headers with the same bytes and mtime: gcc reads the
+# first and skips the second, which no dependency output then names.  Once
+# the second changes gcc reads it: the recorded set must not hold.
+direct_pragma_once_twin() {
+    mkdir -p a b
+    printf '#pragma once\nint twin_count = 1 +\n' >a/h.h
+    cp -p a/h.h b/h.h
+    printf '#include "a/h.h"\n#include "b/h.h"\n0;\n' >t.c
+    cc_check miss t.o gcc -O2 -c t.c -o t.o
+    cc_check direct_hit t.o gcc -O2 -c t.c -o t.o
+    printf '#pragma once\n2 +\n' >b/h.h
+    cc_check miss t.o gcc -O2 -c t.c -o t.o
+}
+
+run_case pragma-once-twin direct_pragma_once_twin
 run_case relative-include direct_relative_include
 run_case dotdot-include direct_dotdot_include
 run_case shadowing-in-copy direct_shadowing_in_copy
