@@ -27,6 +27,10 @@ static void cut_to_common(char *b, const char *p)
             last = i;
     if (!b[i] && (!p[i] || p[i] == '/'))
         return; /* p is b or below it */
+    if (!p[i] && b[i] == '/' && i > 0) {
+        b[i] = '\0'; /* p is above b */
+        return;
+    }
     b[last ? last : 1] = '\0';
 }
 
