@@ -141,8 +141,6 @@ static void unlock_action(call *c)
 
 /* ---- hit ---- */
 
-/* Serve the call from a serialized ActionResult: its exit status, or -1
- * (a miss; nothing written to stdout or stderr). */
 /* The outputs as the key names them and as this call does, and how they
  * are relocated (result.h).  0, or -1 out of memory. */
 typedef struct call_outputs {
@@ -177,6 +175,8 @@ static void outputs_free(call_outputs *co)
     free(co->kinds);
 }
 
+/* Serve the call from a serialized ActionResult: its exit status, or -1
+ * (a miss; nothing written to stdout or stderr). */
 static int serve_hit(call *c, const void *bytes, size_t len)
 {
     call_outputs co;
@@ -510,7 +510,8 @@ static int comment_hit(call *c, manifest *m)
     if ((status = serve_hit(c, bytes, len)) < 0)
         goto out;
     if (store_put(c->st, STORE_AC, &c->key.action, bytes, len) == 0 &&
-        manifest_add_twin(m, &tw, &c->key.action) == 0) {
+        manifest_add_twin(m, &tw, &c->key.action,
+                          c->key.late_base ? keybase_paths_base(&c->key.kb) : NULL) == 0) {
         write_manifest(c, m);
         m = NULL;
     }

@@ -525,14 +525,15 @@ static int copy_proof(entry *to, const entry *e)
     return 0;
 }
 
-int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action)
+int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action,
+                      const char *base)
 {
     const entry *e = &m->e[t->entry];
     entry n;
     memset(&n, 0, sizeof n);
     n.action = *action;
     memcpy(n.date, e->date, sizeof n.date);
-    int bad = (e->base && !(n.base = strdup(e->base))) ||
+    int bad = (base && !(n.base = strdup(base))) ||
               !(n.files = calloc((size_t)e->n_files + 1, sizeof *n.files)) || copy_proof(&n, e);
     for (int i = 0; !bad && i < e->n_files; i++, n.n_files++) {
         n.files[i].d = t->now[i];

@@ -90,9 +90,11 @@ void manifest_twin_free(manifest_twin *t);
  * or NULL. */
 digest *manifest_twin_recorded(const manifest *m, const manifest_twin *t);
 /* Add (newest first) a copy of the twin's entry with the digests now and
- * action: its proof is the same, as it depends only on the include names.
- * 0 or -1 (out of memory).  Call before m changes otherwise. */
-int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action);
+ * action (whose salt holds base, or none when base is NULL): its proof is
+ * the same, as it depends only on the include names.  0 or -1 (out of
+ * memory).  Call before m changes otherwise. */
+int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action,
+                      const char *base);
 
 /* Did manifest_match re-stamp a watched directory whose absent paths it had
  * to check one by one?  Then m is worth storing again: later lookups check
