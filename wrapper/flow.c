@@ -476,28 +476,58 @@ static int compile_cb(void *c)
 #define DIRECT_MISS (-1)
 #define DIRECT_SCAN (-2)
 
-/* The second chance (comment_hit.h): m has an entry whose files differ at
- * most in comments, and its result printed nothing.  Serve it, keep it under
- * this call's action too, and add an entry for the files as they are: the
- * exit status, or -1 with nothing written.  Takes m. */
-static int comment_hit(call *c, manifest *m)
+/* Does __FILE__ or its kin put a path under the base into this compile's
+ * output?  The entry of another checkout says its inputs use one, but a
+ * macro using it may never be expanded (assert() under NDEBUG): the
+ * preprocessor's output says.  1 when it holds the base or __builtin_FILE
+ * (which only the compiler proper expands), or cannot be had; else 0. */
+static int file_macros_record_base(call *c)
 {
-    manifest_twin tw;
+    const char *base = keybase_paths_base(&c->key.kb);
+    int n = 0;
+    while (c->cmd.dep_argv[n])
+        n++;
+    char **argv = calloc((size_t)n + 3, sizeof *argv);
+    if (!argv || !base || n < 4)
+        goto out;
+    int k = 0;
+    argv[k++] = c->compiler;
+    for (int i = 1; i < n - 3; i++) /* (less the scan's "-M -MT _") */
+        argv[k++] = c->cmd.dep_argv[i];
+    argv[k++] = "-E";
+    argv[k++] = "-P";
+    run_result r;
+    int records = 1;
+    if (run_capture(c->compiler, argv, &r) == 0) {
+        records = r.status != 0 || memmem(r.out, r.out_len, base, strlen(base)) ||
+                  memmem(r.out, r.out_len, "__builtin_FILE", 14);
+        run_result_free(&r);
+    }
+    free(argv);
+    return records;
+out:
+    free(argv);
+    return 1;
+}
+
+/* A twin of this call in m (manifest.h): an entry whose result is this
+ * call's too, though its action is not.  Serve that result (only if it
+ * printed nothing, when silent), keep it under this call's action too, and
+ * add an entry for the files as they are: the exit status, or -1 with
+ * nothing written.  Takes m and tw. */
+static int serve_twin(call *c, manifest *m, manifest_twin *tw, int silent)
+{
     char *bytes = NULL;
     size_t len = 0;
     int status = -1;
-    if (!comment_hit_allowed(c->cfg, &c->cmd, c->compiler) ||
-        !comment_hit_match(&c->codes, c->cfg->dir, m, keybase_paths_base(&c->key.kb), &tw)) {
-        manifest_free(m);
-        return -1;
-    }
-    if (store_get(c->st, STORE_AC, &tw.action, &bytes, &len) != 0 || !result_is_silent(bytes, len))
+    if (store_get(c->st, STORE_AC, &tw->action, &bytes, &len) != 0 ||
+        (silent && !result_is_silent(bytes, len)))
         goto out;
     /* The action of the files as they are, which must still be those.
      * (A direct lookup comes before the flow has inputs: c->deps is empty.) */
-    c->deps = tw.paths;
-    c->n_deps = tw.n;
-    tw.paths = NULL;
+    c->deps = tw->paths;
+    c->n_deps = tw->n;
+    tw->paths = NULL;
     action_inputs in = c->in;
     in.deps = c->deps;
     in.n_deps = c->n_deps;
@@ -505,12 +535,12 @@ static int comment_hit(call *c, manifest *m)
     if (action_finish(&in, &c->key, &why) != 0)
         goto out;
     for (int i = 0; i < c->n_deps; i++)
-        if (!digest_equal(&c->key.dep_digests[i], &tw.now[i]))
+        if (!digest_equal(&c->key.dep_digests[i], &tw->now[i]))
             goto out;
     if ((status = serve_hit(c, bytes, len)) < 0)
         goto out;
     if (store_put(c->st, STORE_AC, &c->key.action, bytes, len) == 0 &&
-        manifest_add_twin(m, &tw, &c->key.action,
+        manifest_add_twin(m, tw, &c->key.action,
                           c->key.late_base ? keybase_paths_base(&c->key.kb) : NULL) == 0) {
         write_manifest(c, m);
         m = NULL;
@@ -524,10 +554,31 @@ out:
         c->deps = NULL;
         c->n_deps = 0;
     }
-    manifest_twin_free(&tw);
+    manifest_twin_free(tw);
     manifest_free(m);
     free(bytes);
     return status;
+}
+
+/* When no entry of m holds, two kinds of twin: the comments alone changed
+ * (comment_hit.h), or the entry is another checkout's, kept apart for a
+ * __FILE__ that did not reach the output after all.  The exit status, or
+ * -1.  Takes m. */
+static int second_chance(call *c, manifest *m)
+{
+    manifest_twin tw;
+    if (comment_hit_allowed(c->cfg, &c->cmd, c->compiler) &&
+        comment_hit_match(&c->codes, c->cfg->dir, m, keybase_paths_base(&c->key.kb), &tw))
+        return serve_twin(c, m, &tw, 1);
+    if (manifest_match_elsewhere(m, keybase_paths_base(&c->key.kb), &tw)) {
+        if (!file_macros_record_base(c)) {
+            LOG_I("__FILE__ does not reach the output: the result of another checkout");
+            return serve_twin(c, m, &tw, 0);
+        }
+        manifest_twin_free(&tw);
+    }
+    manifest_free(m);
+    return -1;
 }
 
 static int direct_lookup(call *c)
@@ -550,7 +601,7 @@ static int direct_lookup(call *c)
         found = manifest_match(m, keybase_paths_base(&c->key.kb), &action);
         scan_only = manifest_scan_only(m);
         if (!found) {
-            int status = comment_hit(c, m);
+            int status = second_chance(c, m);
             if (status >= 0)
                 return status;
         } else if (manifest_refreshed(m)) {

@@ -315,6 +315,7 @@ typedef struct probe_at {
     manifest_same_fn same;
     void *ctx;
     digest *now;
+    int elsewhere;     /* only entries recorded for another base */
 } probe_at;
 
 static int exists(const char *path, void *arg)
@@ -355,7 +356,8 @@ static int entry_holds(manifest *m, entry *e, probe_at *pa)
 {
     char buf[PATHLIST_MAX + 4096];
     const char *p;
-    if (e->base && (!pa->base || strcmp(e->base, pa->base) != 0))
+    int here = !e->base || (pa->base && !strcmp(e->base, pa->base));
+    if (here == pa->elsewhere)
         return 0;
     if (e->date[0]) {
         char d[16];
@@ -423,7 +425,7 @@ int manifest_refreshed(const manifest *m)
 int manifest_match(manifest *m, const char *base, digest *action)
 {
     pathprobe probe = {0};
-    probe_at pa = {&probe, base, NULL, NULL, NULL};
+    probe_at pa = {&probe, base, NULL, NULL, NULL, 0};
     int found = 0;
     for (int i = 0; i < m->n && !found; i++)
         if (entry_holds(m, &m->e[i], &pa)) {
@@ -434,12 +436,12 @@ int manifest_match(manifest *m, const char *base, digest *action)
     return found;
 }
 
-int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
-                        manifest_twin *out)
+static int match_twin(manifest *m, const char *base, manifest_same_fn same, void *ctx,
+                      int elsewhere, manifest_twin *out)
 {
     memset(out, 0, sizeof *out);
     pathprobe probe = {0};
-    probe_at pa = {&probe, base, same, ctx, NULL};
+    probe_at pa = {&probe, base, same, ctx, NULL, elsewhere};
     int found = -1;
     for (int i = 0; i < m->n && found < 0; i++) {
         entry *e = &m->e[i];
@@ -473,6 +475,17 @@ int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, vo
         return 0;
     }
     return 1;
+}
+
+int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
+                        manifest_twin *out)
+{
+    return match_twin(m, base, same, ctx, 0, out);
+}
+
+int manifest_match_elsewhere(manifest *m, const char *base, manifest_twin *out)
+{
+    return base && match_twin(m, base, NULL, NULL, 1, out);
 }
 
 void manifest_twin_free(manifest_twin *t)

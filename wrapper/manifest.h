@@ -85,6 +85,11 @@ typedef struct manifest_twin {
 } manifest_twin;
 int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
                         manifest_twin *out);
+/* The other twin: an entry whose action holds another checkout's base
+ * (__FILE__ with an absolute path) and whose files, resolved against this
+ * base, hold.  Its result is this call's too if __FILE__ did not reach the
+ * output after all (flow.c asks the preprocessor).  1 with *out, or 0. */
+int manifest_match_elsewhere(manifest *m, const char *base, manifest_twin *out);
 void manifest_twin_free(manifest_twin *t);
 /* The digests the twin's entry recorded, parallel to t->paths (malloc'd),
  * or NULL. */

@@ -27,6 +27,10 @@ EOF
 const char *where(void) { return header_path; }
 #endif
 int pr(int x) { return x * PR_SCALE; }
+#ifdef WITH_ASSERT
+#include <assert.h>
+int checked(int x) { assert(x > 0); return x; }
+#endif
 EOF
 }
 
@@ -58,26 +62,43 @@ two_dirs() {
     return 0
 }
 
+# p2_was OUTCOME: what the second directory got in the last two_dirs.
+p2_was() {
+    [ "$(cat "$CASE/outcome-p2")" = "$1" ] || die "second directory: $(cat "$CASE/outcome-p2"), not $1"
+}
+
 rewrite_root() {
     project p1
     project p2
     export RICC_PROJECT_ROOT=$PWD
     two_dirs "absolute -I, relative source" -O2 -I@D@/include -c src/pr.c -o obj/pr.o
     two_dirs "absolute -I and source" -O2 -I@D@/include -c @D@/src/pr.c -o obj/pr.o
+    p2_was direct_hit
     two_dirs "absolute -I, __FILE__ in a header" -O2 -DWITH_WHERE -I@D@/include -c src/pr.c -o obj/pr.o
     two_dirs "absolute -I, -g" -O2 -g -I@D@/include -c src/pr.c -o obj/pr.o
     two_dirs "absolute -I, absolute -o" -O2 -I@D@/include -c src/pr.c -o @D@/obj/pr.o
     two_dirs "absolute -I, -MMD" -O2 -I@D@/include -MMD -c src/pr.c -o obj/pr.o
+    p2_was direct_hit
     # The dep file must name this directory's header.
     grep -q "$PWD/p2/include/pr.h" p2/obj/pr.d || die "p2's dep file does not name p2's header"
     # A warning names the header by its absolute path: replayed in p2 with
     # p2's path (cc_check compares stderr with plain gcc's).
     two_dirs "absolute -I, a warning in the header" -O2 -Wall -DWITH_WARNING -I@D@/include \
         -c src/pr.c -o obj/pr.o
+    p2_was direct_hit
     grep -q "$PWD/p2/include/pr.h" "$CASE/r.err" || die "the replayed warning does not name p2's header"
+    # <assert.h> mentions __FILE__; under NDEBUG no assert() expands it, and
+    # the second directory hits (the preprocessor says so); without, each
+    # object records its own directory.
+    two_dirs "absolute -I and source, assert() under NDEBUG" -O2 -DWITH_ASSERT -DNDEBUG \
+        -I@D@/include -c @D@/src/pr.c -o obj/pr.o
+    p2_was direct_hit
+    two_dirs "absolute -I and source, assert()" -O2 -DWITH_ASSERT -I@D@/include -c @D@/src/pr.c \
+        -o obj/pr.o
     # -g with a prefix map hiding each directory: the objects are the same.
     two_dirs "absolute -I and source, -g, -ffile-prefix-map" -O2 -g -ffile-prefix-map=@D@=. \
         -I@D@/include -c @D@/src/pr.c -o obj/pr.o
+    p2_was direct_hit
     # ... but not one that hides only the working directory.
     two_dirs "absolute -I, -g, a map of the working directory only" -O2 -g \
         -fdebug-prefix-map=@D@/obj=. -I@D@/include -c src/pr.c -o obj/pr.o
