@@ -10,6 +10,7 @@
 #   make check-unit    unit tests only
 #   make check-asan    unit + end-to-end tests built with ASan and UBSan
 #   make bench         side-by-side benchmark against plain gcc and ccache
+#   make bench-projects  the same on real projects (lua, zlib, fmt; bench/projects.sh)
 #   make fuzz          libFuzzer over the manifest parsers (clang; not in check)
 #   make install PREFIX=/usr/local DESTDIR=
 
@@ -166,7 +167,7 @@ check-asan:
 	    E2E_ONLY="$(E2E_ASAN)" check
 
 bench: all
-	RICC=$(CURDIR)/$(RICC) bench/run.sh
+	RICC=$(abspath $(RICC)) bench/run.sh
 
 # lua, zlib and fmt (../shared/projects) with gcc, ccache, sccache, ricc and
 # a no-op floor (bench/projects.sh; BENCH_QUICK=1: one round).
