@@ -13,6 +13,20 @@
 
 #include "cache/fsutil.h"
 
+/* fn(path, text, len, arg) with the file's bytes: 1, or 0 when it cannot
+ * be read. */
+static inline int visit_file(const char *path, void (*fn)(const char *, const char *, size_t, void *),
+                             void *arg)
+{
+    char *text;
+    size_t len;
+    if (fs_read_file(path, &text, &len) != 0)
+        return 0;
+    fn(path, text, len, arg);
+    free(text);
+    return 1;
+}
+
 /* Call fn(path, text, len, arg) for each header; the number visited. */
 static inline int each_system_header(void (*fn)(const char *, const char *, size_t, void *),
                                      void *arg)
@@ -30,13 +44,7 @@ static inline int each_system_header(void (*fn)(const char *, const char *, size
                 continue;
             char path[512];
             snprintf(path, sizeof path, "%s/%s", dirs[k], e->d_name);
-            char *text;
-            size_t len;
-            if (fs_read_file(path, &text, &len) != 0)
-                continue;
-            fn(path, text, len, arg);
-            free(text);
-            files++;
+            files += visit_file(path, fn, arg);
         }
         closedir(d);
     }
@@ -64,13 +72,7 @@ static inline int each_file_under(const char *dir,
         if (S_ISDIR(st.st_mode)) {
             files += each_file_under(path, fn, arg);
         } else if (S_ISREG(st.st_mode)) {
-            char *text;
-            size_t len;
-            if (fs_read_file(path, &text, &len) != 0)
-                continue;
-            fn(path, text, len, arg);
-            free(text);
-            files++;
+            files += visit_file(path, fn, arg);
         }
     }
     closedir(d);
