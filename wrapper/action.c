@@ -119,13 +119,12 @@ static char *key_prefix_map(ctx *c, const char *arg)
     return NULL;
 }
 
-/* The input root's name for a file the compile reads. malloc'd. */
-static char *tree_path(ctx *c, const char *dep)
+char *action_tree_path(const char *base, const char *dep, const char *cwd)
 {
-    char *abs = path_absolute(dep, c->in->cwd);
+    char *abs = path_absolute(dep, cwd);
     if (!abs)
         return NULL;
-    char *rel = c->base ? path_relative_to(abs, c->base) : NULL;
+    char *rel = base ? path_relative_to(abs, base) : NULL;
     if (rel && rel[0]) {
         free(abs);
         return rel;
@@ -161,9 +160,8 @@ static int needs_cwd(const compile_cmd *cmd, const char *cwd)
     if (!cmd->cwd_sensitive)
         return 0;
     /* Coverage notes and profile-arcs data paths ignore prefix maps. */
-    for (int i = 0; i < cmd->n_outputs; i++)
-        if (cmd->outputs[i].kind == OUT_GCNO)
-            return 1;
+    if (compile_cmd_output(cmd, OUT_GCNO))
+        return 1;
     for (int i = 1; i < cmd->argc; i++)
         if (!strcmp(cmd->argv[i], "-fprofile-arcs") || !strcmp(cmd->argv[i], "--coverage"))
             return 1;
@@ -226,7 +224,7 @@ static int build_tree(ctx *c, action_key *out, const char **why)
             rc = -1;
             break;
         }
-        char *name = tree_path(c, dep);
+        char *name = action_tree_path(c->base, dep, c->in->cwd);
         if (!name) {
             *why = "out of memory";
             rc = -1;
@@ -314,9 +312,6 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
         return -1;
     }
     c.base = kb->base;
-    int depfile = 0;
-    for (int i = 0; i < cmd->n_outputs; i++)
-        depfile |= cmd->outputs[i].kind == OUT_DEPFILE;
 
     reapi_command command = REAPI_COMMAND_INIT;
     reapi_platform platform = REAPI_PLATFORM_INIT;
@@ -351,7 +346,7 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
         if (c.rewrote_abs != before && sb_add(&abs_args, "absolute-arg=", num))
             goto done;
     }
-    if (kb->canon && depfile && (!(args[na++] = strdup("-MT")) || !(args[na++] = strdup("\x02"))))
+    if (kb->dep_targets && (!(args[na++] = strdup("-MT")) || !(args[na++] = strdup("\x02"))))
         goto done;
     command.n_arguments = (size_t)na;
     command.arguments = args;
@@ -440,17 +435,14 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
     }
     if (abs_args.p && sb_add(&salt, abs_args.p, ""))
         goto done;
-    /* (A build outside the root, or not rewritten: its absolute names are
-     * in the Command and tree already.) */
+    /* The base, where the output may record it (keybase.h); for what is
+     * not relocated (ar, a link), whenever an absolute path was rewritten. */
     out->base_salted = kb->relocate ? kb->salt_base : c.rewrote_abs;
     if (out->base_salted && sb_add(&salt, "base=", c.base))
         goto done;
     out->salt_base = salt.p;
     out->salt_base_len = salt.len;
     salt.p = NULL;
-    out->root = root_abs;
-    root_abs = NULL;
-    out->rewrote_abs = c.rewrote_abs;
 
     out->output_paths = outs;
     out->n_outputs = cmd->n_outputs;
@@ -484,7 +476,7 @@ done:
 int action_finish(const action_inputs *in, action_key *out, const char **why)
 {
     const config *cfg = in->cfg;
-    ctx c = {.in = in, .root = out->root, .base = out->kb.base, .rewrote_abs = out->rewrote_abs};
+    ctx c = {.in = in, .base = out->kb.base};
     if (build_tree(&c, out, why) != 0)
         return -1;
     out->input_flags = c.input_flags;
@@ -655,7 +647,6 @@ void action_key_free(action_key *k)
 {
     keybase_free(&k->kb);
     free(k->salt_base);
-    free(k->root);
     free(k->dep_digests);
     free(k->dep_flags);
     if (k->output_paths)

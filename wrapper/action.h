@@ -75,8 +75,6 @@ typedef struct action_key {
     /* internal, between the two halves */
     char *salt_base;
     size_t salt_base_len;
-    char *root;
-    int rewrote_abs;
 } action_key;
 
 /* Build the key.  0, or -1 with *why a static reason (an input unreadable, two
@@ -134,6 +132,11 @@ void action_key_free(action_key *k);
 /* The environment variables that change what gcc/clang write (exposed for
  * tests and --show-config). NULL-terminated. */
 extern const char *const action_env_vars[];
+
+/* The input root's name for a file the compile reads (dep, relative to
+ * cwd or absolute): relative to base (the key's kb.base, or NULL) when under
+ * it, else its absolute path without the leading '/'.  malloc'd. */
+char *action_tree_path(const char *base, const char *dep, const char *cwd);
 
 /* Relative path from directory `from` to `to` (both absolute, normalized):
  * "../include/x.h".  malloc'd. */

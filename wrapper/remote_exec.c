@@ -33,18 +33,15 @@ static int keep_dir(const digest *d, const void *bytes, size_t len, void *arg)
 }
 
 /* The input root's Directory blobs and files, into b.  The tree is named
- * the way action.c names it (project-root-relative, else absolute without
- * the leading '/'); the root digest must come out as the key's, so what is
- * uploaded is exactly what the key says.  0 or -1. */
+ * as action.c names it (action_tree_path); the root digest must come out as
+ * the key's, so what is uploaded is exactly what the key says.  0 or -1. */
 static int add_inputs(const rflow_call *c, blobs *b)
 {
     const action_key *k = c->key;
     merkle_tree *t = merkle_new();
     int rc = t ? 0 : -1;
     for (int i = 0; rc == 0 && i < c->n_deps; i++) {
-        char *abs = path_absolute(c->deps[i], c->cwd);
-        char *rel = abs && k->root ? path_relative_to(abs, k->root) : NULL;
-        const char *name = rel && rel[0] ? rel : abs ? abs + 1 : NULL;
+        char *name = action_tree_path(k->kb.base, c->deps[i], c->cwd);
         struct stat st;
         const char *why;
         if (!name || stat(c->deps[i], &st) != 0 ||
@@ -52,8 +49,7 @@ static int add_inputs(const rflow_call *c, blobs *b)
             (k->dep_digests[i].size_bytes > 0 &&
              rflow_blobs_add(b, &k->dep_digests[i], NULL, 0, c->deps[i], 0) != 0))
             rc = -1;
-        free(rel);
-        free(abs);
+        free(name);
     }
     digest root;
     if (rc == 0 && merkle_finish(t, &root, keep_dir, b) != 0)

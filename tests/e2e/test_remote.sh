@@ -397,6 +397,25 @@ if [ -z "${RICC_TEST_SERVER:-}" ]; then
         ok "remote execution mode: the link uploaded, then a remote hit" ||
         fail "exec-link: $(stat_of exec-link remote_hit) remote hits, expected 1"
 fi
+# CMake's shape under remote execution: path rewriting on, the project root
+# a parent of the checkout, absolute -I and source from a build directory.
+# The input root is named relative to the key's base (the checkout), and
+# what is uploaded must give the key's input root: Executed, and the object
+# plain gcc's.
+unset RECC_NO_PATH_REWRITE
+export RECC_PROJECT_ROOT="$W" RICC_DIR="$W/dir-exec-base"
+rm -rf "$RICC_DIR" "$P/.recc-log" "$P/cbuild"
+mkdir -p "$P/cbuild"
+(cd "$P/cbuild" && gcc -O2 -I"$P/include" -c "$P/src/util.c" -o util.ref.o)
+(cd "$P/cbuild" && "$ricc" gcc -O2 -I"$P/include" -c "$P/src/util.c" -o util.o) 2>"$W/exec-base.err" ||
+    fail "exec-base: the compile failed"
+n=$(cat "$P"/cbuild/.recc-log/* 2>/dev/null | grep -c "Executing action remotely" || true)
+cmp -s "$P/cbuild/util.ref.o" "$P/cbuild/util.o" && [ "$n" = 1 ] &&
+    ok "remote execution with the key relative to the checkout, not the project root" ||
+    fail "exec-base: $n actions executed remotely (expected 1), or util.o differs from plain gcc's"
+unset RECC_PROJECT_ROOT
+export RECC_NO_PATH_REWRITE=1
+
 # A compile error under remote execution: gcc's own messages and status.
 printf 'int broken( {\n' > "$W/bad.c"
 rc=0; (cd "$W" && "$ricc" gcc -c bad.c -o bad.o) 2>"$W/bad.err" || rc=$?
