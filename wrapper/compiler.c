@@ -613,6 +613,14 @@ static enum family family_of(const char *argv0)
     return FAM_UNKNOWN;
 }
 
+const char *compile_cmd_output(const compile_cmd *cmd, enum output_kind kind)
+{
+    for (int i = 0; i < cmd->n_outputs; i++)
+        if (cmd->outputs[i].kind == kind)
+            return cmd->outputs[i].path;
+    return NULL;
+}
+
 int compiler_is_gcc(const compile_cmd *cmd, const char *resolved)
 {
     if (cmd->is_clang)

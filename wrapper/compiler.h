@@ -88,6 +88,10 @@ typedef struct compile_cmd {
     char **dep_argv;
 } compile_cmd;
 
+/* The path of the command's output of that kind (the dependency file, the
+ * .gcno, ...), or NULL when it writes none. */
+const char *compile_cmd_output(const compile_cmd *cmd, enum output_kind kind);
+
 /* Is the compiler (resolved: its path) GNU gcc, by its real name after
  * symbolic links?  Not for clang under any name, nor for one we cannot
  * tell; a few system calls. */

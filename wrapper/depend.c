@@ -11,14 +11,6 @@
 #include "wrapper/opentrace.h"
 #include "wrapper/tracer.h"
 
-static const char *user_depfile(const compile_cmd *cmd)
-{
-    for (int i = 0; i < cmd->n_outputs; i++)
-        if (cmd->outputs[i].kind == OUT_DEPFILE)
-            return cmd->outputs[i].path;
-    return NULL;
-}
-
 /* -MMD leaves system headers out of the compile's dependency output. */
 static int user_wants_mmd(const compile_cmd *cmd)
 {
@@ -126,7 +118,7 @@ int depend_run(depend *d, const compile_cmd *cmd, char **argv, int argc, const c
                run_result *r)
 {
     memset(r, 0, sizeof *r);
-    if (d->way == DEPEND_DEPFILE && !(d->depfile = user_depfile(cmd))) {
+    if (d->way == DEPEND_DEPFILE && !(d->depfile = compile_cmd_output(cmd, OUT_DEPFILE))) {
         char *dir = path_join(ricc_dir, "tmp");
         char name[64];
         snprintf(name, sizeof name, "deps.%d.d", (int)getpid());

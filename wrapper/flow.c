@@ -701,9 +701,7 @@ static int wrapped(call *c, int argc, char **argv)
 
     c->index = statindex_open(cfg->dir);
     inputs_set_index(c->index);
-    int depfile = 0;
-    for (int i = 0; i < c->cmd.n_outputs; i++)
-        depfile |= c->cmd.outputs[i].kind == OUT_DEPFILE;
+    int depfile = compile_cmd_output(&c->cmd, OUT_DEPFILE) != NULL;
     c->in = (action_inputs){
         .cmd = &c->cmd, .cfg = cfg, .cwd = c->cwd,
         .toolchain = have_toolchain ? &toolchain : NULL,

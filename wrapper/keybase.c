@@ -202,9 +202,7 @@ int keybase_decide(keybase *kb, const compile_cmd *cmd, const char *cwd, const c
         return 0;
     if (!(kb->base = find_base(cmd, cwd, root, &kb->rewrote_abs)))
         return -1;
-    int depfile = 0;
-    for (int i = 0; i < cmd->n_outputs; i++)
-        depfile |= cmd->outputs[i].kind == OUT_DEPFILE;
+    int depfile = compile_cmd_output(cmd, OUT_DEPFILE) != NULL;
     int records_switches = has_arg(cmd, "-frecord-gcc-switches", 1) ||
                            has_arg(cmd, "-fverbose-asm", 1);
     kb->relocate = compile && safe_base(kb->base) && (!depfile || depfile_gcc);
