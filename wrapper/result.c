@@ -61,9 +61,9 @@ static int write_relocated(store *st, const result_outputs *o, int i, const dige
     int r = cas_get(st, d, &buf, &len);
     if (r != 0)
         return r;
-    back = reloc_kind(o, i) == 'd'
-               ? relocate_dep_restore(buf, len, o->rl->base, (const char *const *)o->rl->dep_targets, &blen)
-               : relocate_text_restore(buf, len, o->rl->base, &blen);
+    const char *const *targets = (const char *const *)o->rl->dep_targets;
+    back = reloc_kind(o, i) == 'd' ? relocate_dep_restore(buf, len, o->rl->base, targets, &blen)
+                                   : relocate_text_restore(buf, len, o->rl->base, &blen);
     free(buf);
     if (!back)
         return 1;
@@ -112,7 +112,8 @@ int result_serve(store *st, const digest *action, const result_outputs *o, const
     }
     /* Both streams must be at hand before anything is written, so a
      * missing or damaged one is still a clean miss. */
-    if (!stream_blob_present(st, ar->stdout_digest) || !stream_blob_present(st, ar->stderr_digest) ||
+    if (!stream_blob_present(st, ar->stdout_digest) ||
+        !stream_blob_present(st, ar->stderr_digest) ||
         stream_bytes(st, o, &ar->stdout_raw, ar->stdout_digest, &out, &out_len) != 0 ||
         stream_bytes(st, o, &ar->stderr_raw, ar->stderr_digest, &err, &err_len) != 0) {
         LOG_I("cannot replay the cached messages; running it again");
@@ -177,6 +178,19 @@ static int put_relocated(store *st, const result_outputs *o, int i, digest *d)
     return r;
 }
 
+/* A stream as stored: with the base marked (relocate.h), in *kept
+ * (malloc'd, or NULL when empty), which *raw then points at.  0, or -1. */
+static int stream_store(const char *text, size_t len, const char *base, char **kept,
+                        ProtobufCBinaryData *raw)
+{
+    if (!len)
+        return 0;
+    if (!(*kept = relocate_text_store(text, len, base, &raw->len)))
+        return -1;
+    raw->data = (uint8_t *)*kept;
+    return 0;
+}
+
 int result_store(store *st, const digest *action, const result_outputs *o, const run_result *r)
 {
     int n = o->n, rc = -1;
@@ -197,7 +211,8 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
             rc = 1;
             goto out;
         }
-        int stored = reloc_kind(o, i) ? put_relocated(st, o, i, &ds[i]) : cas_put_file(st, path, &ds[i]);
+        int stored =
+            reloc_kind(o, i) ? put_relocated(st, o, i, &ds[i]) : cas_put_file(st, path, &ds[i]);
         if (stored > 0) {
             rc = 1;
             goto out;
@@ -222,17 +237,12 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
     ar.stdout_raw.len = r->out_len;
     ar.stderr_raw.data = (uint8_t *)r->err;
     ar.stderr_raw.len = r->err_len;
-    if (o->rl && o->rl->base) {
-        if ((r->out_len && !(out = relocate_text_store(r->out, r->out_len, o->rl->base, &ar.stdout_raw.len))) ||
-            (r->err_len && !(err = relocate_text_store(r->err, r->err_len, o->rl->base, &ar.stderr_raw.len)))) {
-            LOG_I("the compiler's messages cannot be stored apart from this directory; not caching");
-            rc = 1;
-            goto out;
-        }
-        if (out)
-            ar.stdout_raw.data = (uint8_t *)out;
-        if (err)
-            ar.stderr_raw.data = (uint8_t *)err;
+    if (o->rl && o->rl->base &&
+        (stream_store(r->out, r->out_len, o->rl->base, &out, &ar.stdout_raw) != 0 ||
+         stream_store(r->err, r->err_len, o->rl->base, &err, &ar.stderr_raw) != 0)) {
+        LOG_I("the compiler's messages cannot be stored apart from this directory; not caching");
+        rc = 1;
+        goto out;
     }
     size_t len;
     void *bytes = reapi_pack(&ar.base, &len, NULL);
