@@ -119,8 +119,7 @@ static int cmp_digest(const void *a, const void *b)
  * twin (codedigest.h)?  No two inputs now alike (#pragma once would skip
  * one), and the inputs' location bounds, before and after, well within
  * gcc's budget. */
-static int twin_sound(memo **codes, const char *ricc_dir, const manifest_twin *tw,
-                      const digest *recorded)
+static int twin_sound(memo **codes, const char *ricc_dir, const manifest_twin *tw)
 {
     digest *sorted = malloc(sizeof *sorted * (size_t)(tw->n + 1));
     if (!sorted)
@@ -139,7 +138,7 @@ static int twin_sound(memo **codes, const char *ricc_dir, const manifest_twin *t
     for (int i = 0; i < tw->n; i++) {
         unsigned char was[MEMO_VALUE_MAX], is[MEMO_VALUE_MAX];
         uint64_t b, a;
-        if (memo_get(*codes, &recorded[i], was) != CODE_LEN ||
+        if (memo_get(*codes, &tw->was[i], was) != CODE_LEN ||
             code_of(codes, ricc_dir, tw->paths[i], &tw->now[i], is) != CODE_LEN)
             return 0;
         memcpy(&b, was + CODE_BOUND, sizeof b);
@@ -161,9 +160,7 @@ int comment_hit_match(memo **codes, const char *ricc_dir, manifest *m, const cha
     same_ctx s = {codes, ricc_dir};
     if (!manifest_match_code(m, base, same_code, &s, out))
         return 0;
-    digest *recorded = manifest_twin_recorded(m, out);
-    int ok = recorded && twin_sound(codes, ricc_dir, out, recorded);
-    free(recorded);
+    int ok = twin_sound(codes, ricc_dir, out);
     if (!ok)
         manifest_twin_free(out);
     return ok;

@@ -463,6 +463,9 @@ static int match_twin(manifest *m, const char *base, manifest_same_fn same, void
     out->now = pa.now;
     out->n = e->n_files;
     out->paths = calloc((size_t)e->n_files + 1, sizeof *out->paths);
+    out->was = malloc(sizeof *out->was * (size_t)(e->n_files + 1));
+    for (int i = 0; out->was && i < e->n_files; i++)
+        out->was[i] = e->files[i].d;
     for (int i = 0; out->paths && i < e->n_files; i++) {
         const char *p = resolved(e->files[i].path, base, buf, sizeof buf);
         if (!p || !(out->paths[i] = strdup(p))) {
@@ -470,7 +473,7 @@ static int match_twin(manifest *m, const char *base, manifest_same_fn same, void
             return 0;
         }
     }
-    if (!out->paths) {
+    if (!out->paths || !out->was) {
         manifest_twin_free(out);
         return 0;
     }
@@ -494,16 +497,26 @@ void manifest_twin_free(manifest_twin *t)
         free(t->paths[i]);
     free(t->paths);
     free(t->now);
+    free(t->was);
     memset(t, 0, sizeof *t);
 }
 
-digest *manifest_twin_recorded(const manifest *m, const manifest_twin *t)
+/* Add e (taken) first: newest first, bounded; the same action replaces its
+ * older entry. */
+static void put_newest(manifest *m, entry *e)
 {
-    const entry *e = &m->e[t->entry];
-    digest *d = malloc(sizeof *d * (size_t)(e->n_files + 1));
-    for (int i = 0; d && i < e->n_files; i++)
-        d[i] = e->files[i].d;
-    return d;
+    for (int i = 0; i < m->n; i++)
+        if (digest_equal(&m->e[i].action, &e->action)) {
+            entry_free(&m->e[i]);
+            memmove(&m->e[i], &m->e[i + 1], sizeof *m->e * (size_t)(m->n - i - 1));
+            m->n--;
+            break;
+        }
+    if (m->n == MAX_ENTRIES)
+        entry_free(&m->e[--m->n]);
+    memmove(&m->e[1], &m->e[0], sizeof *m->e * (size_t)m->n);
+    m->e[0] = *e;
+    m->n++;
 }
 
 /* A deep copy of e's watches and present paths (the absent lists still in
@@ -556,11 +569,7 @@ int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action,
         entry_free(&n);
         return -1;
     }
-    if (m->n == MAX_ENTRIES)
-        entry_free(&m->e[--m->n]);
-    memmove(&m->e[1], &m->e[0], sizeof *m->e * (size_t)m->n);
-    m->e[0] = n;
-    m->n++;
+    put_newest(m, &n);
     return 0;
 }
 
@@ -612,18 +621,6 @@ int manifest_add(manifest *m, const manifest_inputs *in)
         entry_free(&e);
         return -1;
     }
-    /* Newest first; the same action replaces its older entry. */
-    for (int i = 0; i < m->n; i++)
-        if (digest_equal(&m->e[i].action, &e.action)) {
-            entry_free(&m->e[i]);
-            memmove(&m->e[i], &m->e[i + 1], sizeof *m->e * (size_t)(m->n - i - 1));
-            m->n--;
-            break;
-        }
-    if (m->n == MAX_ENTRIES)
-        entry_free(&m->e[--m->n]);
-    memmove(&m->e[1], &m->e[0], sizeof *m->e * (size_t)m->n);
-    m->e[0] = e;
-    m->n++;
+    put_newest(m, &e);
     return 0;
 }

@@ -82,6 +82,7 @@ typedef struct manifest_twin {
     int n;
     char **paths;              /* its files, as this call names them */
     digest *now;               /* and their digests now */
+    digest *was;               /* and the digests the entry recorded */
 } manifest_twin;
 int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
                         manifest_twin *out);
@@ -91,9 +92,6 @@ int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, vo
  * output after all (flow.c asks the preprocessor).  1 with *out, or 0. */
 int manifest_match_elsewhere(manifest *m, const char *base, manifest_twin *out);
 void manifest_twin_free(manifest_twin *t);
-/* The digests the twin's entry recorded, parallel to t->paths (malloc'd),
- * or NULL. */
-digest *manifest_twin_recorded(const manifest *m, const manifest_twin *t);
 /* Add (newest first) a copy of the twin's entry with the digests now and
  * action (whose salt holds base, or none when base is NULL): its proof is
  * the same, as it depends only on the include names.  0 or -1 (out of
