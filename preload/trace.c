@@ -24,6 +24,14 @@
  *   U  the tool did something that makes it uncacheable; PATH is the
  *      reason ("reads the clock", "lists a directory /x", ...)
  *
+ * With RICC_TRACE_READS=1 as well (depend mode, wrapper/depend.c), a
+ * process that is a compiler proper (cc1, cc1plus, cc1obj, cc1objplus;
+ * `clang -cc1`, `clang -cc1as`: decided once at load from /proc/self/exe
+ * and /proc/self/cmdline) writes only H and R records, to stay cheap;
+ * every other process (the driver, as, collect2, ld, lto-wrapper) writes
+ * all of them.  A reader wanting only a compiler proper's reads
+ * (opentrace.c) picks its processes by their H records.
+ *
  * PATH is absolute: relative names are joined to the working directory (or
  * the directory of an *at() call's descriptor) as the kernel would see them,
  * without resolving symlinks or "..".  wrapper/exec_trace.c turns the lines
@@ -717,6 +725,36 @@ EXPORT int symlinkat(const char *old, int nfd, const char *new)
 
 /* ---- start and end of a process ---- */
 
+/* Is this process a compiler proper: gcc's cc1 family by the name of its
+ * program, or clang run as `clang -cc1` / `clang -cc1as` (the driver runs
+ * itself again)?  The command line is read with plain system calls: this
+ * runs at load, before the program's own start-up. */
+static int compiler_proper(const char *exe)
+{
+    static const char *const names[] = {"cc1", "cc1plus", "cc1obj", "cc1objplus"};
+    const char *base = strrchr(exe, '/');
+    base = base ? base + 1 : exe;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(base, names[i]))
+            return 1;
+    char cmd[4096];
+    int fd = raw_open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n;
+    do
+        n = syscall(SYS_read, fd, cmd, sizeof cmd - 1);
+    while (n < 0 && errno == EINTR);
+    syscall(SYS_close, fd);
+    if (n <= 0)
+        return 0;
+    /* argv[1] counts only when whole in what was read (its NUL seen). */
+    const char *a1 = memchr(cmd, '\0', (size_t)n);
+    if (!a1 || ++a1 >= cmd + n || !memchr(a1, '\0', (size_t)(cmd + n - a1)))
+        return 0;
+    return !strcmp(a1, "-cc1") || !strcmp(a1, "-cc1as");
+}
+
 __attribute__((constructor)) static void at_load(void)
 {
     int saved = errno;
@@ -725,12 +763,12 @@ __attribute__((constructor)) static void at_load(void)
         return;
     memcpy(g_path, v, strlen(v) + 1);
     const char *ro = getenv("RICC_TRACE_READS");
-    g_reads_only = ro && !strcmp(ro, "1");
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
         n = 0;
     exe[n] = '\0';
+    g_reads_only = ro && !strcmp(ro, "1") && compiler_proper(exe);
     emit_line('H', (long)getppid(), 1, n > 0 ? exe : "?");
     if (!g_reads_only) {
         note_objects();

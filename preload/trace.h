@@ -12,10 +12,16 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* RICC_TRACE_READS=1 at load: only H (a process started) and R (a file
- * read) are recorded, which is all depend mode reads (opentrace.c); every
- * other record, and the checks that only serve them, cost a compiler
- * hundreds of system calls for its failed include probes. */
+/* Set at load when RICC_TRACE_READS=1 and this process is a compiler
+ * proper (gcc's cc1, cc1plus, cc1obj, cc1objplus by program name; clang
+ * run as `clang -cc1` or `-cc1as`): then only H (a process started) and R
+ * (a file read) are recorded, which is all depend mode takes from such a
+ * process (opentrace.c); every other record, and the checks that only
+ * serve them, cost a compiler hundreds of system calls for its failed
+ * include probes.  Every other process of the compile (the driver, as,
+ * collect2, ld, lto-wrapper) records everything, as in a full trace: the
+ * programs it runs and the files it reads or probes are the compile's
+ * inputs too, and they are few. */
 extern int g_reads_only;
 
 /* open(2) itself, for the library's own files: never recorded. */

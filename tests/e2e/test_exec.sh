@@ -289,7 +289,51 @@ shim_list() {
     cmp first.c gen.c >&2 || die "gen.c differs"
 }
 
+# The tracer in depend mode's reads-only setting (RICC_TRACE_READS=1): a
+# compiler proper (cc1, `clang -cc1`) writes only H and R records, every
+# other process of the compile (the driver, as) writes them all — the
+# programs and files those read or probe are inputs too.
+# types_of EXE: the record types written by the processes running EXE, from
+# their H record on (before it, the same pid was the parent's child before
+# its exec).
+types_of() {
+    awk -v exe="$1" '$1 == "H" {cur[$2] = $4} cur[$2] == exe {print $1}' tr.txt | sort -u |
+        tr -d '\n'
+}
+reads_only_trace() {
+    exec </dev/null
+    have gcc || skip "gcc missing"
+    printf 'int f(void) { return 1; }\n' >a.c
+    local cc1 drv as_ t
+    cc1=$(gcc -print-prog-name=cc1)
+    drv=$(readlink -f "$(command -v gcc)")
+    as_=$(readlink -f "$(command -v "$(gcc -print-prog-name=as)")")
+    : >tr.txt
+    LD_PRELOAD=$TRACE_LIB RICC_TRACE_FILE=$PWD/tr.txt RICC_TRACE_READS=1 gcc -c a.c -o a.o ||
+        die "gcc under the tracer failed"
+    t=$(types_of "$(readlink -f "$cc1")")
+    [ "$t" = HR ] || die "cc1 wrote '$t', not only H and R"
+    t=$(types_of "$drv")
+    case $t in *M*N*S*) ;; *) die "the gcc driver wrote only '$t' (no M, N, S)" ;; esac
+    t=$(types_of "$as_")
+    case $t in *M*) ;; *) die "as wrote only '$t' (no M)" ;; esac
+    have clang || return 0
+    : >tr.txt
+    LD_PRELOAD=$TRACE_LIB RICC_TRACE_FILE=$PWD/tr.txt RICC_TRACE_READS=1 \
+        clang -fno-integrated-cc1 -c a.c -o a.o || die "clang under the tracer failed"
+    # Two processes of the same program: the driver, then itself as -cc1.
+    local pids
+    pids=$(awk '$1 == "H" {print $2}' tr.txt)
+    [ "$(echo "$pids" | wc -l)" = 2 ] || die "clang: not two processes: $pids"
+    t=$(awk -v p="$(echo "$pids" | tail -n1)" '$1 == "H" && $2 == p {on = 1} on && $2 == p {print $1}' \
+        tr.txt | sort -u | tr -d '\n')
+    [ "$t" = HR ] || die "clang -cc1 wrote '$t', not only H and R"
+    t=$(awk -v p="$(echo "$pids" | head -n1)" '$2 == p {print $1}' tr.txt | sort -u | tr -d '\n')
+    case $t in *M*S*) ;; *) die "the clang driver wrote only '$t' (no M, S)" ;; esac
+}
+
 run_case codegen codegen
+run_case reads_only_trace reads_only_trace
 run_case reopened_stdout reopened_stdout
 run_case shim_list shim_list
 run_case optional_input optional_input
