@@ -78,9 +78,15 @@ static int header_trace_usable(const compile_cmd *cmd)
     return hdrtrace_messages_english();
 }
 
-void depend_choose(depend *d, const compile_cmd *cmd, const char *compiler)
+void depend_plain(depend *d)
 {
     memset(d, 0, sizeof *d);
+    d->lib = tracer_find();
+}
+
+void depend_choose(depend *d, const compile_cmd *cmd, const char *compiler)
+{
+    depend_plain(d);
     if (cmd->preprocessed)
         d->way = DEPEND_SOURCE;
     else if (!user_wants_mmd(cmd))
@@ -89,7 +95,7 @@ void depend_choose(depend *d, const compile_cmd *cmd, const char *compiler)
         d->way = DEPEND_NONE;
     else if (header_trace_usable(cmd))
         d->way = DEPEND_HEADERS;
-    else if ((d->lib = tracer_find()) != NULL)
+    else if (d->lib)
         d->way = DEPEND_OPENS;
     else
         d->way = DEPEND_NONE;
@@ -128,26 +134,23 @@ int depend_run(depend *d, const compile_cmd *cmd, char **argv, int argc, const c
             return -1;
         d->depfile = d->tmp;
     }
-    if (d->way == DEPEND_OPENS) {
-        if (tracer_capture(d->lib, ricc_dir, 1, TRACE_READS, argv[0], argv, r, &d->records,
-                           &d->records_len))
-            return -1;
-        if (memmem(r->err, r->err_len, "libricc-trace.so", 16)) {
-            /* The loader complained about the tracer (a program of another
-             * word size in the compiler, say): that line is not the
-             * compiler's, so this stderr is not the user's. */
-            LOG_I("the tracer could not be loaded into the compiler; compiling plainly");
-            run_result_free(r);
-            return -1;
-        }
-        return 0;
-    }
     char **v = added_argv(d, argv, argc);
-    if (!v || run_capture_files(argv[0], v, r) != 0) {
-        free(v);
+    if (!v)
+        return -1;
+    int rc = d->lib ? tracer_capture(d->lib, ricc_dir, 1, TRACE_READS, argv[0], v, r,
+                                     &d->records, &d->records_len)
+                    : run_capture_files(argv[0], v, r);
+    free(v);
+    if (rc != 0)
+        return -1;
+    if (d->lib && memmem(r->err, r->err_len, "libricc-trace.so", 16)) {
+        /* The loader complained about the tracer (a program of another
+         * word size in the compiler, say): that line is not the
+         * compiler's, so this stderr is not the user's. */
+        LOG_I("the tracer could not be loaded into the compiler; compiling plainly");
+        run_result_free(r);
         return -1;
     }
-    free(v);
     if (r->status != 0 && d->tmp && memmem(r->err, r->err_len, d->tmp, strlen(d->tmp))) {
         /* The compiler could not write the dependency file ricc added (a
          * full or broken cache file system): that is ricc's failure, not
@@ -245,6 +248,17 @@ int depend_deps(depend *d, const compile_cmd *cmd, const char *cwd, char ***deps
     default:
         return -1;
     }
+}
+
+int depend_observe(const depend *d, const char *cwd, char *const *deps, int n, observed *o)
+{
+    if (!d->records) {
+        memset(o, 0, sizeof *o);
+        o->why_not = strdup(d->lib ? "the compile's trace cannot be read"
+                                   : "the compile cannot be observed: libricc-trace.so not found");
+        return o->why_not ? 0 : -1;
+    }
+    return observe_parse(d->records, d->records_len, (long)getpid(), cwd, deps, n, o);
 }
 
 void depend_free(depend *d)

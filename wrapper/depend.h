@@ -15,7 +15,12 @@
  *   OPENS    -MMD where -H would show (debug info records gcc's switches):
  *            what gcc's compiler proper opened, run under libricc-trace.so
  *            (opentrace.h), which changes nothing the compiler sees;
- *   NONE     none applies (clang with -MMD, no tracer): scan first. */
+ *   NONE     none applies (clang with -MMD, no tracer): scan first.
+ *
+ * Whatever the way, the compile runs under libricc-trace.so (reads-only
+ * records, so the compiler proper stays cheap): every process the driver
+ * starts is observed, so what the assembler or the driver read beyond the
+ * dependency output becomes part of the key too (observe.h). */
 #ifndef RICC_DEPEND_H
 #define RICC_DEPEND_H
 
@@ -23,23 +28,27 @@
 
 #include "wrapper/compiler.h"
 #include "wrapper/hdrtrace.h"
+#include "wrapper/observe.h"
 #include "wrapper/run.h"
 
 enum depend_way { DEPEND_NONE, DEPEND_SOURCE, DEPEND_DEPFILE, DEPEND_HEADERS, DEPEND_OPENS };
 
 typedef struct depend {
     enum depend_way way;
-    char *lib;              /* the tracer (OPENS) */
+    char *lib;              /* the tracer, NULL when it cannot be found */
     char *tmp;              /* the dependency file ricc added (DEPFILE) */
     const char *depfile;    /* the dependency file to read (DEPFILE) */
     hdrtrace ht;            /* the header trace (HEADERS) */
-    char *records;          /* the tracer's records (OPENS) */
+    char *records;          /* the tracer's records */
     size_t records_len;
 } depend;
 
 /* How this compile (compiler: the resolved path) can say what it read;
  * sets d->way.  No process is started. */
 void depend_choose(depend *d, const compile_cmd *cmd, const char *compiler);
+
+/* No way: the plain compile of preprocessor mode, observed all the same. */
+void depend_plain(depend *d);
 
 /* Run the compile (argv: the user's, argv[0] the resolved compiler, argc
  * entries) the chosen way, or as it is for DEPEND_NONE, capturing what the
@@ -56,6 +65,11 @@ int depend_deps(depend *d, const compile_cmd *cmd, const char *cwd, char ***deps
 
 /* The dependency list of a call that reads only its source.  0 or -1. */
 int depend_source_only(const char *source, char ***deps, int *n);
+
+/* What every process of the compile read beyond deps[0..n) (observe.h),
+ * after depend_run.  0, or -1 when out of memory; o->why_not is set when
+ * the compile could not be observed. */
+int depend_observe(const depend *d, const char *cwd, char *const *deps, int n, observed *o);
 
 void depend_free(depend *d);
 

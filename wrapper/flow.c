@@ -39,6 +39,9 @@ typedef struct call {
     store *st;
     char **deps;
     int n_deps;
+    int n_extra;             /* the last n_extra deps: read by others than cc1 */
+    char **absent;           /* looked for by a helper program (observe.h) */
+    int n_absent;
     action_inputs in;
     digest toolkey;          /* toolchain digest or compiler identity */
     digest mkey;             /* direct-mode manifest key */
@@ -238,6 +241,7 @@ static int build_manifest(call *c, manifest **out)
         .date = c->key.date[0] ? c->key.date : NULL,
         .gcc = compiler_is_gcc(&c->cmd, c->compiler),
         .scans = c->scans,
+        .n_extra = c->n_extra, .absent = c->absent, .n_absent = c->n_absent,
     };
     int r = manifest_add(m, &mi);
     if (r == MANIFEST_PCH) {
@@ -342,11 +346,61 @@ static int inputs_settled(call *c, int64_t bound, int hashed_after)
     return 1;
 }
 
+/* What the whole toolchain read beyond c->deps (observe.h): each other
+ * file read becomes an input, appended to c->deps (c->n_extra of them) and
+ * keyed again; the paths a helper program found absent go to the manifest.
+ * 1 to go on caching, *rehashed = 1 when the key was made again now; 0
+ * when the call must not be cached (said why). */
+static int observe_inputs(call *c, const depend *d, int *rehashed)
+{
+    observed o;
+    if (depend_observe(d, c->cwd, c->deps, c->n_deps, &o) != 0)
+        return 0;
+    int ok = 0;
+    if (o.why_not) {
+        LOG_I("not caching: %s", o.why_not);
+        goto out;
+    }
+    for (int i = 0; i < o.n_programs; i++)
+        LOG_D("the compile ran %s", o.programs[i]);
+    if (o.n_extra > 0) {
+        char **grown = realloc(c->deps, (size_t)(c->n_deps + o.n_extra + 1) * sizeof *grown);
+        if (!grown)
+            goto out;
+        c->deps = grown;
+        for (int i = 0; i < o.n_extra; i++) {
+            LOG_I("the compile also read %s", o.extra[i]);
+            c->deps[c->n_deps++] = o.extra[i];
+        }
+        c->deps[c->n_deps] = NULL;
+        c->n_extra = o.n_extra;
+        o.n_extra = 0;
+        action_inputs in = c->in;
+        in.deps = c->deps;
+        in.n_deps = c->n_deps;
+        const char *why;
+        if (action_finish(&in, &c->key, &why) != 0) {
+            LOG_I("not caching: %s", why);
+            goto out;
+        }
+        *rehashed = 1;
+    }
+    c->absent = o.absent;
+    c->n_absent = o.n_absent;
+    o.absent = NULL;
+    o.n_absent = 0;
+    ok = 1;
+out:
+    observed_free(&o);
+    return ok;
+}
+
 /* Run the compile; in depend mode (c->dep chosen) also learn the key from
  * what it read.  Then store (unless an input changed while it ran). */
 static int compile_and_store(call *c, int in_depend_mode)
 {
-    depend plain = {.way = DEPEND_NONE};
+    depend plain;
+    depend_plain(&plain);
     depend *d = in_depend_mode ? &c->dep : &plain;
     run_result r;
     int64_t bound = action_clock_pass(c->t0);
@@ -363,7 +417,7 @@ static int compile_and_store(call *c, int in_depend_mode)
         stats_add(ST_COMPILE_FAILED, 1);
     } else if (!c->cfg->action_uncacheable) {
         const char *why = NULL;
-        int ok = 1;
+        int ok = 1, hashed_after = in_depend_mode;
         if (in_depend_mode) {
             action_inputs in = c->in;
             int pch;
@@ -376,7 +430,11 @@ static int compile_and_store(call *c, int in_depend_mode)
                 ok = 0;
             }
         }
-        if (ok && !inputs_settled(c, bound, in_depend_mode)) {
+        if (ok && !observe_inputs(c, d, &hashed_after)) {
+            ok = 0;
+            counter = ST_UNCACHEABLE;
+        }
+        if (ok && !inputs_settled(c, bound, hashed_after)) {
             LOG_I("an input changed during the compile; not caching");
             ok = 0;
         }
@@ -427,6 +485,9 @@ static void call_free(call *c)
     for (int i = 0; i < c->n_deps; i++)
         free(c->deps[i]);
     free(c->deps);
+    for (int i = 0; i < c->n_absent; i++)
+        free(c->absent[i]);
+    free(c->absent);
     if (c->have_cmd)
         compile_cmd_free(&c->cmd);
     depend_free(&c->dep);

@@ -9,6 +9,7 @@
 #include "wrapper/manifest.h"
 #include "wrapper/manifest_int.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,10 +404,13 @@ static int entry_holds(manifest *m, entry *e, probe_at *pa)
         struct stat st;
         digest d;
         unsigned flags;
-        if (!(p = resolved(e->present[i], pa->base, buf, sizeof buf)) ||
-            (e->present_d[i].size_bytes < 0
-                 ? stat(p, &st) != 0
-                 : input_digest(p, &st, &d, &flags) != 0 || !digest_equal(&d, &e->present_d[i])))
+        int64_t kind = e->present_d[i].size_bytes;
+        if (!(p = resolved(e->present[i], pa->base, buf, sizeof buf)))
+            return 0;
+        if (kind == PRESENT_ABSENT ? lstat(p, &st) == 0 || errno != ENOENT
+            : kind < 0             ? stat(p, &st) != 0
+                                   : input_digest(p, &st, &d, &flags) != 0 ||
+                                         !digest_equal(&d, &e->present_d[i]))
             return 0;
     }
     return 1;
@@ -573,6 +577,30 @@ int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action,
     return 0;
 }
 
+/* The paths a helper program found absent, as present[] entries of kind
+ * PRESENT_ABSENT (a reader that does not know the kind asks them to be
+ * there, and so never matches).  0 or -1. */
+static int add_absent(entry *e, char **absent, int n)
+{
+    if (n == 0)
+        return 0;
+    char **p = realloc(e->present, (size_t)(e->n_present + n + 1) * sizeof *p);
+    if (p)
+        e->present = p;
+    digest *d = p ? realloc(e->present_d, (size_t)(e->n_present + n + 1) * sizeof *d) : NULL;
+    if (!d)
+        return -1;
+    e->present_d = d;
+    for (int i = 0; i < n; i++) {
+        if (!(e->present[e->n_present] = strdup(absent[i])))
+            return -1;
+        memset(&e->present_d[e->n_present], 0, sizeof *d);
+        e->present_d[e->n_present].size_bytes = PRESENT_ABSENT;
+        e->n_present++;
+    }
+    return 0;
+}
+
 int manifest_add(manifest *m, const manifest_inputs *in)
 {
     entry e;
@@ -591,7 +619,9 @@ int manifest_add(manifest *m, const manifest_inputs *in)
         e.files[i].d = in->dep_digests[i];
         e.n_files++;
     }
-    int proof = in->cmd->preprocessed ? 0 : manifest_record_proof(&e, in);
+    manifest_inputs included = *in; /* (the extras, last, are no include's) */
+    included.n_deps -= in->n_extra;
+    int proof = in->cmd->preprocessed ? 0 : manifest_record_proof(&e, &included);
     if (proof != 0) {
         entry_free(&e);
         if (proof == -1)
@@ -606,8 +636,9 @@ int manifest_add(manifest *m, const manifest_inputs *in)
         struct stat st;
         unsigned flags;
         if (input_digest(e.present[i], &st, &e.present_d[i], &flags) != 0)
-            e.present_d[i].size_bytes = -1; /* a directory: only there */
+            e.present_d[i].size_bytes = PRESENT_THERE; /* a directory: only there */
     }
+    bad = bad || add_absent(&e, in->absent, in->n_absent) != 0;
     /* Absolute paths under the base, relative to it.  (A watched directory
      * is under the base exactly when its absent paths are, and they keep
      * their order.) */

@@ -37,6 +37,11 @@
  * compilers along every search.  Where one exists, the compile is not
  * cached at all.
  *
+ * What the rest of the toolchain read (observe.h: the assembler's .incbin
+ * and .include files, a specs file) is kept with its digest like any
+ * input, outside the proof, which is about #include; the paths those
+ * programs looked for and did not find must stay absent.
+ *
  * Paths are stored as the compile names them (relative where the search
  * directory or includer was relative), absolute ones under the base
  * (keybase.h) relative to it behind a marker byte, so a manifest shared by
@@ -126,6 +131,11 @@ typedef struct manifest_inputs {
     const char *date;           /* "YYYY-MM-DD" if the action depends on it, else NULL */
     int gcc;                    /* the compiler is gcc (not clang under its name) */
     memo *scans;                /* the include names of files by digest, or NULL */
+    int n_extra;                /* the last n_extra deps were read by another
+                                 * process than the compiler proper (observe.h):
+                                 * no include names them, their digests hold */
+    char **absent;              /* paths a helper program looked for and did */
+    int n_absent;               /* not find: they must stay absent */
 } manifest_inputs;
 
 /* Add (newest first, bounded) an entry for in to m.  0; -1 when the include

@@ -42,8 +42,10 @@ typedef struct entry {
     mwatch *watch;
     int n_present;
     char **present;            /* found by the proof but not read (#pragma once, */
-    digest *present_d;         /* an inactive #if): their contents; size -1: not a file */
-} entry;
+    digest *present_d;         /* an inactive #if): their contents; or the size is */
+} entry;                       /* one of these kinds: */
+#define PRESENT_THERE (-1)     /* there, not a file (a directory) */
+#define PRESENT_ABSENT (-2)    /* not there (observe.h: a helper program's probe) */
 
 struct manifest {
     char *raw;                 /* the parsed bytes, which absent_raw spans point into */

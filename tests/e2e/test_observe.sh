@@ -1,0 +1,179 @@
+#!/bin/bash
+# test_observe.sh — a hit is what the toolchain would produce now: what the
+# assembler reads (.incbin, .include), in .S and .s sources and inside
+# asm() statements of C, with gcc and clang, is part of the key.
+#
+# Each case is a short story of compiles and edits: `go WANT` compiles the
+# case's command and checks the outcome (miss, hit, ...) and that outputs,
+# stdout, stderr and status are byte-identical to the plain compiler run
+# right after in the same directory.  Every case runs three ways:
+#   wrap    `ricc CMD`, one RICC_DIR;
+#   run     `ricc run -- CMD` (the preload shim), one RICC_DIR;
+#   remote  each compile in a fresh sandbox (a new RICC_DIR) against
+#           tests/remote/server.py, cache-only, uploading local builds: a
+#           "hit" must then be a remote hit, and a changed input a miss.
+# The remote way is skipped when /usr/bin/python3 lacks grpc/protobuf.
+source "$(dirname "$0")/lib.sh"
+
+# ---- the remote (a server for the whole file) ----
+SERVER_PID=
+stop_server() { [ -z "$SERVER_PID" ] || { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }; SERVER_PID=; }
+trap 'stop_server; chmod -R u+w "$T" 2>/dev/null; [ -n "${E2E_KEEP:-}${E2E_TMP:-}" ] || rm -rf "$T"' EXIT
+REMOTE_WHY=
+start_server() {
+    /usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null ||
+        { REMOTE_WHY="/usr/bin/python3 lacks grpc or protobuf"; return 0; }
+    command -v protoc >/dev/null || { REMOTE_WHY="no protoc"; return 0; }
+    local d="$T/server"
+    mkdir -p "$d"
+    /usr/bin/python3 "$E2E_DIR/../remote/server.py" --unix "$d/s.sock" --ready-file "$d/ready" \
+        --record "$d/record" --pb-dir "$d/pb" 2>"$d/log" &
+    SERVER_PID=$!
+    local i=0
+    while [ ! -f "$d/ready" ]; do
+        i=$((i + 1))
+        [ $i -lt 600 ] && kill -0 "$SERVER_PID" 2>/dev/null ||
+            { REMOTE_WHY="the test server did not start: $(tail -n 3 "$d/log")"; SERVER_PID=; return 0; }
+        sleep 0.1
+    done
+    SERVER_ADDR="unix:$d/s.sock"
+}
+
+# ---- one compile of the case ----
+MODE=wrap
+SANDBOX=0
+# go WANT: compile CMD (an array) the current way; OUTS names its outputs.
+go() {
+    local want=$1
+    rm -f $OUTS
+    case $MODE in
+        wrap) R "${CMD[@]}" ;;
+        run) R run -- "${CMD[@]}" ;;
+        remote)
+            SANDBOX=$((SANDBOX + 1))
+            export RICC_DIR="$CASE/sandbox$SANDBOX"
+            R "${CMD[@]}"
+            [ "$want" != hit ] || want=remote_hit ;;
+    esac
+    expect "$want"
+    same_as_plain "$OUTS" "${CMD[@]}"
+}
+
+# in_every_way NAME FUNCTION: run_case NAME-wrap, NAME-run, NAME-remote.
+in_every_way() {
+    local name=$1 fn=$2
+    MODE=wrap run_case "$name-wrap" "$fn"
+    MODE=run run_case "$name-run" "$fn"
+    if [ -n "$REMOTE_WHY" ]; then
+        echo "skip $TEST/$name-remote: $REMOTE_WHY"
+    else
+        MODE=remote run_case "$name-remote" remote_case_"$fn"
+    fi
+}
+# The remote way of a case: the case itself, in the sandbox environment.
+remote_env() {
+    export RECC_SERVER="$SERVER_ADDR" RECC_CACHE_ONLY=1 RECC_CACHE_UPLOAD_LOCAL_BUILD=1
+    export RICC_REMOTE_AGENT_IDLE=5
+}
+
+# ---- the stories ----
+
+# An input whose content the key must follow: unchanged (touched) it hits,
+# changed it misses, and the new result hits again.
+content_story() {
+    local file=$1
+    go miss
+    go hit
+    touch "$file"
+    go hit
+    printf 'changed %s\n' "$RANDOM" >>"$file"
+    go miss
+    go hit
+}
+
+have_clang() { have clang || skip "clang is not installed"; }
+
+incbin_S() {
+    printf 'first\n' >blob.bin
+    printf '.section .rodata\n.globl blob\nblob: .incbin "blob.bin"\n' >a.S
+    CMD=(gcc -c a.S -o a.o) OUTS=a.o
+    content_story blob.bin
+}
+
+# The directive in pieces, inside a C asm() statement: no scan finds it.
+asm_pieces_c() {
+    printf 'first\n' >blob.bin
+    cat >b.c <<'XEOF'
+#define PART "bin"
+__asm__(".section .rodata\n.globl blob\nblob: .inc" PART " \"blob.bin\"\n.text");
+int f(void) { return 1; }
+XEOF
+    CMD=(gcc ${CFLAGS_CASE:-} -c b.c -o b.o) OUTS="b.o ${DEPOUT:-}"
+    content_story blob.bin
+}
+# The same with -MMD (gcc's -H trace finds the headers) and with -g -MMD
+# (the tracer finds them): each of depend mode's ways.
+asm_pieces_mmd() { CFLAGS_CASE="-MMD" DEPOUT=b.d asm_pieces_c; }
+asm_pieces_g() { CFLAGS_CASE="-g -MMD" DEPOUT=b.d asm_pieces_c; }
+
+# .include searched along the assembler's -I: a file that appears in an
+# earlier directory is what as reads next.
+include_search() {
+    mkdir -p inc1 inc2
+    printf '.byte 1\n' >inc2/part.s
+    printf '.data\n.include "part.s"\n' >a.S
+    CMD=(gcc -c -Wa,-Iinc1 -Wa,-Iinc2 a.S -o a.o) OUTS=a.o
+    go miss
+    go hit
+    printf '.byte 2\n' >inc1/part.s
+    go miss
+    go hit
+    printf '.byte 3\n' >inc1/part.s
+    go miss
+    rm inc1/part.s
+    go hit
+}
+
+clang_incbin_S() {
+    have_clang
+    printf 'first\n' >blob.bin
+    printf '.section .rodata\n.globl blob\nblob: .incbin "blob.bin"\n' >a.S
+    CMD=(clang -c a.S -o a.o) OUTS=a.o
+    content_story blob.bin
+}
+
+clang_asm_pieces_c() {
+    have_clang
+    printf 'first\n' >blob.bin
+    cat >b.c <<'XEOF'
+#define PART "bin"
+__asm__(".section .rodata\n.globl blob\nblob: .inc" PART " \"blob.bin\"\n.text");
+int f(void) { return 1; }
+XEOF
+    CMD=(clang -c b.c -o b.o) OUTS=b.o
+    content_story blob.bin
+}
+
+# Preprocessor mode (no manifests): the dependency scan cannot know what
+# as reads, so the result is never kept under the scan's key: the second
+# compile is not a hit, and never a stale one.
+incbin_no_direct() {
+    export RICC_NO_DIRECT=1
+    printf 'first\n' >blob.bin
+    printf '.section .rodata\n.globl blob\nblob: .incbin "blob.bin"\n' >a.S
+    CMD=(gcc -c a.S -o a.o) OUTS=a.o
+    go miss
+    go miss
+    printf 'changed\n' >>blob.bin
+    go miss
+}
+
+CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
+       clang_asm_pieces_c"
+for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
+
+start_server
+for c in $CASES; do in_every_way "${c//_/-}" "$c"; done
+run_case incbin-no-direct incbin_no_direct
+stop_server
+finish
