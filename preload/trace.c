@@ -14,7 +14,14 @@
  *      dl_iterate_phdr at start, before an exec and at exit
  *   R  opened for reading (or stat()ed and executed: the program's file)
  *   N  opened, probed or executed and did not exist (ENOENT, ENOTDIR)
- *   S  probed (stat, access) and exists
+ *   S  probed and exists (access F_OK; a stat that failed other than
+ *      for absence; the library's own look at a program it is to run)
+ *   Q  its metadata asked for by a stat-family call ("Q PID WHAT PATH":
+ *      WHAT the fields asked, trace.h's WHAT_*; an fstat() of an open
+ *      file is "Q PID 1 PATH", its mode only — trace_meta.c says why)
+ *   X  access()ed for permissions ("X PID MODE PATH", MODE of R_OK, W_OK,
+ *      X_OK) and exists
+ *   L  its symlink target read (readlink); P  its name resolved (realpath)
  *   C  opened for writing and created (did not exist before)
  *   T  opened for writing with truncation, existed before
  *   W  opened for writing without truncation, existed before (its old
@@ -38,9 +45,11 @@
  * into inputs, outputs and reasons to refuse.
  *
  * This file has the record file and the interposers for files (open,
- * fopen, stat, access, unlink, rename, mkdir, link...); trace_exec.c has
- * programs (the exec family, loaded objects, static and Go programs) and
- * the calls that make a tool uncacheable; trace.h what they share.
+ * fopen, unlink, rename, mkdir, link...); trace_meta.c the calls that ask
+ * about a file without reading it (stat, access, readlink, realpath);
+ * trace_exec.c programs (the exec family, loaded objects, static and Go
+ * programs) and the calls that make a tool uncacheable; trace.h what they
+ * share.
  *
  * What makes a tool uncacheable here: the clock (time, gettimeofday,
  * ftime, timespec_get, clock_gettime on a wall clock — the monotonic and
@@ -93,13 +102,23 @@ int raw_open(const char *path, int flags)
     return (int)syscall(SYS_openat, AT_FDCWD, path, flags, 0);
 }
 
+int raw_fstat(int fd, struct stat *st)
+{
+    return (int)syscall(SYS_fstat, fd, st);
+}
+
+ssize_t raw_readlink(const char *path, char *buf, size_t cap)
+{
+    return (ssize_t)syscall(SYS_readlinkat, AT_FDCWD, path, buf, cap);
+}
+
 /* The trace descriptor, reopened when the tool closed it or reused its
  * number for a file of its own.  -1 when there is no trace file. */
 static int trace_fd(void)
 {
     struct stat st;
     int fd = g_fd;
-    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == g_dev && st.st_ino == g_ino)
+    if (fd >= 0 && raw_fstat(fd, &st) == 0 && st.st_dev == g_dev && st.st_ino == g_ino)
         return fd;
     if (!g_path[0])
         return -1;
@@ -112,7 +131,7 @@ static int trace_fd(void)
         close(fd);
         fd = high;
     }
-    if (fstat(fd, &st) != 0) {
+    if (raw_fstat(fd, &st) != 0) {
         close(fd);
         return -1;
     }
@@ -199,7 +218,7 @@ const char *abs_path(int dirfd, const char *path, char *out, size_t cap)
     } else {
         char link[64] = "/proc/self/fd/", *q = put_num(link + 14, dirfd);
         *q = '\0';
-        ssize_t r = readlink(link, out, cap - 1);
+        ssize_t r = raw_readlink(link, out, cap - 1);
         if (r <= 0 || out[0] != '/')
             return NULL;
         b = (size_t)r;
@@ -214,7 +233,7 @@ const char *abs_path(int dirfd, const char *path, char *out, size_t cap)
     return out;
 }
 
-void emit_at(char type, int dirfd, const char *path)
+void emit_at_extra(char type, long extra, int dirfd, const char *path)
 {
     if (g_reads_only && type != 'R')
         return; /* before abs_path's getcwd() */
@@ -225,8 +244,16 @@ void emit_at(char type, int dirfd, const char *path)
         return;
     }
     const char *a = abs_path(dirfd, path, buf, sizeof buf);
-    emit_line(a ? type : 'U', 0, 0, a ? a : "a path that cannot be made absolute");
+    if (a)
+        emit_line(type, extra, extra >= 0, a);
+    else
+        emit_line('U', 0, 0, "a path that cannot be made absolute");
     errno = saved;
+}
+
+void emit_at(char type, int dirfd, const char *path)
+{
+    emit_at_extra(type, -1, dirfd, path);
 }
 
 /* ---- reads, writes ---- */
@@ -261,16 +288,6 @@ static void note_open(int dirfd, const char *path, int flags, int fd, int was)
     }
     if (fd >= 0 || (errno != ENOENT && errno != ENOTDIR))
         emit_at('R', dirfd, path);
-    else
-        emit_at('N', dirfd, path);
-}
-
-static void note_probe(int dirfd, const char *path, int r)
-{
-    if (!path || !path[0])
-        return;
-    if (r == 0 || (errno != ENOENT && errno != ENOTDIR))
-        emit_at('S', dirfd, path);
     else
         emit_at('N', dirfd, path);
 }
@@ -477,110 +494,6 @@ EXPORT int mkstemps(char *t, int suffixlen)
     return mkostemps(t, suffixlen, 0);
 }
 
-/* ---- probes ---- */
-
-typedef int xstat_fn(int, const char *, struct stat *);
-typedef int fxstatat_fn(int, int, const char *, struct stat *, int);
-typedef int statx_fn(int, const char *, int, unsigned, struct statx *);
-typedef int access_fn(const char *, int);
-typedef int faccessat_fn(int, const char *, int, int);
-
-#define STAT_LIKE(name, st_t)                                   \
-    EXPORT int name(const char *path, st_t *st)                 \
-    {                                                           \
-        typedef int fn_t(const char *, st_t *);                 \
-        REAL(fn_t, name);                                       \
-        if (!real_##name)                                       \
-            NOSYS(-1);                                          \
-        int r = real_##name(path, st);                          \
-        note_probe(AT_FDCWD, path, r);                          \
-        return r;                                               \
-    }
-STAT_LIKE(stat, struct stat)
-STAT_LIKE(stat64, struct stat64)
-STAT_LIKE(lstat, struct stat)
-STAT_LIKE(lstat64, struct stat64)
-
-#define FSTATAT_LIKE(name, st_t)                                            \
-    EXPORT int name(int dirfd, const char *path, st_t *st, int fl)          \
-    {                                                                       \
-        typedef int fn_t(int, const char *, st_t *, int);                   \
-        REAL(fn_t, name);                                                   \
-        if (!real_##name)                                                   \
-            NOSYS(-1);                                                      \
-        int r = real_##name(dirfd, path, st, fl);                           \
-        note_probe(dirfd, path, r);                                         \
-        return r;                                                           \
-    }
-FSTATAT_LIKE(fstatat, struct stat)
-FSTATAT_LIKE(fstatat64, struct stat64)
-
-/* Programs built against a C library before 2.33 call these instead. */
-int __xstat(int, const char *, struct stat *);
-int __xstat64(int, const char *, struct stat *);
-int __lxstat(int, const char *, struct stat *);
-int __lxstat64(int, const char *, struct stat *);
-int __fxstatat(int, int, const char *, struct stat *, int);
-int __fxstatat64(int, int, const char *, struct stat *, int);
-
-#define XSTAT_LIKE(name)                                        \
-    EXPORT int name(int ver, const char *path, struct stat *st) \
-    {                                                           \
-        REAL(xstat_fn, name);                                   \
-        if (!real_##name)                                       \
-            NOSYS(-1);                                          \
-        int r = real_##name(ver, path, st);                     \
-        note_probe(AT_FDCWD, path, r);                          \
-        return r;                                               \
-    }
-XSTAT_LIKE(__xstat)
-XSTAT_LIKE(__xstat64)
-XSTAT_LIKE(__lxstat)
-XSTAT_LIKE(__lxstat64)
-
-#define FXSTATAT_LIKE(name)                                                          \
-    EXPORT int name(int ver, int dirfd, const char *path, struct stat *st, int fl)   \
-    {                                                                                \
-        REAL(fxstatat_fn, name);                                                     \
-        if (!real_##name)                                                            \
-            NOSYS(-1);                                                               \
-        int r = real_##name(ver, dirfd, path, st, fl);                               \
-        note_probe(dirfd, path, r);                                                  \
-        return r;                                                                    \
-    }
-FXSTATAT_LIKE(__fxstatat)
-FXSTATAT_LIKE(__fxstatat64)
-
-EXPORT int statx(int dirfd, const char *path, int fl, unsigned mask, struct statx *sx)
-{
-    REAL(statx_fn, statx);
-    if (!real_statx)
-        NOSYS(-1);
-    int r = real_statx(dirfd, path, fl, mask, sx);
-    note_probe(dirfd, path, r);
-    return r;
-}
-
-EXPORT int access(const char *path, int mode)
-{
-    REAL(access_fn, access);
-    if (!real_access)
-        NOSYS(-1);
-    int r = real_access(path, mode);
-    note_probe(AT_FDCWD, path, r);
-    return r;
-}
-
-EXPORT int faccessat(int dirfd, const char *path, int mode, int fl)
-{
-    REAL(faccessat_fn, faccessat);
-    if (!real_faccessat)
-        NOSYS(-1);
-    int r = real_faccessat(dirfd, path, mode, fl);
-    note_probe(dirfd, path, r);
-    return r;
-}
-
 /* ---- changes to the tree ---- */
 
 typedef int path_fn(const char *);
@@ -764,7 +677,7 @@ __attribute__((constructor)) static void at_load(void)
     memcpy(g_path, v, strlen(v) + 1);
     const char *ro = getenv("RICC_TRACE_READS");
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    ssize_t n = raw_readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
         n = 0;
     exe[n] = '\0';

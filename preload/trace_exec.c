@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timeb.h>
 #include <time.h>
@@ -235,15 +236,6 @@ EXPORT int ftw(const char *dir, int (*fn)(const char *, const struct stat *, int
 
 /* ---- loaded objects and programs ---- */
 
-/* The C library declares some arguments non-null; Linux accepts null
- * ones, so the checks stay (hidden from the compiler's promise). */
-static inline void *opaque(const void *p)
-{
-    void *q = (void *)p;
-    __asm__("" : "+r"(q));
-    return q;
-}
-
 static int note_object(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size, (void)data;
@@ -271,7 +263,7 @@ static const char *untraceable(const char *path, int depth)
     struct stat st;
     const char *why = NULL;
     unsigned char h[256];
-    ssize_t n = fstat(fd, &st) == 0 ? pread(fd, h, sizeof h - 1, 0) : -1;
+    ssize_t n = raw_fstat(fd, &st) == 0 ? pread(fd, h, sizeof h - 1, 0) : -1;
     if (n < 0)
         goto out;
     if (st.st_mode & (S_ISUID | S_ISGID)) {
@@ -326,6 +318,15 @@ out:
     return why;
 }
 
+/* The library's own look at a program's file: whether it is there (S, N),
+ * not the metadata the tool asked for (trace_meta.c). */
+static int probe_stat(const char *path, struct stat *st)
+{
+    int r = (int)syscall(SYS_newfstatat, AT_FDCWD, path, st, 0);
+    note_probe(AT_FDCWD, path, r);
+    return r;
+}
+
 /* Does envp still carry the trace to the new program? */
 static int env_traced(char *const envp[])
 {
@@ -346,9 +347,9 @@ static void note_exec(const char *path, char *const envp[])
 {
     int saved = errno;
     struct stat st;
-    if (stat(path, &st) != 0) {
+    if (probe_stat(path, &st) != 0) {
         errno = saved;
-        return; /* the stat above recorded it absent */
+        return; /* recorded absent */
     }
     emit_at('R', AT_FDCWD, path);
     const char *why = untraceable(path, 0);
@@ -382,7 +383,7 @@ static const char *search_path(const char *name, char *buf, size_t cap)
             buf[dl] = '/';
             memcpy(buf + dl + 1, name, nl + 1);
             struct stat st;
-            if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+            if (probe_stat(buf, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
                 return buf;
         }
         if (!e)

@@ -36,6 +36,18 @@ int xman_entry_gives(const digest *mkey, const char *e, const digest *action);
 char xman_kind(const char *path);
 int xman_absent(const char *path);
 
+/* What a tool saw of path beyond its content, as it is now: the ARG of a
+ * manifest line (exec_tool.c has the format), in out[cap].
+ *   'M': its metadata, `fields` (XM_* fields, exec_trace.h), of the final
+ *        symlink itself when nofollow; a directory's mode and owner only
+ *        (its times and link count change as files come and go in it);
+ *   'X': which of the access bits `fields` (R_OK, W_OK, X_OK) it grants;
+ *   'L': its symlink target (a digest), "-" when it is no symlink;
+ *   'Z': its resolved name (realpath, a digest).
+ * 0, or -1 when it cannot be said now (gone, unreadable). */
+int xman_observe(const char *path, char tag, unsigned fields, int nofollow, char *out,
+                 size_t cap);
+
 /* Append s to the array *v of *n.  0, or -1 (out of memory; *v unchanged). */
 int xman_push(char ***v, int *n, char *s);
 

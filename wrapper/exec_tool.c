@@ -25,7 +25,12 @@
  *   manifest     = up to MAX_ENTRIES entries, newest first, each the files
  *                  read with their digests ("I"), the directories opened
  *                  ("Y"), the paths probed and their kind ("P"), the paths
- *                  that were absent ("A"), and what to restore: the outputs
+ *                  that were absent ("A"), the metadata the tool looked at
+ *                  as it is after the run ("M" the fields a stat returned:
+ *                  mode, owner, link count, size, mtime — a directory's
+ *                  mode and owner only; "X" the access bits it asked and
+ *                  which are granted; "L" a symlink's target and "Z" a
+ *                  realpath, as digests), and what to restore: the outputs
  *                  ("O", relative to the working directory) and directories
  *                  made ("K");
  *   action       = a digest of the manifest key and the entry's lines: the
@@ -362,6 +367,53 @@ static int add_input(xcall *c, tbuf *body, const char *p, const char **why, cons
     return buf_line(body, "I", num, p);
 }
 
+/* The lines keying what the tool saw of p beyond its content (what: the
+ * XM_* bits it asked, exec_trace.h).  A file (not a directory: the tool's
+ * own files come and go in those) stamped after the bound changed while
+ * the tool ran, so what it saw cannot be told from what is there now. */
+static int add_meta(xcall *c, tbuf *body, const char *p, unsigned what, const char **why,
+                    const char **whatpath)
+{
+    struct stat st;
+    *whatpath = p;
+    for (int follow = 0; follow < 2; follow++) {
+        if ((follow ? stat(p, &st) : lstat(p, &st)) != 0) {
+            *why = "a file the tool looked at vanished while it ran";
+            return -1;
+        }
+        if (!S_ISDIR(st.st_mode) && action_stamp_ns(&st) > c->bound) {
+            *why = "a file the tool looked at changed while it ran";
+            return -1;
+        }
+    }
+    const struct {
+        char tag[2];
+        unsigned fields;
+        int nofollow;
+    } asked[] = {
+        {"M", what & XM_FIELDS, 0},
+        {"M", (what >> XM_NOFOLLOW_SHIFT) & XM_FIELDS, 1},
+        {"X", (what >> XM_ACCESS_SHIFT) & 7, 0},
+        {"L", what & XM_LINK, 0},
+        {"Z", what & XM_REAL, 0},
+    };
+    for (size_t i = 0; i < sizeof asked / sizeof *asked; i++) {
+        char arg[160];
+        if (!asked[i].fields)
+            continue;
+        if (xman_observe(p, asked[i].tag[0], asked[i].fields, asked[i].nofollow, arg,
+                         sizeof arg) != 0) {
+            *why = "what the tool looked at cannot be read now";
+            return -1;
+        }
+        if (buf_line(body, asked[i].tag, arg, p)) {
+            *why = "out of memory";
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The entry's lines (after its "E" line) and the outputs to store, from
  * the trace and the files as they are now.  0, or -1 with *why (and *what,
  * the path it is about, or NULL) when the run must not be cached. */
@@ -385,6 +437,10 @@ static int build_entry(xcall *c, const exec_trace *t, tbuf *body, char ***outs, 
         if (buf_line(body, "P", k, t->probes[i]))
             return -1;
     }
+    for (int i = 0; i < t->n_meta; i++)
+        if (add_meta(c, body, t->meta[i], t->meta_what[i], why, what) != 0)
+            return -1;
+    *why = "out of memory";
     for (int i = 0; i < t->n_absent; i++) {
         if (!xman_absent(t->absent[i])) {
             *why = "a file the tool found absent appeared while it ran";

@@ -19,7 +19,21 @@
  *            removing one the tool did not make is an effect a hit could not
  *            repeat, so refused unless the tool makes it again
  *   K        a directory made (then the tool's own, like a file it made)
+ *   Q, X     its metadata asked for (stat, access): a probe, and what was
+ *            asked is kept for the key (exec_meta); a stat that names the
+ *            access, change or birth time is refused (they change whenever
+ *            the file is read or touched: no value to key)
+ *   L, P     its link target read (readlink) or its name resolved
+ *            (realpath): the same
  *   U        refused, with the tracer's reason
+ *
+ * The metadata of a file the tool made is its own business.  A file whose
+ * owner, link count, size, times, link target or resolved name the tool
+ * looked at and then changed (rm -f, cp over it) is refused, as one it
+ * read and then overwrote: what it saw is gone and the next call could not
+ * check it.  Its mode and permissions survive such a change, so looking at
+ * those alone does not refuse.  Devices and kernel files have no metadata
+ * worth keying: asked about, they are ignored.
  *
  * Paths the tool may always use and that say nothing: /dev/null, /dev/zero,
  * and its own standard streams by name (/dev/stdout, /dev/fd/1, ...).
@@ -42,7 +56,30 @@ enum {
     P_EVER_MADE = 16,
     P_REMOVED_FOUND = 32, /* removed while the tool had not made it */
     P_DIR = 64,
+    P_META_SHIFT = 8, /* above: the XM_* bits asked while the tool had not made it */
 };
+
+/* What looking at a file and then changing it makes unverifiable. */
+#define XM_CHANGED_BY_WRITES                                                          \
+    ((unsigned)(XM_FIELDS & ~XM_MODE) | ((unsigned)(XM_FIELDS & ~XM_MODE) << XM_NOFOLLOW_SHIFT) | \
+     XM_LINK | XM_REAL)
+
+/* The XM_* bits a Q, X, L or P record asks for. */
+static unsigned meta_bits(const trace_record *r)
+{
+    switch (r->type) {
+    case 'Q': {
+        unsigned fields = (unsigned)r->extra & XM_FIELDS;
+        return (r->extra & 64) ? fields << XM_NOFOLLOW_SHIFT : fields;
+    }
+    case 'X':
+        return ((unsigned)r->extra & 7) << XM_ACCESS_SHIFT;
+    case 'L':
+        return XM_LINK;
+    default:
+        return XM_REAL;
+    }
+}
 
 static int is_quiet(const char *p)
 {
@@ -81,8 +118,11 @@ static int refuse(exec_trace *t, const char *what, const char *path)
 }
 
 /* One record's effect on its path.  0 or -1 (out of memory). */
-static int apply(exec_trace *t, strtab *tb, char type, const char *path, size_t n)
+static int apply(exec_trace *t, strtab *tb, const trace_record *r)
 {
+    char type = r->type;
+    const char *path = r->path;
+    size_t n = r->path_len;
     if (type == 'U') {
         if (t->why_not)
             return 0;
@@ -99,6 +139,9 @@ static int apply(exec_trace *t, strtab *tb, char type, const char *path, size_t 
     if (is_quiet(e->s) || is_tracer(e->s))
         return 0;
     unsigned f = e->val;
+    int changes = type == 'C' || type == 'T' || type == 'W' || type == 'D';
+    if (changes && !(f & P_EVER_MADE) && ((f >> P_META_SHIFT) & XM_CHANGED_BY_WRITES))
+        return refuse(t, "the tool changes a file whose metadata it looked at", e->s);
     switch (type) {
     case 'R':
     case 'M':
@@ -112,6 +155,16 @@ static int apply(exec_trace *t, strtab *tb, char type, const char *path, size_t 
     case 'S':
         if (!(f & P_EVER_MADE))
             f |= P_PROBE;
+        break;
+    case 'Q':
+    case 'X':
+    case 'L':
+    case 'P':
+        if ((f & P_EVER_MADE) || is_kernel(e->s))
+            break;
+        if (type == 'Q' && (r->extra & 32))
+            return refuse(t, "the tool reads a file's access, change or birth time", e->s);
+        f |= P_PROBE | meta_bits(r) << P_META_SHIFT;
         break;
     case 'N':
         if (!(f & (P_EVER_MADE | P_REMOVED_FOUND)))
@@ -156,14 +209,24 @@ static int push(char ***v, int *n, const char *s)
     return 0;
 }
 
+static int push_meta(exec_trace *t, const char *s, unsigned what)
+{
+    unsigned *w = realloc(t->meta_what, (size_t)(t->n_meta + 1) * sizeof *w);
+    if (!w)
+        return -1;
+    t->meta_what = w;
+    w[t->n_meta] = what; /* push() counts n_meta up */
+    return push(&t->meta, &t->n_meta, s);
+}
+
 int exec_trace_record(const char *line, size_t n, trace_record *rec)
 {
     const char *end = line + n, *p = line + 2;
     if (n < 4 || line[1] != ' ')
         return -1;
     rec->type = line[0];
-    rec->ppid = -1;
-    int fields = rec->type == 'H' ? 2 : 1;
+    rec->ppid = rec->extra = -1;
+    int fields = rec->type == 'H' || rec->type == 'Q' || rec->type == 'X' ? 2 : 1;
     for (int k = 0; k < fields; k++) {
         long v = 0;
         const char *d = p;
@@ -172,7 +235,7 @@ int exec_trace_record(const char *line, size_t n, trace_record *rec)
         if (p == d || p >= end || *p != ' ')
             return -1;
         p++;
-        *(k == 0 ? &rec->pid : &rec->ppid) = v;
+        *(k == 0 ? &rec->pid : rec->type == 'H' ? &rec->ppid : &rec->extra) = v;
     }
     rec->path = p;
     rec->path_len = (size_t)(end - p);
@@ -187,7 +250,7 @@ static int parse_line(exec_trace *t, strtab *tb, const char *line, size_t n, lon
         return refuse(t, "the trace is malformed", NULL);
     if (rec.type == 'H' && rec.ppid == parent)
         t->root_seen = 1;
-    return apply(t, tb, rec.type, rec.path, rec.path_len);
+    return apply(t, tb, &rec);
 }
 
 int exec_trace_parse(const char *buf, size_t len, long parent, exec_trace *t)
@@ -219,6 +282,8 @@ int exec_trace_parse(const char *buf, size_t len, long parent, exec_trace *t)
             rc = push(&t->outputs, &t->n_outputs, e->s);
         if (rc == 0 && (f & P_DIR))
             rc = push(&t->dirs, &t->n_dirs, e->s);
+        if (rc == 0 && (f >> P_META_SHIFT) && !(f & P_EVER_MADE))
+            rc = push_meta(t, e->s, f >> P_META_SHIFT);
     }
     strtab_free(&tb);
     if (rc != 0)
@@ -240,6 +305,8 @@ void exec_trace_free(exec_trace *t)
     free_vec(t->absent, t->n_absent);
     free_vec(t->outputs, t->n_outputs);
     free_vec(t->dirs, t->n_dirs);
+    free_vec(t->meta, t->n_meta);
+    free(t->meta_what);
     free(t->why_not);
     memset(t, 0, sizeof *t);
 }

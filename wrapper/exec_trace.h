@@ -23,15 +23,39 @@ typedef struct exec_trace {
     int n_outputs;
     char **dirs;     /* directories the tool made */
     int n_dirs;
+    /* Paths whose metadata the tool asked for (not made by it), each with
+     * what it asked (XM_*): their values now are keyed (exec_tool.c). */
+    char **meta;
+    unsigned *meta_what;
+    int n_meta;
     int root_seen;   /* a traced process whose parent is `parent` started */
     char *why_not;   /* NULL, or why the tool must not be cached (malloc'd) */
 } exec_trace;
 
-/* One record "TYPE PID[ PPID] PATH" (PPID in H records only) at line[0..n),
- * without its newline: path points into line.  0, or -1 when malformed. */
+/* What a tool asked about a path beyond its existence: a Q record's
+ * fields (the tracer's WHAT_* numbers, preload/trace.h) when following a
+ * final symlink, the same shifted by XM_NOFOLLOW_SHIFT for the link
+ * itself, the access bits an X record asked (R_OK, W_OK, X_OK) shifted by
+ * XM_ACCESS_SHIFT, a link's target (L), the whole resolved name (P). */
+enum {
+    XM_MODE = 1,
+    XM_OWNER = 2,
+    XM_NLINK = 4,
+    XM_SIZE = 8,
+    XM_MTIME = 16,
+    XM_FIELDS = 31,
+    XM_NOFOLLOW_SHIFT = 5,
+    XM_ACCESS_SHIFT = 10,
+    XM_LINK = 1 << 13,
+    XM_REAL = 1 << 14,
+};
+
+/* One record "TYPE PID[ NUM] PATH" at line[0..n), without its newline:
+ * path points into line.  NUM is in H records (ppid: the parent's pid) and
+ * Q and X records (extra: what was asked).  0, or -1 when malformed. */
 typedef struct trace_record {
     char type;
-    long pid, ppid;
+    long pid, ppid, extra;
     const char *path;
     size_t path_len;
 } trace_record;

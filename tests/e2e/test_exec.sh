@@ -142,6 +142,122 @@ made_dirs() {
     [ "$(cat out/sub/f.c)" = made ] || die "out/sub/f.c: $(cat out/sub/f.c)"
 }
 
+# Metadata is an input too (issue 19, class 5): a tool that reports or
+# tests what a stat, access or readlink says is keyed on that value, so a
+# change to it alone (the content the same) misses and the tool's new
+# answer comes out, as a plain run gives it now.
+# meta_tool BODY: tool.sh running BODY.
+meta_tool() {
+    printf '#!/bin/sh\n%s\n' "$1" >tool.sh
+    chmod +x tool.sh
+}
+
+# The mtime, reported (stat -c %Y asks statx for it by name; date -r stats).
+meta_mtime() {
+    exec </dev/null
+    echo same >data.txt
+    touch -d '2001-02-03 04:05:06' data.txt
+    meta_tool 'stat -c %Y data.txt >m.txt; date -u -r data.txt +%F >d.txt'
+    xcheck miss "m.txt d.txt" ./tool.sh
+    xcheck direct_hit "m.txt d.txt" ./tool.sh
+    touch -d '2011-12-13 14:15:16' data.txt
+    xcheck miss "m.txt d.txt" ./tool.sh
+    [ "$(cat d.txt)" = 2011-12-13 ] || die "d.txt: $(cat d.txt)"
+    xcheck direct_hit "m.txt d.txt" ./tool.sh
+    # The first mtime back: its entry holds again.
+    touch -d '2001-02-03 04:05:06' data.txt
+    xcheck direct_hit "m.txt d.txt" ./tool.sh
+    [ "$(cat d.txt)" = 2001-02-03 ] || die "d.txt: $(cat d.txt)"
+}
+
+# A mode bit, tested (test -x: access(X_OK)).
+meta_mode() {
+    exec </dev/null
+    echo same >data.txt
+    chmod 644 data.txt
+    meta_tool 'if [ -x data.txt ]; then echo runnable; else echo plain; fi >x.txt'
+    xcheck miss x.txt ./tool.sh
+    xcheck direct_hit x.txt ./tool.sh
+    chmod +x data.txt
+    xcheck miss x.txt ./tool.sh
+    [ "$(cat x.txt)" = runnable ] || die "x.txt: $(cat x.txt)"
+    xcheck direct_hit x.txt ./tool.sh
+    chmod -x data.txt
+    xcheck direct_hit x.txt ./tool.sh
+    [ "$(cat x.txt)" = plain ] || die "x.txt: $(cat x.txt)"
+}
+
+# Two timestamps, compared (test a -nt b stats both).
+meta_newer() {
+    exec </dev/null
+    echo a >a.txt
+    echo b >b.txt
+    touch -d '2001-01-01' a.txt
+    touch -d '2002-01-01' b.txt
+    meta_tool 'if [ a.txt -nt b.txt ]; then echo a; else echo b; fi >newest.txt'
+    xcheck miss newest.txt ./tool.sh
+    xcheck direct_hit newest.txt ./tool.sh
+    touch -d '2003-01-01' a.txt
+    xcheck miss newest.txt ./tool.sh
+    [ "$(cat newest.txt)" = a ] || die "newest.txt: $(cat newest.txt)"
+    xcheck direct_hit newest.txt ./tool.sh
+}
+
+# A symlink's target, read (readlink; realpath resolves the whole name).
+meta_link() {
+    exec </dev/null
+    mkdir one two
+    echo same >one/f
+    echo same >two/f
+    ln -s one/f lnk
+    meta_tool 'readlink lnk >l.txt; realpath -e lnk >>l.txt'
+    xcheck miss l.txt ./tool.sh
+    xcheck direct_hit l.txt ./tool.sh
+    ln -sfn two/f lnk
+    xcheck miss l.txt ./tool.sh
+    grep -q '^two/f$' l.txt || die "l.txt: $(cat l.txt)"
+    xcheck direct_hit l.txt ./tool.sh
+}
+
+# What cannot be keyed is refused, with the reason: the change time asked
+# for by name; a file whose size and times the tool saw and then replaced.
+meta_refused() {
+    exec </dev/null
+    echo same >data.txt
+    refused "access, change or birth time" 'stat -c %Z data.txt >z.txt' z.txt
+    echo old >gen.txt
+    refused "metadata it looked at" 'rm -f gen.txt; echo new >gen.txt; echo ok >done.txt' done.txt
+}
+
+# The same through `ricc run -- make` (exec_tools): once the input is
+# touched and the output gone, make runs the tool again, and the cache must
+# not answer with the old mtime.
+meta_run() {
+    local shim=${RICC_PRELOAD:-$(dirname "$RICC")/../lib/libricc-preload.so}
+    [ -f "$shim" ] || skip "libricc-preload.so is not built"
+    readelf -d "$shim" 2>/dev/null | grep -q 'NEEDED.*libasan' && skip "an ASan shim"
+    exec </dev/null
+    echo same >data.txt
+    touch -d '2001-02-03' data.txt
+    meta_tool 'stat -c %Y data.txt >m.txt'
+    printf 'm.txt: data.txt\n\t./tool.sh\n' >Makefile
+    export RICC_EXEC_TOOLS=tool.sh
+    "$RICC" run -- make -s >/dev/null 2>&1 || die "make failed"
+    [ "$(cat m.txt)" = "$(stat -c %Y data.txt)" ] || die "m.txt: $(cat m.txt)"
+    rm m.txt
+    snap
+    "$RICC" run -- make -s >/dev/null 2>&1 || die "make failed"
+    unsnap
+    [ "$(delta direct_hit)" = 1 ] || die "second build: $(delta direct_hit) hits"
+    touch -d '2011-12-13' data.txt
+    rm m.txt
+    snap
+    "$RICC" run -- make -s >/dev/null 2>&1 || die "make failed"
+    unsnap
+    [ "$(delta miss)" = 1 ] || die "after a touch: $(delta miss) misses, $(delta direct_hit) hits"
+    [ "$(cat m.txt)" = "$(stat -c %Y data.txt)" ] || die "a stale m.txt: $(cat m.txt)"
+}
+
 # Uncacheable: each runs every time, with its own results, and says why
 # at info level.
 refused() {
@@ -314,7 +430,7 @@ reads_only_trace() {
     t=$(types_of "$(readlink -f "$cc1")")
     [ "$t" = HR ] || die "cc1 wrote '$t', not only H and R"
     t=$(types_of "$drv")
-    case $t in *M*N*S*) ;; *) die "the gcc driver wrote only '$t' (no M, N, S)" ;; esac
+    case $t in *M*N*[QS]*) ;; *) die "the gcc driver wrote only '$t' (no M, N, Q or S)" ;; esac
     t=$(types_of "$as_")
     case $t in *M*) ;; *) die "as wrote only '$t' (no M)" ;; esac
     have clang || return 0
@@ -329,7 +445,7 @@ reads_only_trace() {
         tr.txt | sort -u | tr -d '\n')
     [ "$t" = HR ] || die "clang -cc1 wrote '$t', not only H and R"
     t=$(awk -v p="$(echo "$pids" | head -n1)" '$2 == p {print $1}' tr.txt | sort -u | tr -d '\n')
-    case $t in *M*S*) ;; *) die "the clang driver wrote only '$t' (no M, S)" ;; esac
+    case $t in *M*[QS]*) ;; *) die "the clang driver wrote only '$t' (no M, Q or S)" ;; esac
 }
 
 run_case codegen codegen
@@ -341,6 +457,12 @@ run_case program_changes program_changes
 run_case made_dirs made_dirs
 run_case interpreter_changes interpreter_changes
 run_case go_program go_program
+run_case meta_mtime meta_mtime
+run_case meta_mode meta_mode
+run_case meta_newer meta_newer
+run_case meta_link meta_link
+run_case meta_refused meta_refused
+run_case meta_run meta_run
 run_case clock clock
 run_case dir_listing dir_listing
 run_case outside_tree outside_tree

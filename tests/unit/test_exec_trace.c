@@ -180,12 +180,94 @@ static void test_many_paths(void)
     free(text);
 }
 
+/* The metadata of a path a tool looked at (Q, X, L, P): what it asked. */
+static unsigned meta_of(const char *path)
+{
+    for (int i = 0; i < t.n_meta; i++)
+        if (!strcmp(t.meta[i], path))
+            return t.meta_what[i];
+    return 0;
+}
+
+static void test_metadata(void)
+{
+    parse("H 2 100 /bin/sh\n"
+          "Q 2 81 /w/a\n"           /* statx MODE|MTIME, of the link itself */
+          "Q 2 31 /w/a\n"           /* stat: everything, following it */
+          "X 2 1 /w/b\n"            /* access(X_OK) */
+          "X 2 4 /w/b\n"            /* access(R_OK) */
+          "L 2 /w/lnk\n"
+          "P 2 /w/lnk\n"
+          "Q 2 1 /dev/pts/0\n"      /* a device's mode: nothing to key */
+          "C 2 /w/out\n"
+          "Q 2 31 /w/out\n");       /* the tool's own file */
+    CU_ASSERT_PTR_NULL(t.why_not);
+    CU_ASSERT_EQUAL(meta_of("/w/a"), XM_FIELDS | (unsigned)(XM_MODE | XM_MTIME) << XM_NOFOLLOW_SHIFT);
+    CU_ASSERT_EQUAL(meta_of("/w/b"), (unsigned)(1 | 4) << XM_ACCESS_SHIFT);
+    CU_ASSERT_EQUAL(meta_of("/w/lnk"), (unsigned)(XM_LINK | XM_REAL));
+    CU_ASSERT_EQUAL(t.n_meta, 3);
+    /* Looked at: a probe too (its kind is checked as for S). */
+    CU_ASSERT(has(t.probes, t.n_probes, "/w/a"));
+    CU_ASSERT(has(t.outputs, t.n_outputs, "/w/out"));
+    exec_trace_free(&t);
+
+    /* Read and fstat()ed: content and mode, both. */
+    parse("H 2 100 /bin/cat\nR 2 /w/in\nQ 2 1 /w/in\n");
+    CU_ASSERT(has(t.inputs, t.n_inputs, "/w/in"));
+    CU_ASSERT_EQUAL(meta_of("/w/in"), (unsigned)XM_MODE);
+    exec_trace_free(&t);
+
+    /* A time ricc cannot key, asked for by name. */
+    parse("H 2 100 /bin/stat\nQ 2 97 /w/a\n");
+    CU_ASSERT(refused_with("access, change or birth time"));
+    exec_trace_free(&t);
+
+    /* Looked at its size and times, then removed and made again (rm -f,
+     * then a redirection): what it saw is gone. */
+    parse("H 2 100 /bin/sh\nQ 2 95 /w/out\nD 2 /w/out\nC 2 /w/out\n");
+    CU_ASSERT(refused_with("metadata it looked at"));
+    exec_trace_free(&t);
+    parse("H 2 100 /bin/cp\nL 2 /w/out\nT 2 /w/out\n");
+    CU_ASSERT(refused_with("metadata it looked at"));
+    exec_trace_free(&t);
+
+    /* Its mode and permissions survive a truncation: not refused. */
+    parse("H 2 100 /bin/sh\nX 2 2 /w/out\nQ 2 1 /w/out\nT 2 /w/out\n");
+    CU_ASSERT_PTR_NULL(t.why_not);
+    CU_ASSERT(has(t.outputs, t.n_outputs, "/w/out"));
+    exec_trace_free(&t);
+}
+
+static void test_record_numbers(void)
+{
+    trace_record r;
+    const char *q = "Q 12 81 /w/a b";
+    CU_ASSERT_EQUAL_FATAL(exec_trace_record(q, strlen(q), &r), 0);
+    CU_ASSERT_EQUAL(r.type, 'Q');
+    CU_ASSERT_EQUAL(r.pid, 12);
+    CU_ASSERT_EQUAL(r.extra, 81);
+    CU_ASSERT_EQUAL(r.ppid, -1);
+    CU_ASSERT_EQUAL(r.path_len, 6);
+    CU_ASSERT_NSTRING_EQUAL(r.path, "/w/a b", 6);
+    const char *h = "H 12 7 /bin/sh";
+    CU_ASSERT_EQUAL_FATAL(exec_trace_record(h, strlen(h), &r), 0);
+    CU_ASSERT_EQUAL(r.ppid, 7);
+    CU_ASSERT_EQUAL(r.extra, -1);
+    const char *l = "L 12 /w/81";
+    CU_ASSERT_EQUAL_FATAL(exec_trace_record(l, strlen(l), &r), 0);
+    CU_ASSERT_NSTRING_EQUAL(r.path, "/w/81", 5);
+    /* Q without its number is malformed. */
+    CU_ASSERT_EQUAL(exec_trace_record("Q 12 /w/a", 9, &r), -1);
+}
+
 static const unit_test tests[] = {
     {"a generator's trace", test_generator},
     {"the tool's own files", test_own_files},
     {"refused", test_refused},
     {"malformed", test_malformed},
     {"many paths", test_many_paths},
+    {"metadata looked at", test_metadata},
+    {"record numbers", test_record_numbers},
     {NULL, NULL},
 };
 
