@@ -6,7 +6,10 @@
  * what is uploaded is exactly what the key says, and a worker compiles the
  * files this call would have.  Only blobs the server lacks travel.  A
  * remote compile that exits non-zero is not replayed: the compile runs
- * here, so the build's messages and status are the local compiler's. */
+ * here, so the build's messages and status are the local compiler's.
+ * Nor is one whose paths the worker spelt otherwise than this command line
+ * (remote_safe.h, quiet_only) when it printed anything: its messages would
+ * name them so; the server was told not to keep it (do_not_cache). */
 #include "wrapper/remote_flow_int.h"
 
 #include <stdlib.h>
@@ -63,17 +66,17 @@ static int add_inputs(const rflow_call *c, blobs *b)
     return rc;
 }
 
-/* The Action to execute: the key's, or with action_uncacheable a copy with
- * do_not_cache set so the server keeps no result either.  *owned is what
- * to free. */
-static int exec_action(rflow *rf, const action_key *k, digest *d, const void **blob,
-                       size_t *len, void **owned)
+/* The Action to execute: the key's, or a copy with do_not_cache set so the
+ * server keeps no result either (action_uncacheable, or a result that may
+ * not be ours to keep: quiet_only).  *owned is what to free. */
+static int exec_action(rflow *rf, const action_key *k, int no_cache, digest *d,
+                       const void **blob, size_t *len, void **owned)
 {
     *owned = NULL;
     *d = k->action;
     *blob = k->action_blob;
     *len = k->action_len;
-    if (!rf->cfg->action_uncacheable)
+    if (!rf->cfg->action_uncacheable && !no_cache)
         return 0;
     reapi_action *a = (reapi_action *)protobuf_c_message_unpack(
         &build__bazel__remote__execution__v2__action__descriptor, NULL, k->action_len,
@@ -87,9 +90,15 @@ static int exec_action(rflow *rf, const action_key *k, digest *d, const void **b
     return *owned ? 0 : -1;
 }
 
+/* A stream of a remote result: has it any bytes? */
+static int stream_has_bytes(const reapi_digest *d, const ProtobufCBinaryData *raw)
+{
+    return raw->len > 0 || (d && d->size_bytes > 0);
+}
+
 /* Upload and Execute.  The exit status served, or -1 (failure or a result
  * not used: compile here). */
-int rflow_execute(rflow *rf, const rflow_call *c, enum rflow_how *how)
+int rflow_execute(rflow *rf, const rflow_call *c, int quiet_only, enum rflow_how *how)
 {
     const action_key *k = c->key;
     blobs b = { 0 };
@@ -99,7 +108,7 @@ int rflow_execute(rflow *rf, const rflow_call *c, enum rflow_how *how)
     void *owned = NULL, *raw = NULL, *ar = NULL;
     size_t raw_len, ar_len;
     int cached = 0, status = -1;
-    if (exec_action(rf, k, &ad, &ablob, &alen, &owned) != 0 ||
+    if (exec_action(rf, k, quiet_only, &ad, &ablob, &alen, &owned) != 0 ||
         rflow_blobs_add(&b, &ad, ablob, alen, NULL, 0) != 0 ||
         rflow_blobs_add(&b, &k->command, k->command_blob, k->command_len, NULL, 0) != 0 ||
         add_inputs(c, &b) != 0) {
@@ -124,10 +133,19 @@ int rflow_execute(rflow *rf, const rflow_call *c, enum rflow_how *how)
         goto out;
     }
     int code = m->exit_code;
+    int said = stream_has_bytes(m->stdout_digest, &m->stdout_raw) ||
+               stream_has_bytes(m->stderr_digest, &m->stderr_raw);
     protobuf_c_message_free_unpacked(&m->base, NULL);
     LOG_I("Remote execution finished with exit code %d", code);
     if (code != 0) {
         LOG_I("compiling here for the compiler's own messages and status");
+        goto out;
+    }
+    if (quiet_only && said) {
+        /* They would name a path as the worker spelt it, not as this
+         * command line does. */
+        LOG_I("the remote compile printed messages, which spell paths relative to the base; "
+              "compiling here");
         goto out;
     }
     if (rflow_import(rf, k, raw, raw_len, &ar, &ar_len) != 0)

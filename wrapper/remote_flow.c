@@ -29,7 +29,11 @@
  *     compiling, and depend mode only knows the key after), and rflow_miss()
  *     asks the remote action cache, then either compiles here (cache-only;
  *     the result is uploaded when cache_upload_local_build is set) or
- *     uploads the inputs and Executes remotely.
+ *     uploads the inputs and Executes remotely.  Not a compile whose output
+ *     would differ on a worker (remote_safe.c: debug info or coverage data
+ *     recording the worker's directory, paths the worker spells relative
+ *     to the base): it is compiled here and its result uploaded, as for
+ *     rflow_call.no_execute.
  *
  * Links (link.c) use the same steps with their own manifests: the manifest
  * bytes come from rflow_manifest_fetch (link.c reads its own format), a
@@ -71,6 +75,7 @@
 #include "cache/reapi.h"
 #include "cache/remote.h"
 #include "wrapper/manifest.h"
+#include "wrapper/remote_safe.h"
 
 #define MANIFEST_OUTPUT "ricc-manifest"
 /* The result a manifest travels with (see "One call" above): its
@@ -743,18 +748,30 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
             }
         }
     }
-    if (!cfg->cache_only && !c->no_execute && rflow_active(rf)) {
-        if ((status = rflow_execute(rf, c, how)) >= 0)
+    /* Would a worker make other bytes than this machine (remote_safe.c)? */
+    remote_safety safe = {c->no_execute, 0};
+    if (!safe.why_not && !cfg->cache_only && rflow_active(rf))
+        safe = remote_safe_check(c->key, c->cwd);
+    if (!cfg->cache_only && !safe.why_not && rflow_active(rf)) {
+        if ((status = rflow_execute(rf, c, safe.quiet_only, how)) >= 0) {
+            /* Kept out of the server's cache (do_not_cache) until known
+             * to be this machine's bytes: now it is, so share it. */
+            if (safe.quiet_only && !cfg->action_uncacheable && !remote_has && !rf->failed)
+                upload_result(rf, c->key, c->mkey, c->carry_result, 0);
             return status;
+        }
     } else if (cfg->cache_only && !rf->failed) {
         LOG_I("Action not cached and running in cache-only mode, executing locally");
-    } else if (!cfg->cache_only && c->no_execute && !rf->failed) {
+    } else if (!cfg->cache_only && safe.why_not && !rf->failed) {
         LOG_I("Action not cached and not executable remotely (%s), executing locally%s",
-              c->no_execute, may_upload(cfg, 1) ? " and uploading the result" : "");
+              safe.why_not, may_upload(cfg, 1) ? " and uploading the result" : "");
     }
     *how = RFLOW_LOCAL;
     status = c->compile(c->ctx);
-    if (status == 0 && may_upload(cfg, c->no_execute != NULL) && rflow_active(rf) && !remote_has)
+    /* Made here where a worker could not have made it: the server learns it
+     * from us or not at all. */
+    int local_only = safe.why_not != NULL || safe.quiet_only;
+    if (status == 0 && may_upload(cfg, local_only) && rflow_active(rf) && !remote_has)
         upload_result(rf, c->key, c->mkey, c->carry_result, 0);
     return status;
 }

@@ -43,7 +43,8 @@ int rflow_import(rflow *rf, const action_key *key, const void *raw, size_t raw_l
 
 /* remote_exec.c: upload the input root and Execute.  The exit status
  * served (*how set), or -1 (a failure, or a result not to use: compile
- * here). */
-int rflow_execute(rflow *rf, const rflow_call *c, enum rflow_how *how);
+ * here).  quiet_only (remote_safe.h): the server must not cache the result
+ * (do_not_cache), and it is used only if stdout and stderr are empty. */
+int rflow_execute(rflow *rf, const rflow_call *c, int quiet_only, enum rflow_how *how);
 
 #endif
