@@ -12,7 +12,9 @@
  *   M  a shared object loaded in it (ld.so, libc, ...) — read by the
  *      dynamic loader, which this library cannot see, so listed from
  *      dl_iterate_phdr at start, before an exec and at exit
- *   R  opened for reading (or stat()ed and executed: the program's file)
+ *   R  opened for reading
+ *   E  executed: the program's file by the name it was run by (or a
+ *      script's interpreter), written by the process about to exec it
  *   N  opened, probed or executed and did not exist (ENOENT, ENOTDIR)
  *   S  probed and exists (access F_OK; a stat that failed other than
  *      for absence; the library's own look at a program it is to run)

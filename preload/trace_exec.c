@@ -282,7 +282,7 @@ static const char *untraceable(const char *path, int depth)
         /* The interpreter by the name the script gives: /bin/sh pointing
          * at another shell is another program. */
         if (interp[0] == '/')
-            emit('R', interp);
+            emit('E', interp);
         if (depth < 2 && interp[0] == '/')
             why = untraceable(interp, depth + 1);
         goto out;
@@ -351,7 +351,7 @@ static void note_exec(const char *path, char *const envp[])
         errno = saved;
         return; /* recorded absent */
     }
-    emit_at('R', AT_FDCWD, path);
+    emit_at('E', AT_FDCWD, path);
     const char *why = untraceable(path, 0);
     if (!why && !env_traced(envp))
         why = "runs a program without the trace in its environment";

@@ -6,7 +6,7 @@
  * written (each record is one write(2) with O_APPEND, so this is the order
  * the tool's processes did things):
  *
- *   R, M, H  read / loaded / run: an input unless the tool made it first
+ *   R, E, M, H  read / run / loaded: an input unless the tool made it first
  *   S        probed and there: a probe (its existence and kind matter)
  *   N        not there: must stay absent, unless the tool made or removed
  *            it first (then it is the tool's own business)
@@ -144,6 +144,7 @@ static int apply(exec_trace *t, strtab *tb, const trace_record *r)
         return refuse(t, "the tool changes a file whose metadata it looked at", e->s);
     switch (type) {
     case 'R':
+    case 'E':
     case 'M':
     case 'H':
         if (!(f & P_EVER_MADE)) {

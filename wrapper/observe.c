@@ -97,14 +97,12 @@ static int one(state *s, const trace_record *r)
     if (is_kernel(r->path, r->path_len) || r->type == 'S' || r->type == 'D')
         return 0;
     switch (r->type) {
-    case 'M':
+    case 'M': case 'E':
         return mark(s, r, F_TOOL);
     case 'C': case 'T': case 'W': case 'K':
         return mark(s, r, F_MADE);
     case 'R':
-        /* Before its H record a process is its parent's exec: the file
-         * read is the program about to run. */
-        return mark(s, r, p->started ? F_READ : F_TOOL);
+        return mark(s, r, F_READ);
     case 'N':
         return p->started && !p->root ? mark(s, r, F_ABSENT) : 0;
     default:
