@@ -642,6 +642,83 @@ static int second_chance(call *c, manifest *m)
     return -1;
 }
 
+/* A foreign entry of m (manifest.h) that holds here, checked: the action
+ * its files give for this call must be the one it names, every file with
+ * the digest it holds now.  1 with *action (the entry is vouched for in m),
+ * or 0 (each wrong entry is dropped from m, with a warning).  *changed = 1
+ * when m changed. */
+static int vouched_match(call *c, manifest *m, digest *action, int *changed)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        manifest_twin tw;
+        if (!manifest_match_foreign(m, keybase_paths_base(&c->key.kb), &tw))
+            return 0;
+        action_inputs in = c->in;
+        in.deps = tw.paths;
+        in.n_deps = tw.n;
+        const char *why;
+        int ok = action_finish(&in, &c->key, &why) == 0 &&
+                 digest_equal(&c->key.action, &tw.action);
+        for (int i = 0; ok && i < tw.n; i++)
+            ok = digest_equal(&c->key.dep_digests[i], &tw.now[i]);
+        if (!ok)
+            LOG_W("a manifest from the remote names action %s for files whose action here is "
+                  "%s; ignoring that entry", tw.action.hash, c->key.action.hash);
+        manifest_vouch(m, tw.entry, ok);
+        *changed = 1;
+        if (ok)
+            *action = tw.action;
+        manifest_twin_free(&tw);
+        if (ok)
+            return 1;
+    }
+    return 0;
+}
+
+/* The remote's copy of the manifest, its entries foreign until checked
+ * here (vouched_match).  It is kept locally when there is none, so that
+ * what this call learns is added to it (and uploaded) rather than
+ * replacing it.  1 with *action, and *taken = 1 when the result that
+ * travels with the manifest was that action's and is now in the local
+ * store; else 0. */
+static int remote_manifest_match(call *c, int have_local, digest *action, int *taken)
+{
+    char *bytes;
+    size_t len;
+    rflow_carried *carried;
+    *taken = 0;
+    if (c->cfg->no_direct || !rflow_manifest_fetch(c->rf, &c->mkey, &bytes, &len, &carried)) {
+        if (rflow_active(c->rf))
+            LOG_D("remote manifest %s/%lld: none", c->mkey.hash, (long long)c->mkey.size_bytes);
+        return 0;
+    }
+    manifest *m = manifest_parse(bytes, len);
+    free(bytes);
+    if (!m) {
+        LOG_D("the remote manifest %s does not parse; ignored", c->mkey.hash);
+        rflow_carried_free(carried);
+        return 0;
+    }
+    manifest_mark_foreign(m);
+    int changed = 0, found = vouched_match(c, m, action, &changed);
+    if (found) {
+        void *ar;
+        size_t ar_len;
+        if (rflow_take(c->rf, carried, &c->key, &ar, &ar_len) == 0) {
+            *taken = !c->cfg->action_uncacheable;
+            free(ar);
+        }
+    }
+    rflow_carried_free(carried);
+    LOG_D("remote manifest %s/%lld: %s", c->mkey.hash, (long long)c->mkey.size_bytes,
+          found ? "matches" : "no match");
+    if (!have_local)
+        write_manifest(c, m);
+    else
+        manifest_free(m);
+    return found;
+}
+
 static int direct_lookup(call *c)
 {
     if (c->cfg->no_direct || c->cfg->skip_cache)
@@ -649,7 +726,7 @@ static int direct_lookup(call *c)
     char *bytes;
     size_t len;
     digest action;
-    int found = 0, scan_only = 0;
+    int found = 0, scan_only = 0, have_local = 0, taken = 0;
     if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) == 0) {
         manifest *m = manifest_parse(bytes, len);
         free(bytes);
@@ -659,21 +736,27 @@ static int direct_lookup(call *c)
             stats_add(ST_CORRUPT_ENTRY, 1);
             return -1;
         }
+        have_local = 1;
         found = manifest_match(m, keybase_paths_base(&c->key.kb), &action);
         scan_only = manifest_scan_only(m);
+        int changed = manifest_refreshed(m);
         if (!found) {
-            int status = second_chance(c, m);
-            if (status >= 0)
-                return status;
-        } else if (manifest_refreshed(m)) {
-            write_manifest(c, m);
-        } else {
-            manifest_free(m);
+            /* An entry the remote gave an earlier call, checked now. */
+            found = vouched_match(c, m, &action, &changed);
+            if (!found && !changed) {
+                int status = second_chance(c, m);
+                if (status >= 0)
+                    return status;
+                m = NULL;
+            }
         }
+        if (m && changed)
+            write_manifest(c, m);
+        else
+            manifest_free(m);
     }
     /* Nothing here holds: the remote's copy of the manifest, if any. */
-    int taken = 0;
-    if (!found && !rflow_manifest_match(c->rf, &c->key, &c->mkey, &action, &taken))
+    if (!found && !remote_manifest_match(c, have_local, &action, &taken))
         return scan_only ? DIRECT_SCAN : DIRECT_MISS;
     digest saved = c->key.action;
     c->key.action = action;
@@ -722,6 +805,10 @@ static int remote_miss(call *c)
         .key = &c->key, .mkey = c->cfg->no_direct ? NULL : &c->mkey, .deps = c->deps,
         .n_deps = c->n_deps, .cwd = c->cwd, .ctx = c, .serve = serve_cb, .compile = compile_cb,
         .carry_result = 1,
+        /* The assembler's .incbin and .include files are known only from
+         * what it reads (observe.h), which a worker does not tell. */
+        .no_execute = c->cmd.lang == LANG_ASM_CPP ? "an assembler source, whose inputs only "
+                                                    "its run here shows" : NULL,
     };
     enum rflow_how how;
     int status = rflow_miss(c->rf, &rc, &how);

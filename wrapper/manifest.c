@@ -23,7 +23,7 @@
 #include "wrapper/pathprobe.h"
 #include "wrapper/tbuf.h"
 
-#define MAGIC "RICCMAN4" /* its format is also in the manifest key: action.c */
+#define MAGIC "RICCMAN5" /* its format is also in the manifest key: action.c */
 
 static void entry_free(entry *e)
 {
@@ -87,6 +87,7 @@ char *manifest_serialize(const manifest *m, size_t *len)
         put_digest(&w, &e->action);
         put_str(&w, e->base ? e->base : "");
         put_str(&w, e->date);
+        put_u32(&w, (uint32_t)e->foreign);
         put_u32(&w, (uint32_t)e->n_files);
         for (int j = 0; j < e->n_files; j++) {
             put_str(&w, e->files[j].path);
@@ -209,6 +210,7 @@ manifest *manifest_parse(const char *buf, size_t len)
         if (date)
             snprintf(e->date, sizeof e->date, "%s", date);
         free(date);
+        e->foreign = get_u32(&r) != 0;
         e->n_files = get_count(&r, 4 + DIGEST_HEX_LEN + 8);
         e->files = calloc((size_t)e->n_files + 1, sizeof *e->files);
         for (int j = 0; j < e->n_files && e->files && !r.bad; j++) {
@@ -317,6 +319,7 @@ typedef struct probe_at {
     void *ctx;
     digest *now;
     int elsewhere;     /* only entries recorded for another base */
+    int foreign;       /* only entries not checked here yet (else only others) */
 } probe_at;
 
 static int exists(const char *path, void *arg)
@@ -358,7 +361,7 @@ static int entry_holds(manifest *m, entry *e, probe_at *pa)
     char buf[PATHLIST_MAX + 4096];
     const char *p;
     int here = !e->base || (pa->base && !strcmp(e->base, pa->base));
-    if (here == pa->elsewhere)
+    if (here == pa->elsewhere || e->foreign != pa->foreign)
         return 0;
     if (e->date[0]) {
         char d[16];
@@ -429,7 +432,7 @@ int manifest_refreshed(const manifest *m)
 int manifest_match(manifest *m, const char *base, digest *action)
 {
     pathprobe probe = {0};
-    probe_at pa = {&probe, base, NULL, NULL, NULL, 0};
+    probe_at pa = {&probe, base, NULL, NULL, NULL, 0, 0};
     int found = 0;
     for (int i = 0; i < m->n && !found; i++)
         if (entry_holds(m, &m->e[i], &pa)) {
@@ -441,11 +444,11 @@ int manifest_match(manifest *m, const char *base, digest *action)
 }
 
 static int match_twin(manifest *m, const char *base, manifest_same_fn same, void *ctx,
-                      int elsewhere, manifest_twin *out)
+                      int elsewhere, int foreign, manifest_twin *out)
 {
     memset(out, 0, sizeof *out);
     pathprobe probe = {0};
-    probe_at pa = {&probe, base, same, ctx, NULL, elsewhere};
+    probe_at pa = {&probe, base, same, ctx, NULL, elsewhere, foreign};
     int found = -1;
     for (int i = 0; i < m->n && found < 0; i++) {
         entry *e = &m->e[i];
@@ -487,12 +490,36 @@ static int match_twin(manifest *m, const char *base, manifest_same_fn same, void
 int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
                         manifest_twin *out)
 {
-    return match_twin(m, base, same, ctx, 0, out);
+    return match_twin(m, base, same, ctx, 0, 0, out);
 }
 
 int manifest_match_elsewhere(manifest *m, const char *base, manifest_twin *out)
 {
-    return base && match_twin(m, base, NULL, NULL, 1, out);
+    return base && match_twin(m, base, NULL, NULL, 1, 0, out);
+}
+
+int manifest_match_foreign(manifest *m, const char *base, manifest_twin *out)
+{
+    return match_twin(m, base, NULL, NULL, 0, 1, out);
+}
+
+void manifest_mark_foreign(manifest *m)
+{
+    for (int i = 0; i < m->n; i++)
+        m->e[i].foreign = 1;
+}
+
+void manifest_vouch(manifest *m, int i, int ok)
+{
+    if (i < 0 || i >= m->n)
+        return;
+    if (ok) {
+        m->e[i].foreign = 0;
+        return;
+    }
+    entry_free(&m->e[i]);
+    memmove(&m->e[i], &m->e[i + 1], sizeof *m->e * (size_t)(m->n - i - 1));
+    m->n--;
 }
 
 void manifest_twin_free(manifest_twin *t)

@@ -97,6 +97,19 @@ int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, vo
  * output after all (flow.c asks the preprocessor).  1 with *out, or 0. */
 int manifest_match_elsewhere(manifest *m, const char *base, manifest_twin *out);
 void manifest_twin_free(manifest_twin *t);
+
+/* A manifest from the remote may name, for files that hold here, an action
+ * that is not the one they give (a server that mixes up its keys, another
+ * project's manifest): a hit must never come from it unchecked.  So such
+ * entries are marked foreign (kept so in the local store too), no lookup
+ * above ever takes one, and manifest_match_foreign finds the first that
+ * holds here, for the caller
+ * to compute the action of its files and vouch for it or drop it. */
+void manifest_mark_foreign(manifest *m);
+int manifest_match_foreign(manifest *m, const char *base, manifest_twin *out);
+/* Entry i (a twin's) checked: ok, it is no longer foreign; not ok, it is
+ * removed. */
+void manifest_vouch(manifest *m, int i, int ok);
 /* Add (newest first) a copy of the twin's entry with the digests now and
  * action (whose salt holds base, or none when base is NULL): its proof is
  * the same, as it depends only on the include names.  0 or -1 (out of

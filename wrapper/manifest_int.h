@@ -36,6 +36,7 @@ typedef struct entry {
     digest action;
     char *base;                /* the base the action's salt holds, or NULL */
     char date[16];
+    int foreign;               /* came from the remote, not checked here yet */
     int n_files;
     mfile *files;
     int n_watch;

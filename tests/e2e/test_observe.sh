@@ -168,12 +168,44 @@ incbin_no_direct() {
     go miss
 }
 
+# A result must belong to its action: a server that answers the manifest
+# lookup of `-DV=2` with the manifest (and result) of `-DV=1` — the same
+# files, so its entry holds here — is not believed.
+lying_server() {
+    remote_env
+    export RICC_LOG_LEVEL=debug RICC_LOG_DIRECTORY="$CASE/rlog"
+    echo 'int v = V;' >x.c
+    mkey() { cat "$CASE"/rlog/* | sed -n 's/.*remote manifest \([0-9a-f]*\/[0-9]*\): none.*/\1/p' | tail -n 1; }
+    CMD=(gcc -DV=1 -c x.c -o x.o) OUTS=x.o
+    rm -rf "$CASE/rlog"
+    go miss
+    local m1 m2
+    m1=$(mkey)
+    # The second command's key, learned without uploading anything for it.
+    CMD=(gcc -DV=2 -c x.c -o x.o)
+    rm -rf "$CASE/rlog"
+    RECC_CACHE_UPLOAD_LOCAL_BUILD=0 go miss
+    m2=$(mkey)
+    [ -n "$m1" ] && [ -n "$m2" ] && [ "$m1" != "$m2" ] || die "manifest keys not logged: '$m1' '$m2'"
+    /usr/bin/python3 "$E2E_DIR/ac_copy.py" "$T/server/pb" "$SERVER_ADDR" "$m1" "$m2" ||
+        die "cannot copy the server's entry"
+    rm -rf "$CASE/rlog"
+    go miss
+    grep -q "names action" "$CASE"/rlog/* || die "no warning about the server's manifest"
+    go hit
+}
+
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
        clang_asm_pieces_c"
 for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
 
 start_server
 for c in $CASES; do in_every_way "${c//_/-}" "$c"; done
+if [ -n "$REMOTE_WHY" ]; then
+    echo "skip $TEST/lying-server: $REMOTE_WHY"
+else
+    MODE=remote run_case lying-server lying_server
+fi
 run_case incbin-no-direct incbin_no_direct
 stop_server
 finish
