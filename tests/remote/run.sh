@@ -11,6 +11,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 B=${B:-build}
+case $B in /*) ;; *) B="$PWD/$B" ;; esac   # (absolute from here on)
 CC=${CC:-cc}
 OPT=${OPT:--O2 -g}
 SAN=${SAN:-}
@@ -29,11 +30,11 @@ fi
 
 mkdir -p "$B/tests/remote"
 export LSAN_OPTIONS="suppressions=$PWD/tests/remote/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export RICC_REMOTE_MODULE="$PWD/$B/lib/libricc-remote.so"
+export RICC_REMOTE_MODULE="$B/lib/libricc-remote.so"
 # A static build reaches the remote through this program instead.
-[ ! -x "$B/lib/ricc-remote" ] || export RICC_REMOTE_HELPER="$PWD/$B/lib/ricc-remote"
+[ ! -x "$B/lib/ricc-remote" ] || export RICC_REMOTE_HELPER="$B/lib/ricc-remote"
 export RTS_SERVER="$PWD/tests/remote/server.py"
-export RTS_PB_DIR="$PWD/$B/tests/remote/pb"   # generated message modules, reused
+export RTS_PB_DIR="$B/tests/remote/pb"   # generated message modules, reused
 
 # The tests define the host's log_msg/log_enabled (to count warnings); they
 # are exported so the module's copy of the loader can resolve them too.
@@ -57,7 +58,7 @@ done
 # module's name, is linked into ricc only then).
 if [ -x "$B/bin/ricc" ] && grep -q ricc-remote "$B/bin/ricc"; then
     echo "== tests/e2e/test_remote.sh"
-    RICC="$PWD/$B/bin/ricc" sh tests/e2e/test_remote.sh || status=1
+    RICC="$B/bin/ricc" sh tests/e2e/test_remote.sh || status=1
 else
     echo "(tests/e2e/test_remote.sh skipped: $B/bin/ricc missing or without the remote)"
 fi
