@@ -157,6 +157,18 @@ static int path_has_prefix(const char *dir, const char *prefix)
 /* Does the output record the working directory in a way no prefix map hides? */
 static int needs_cwd(const compile_cmd *cmd, const char *cwd)
 {
+    /* gcc's LTO objects hold the directory whatever the maps say (and no
+     * scan of them can tell: the sections are compressed). */
+    int lto = 0;
+    for (int i = 1; i < cmd->argc; i++) {
+        const char *a = cmd->argv[i];
+        if (!strcmp(a, "-flto") || !strncmp(a, "-flto=", 6))
+            lto = strcmp(a, "-flto=none") != 0;
+        else if (!strcmp(a, "-fno-lto"))
+            lto = 0;
+    }
+    if (lto)
+        return 1;
     if (!cmd->cwd_sensitive)
         return 0;
     /* Coverage notes and profile-arcs data paths ignore prefix maps. */
@@ -424,7 +436,7 @@ int action_prepare(const action_inputs *in, action_key *out, const char **why)
         goto done;
 
     /* Salt: what the Command and tree cannot say. */
-    if (sb_add(&salt, "ricc-key-2", ""))
+    if (sb_add(&salt, "ricc-key-3", ""))
         goto done;
     if (!in->toolchain && in->compiler_id && sb_add(&salt, "compiler=", in->compiler_id->hash))
         goto done;
@@ -494,7 +506,7 @@ int action_finish(const action_inputs *in, action_key *out, const char **why)
     salt.len = out->salt_base_len;
     /* __FILE__ with an absolute path under the base (keybase.h). */
     out->late_base = !out->base_salted && out->kb.relocate &&
-                     keybase_file_macros_record(&out->kb, c.input_flags);
+                     (in->base_seen || keybase_file_macros_record(&out->kb, c.input_flags));
     if (out->late_base && sb_add(&salt, "base=", out->kb.base))
         goto done;
     /* The clock reaches the output through __TIME__/__DATE__ unless
@@ -636,7 +648,7 @@ void action_manifest_key(const action_key *k, const digest *source, digest *out)
     /* The key names the manifest format (manifest.c's MAGIC): clients of
      * two formats sharing a cache then keep apart instead of replacing each
      * other's manifests with ones the other cannot read. */
-    digest_ctx_update(c, "ricc-manifest-4\n", 16);
+    digest_ctx_update(c, "ricc-manifest-5\n", 16);
     digest_ctx_update(c, k->command.hash, DIGEST_HEX_LEN);
     digest_ctx_update(c, k->salt_base, k->salt_base_len);
     digest_ctx_update(c, source->hash, DIGEST_HEX_LEN);

@@ -41,6 +41,8 @@ typedef struct action_inputs {
     const digest *compiler_id; /* identity by content; used when toolchain is NULL */
     int compile;               /* a compile (keybase.h): its outputs are relocated */
     int depfile_gcc;           /* its dependency file, if any, is gcc's */
+    int base_seen;             /* the outputs were found to hold the base's
+                                * name (flow.c): the action holds it too */
 } action_inputs;
 
 typedef struct action_key {

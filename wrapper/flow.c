@@ -395,6 +395,39 @@ out:
     return ok;
 }
 
+/* Does an output that is stored as it is (not a .d or .su file, whose
+ * paths are relocated) hold the base's name, though the key does not?  A
+ * __FILE__ made by token pasting, say, which no scan of the inputs sees.
+ * Then the action must hold the base (action.h, base_seen) so that no other
+ * checkout is served this object.  1 when the key was made again; 0 when it
+ * did not need to be; -1 (not cacheable) when it could not be made. */
+static int base_in_outputs(call *c)
+{
+    const char *base = keybase_paths_base(&c->key.kb);
+    if (!base || c->key.late_base || c->key.base_salted || !c->key.kb.relocate)
+        return 0;
+    int seen = 0;
+    for (int i = 0; i < c->cmd.n_outputs && !seen; i++) {
+        int kind = c->cmd.outputs[i].kind;
+        char *bytes;
+        size_t len;
+        if (kind == OUT_DEPFILE || kind == OUT_SU ||
+            fs_read_file(c->cmd.outputs[i].path, &bytes, &len) != 0)
+            continue;
+        seen = memmem(bytes, len, base, strlen(base)) != NULL;
+        free(bytes);
+    }
+    if (!seen)
+        return 0;
+    LOG_I("the output holds the directory %s: kept for this directory only", base);
+    action_inputs in = c->in;
+    in.deps = c->deps;
+    in.n_deps = c->n_deps;
+    in.base_seen = 1;
+    const char *why;
+    return action_finish(&in, &c->key, &why) == 0 ? 1 : -1;
+}
+
 /* Run the compile; in depend mode (c->dep chosen) also learn the key from
  * what it read.  Then store (unless an input changed while it ran). */
 static int compile_and_store(call *c, int in_depend_mode)
@@ -434,6 +467,11 @@ static int compile_and_store(call *c, int in_depend_mode)
             ok = 0;
             counter = ST_UNCACHEABLE;
         }
+        int rekeyed = ok ? base_in_outputs(c) : 0;
+        if (rekeyed < 0)
+            ok = 0;
+        else if (rekeyed)
+            hashed_after = 1;
         if (ok && !inputs_settled(c, bound, hashed_after)) {
             LOG_I("an input changed during the compile; not caching");
             ok = 0;

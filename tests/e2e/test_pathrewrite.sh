@@ -31,6 +31,10 @@ int pr(int x) { return x * PR_SCALE; }
 #include <assert.h>
 int checked(int x) { assert(x > 0); return x; }
 #endif
+#ifdef WITH_PASTED
+#define PR_CAT(a, b) a##b
+const char *pasted(void) { return PR_CAT(__FI, LE__); }
+#endif
 EOF
 }
 
@@ -94,6 +98,14 @@ rewrite_root() {
         -I@D@/include -c @D@/src/pr.c -o obj/pr.o
     p2_was direct_hit
     two_dirs "absolute -I and source, assert()" -O2 -DWITH_ASSERT -I@D@/include -c @D@/src/pr.c \
+        -o obj/pr.o
+    # __FILE__ made by token pasting: no scan of the sources sees it, the
+    # object records each directory all the same.
+    two_dirs "absolute source, __FILE__ made by pasting" -O2 -DWITH_PASTED -I@D@/include \
+        -c @D@/src/pr.c -o obj/pr.o
+    # gcc's LTO objects hold the working directory (in compressed sections).
+    two_dirs "relative paths, -flto" -O2 -flto -frandom-seed=1 -I@D@/include -c src/pr.c -o obj/pr.o
+    two_dirs "relative paths only, -flto" -O2 -flto -frandom-seed=1 -Iinclude -c src/pr.c \
         -o obj/pr.o
     # -g with a prefix map hiding each directory: the objects are the same.
     two_dirs "absolute -I and source, -g, -ffile-prefix-map" -O2 -g -ffile-prefix-map=@D@=. \
