@@ -35,10 +35,12 @@
  *
  * With RICC_TRACE_READS=1 as well (depend mode, wrapper/depend.c), a
  * process that is a compiler proper (cc1, cc1plus, cc1obj, cc1objplus;
- * `clang -cc1`, `clang -cc1as`: decided once at load from /proc/self/exe
- * and /proc/self/cmdline) writes only H and R records, to stay cheap;
- * every other process (the driver, as, collect2, ld, lto-wrapper) writes
- * all of them.  A reader wanting only a compiler proper's reads
+ * `clang -cc1`: decided once at load from /proc/self/exe and
+ * /proc/self/cmdline) writes only H and R records, to stay cheap (its
+ * include search fails hundreds of probes, which the manifest's proof
+ * answers for); every other process (the driver, as, clang's integrated
+ * assembler `clang -cc1as`, collect2, ld, lto-wrapper) writes all of them:
+ * an assembler's failed probes for .include are what must stay absent.  A reader wanting only a compiler proper's reads
  * (opentrace.c) picks its processes by their H records.
  *
  * PATH is absolute: relative names are joined to the working directory (or
@@ -641,8 +643,8 @@ EXPORT int symlinkat(const char *old, int nfd, const char *new)
 /* ---- start and end of a process ---- */
 
 /* Is this process a compiler proper: gcc's cc1 family by the name of its
- * program, or clang run as `clang -cc1` / `clang -cc1as` (the driver runs
- * itself again)?  The command line is read with plain system calls: this
+ * program, or clang run as `clang -cc1` (the driver runs itself again)?
+ * Not `clang -cc1as`: that is the assembler.  The command line is read with plain system calls: this
  * runs at load, before the program's own start-up. */
 static int compiler_proper(const char *exe)
 {
@@ -667,7 +669,7 @@ static int compiler_proper(const char *exe)
     const char *a1 = memchr(cmd, '\0', (size_t)n);
     if (!a1 || ++a1 >= cmd + n || !memchr(a1, '\0', (size_t)(cmd + n - a1)))
         return 0;
-    return !strcmp(a1, "-cc1") || !strcmp(a1, "-cc1as");
+    return !strcmp(a1, "-cc1");
 }
 
 __attribute__((constructor)) static void at_load(void)

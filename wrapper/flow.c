@@ -40,6 +40,7 @@ typedef struct call {
     char **deps;
     int n_deps;
     int n_extra;             /* the last n_extra deps: read by others than cc1 */
+    int base_seen;           /* an output held the base's name (base_in_outputs) */
     char **absent;           /* looked for by a helper program (observe.h) */
     int n_absent;
     action_inputs in;
@@ -238,6 +239,7 @@ static int build_manifest(call *c, manifest **out)
         .ricc_dir = c->cfg->dir, .cwd = c->cwd, .deps = c->deps,
         .dep_digests = c->key.dep_digests, .n_deps = c->n_deps, .action = &c->key.action,
         .base = keybase_paths_base(&c->key.kb), .base_in_action = c->key.late_base,
+        .base_in_output = c->base_seen,
         .date = c->key.date[0] ? c->key.date : NULL,
         .gcc = compiler_is_gcc(&c->cmd, c->compiler),
         .scans = c->scans,
@@ -423,7 +425,7 @@ static int base_in_outputs(call *c)
     action_inputs in = c->in;
     in.deps = c->deps;
     in.n_deps = c->n_deps;
-    in.base_seen = 1;
+    in.base_seen = c->base_seen = 1;
     const char *why;
     return action_finish(&in, &c->key, &why) == 0 ? 1 : -1;
 }
@@ -630,6 +632,7 @@ static int serve_twin(call *c, manifest *m, manifest_twin *tw, int silent)
     action_inputs in = c->in;
     in.deps = c->deps;
     in.n_deps = c->n_deps;
+    in.base_seen = tw->base_in_output;
     const char *why;
     if (action_finish(&in, &c->key, &why) != 0)
         goto out;
@@ -694,6 +697,7 @@ static int vouched_match(call *c, manifest *m, digest *action, int *changed)
         action_inputs in = c->in;
         in.deps = tw.paths;
         in.n_deps = tw.n;
+        in.base_seen = tw.base_in_output;
         const char *why;
         int ok = action_finish(&in, &c->key, &why) == 0 &&
                  digest_equal(&c->key.action, &tw.action);

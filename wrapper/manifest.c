@@ -88,6 +88,7 @@ char *manifest_serialize(const manifest *m, size_t *len)
         put_str(&w, e->base ? e->base : "");
         put_str(&w, e->date);
         put_u32(&w, (uint32_t)e->foreign);
+        put_u32(&w, (uint32_t)e->base_in_output);
         put_u32(&w, (uint32_t)e->n_files);
         for (int j = 0; j < e->n_files; j++) {
             put_str(&w, e->files[j].path);
@@ -211,6 +212,7 @@ manifest *manifest_parse(const char *buf, size_t len)
             snprintf(e->date, sizeof e->date, "%s", date);
         free(date);
         e->foreign = get_u32(&r) != 0;
+        e->base_in_output = get_u32(&r) != 0;
         e->n_files = get_count(&r, 4 + DIGEST_HEX_LEN + 8);
         e->files = calloc((size_t)e->n_files + 1, sizeof *e->files);
         for (int j = 0; j < e->n_files && e->files && !r.bad; j++) {
@@ -363,6 +365,10 @@ static int entry_holds(manifest *m, entry *e, probe_at *pa)
     int here = !e->base || (pa->base && !strcmp(e->base, pa->base));
     if (here == pa->elsewhere || e->foreign != pa->foreign)
         return 0;
+    /* Another checkout's result only where __FILE__ put the base into the
+     * key; an output holding it is that checkout's alone. */
+    if (pa->elsewhere && e->base_in_output)
+        return 0;
     if (e->date[0]) {
         char d[16];
         today(d, sizeof d);
@@ -467,6 +473,8 @@ static int match_twin(manifest *m, const char *base, manifest_same_fn same, void
     char buf[PATHLIST_MAX + 4096];
     out->entry = found;
     out->action = e->action;
+    out->has_base = e->base != NULL;
+    out->base_in_output = e->base_in_output;
     out->now = pa.now;
     out->n = e->n_files;
     out->paths = calloc((size_t)e->n_files + 1, sizeof *out->paths);
@@ -589,6 +597,7 @@ int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action,
     entry n;
     memset(&n, 0, sizeof n);
     n.action = *action;
+    n.base_in_output = base && e->base_in_output;
     memcpy(n.date, e->date, sizeof n.date);
     int bad = (base && !(n.base = strdup(base))) ||
               !(n.files = calloc((size_t)e->n_files + 1, sizeof *n.files)) || copy_proof(&n, e);
@@ -670,6 +679,7 @@ int manifest_add(manifest *m, const manifest_inputs *in)
      * is under the base exactly when its absent paths are, and they keep
      * their order.) */
     bad = bad || (in->base_in_action && !(e.base = strdup(in->base)));
+    e.base_in_output = in->base_in_action && in->base_in_output;
     for (int i = 0; i < e.n_files && !bad; i++)
         bad = store_paths(&e.files[i].path, 1, in->base);
     for (int i = 0; i < e.n_watch && !bad; i++)

@@ -88,6 +88,8 @@ typedef struct manifest_twin {
     char **paths;              /* its files, as this call names them */
     digest *now;               /* and their digests now */
     digest *was;               /* and the digests the entry recorded */
+    int has_base;              /* its action holds the base (manifest_inputs) */
+    int base_in_output;        /* because an output held it (base_in_output) */
 } manifest_twin;
 int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
                         manifest_twin *out);
@@ -141,6 +143,7 @@ typedef struct manifest_inputs {
     const digest *action;
     const char *base;           /* absolute paths under it are stored relative, or NULL */
     int base_in_action;         /* the action's salt holds the base */
+    int base_in_output;         /* ... because an output held its name (flow.c) */
     const char *date;           /* "YYYY-MM-DD" if the action depends on it, else NULL */
     int gcc;                    /* the compiler is gcc (not clang under its name) */
     memo *scans;                /* the include names of files by digest, or NULL */

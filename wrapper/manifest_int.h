@@ -37,6 +37,7 @@ typedef struct entry {
     char *base;                /* the base the action's salt holds, or NULL */
     char date[16];
     int foreign;               /* came from the remote, not checked here yet */
+    int base_in_output;        /* base set because an output held its name */
     int n_files;
     mfile *files;
     int n_watch;

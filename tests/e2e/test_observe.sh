@@ -134,6 +134,20 @@ include_search() {
     go hit
 }
 
+# clang's integrated assembler (`clang -cc1as`) searches -I for .include.
+clang_include_search() {
+    have_clang
+    mkdir -p inc1 inc2
+    printf '.byte 1\n' >inc2/part.s
+    printf '.data\n.include "part.s"\n' >a.S
+    CMD=(clang -c -Iinc1 -Iinc2 a.S -o a.o) OUTS=a.o
+    go miss
+    go hit
+    printf '.byte 2\n' >inc1/part.s
+    go miss
+    go hit
+}
+
 clang_incbin_S() {
     have_clang
     printf 'first\n' >blob.bin
@@ -196,7 +210,7 @@ lying_server() {
 }
 
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
-       clang_asm_pieces_c"
+       clang_asm_pieces_c clang_include_search"
 for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
 
 start_server
