@@ -87,8 +87,8 @@ static char *includer_dir(const char *dep)
     return dir;
 }
 
-/* The tests in one input, resolved. */
-static int tests_of(search *s, const char *dep)
+/* The tests in one input, resolved; its wrapper macros kept in *w. */
+static int tests_of(search *s, const char *dep, hasinclude_wrappers *w)
 {
     char *text;
     size_t len;
@@ -101,11 +101,34 @@ static int tests_of(search *s, const char *dep)
     free(text);
     char *dir = n > 0 ? includer_dir(dep) : NULL;
     int rc = n < 0 || (n > 0 && !dir) ? -1 : 0;
-    for (int j = 0; j < n && rc == 0; j++)
-        rc = resolve(s, dir, &refs[j]);
+    for (int j = 0; j < n && rc == 0; j++) {
+        if (refs[j].wrapper) {
+            rc = hasinclude_wrapper_add(w, &refs[j]);
+        } else if (refs[j].computed) {
+            LOG_D("__has_include: %s tests %s, which cannot be known here", dep, refs[j].name);
+            rc = -1;
+        } else {
+            rc = resolve(s, dir, &refs[j]);
+        }
+    }
     free(dir);
     if (n > 0)
         inc_refs_free(refs, n);
+    return rc;
+}
+
+/* A test made through a wrapper in deps[i]. */
+static int wrapped_test(void *ctx, int i, const inc_ref *ref)
+{
+    search *s = ctx;
+    const char *dep = (*s->deps)[i]; /* (an input: its string stays) */
+    if (ref->computed) {
+        LOG_D("__has_include: %s tests %s, which cannot be known here", dep, ref->name);
+        return -1;
+    }
+    char *dir = includer_dir(dep);
+    int rc = dir ? resolve(s, dir, ref) : -1;
+    free(dir);
     return rc;
 }
 
@@ -129,10 +152,95 @@ int hasinclude_add(const hasinclude_in *in, char ***deps, int *n_deps)
             rc = -1;
         free(abs);
     }
+    hasinclude_wrappers w = {0};
     for (int i = 0; i < n0 && rc == 0; i++)
         if (in->flags[i] & INPUT_HAS_INCLUDE)
-            rc = tests_of(&s, (*deps)[i]);
+            rc = tests_of(&s, (*deps)[i], &w);
+    if (rc == 0 && w.n > 0) {
+        /* (*deps grows as tests find files: the inputs, apart.) */
+        char **inputs = malloc(sizeof *inputs * (size_t)n0);
+        if (inputs)
+            memcpy(inputs, *deps, sizeof *inputs * (size_t)n0);
+        rc = inputs ? hasinclude_wrapped(inputs, n0, &w, wrapped_test, &s) : -1;
+        free(inputs);
+    }
+    hasinclude_wrappers_free(&w);
     strtab_free(&s.known);
     inc_chain_free(&chain);
     return rc == 0 ? s.added : -1;
+}
+
+/* ---- wrapper macros ---- */
+
+/* More wrappers than this (each a pass over every input) is no real code:
+ * given up on, which leaves the compile uncached. */
+#define WRAPPERS_MAX 64
+
+int hasinclude_wrapper_add(hasinclude_wrappers *w, const inc_ref *ref)
+{
+    for (int i = 0; i < w->n; i++)
+        if (!strcmp(w->names[i], ref->name) && w->next[i] == ref->next)
+            return 0;
+    char **nn = realloc(w->names, sizeof *nn * (size_t)(w->n + 1));
+    if (!nn)
+        return -1;
+    w->names = nn;
+    int *nx = realloc(w->next, sizeof *nx * (size_t)(w->n + 1));
+    if (!nx)
+        return -1;
+    w->next = nx;
+    if (!(nn[w->n] = strdup(ref->name)))
+        return -1;
+    nx[w->n++] = ref->next;
+    LOG_D("__has_include: %s wraps the test", ref->name);
+    return 0;
+}
+
+void hasinclude_wrappers_free(hasinclude_wrappers *w)
+{
+    for (int i = 0; i < w->n; i++)
+        free(w->names[i]);
+    free(w->names);
+    free(w->next);
+    memset(w, 0, sizeof *w);
+}
+
+/* The uses in one file of the wrappers w->names[from..to). */
+static int uses_in(const char *dep, int i, hasinclude_wrappers *w, int from, int to,
+                   hasinclude_each_fn each, void *ctx)
+{
+    char *text;
+    size_t len;
+    if (fs_read_file(dep, &text, &len) != 0) {
+        LOG_D("__has_include: cannot read %s", dep);
+        return -1;
+    }
+    inc_ref *refs;
+    int n = incpath_scan_uses(text, len, w->names + from, w->next + from, to - from, &refs);
+    free(text);
+    int rc = n < 0 ? -1 : 0;
+    for (int j = 0; j < n && rc == 0; j++)
+        rc = refs[j].wrapper ? hasinclude_wrapper_add(w, &refs[j]) : each(ctx, i, &refs[j]);
+    if (n > 0)
+        inc_refs_free(refs, n);
+    return rc;
+}
+
+int hasinclude_wrapped(char *const *deps, int n_deps, hasinclude_wrappers *w,
+                       hasinclude_each_fn each, void *ctx)
+{
+    /* A use may sit in any file, before or after the definition; a macro
+     * wrapping a wrapper is one more round, over every file again. */
+    for (int from = 0; from < w->n;) {
+        if (w->n > WRAPPERS_MAX) {
+            LOG_D("__has_include: more than %d wrapper macros", WRAPPERS_MAX);
+            return -1;
+        }
+        int to = w->n;
+        for (int i = 0; i < n_deps; i++)
+            if (uses_in(deps[i], i, w, from, to, each, ctx) != 0)
+                return -1;
+        from = to;
+    }
+    return 0;
 }

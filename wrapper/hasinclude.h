@@ -15,12 +15,23 @@
  * test that finds nothing adds nothing, and a file that appears later for it
  * is then found and added.  __has_include_next adds every file along the
  * search (which one the compiler finds depends on where the includer was
- * found): more inputs, never a wrong answer. */
+ * found): more inputs, never a wrong answer.
+ *
+ * The name a test asks for is known from the text only when it is written
+ * as a literal in the #if itself, or passed as a "quoted" literal to a
+ * wrapper macro (`#define W(h) __has_include(h)`, fmt's FMT_HAS_INCLUDE,
+ * whose uses need not mention has_include: every input is searched for
+ * them).  A test of a macro's expansion (`__has_include(HDR)`, HDR from a
+ * header or -D; <x.h> through a macro, whose identifiers are expanded too:
+ * "linux" is 1 in GNU C) can ask for any name: no key made of the files
+ * found can follow it, so such a compile is not cached (the scan reports it
+ * computed, incpath.h), and direct mode does not prove it either. */
 #ifndef RICC_HASINCLUDE_H
 #define RICC_HASINCLUDE_H
 
 #include "cache/digest.h"
 #include "wrapper/compiler.h"
+#include "wrapper/incpath.h"
 
 typedef struct hasinclude_in {
     const compile_cmd *cmd;
@@ -37,5 +48,23 @@ typedef struct hasinclude_in {
  * were added, or -1 when the tests cannot be resolved (the search chain or
  * an input cannot be read): the compile must not be cached then. */
 int hasinclude_add(const hasinclude_in *in, char ***deps, int *n_deps);
+
+/* Wrapper macros met so far, each once (names malloc'd). */
+typedef struct hasinclude_wrappers {
+    char **names;
+    int *next;                 /* it wraps __has_include_next */
+    int n;
+} hasinclude_wrappers;
+/* Add one (a wrapper ref of incpath.h).  0, or -1 out of memory. */
+int hasinclude_wrapper_add(hasinclude_wrappers *w, const inc_ref *ref);
+void hasinclude_wrappers_free(hasinclude_wrappers *w);
+
+/* The tests deps[0..n_deps) make through the wrappers in *w, and through
+ * the macros that wrap those in turn (added to *w): each(ctx, i, ref) for
+ * every literal or computed one found in deps[i].  0, or -1 when a file
+ * cannot be read, memory runs out, or each() returned -1. */
+typedef int (*hasinclude_each_fn)(void *ctx, int i, const inc_ref *ref);
+int hasinclude_wrapped(char *const *deps, int n_deps, hasinclude_wrappers *w,
+                       hasinclude_each_fn each, void *ctx);
 
 #endif

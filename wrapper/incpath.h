@@ -30,11 +30,15 @@ typedef struct inc_ref {
     int angle;       /* <name> rather than "name" */
     int next;        /* #include_next, __has_include_next */
     int test;        /* __has_include: asks whether name exists, reads nothing */
-    int computed;    /* #include MACRO: the name is whatever MACRO expands to */
+    int computed;    /* #include MACRO: the name is whatever MACRO expands to;
+                      * with test, a test whose name is not known here */
     int after_include; /* computed, and an #include outside every #if comes
                         * first in the file: it cannot be the first include
                         * a main file processes (gcc reads a precompiled
                         * header only for that one) */
+    int wrapper;     /* with test: name is a macro whose argument is tested,
+                      * `#define name(h) __has_include(h)` (incpath_scan_uses
+                      * finds its uses); next: __has_include_next's */
 } inc_ref;
 
 /* The names text includes: every `#include "x"`, `#include <x>`,
@@ -53,8 +57,17 @@ typedef struct inc_ref {
  * memory.  (What this finds is kept in a memo across ricc versions: a
  * change to it must change the encoding's format byte, incscan.c.) */
 int incpath_scan(const char *text, size_t len, inc_ref **refs);
-/* The __has_include tests alone.  The count, or -1 out of memory. */
+/* The __has_include tests alone.  The count, or -1 out of memory.
+ * Besides the literal tests, incpath_scan and this report, lexed as the
+ * preprocessor reads them, the tests whose name cannot be known from the
+ * text (computed: a macro argument, <x.h> expanded through a macro, an
+ * alias of __has_include) and the wrapper macros (see inc_ref). */
 int incpath_scan_tests(const char *text, size_t len, inc_ref **refs);
+/* The tests text makes through the n macros named wrappers (next[i]: the
+ * i-th wraps __has_include_next): literal ones, computed ones, and the
+ * macros that wrap these in turn, as wrappers.  The count, or -1. */
+int incpath_scan_uses(const char *text, size_t len, char *const *wrappers, const int *next,
+                      int n, inc_ref **refs);
 void inc_refs_free(inc_ref *refs, int n);
 
 /* What incpath_scan found, as bytes to keep in a memo (cache/memo.h) under

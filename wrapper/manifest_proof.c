@@ -6,7 +6,12 @@
  * lookup checks it.  The include names of an input come from the scans
  * memo (cache/memo.h) under its digest when an earlier miss kept them.
  * A computed include (#include MACRO), whose name is not known here, is
- * resolved under every name it could have had: see resolve_computed. */
+ * resolved under every name it could have had: see resolve_computed.  A
+ * __has_include test is resolved as an include is (what it finds is kept as
+ * present); one made through a wrapper macro is found where the macro is
+ * used (hasinclude_wrapped); one whose name is not known here (a macro's
+ * expansion: incpath.h) makes the set unprovable, as what it finds is in no
+ * key either (hasinclude.h). */
 #include "wrapper/manifest_int.h"
 
 #include <stdlib.h>
@@ -17,6 +22,7 @@
 #include "cache/log.h"
 #include "cache/memo.h"
 #include "cache/strtab.h"
+#include "wrapper/hasinclude.h"
 #include "wrapper/incpath.h"
 #include "wrapper/pathprobe.h"
 #include "wrapper/strvec.h"
@@ -42,6 +48,7 @@ typedef struct recorder {
     strtab computed_dirs;      /* includer directories resolve_computed did */
     const inc_chain *chain;
     const char *cwd;           /* absolute: relative paths are against it */
+    char **deps;               /* the inputs, as the compile named them */
     int pch;                   /* a precompiled header could be used */
     int pch_main_only;         /* gcc: only the main file's includes can be */
     int probe_pch;             /* does the include being resolved need it? */
@@ -200,7 +207,7 @@ static const char *name_under(const char *path, const char *dir, size_t dlen)
 
 static int resolve_both(recorder *r, const char *includer_dir, const char *name)
 {
-    inc_ref q = {(char *)name, 0, 0, 0, 0, 0}, a = {(char *)name, 1, 0, 0, 0, 0};
+    inc_ref q = {(char *)name, 0, 0, 0, 0, 0, 0}, a = {(char *)name, 1, 0, 0, 0, 0, 0};
     return resolve(r, includer_dir, &q) != 0 || resolve(r, includer_dir, &a) != 0 ? -1 : 0;
 }
 
@@ -267,6 +274,23 @@ static int resolve_computed(recorder *r, const manifest_inputs *in, int i, const
         }
     }
     r->probe_pch = probe_pch;
+    return rc;
+}
+
+/* A test that deps[i] makes through a wrapper macro (hasinclude.h). */
+static int wrapped_test(void *ctx, int i, const inc_ref *ref)
+{
+    recorder *r = ctx;
+    if (ref->computed) {
+        LOG_D("direct mode: %s has a __has_include test of %s, which cannot be resolved",
+              r->deps[i], ref->name);
+        return -1;
+    }
+    char *named = path_normalize(r->deps[i]);
+    char *dir = named ? path_dirname(named) : NULL;
+    free(named);
+    int rc = dir ? resolve(r, dir, ref) : -1;
+    free(dir);
     return rc;
 }
 
@@ -392,8 +416,9 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
         LOG_D("direct mode: cannot learn the include search chain");
         return -1;
     }
-    recorder r = {.n_deps = in->n_deps, .chain = &chain, .cwd = in->cwd,
+    recorder r = {.n_deps = in->n_deps, .chain = &chain, .cwd = in->cwd, .deps = in->deps,
                   .pch_main_only = in->gcc, .probe_pch = 1};
+    hasinclude_wrappers wrappers = {0};
     r.sorted = calloc((size_t)in->n_deps + 1, sizeof *r.sorted);
     r.accounted = calloc((size_t)in->n_deps + 1, 1);
     char **norms = calloc((size_t)in->n_deps + 1, sizeof *norms);
@@ -416,13 +441,13 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
         r.accounted[si] = 1;
     /* gcc (and clang on glibc systems) reads <stdc-predef.h> before the
      * source, found through the system search chain, ignored if absent. */
-    inc_ref predef = {"stdc-predef.h", 1, 0, 0, 0, 0};
+    inc_ref predef = {"stdc-predef.h", 1, 0, 0, 0, 0, 0};
     if (resolve(&r, NULL, &predef) != 0)
         goto out;
     for (int i = 1; i + 1 < cmd->argc; i++) {
         if (strcmp(cmd->argv[i], "-include") && strcmp(cmd->argv[i], "-imacros"))
             continue;
-        inc_ref ref = {cmd->argv[i + 1], 0, 0, 0, 0, 0};
+        inc_ref ref = {cmd->argv[i + 1], 0, 0, 0, 0, 0, 0};
         if (resolve(&r, NULL, &ref) != 0)
             goto out;
     }
@@ -450,7 +475,19 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
              * include, which an #include outside every #if before this
              * one rules out; other compilers: nowhere (r.probe_pch). */
             int pch = r.probe_pch && !(r.pch_main_only && refs[j].after_include);
-            if (refs[j].computed && (refs[j].next || pch)) {
+            if (refs[j].test && refs[j].computed) {
+                /* No name to resolve: what it finds is in no key either
+                 * (hasinclude.h), nor can its absence be proven. */
+                LOG_D("direct mode: %s has a __has_include test of %s, which cannot be resolved",
+                      in->deps[i], refs[j].name);
+                free(dir);
+                dir = NULL;
+            } else if (refs[j].wrapper) {
+                if (hasinclude_wrapper_add(&wrappers, &refs[j]) != 0) {
+                    free(dir);
+                    dir = NULL;
+                }
+            } else if (refs[j].computed && (refs[j].next || pch)) {
                 LOG_D("direct mode: %s has #include%s %s, which cannot be resolved", in->deps[i],
                       refs[j].next ? "_next" : "", refs[j].name);
                 free(dir);
@@ -475,6 +512,11 @@ int manifest_record_proof(entry *e, const manifest_inputs *in)
             goto out;
         free(dir);
     }
+    /* Tests made through wrapper macros, wherever they are used. */
+    r.probe_pch = 0;
+    if (wrappers.n > 0 && hasinclude_wrapped(in->deps, in->n_deps, &wrappers, wrapped_test,
+                                             &r) != 0)
+        goto out;
     for (int i = 0; i < in->n_deps; i++)
         if (!r.accounted[i]) {
             LOG_D("direct mode: no include accounts for %s", in->deps[i]);
@@ -502,6 +544,7 @@ out:
     pathprobe_free(&r.probe);
     strtab_free(&r.names);
     strtab_free(&r.computed_dirs);
+    hasinclude_wrappers_free(&wrappers);
     inc_chain_free(&chain);
     return r.pch ? MANIFEST_PCH : rc;
 }

@@ -212,6 +212,112 @@ static void test_existence_tests_kept(void)
     inc_refs_free(r, n);
 }
 
+/* The tests text makes, as "L<name" (literal, angle), "Lname" (quoted),
+ * "?" (computed) or "W:name" (a wrapper), "+" after a _next one; through
+ * the wrappers ops when set. */
+static char *tests_found(const char *text, char *const *ops, const int *next, int n_ops)
+{
+    inc_ref *r;
+    int n = ops ? incpath_scan_uses(text, strlen(text), ops, next, n_ops, &r)
+                : incpath_scan_tests(text, strlen(text), &r);
+    CU_ASSERT_FATAL(n >= 0);
+    size_t cap = 1;
+    for (int i = 0; i < n; i++)
+        cap += strlen(r[i].name) + 8;
+    char *out = malloc(cap), *o = out;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    for (int i = 0; i < n; i++) {
+        CU_ASSERT(r[i].test);
+        if (r[i].wrapper)
+            o += sprintf(o, "W:%s", r[i].name);
+        else if (r[i].computed)
+            o += sprintf(o, "?");
+        else
+            o += sprintf(o, "L%s%s", r[i].angle ? "<" : "", r[i].name);
+        o += sprintf(o, "%s ", r[i].next ? "+" : "");
+    }
+    *o = '\0';
+    inc_refs_free(r, n);
+    return out;
+}
+
+#define TESTS(text, want)                                                                     \
+    do {                                                                                      \
+        char *got_ = tests_found(text, NULL, NULL, 0);                                        \
+        CU_ASSERT_STRING_EQUAL(got_, want);                                                   \
+        if (strcmp(got_, want))                                                               \
+            fprintf(stderr, "\n  tests in %s\n  found [%s]\n  wanted [%s]\n", #text, got_, want); \
+        free(got_);                                                                           \
+    } while (0)
+
+/* What the name of each test is, as far as the text can tell. */
+static void test_test_operands(void)
+{
+    TESTS("#if __has_include(<a.h>) && __has_include_next(\"b.h\")\n", "L<a.h Lb.h+ ");
+    /* glibc's and libstdc++'s guards are no tests. */
+    TESTS("#ifdef __has_include\n#if defined __has_include && defined(__has_include_next)\n"
+          "#endif // __has_include\n/* __has_include argument (GCC PR 80005) */\n",
+          "");
+    /* A macro's expansion can name anything. */
+    TESTS("#define H \"x.h\"\n#if __has_include(H)\n", "? ");
+    TESTS("#if __has_include_next(H)\n", "?+ ");
+    TESTS("#define S(x) #x\n#if __has_include(S(x.h))\n", "? ");
+    /* Written in a macro, <x.h>'s identifiers are expanded where it is
+     * used ("linux" is 1 in GNU C); "x.h" is what it says. */
+    TESTS("#define HAVE __has_include(<linux/x.h>)\n", "L<linux/x.h ? ");
+    TESTS("#define HAVE __has_include(<_x.h>)\n", "L<_x.h ? ");
+    TESTS("#define tbb 1\n#define HAVE __has_include(<tbb/tbb.h>)\n", "L<tbb/tbb.h ? ");
+    /* libstdc++'s: no identifier there is a macro. */
+    TESTS("#define _GLIBCXX_USE_TBB_PAR_BACKEND __has_include(<tbb/tbb.h>)\n", "L<tbb/tbb.h ");
+    TESTS("#define HAVE __has_include(\"x.h\")\n", "Lx.h ");
+    /* An alias of the operator. */
+    TESTS("#define HI __has_include\n#if HI(<x.h>)\n", "? ");
+    /* Comments and splices between the tokens. */
+    TESTS("#if __has_include /* c */ (<x.h>)\n", "L<x.h ");
+    TESTS("#if __has_include(/* c */ \"x.h\" /* d */)\n", "Lx.h ");
+    TESTS("#if __has_include(<x\\\n.h>)\n", "L<x.h ");
+    /* Split by a splice, input_has_tests() does not see it: no key would
+     * hold what it finds (inputs.h). */
+    TESTS("#if __has_in\\\nclude(<x.h>)\n", "? ");
+    /* In code, a comment or a literal, no test is evaluated. */
+    TESTS("const char *s = \"__has_include(H)\"; /* __has_include(H) */ // __has_include(H)\n"
+          "int __has_include_x;\n",
+          "");
+}
+
+/* Macros that pass their argument to the operator, and their uses. */
+static void test_wrappers(void)
+{
+    TESTS("#  define FMT_HAS_INCLUDE(x) __has_include(x)\n", "W:FMT_HAS_INCLUDE ");
+    TESTS("#define HASN(x) (__has_include_next(x))\n", "W:HASN+ ");
+    /* Named for the test: its uses are found by that name. */
+    TESTS("#define __glibc_has_include(h) __has_include (h)\n"
+          "#if __glibc_has_include (\"linux/stat.h\")\n",
+          "Llinux/stat.h ");
+    TESTS("#define __glibc_has_include(h) __has_include (h)\n#if __glibc_has_include (<linux/x.h>)\n",
+          "L<linux/x.h ? ");
+    /* Two parameters, or an operand that is more than the parameter. */
+    TESTS("#define W(a, h) __has_include(h)\n", "? ");
+    TESTS("#define W(h) __has_include(h.h)\n", "? ");
+    char *ops[] = {"FMT_HAS_INCLUDE", "HASN"};
+    int next[] = {0, 1};
+    char *got = tests_found("#if FMT_HAS_INCLUDE(\"os.cc\") && HASN(\"n.h\")\n"
+                            "#if FMT_HAS_INCLUDE(<ranges>) || FMT_HAS_INCLUDE(<__x>)\n"
+                            "#if FMT_HAS_INCLUDE(HDR)\n"
+                            "#ifdef FMT_HAS_INCLUDE\n#if defined(FMT_HAS_INCLUDE)\n"
+                            "#define FMT_HAS_INCLUDE(x) __has_include(x)\n"
+                            "#define W2(f) (FMT_HAS_INCLUDE(f) + 1)\n"
+                            "#define ALIAS FMT_HAS_INCLUDE\n"
+                            "FMT_HAS_INCLUDE(\"in_code.h\")\n",
+                            ops, next, 2);
+    CU_ASSERT_STRING_EQUAL(got, "Los.cc Ln.h+ L<ranges ? ? W:W2 ? ");
+    free(got);
+    /* A file that names none of them is not lexed at all. */
+    got = tests_found("#if __has_include(H)\n", ops, next, 2);
+    CU_ASSERT_STRING_EQUAL(got, "");
+    free(got);
+}
+
 /* ---- the slow, obvious reading ---- */
 
 typedef struct directive {
@@ -463,6 +569,8 @@ static const unit_test tests[] = {
     {"computed includes", test_computed},
     {"dialects", test_dialects},
     {"existence tests", test_existence_tests_kept},
+    {"existence test operands", test_test_operands},
+    {"existence test wrappers", test_wrappers},
     {"the slow reading", test_slow_reading},
     {"every file under /usr/include", test_system_headers},
     {NULL, NULL},
