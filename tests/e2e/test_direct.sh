@@ -7,7 +7,9 @@
 # source.  What direct mode must never do: serve a result when a header that
 # would now be found first was added, or when a precompiled header (.gch)
 # appeared beside one of the source's own includes (gcc uses it silently and
-# its dependency output does not name it).  A computed #include that may be
+# its dependency output does not name it), or when a file appeared for a
+# __has_include test (also one made through a wrapper macro; one whose name
+# the text does not show is never served).  A computed #include that may be
 # the source's first include cannot be proven (gcc could use a precompiled
 # header for it): such a source goes through the dependency scan and still
 # hits.
@@ -229,6 +231,81 @@ direct_subdirectory() {
     cc_check hit h.o $cmd
 }
 
+# The __has_include tests whose name the text does not show (a macro's
+# expansion, -D, <unix/x.h> written in a macro, an alias of the operator): what
+# they find is in no key and no proof, so such a compile is never served
+# from the cache, in direct mode or through the dependency scan, with gcc
+# and clang, C and C++.  A test through a wrapper macro (fmt's
+# FMT_HAS_INCLUDE, used where has_include is not written), or with comments
+# between its tokens, is resolved: a file appearing for it must miss.
+has_include_forms() { # COMPILER EXT: one source per form, x.h absent
+    mkdir -p src inc late
+    local r='#define R 1\n#else\n#define R 0\n#endif\nint f(void) { return R; }\n'
+    printf "#define H \"x.h\"\n#if __has_include(H)\n$r" >src/macro.$2
+    printf "#if __has_include(DH)\n$r" >src/dflag.$2
+    # In GNU C "unix" is a macro (1): through HAVE_X the test is of <1/x.h>.
+    printf "#define HAVE_X __has_include(<unix/x.h>)\n#if HAVE_X\n$r" >src/angle.$2
+    printf "#define HAVE_X __has_include(<x.h>)\n#if HAVE_X\n$r" >src/inmacro.$2
+    printf "#define HI __has_include\n#if HI(<x.h>)\n$r" >src/alias.$2
+    printf "#include \"t.h\"\n" >src/next.$2
+    printf "#define N <t.h>\n#if __has_include_next(N)\n#include_next <t.h>\n#else\n#define R 0\n#endif\nint f(void) { return R; }\n" >inc/t.h
+    printf '#ifdef __has_include\n#define HAS(h) __has_include(h)\n#else\n#define HAS(h) 0\n#endif\n' >inc/w.h
+    printf "#include \"w.h\"\n#if HAS(\"x.h\")\n$r" >src/wrapper.$2
+    printf "#if __has_include /* c */ (<x.h>)\n$r" >src/comment.$2
+}
+
+has_include_unknown() { # COMPILER EXT
+    local cc=$1 f
+    has_include_forms "$@"
+    for f in macro dflag angle alias next; do
+        local cmd="$cc -O2 -Iinc -Ilate -DDH=\"x.h\" -c src/$f.$2 -o $f.o"
+        cc_check nohit $f.o $cmd
+        cc_check nohit $f.o $cmd
+        mkdir late/1
+        echo '#define R 7' >late/t.h
+        echo '/* here */' >late/x.h
+        echo '/* here */' >late/1/x.h
+        cc_check nohit $f.o $cmd
+        rm -r late/x.h late/t.h late/1
+        cc_check nohit $f.o $cmd
+    done
+}
+
+has_include_known() { # COMPILER EXT HIT: wrapper and comment forms hit
+    local cc=$1 f
+    has_include_forms "$@"
+    for f in wrapper comment inmacro; do
+        local cmd="$cc -O2 -Iinc -Ilate -c src/$f.$2 -o $f.o"
+        cc_check miss $f.o $cmd
+        cc_check $3 $f.o $cmd
+        echo '/* here */' >late/x.h
+        cc_check miss $f.o $cmd
+        cc_check $3 $f.o $cmd
+        rm late/x.h
+        cc_check hit $f.o $cmd
+    done
+}
+
+direct_has_include_unknown() {
+    has_include_unknown gcc c
+    has_include_unknown g++ cc
+    if have clang; then has_include_unknown clang c; has_include_unknown clang++ cc; fi
+}
+
+direct_has_include_known() {
+    has_include_known gcc c direct_hit
+    has_include_known g++ cc direct_hit
+    if have clang; then has_include_known clang c direct_hit; has_include_known clang++ cc direct_hit; fi
+}
+
+# The same through the dependency scan (preprocessor mode).
+direct_has_include_scan() {
+    export RICC_NO_DIRECT=1
+    has_include_unknown gcc c
+    has_include_known gcc c preprocessed_hit
+    has_include_known g++ cc preprocessed_hit
+}
+
 direct_missing_subdirs() {
     # When a watched directory changed, its absent paths are checked one
     # directory at a time (wrapper/pathprobe.h): a path under a subdirectory
@@ -341,6 +418,9 @@ run_case pch-in-missing-dir direct_pch_in_missing_dir
 run_case scan-memo direct_scan_memo
 run_case subdirectory direct_subdirectory
 run_case missing-subdirs direct_missing_subdirs
+run_case has-include-unknown direct_has_include_unknown
+run_case has-include-known direct_has_include_known
+run_case has-include-scan direct_has_include_scan
 run_case many-probes direct_many_probes
 run_case computed-include direct_computed_include
 run_case preprocessed-source direct_preprocessed_source
