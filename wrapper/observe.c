@@ -35,7 +35,9 @@ typedef struct state {
     proc procs[MAX_PROCS];
     int n_procs;
     int root_seen;
+    int root_compiles;   /* the root has read a dependency: it compiles */
     strtab paths;
+    const strtab *known; /* the dependency set */
     observed *o;
 } state;
 
@@ -81,6 +83,14 @@ static int mark(state *s, const trace_record *r, unsigned bits)
     return 0;
 }
 
+static char *path_normalize_n(const char *p, size_t n)
+{
+    char *copy = strndup(p, n);
+    char *norm = copy ? path_normalize(copy) : NULL;
+    free(copy);
+    return norm;
+}
+
 static int one(state *s, const trace_record *r)
 {
     proc *p = proc_of(s, r->pid);
@@ -102,6 +112,19 @@ static int one(state *s, const trace_record *r)
     case 'C': case 'T': case 'W': case 'K':
         return mark(s, r, F_MADE);
     case 'R':
+        /* The driver reads before it compiles (clang in its own process)
+         * to find its toolchain: /etc/os-release, a CUDA installation's
+         * version.  The identity answers for that; what it reads once it
+         * compiles counts (clang's integrated assembler, in-process). */
+        if (p->root && !s->root_compiles) {
+            char *norm = path_normalize_n(r->path, r->path_len);
+            if (!norm)
+                return -1;
+            s->root_compiles = strtab_find(s->known, norm, strlen(norm)) != NULL;
+            free(norm);
+            if (!s->root_compiles)
+                return 0;
+        }
         return mark(s, r, F_READ);
     case 'N':
         return p->started && !p->root ? mark(s, r, F_ABSENT) : 0;
@@ -138,9 +161,11 @@ int observe_parse(const char *records, size_t len, long parent, const char *cwd,
                   char *const *deps, int n_deps, observed *o)
 {
     memset(o, 0, sizeof *o);
-    state s = {.o = o};
     strtab known = {0};
+    state s = {.o = o, .known = &known};
     int rc = -1;
+    if (deps_table(&known, cwd, deps, n_deps) != 0)
+        goto out;
     const char *p = records, *end = records + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -158,8 +183,6 @@ int observe_parse(const char *records, size_t len, long parent, const char *cwd,
         p += n + 1;
     }
     if (!s.root_seen && set_why(o, "the compiler could not be traced", "", 0) != 0)
-        goto out;
-    if (deps_table(&known, cwd, deps, n_deps) != 0)
         goto out;
     int cap = s.paths.n + 1;
     o->extra = calloc((size_t)cap, sizeof *o->extra);

@@ -19,8 +19,12 @@
  *     and its outputs;
  *   - /proc, /dev and /sys;
  *   - the exec search of a program (the records of a process before its H
- *     record are its parent looking for it) and the driver's own probes
- *     (its program and specs search): the identity answers for those too.
+ *     record are its parent looking for it), the driver's own probes (its
+ *     program and specs search) and what it reads before it reads a
+ *     dependency (clang's driver reads /etc/os-release and a CUDA
+ *     installation's version to find its toolchain; gcc's driver never
+ *     reads a dependency, clang's in-process compiler does): the identity
+ *     answers for those too.
  * A process that did something ricc cannot key (a U record: the clock, a
  * directory listing, the network) makes the compile uncacheable, except in
  * the compiler proper, whose clock (for __DATE__) the key already handles

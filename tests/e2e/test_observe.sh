@@ -209,6 +209,18 @@ lying_server() {
     go hit
 }
 
+# What clang's driver reads to find its toolchain (/etc/os-release, a CUDA
+# installation) is the identity's business, not an input: preprocessor mode
+# still hits a clang compile that reads nothing else.
+clang_no_direct() {
+    have_clang
+    export RICC_NO_DIRECT=1
+    printf '#include <stdio.h>\nint f(void) { return puts("x"); }\n' >c.c
+    CMD=(clang -O2 -c c.c -o c.o) OUTS=c.o
+    go miss
+    go preprocessed_hit
+}
+
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
        clang_asm_pieces_c clang_include_search"
 for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
@@ -221,5 +233,6 @@ else
     MODE=remote run_case lying-server lying_server
 fi
 run_case incbin-no-direct incbin_no_direct
+run_case clang-no-direct clang_no_direct
 stop_server
 finish

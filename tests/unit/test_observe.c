@@ -74,6 +74,24 @@ static void test_nothing_extra(void)
     observed_free(&o);
 }
 
+/* clang compiles in its driver's process: what it reads to find its
+ * toolchain comes before the source and is not an input; what its
+ * integrated assembler reads after is. */
+static void test_driver_compiles(void)
+{
+    const char *rec = "H 101 100 /usr/lib/llvm-14/bin/clang\n"
+                      "R 101 /etc/os-release\n"
+                      "R 101 /usr/local/cuda/include/cuda.h\n"
+                      "R 101 /w/b.c\n"
+                      "R 101 /w/blob.bin\n";
+    char *deps[] = {"b.c"};
+    observed o = parse(rec, deps, 1);
+    CU_ASSERT_PTR_NULL(o.why_not);
+    CU_ASSERT_EQUAL(o.n_extra, 1);
+    CU_ASSERT(has(o.extra, o.n_extra, "/w/blob.bin"));
+    observed_free(&o);
+}
+
 static void test_refusals(void)
 {
     char *deps[] = {"x.c"};
@@ -105,6 +123,7 @@ int main(void)
     static const unit_test tests[] = {
         {"the assembler's reads and probes", test_assembler_reads},
         {"nothing beyond the dependency set", test_nothing_extra},
+        {"a driver that compiles", test_driver_compiles},
         {"what makes a compile uncacheable", test_refusals},
         {NULL, NULL},
     };
