@@ -19,7 +19,7 @@
 #include "cache/slotfile.h"
 
 #define MAGIC 0x5249434353494458ULL /* "RICCSIDX" */
-#define VERSION 2 /* 2: inputs.h flags gained INPUT_USES_FILE */
+#define VERSION 3 /* 2: inputs.h flags gained INPUT_USES_FILE; 3: spliced names found */
 #define PROBE 8
 #define SETTLE_NS 2000000000LL
 

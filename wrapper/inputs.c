@@ -86,14 +86,55 @@ static inline __attribute__((always_inline)) unsigned scan(const char *p, size_t
     return f & want;
 }
 
+static int ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* A line splice inside an identifier (`__TI\` then `ME__` on the next
+ * line) hides the name from scan(), not from the preprocessor, which joins
+ * the lines first.  Rare: a macro's continuation lines do not split words.
+ * Where one is, the joined text is scanned too.  The flags, or 0. */
+static unsigned scan_joined(const char *p, size_t n, unsigned want)
+{
+    int split = 0;
+    for (const char *b = memchr(p, '\\', n); b && !split;
+         b = memchr(b + 1, '\\', (size_t)(p + n - b - 1))) {
+        size_t k = (size_t)(b - p) + 1;
+        if (k < n && p[k] == '\r')
+            k++;
+        split = b > p && ident_char(b[-1]) && k + 1 < n && p[k] == '\n' && ident_char(p[k + 1]);
+    }
+    if (!split)
+        return 0;
+    char *j = malloc(n);
+    if (!j)
+        return want; /* (all of them: the safe answer) */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i + 1;
+        if (p[i] == '\\' && k < n && p[k] == '\r')
+            k++;
+        if (p[i] == '\\' && k < n && p[k] == '\n') {
+            i = k;
+            continue;
+        }
+        j[m++] = p[i];
+    }
+    unsigned f = scan(j, m, INPUT_USES_TIME | INPUT_USES_DATE | INPUT_USES_FILE | INPUT_HAS_INCLUDE);
+    free(j);
+    return f & want;
+}
+
 unsigned input_scan(const char *p, size_t n)
 {
-    return scan(p, n, INPUT_USES_TIME | INPUT_USES_DATE | INPUT_USES_FILE | INPUT_HAS_INCLUDE);
+    const unsigned all = INPUT_USES_TIME | INPUT_USES_DATE | INPUT_USES_FILE | INPUT_HAS_INCLUDE;
+    return scan(p, n, all) | scan_joined(p, n, all);
 }
 
 int input_has_tests(const char *p, size_t n)
 {
-    return scan(p, n, INPUT_HAS_INCLUDE) != 0;
+    return (scan(p, n, INPUT_HAS_INCLUDE) | scan_joined(p, n, INPUT_HAS_INCLUDE)) != 0;
 }
 
 /* Files up to this size are read into one buffer kept for the process (a

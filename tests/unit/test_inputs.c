@@ -64,6 +64,18 @@ static void test_every_offset(void)
     CU_ASSERT_EQUAL(input_scan("__builtin_FILE()", 16), INPUT_USES_FILE);
 }
 
+/* A line splice inside a name: the preprocessor joins the lines first. */
+static void test_spliced_names(void)
+{
+    static const char time_[] = "const char *t = __TI\\\nME__;", file[] = "f(__FI\\\r\nLE__)",
+                      test[] = "#if __has_in\\\nclude(<x.h>)", macro[] = "#define X a \\\n  b\n";
+    CU_ASSERT_EQUAL(input_scan(time_, sizeof time_ - 1), INPUT_USES_TIME);
+    CU_ASSERT_EQUAL(input_scan(file, sizeof file - 1), INPUT_USES_FILE);
+    CU_ASSERT_EQUAL(input_scan(test, sizeof test - 1), INPUT_HAS_INCLUDE);
+    CU_ASSERT(input_has_tests(test, sizeof test - 1));
+    CU_ASSERT_EQUAL(input_scan(macro, sizeof macro - 1), 0);
+}
+
 typedef struct real_counts {
     int bad, flagged;
 } real_counts;
@@ -89,6 +101,7 @@ static void test_real_headers(void)
 
 static const unit_test tests[] = {
     {"every word at every offset", test_every_offset},
+    {"names split by a line splice", test_spliced_names},
     {"system headers scan as memmem finds", test_real_headers},
     {NULL, NULL},
 };
