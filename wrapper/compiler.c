@@ -651,6 +651,8 @@ int compiler_parse(int argc, char **argv, const char *cwd, compile_cmd *out)
     for (int i = 0; i < out->argc; i++)
         out->path_off[i] = out->name_off[i] = -1;
 
+    if (!(out->driver_opts = compiler_driver_opts(out->argc, out->argv)))
+        goto done;
     for (int i = 1; i < out->argc && out->cacheable; i++) {
         const char *a = out->argv[i];
         if (a[0] == '-' && a[1])
@@ -705,6 +707,7 @@ void compile_cmd_free(compile_cmd *c)
     for (int i = 0; c->dep_argv && c->dep_argv[i]; i++)
         free(c->dep_argv[i]);
     free(c->dep_argv);
+    compiler_driver_opts_free(c->driver_opts);
     memset(c, 0, sizeof *c);
 }
 

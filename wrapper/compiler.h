@@ -86,6 +86,11 @@ typedef struct compile_cmd {
      * -gsplit-dwarf, --coverage-only outputs) and "-M -MT _" added, so its
      * stdout is a make rule listing every file read. NULL-terminated. */
     char **dep_argv;
+
+    /* The arguments that change which programs and files the driver
+     * itself finds (compiler_driver_opts), NULL-terminated; set whenever
+     * compiler_parse succeeds (cacheable or not). */
+    char **driver_opts;
 } compile_cmd;
 
 /* The path of the command's output of that kind (the dependency file, the
@@ -96,6 +101,20 @@ const char *compile_cmd_output(const compile_cmd *cmd, enum output_kind kind);
  * symbolic links?  Not for clang under any name, nor for one we cannot
  * tell; a few system calls. */
 int compiler_is_gcc(const compile_cmd *cmd, const char *resolved);
+
+/* The arguments of argv[1..argc) that change where the driver finds the
+ * programs it runs (as, cc1*, collect2, ld), its specs file and the
+ * sysroot's standard directories, in order, each in its joined spelling
+ * ("-B" "dir" gives "-Bdir", "--sysroot" "s" gives "--sysroot=s", "-target"
+ * "t" gives "--target=t"): -B, --sysroot, -isysroot, -no-canonical-prefixes,
+ * --gcc-toolchain, --gcc-install-dir, the target and multilib selectors
+ * (--target, -m16, -m32, -m64, -mx32), -stdlib=, -specs=, -fuse-ld=,
+ * --ld-path=.  The compiler identity (identity.h) asks the driver with
+ * exactly these.  The value of another option (-Xlinker -Bstatic) is not
+ * one.  A malloc'd NULL-terminated vector of malloc'd strings (free with
+ * compiler_driver_opts_free), or NULL out of memory. */
+char **compiler_driver_opts(int argc, char *const *argv);
+void compiler_driver_opts_free(char **opts);
 
 /* Parse argv (argv[0] = compiler).  Returns 0 with *out filled (cacheable or
  * not), or -1 if a response file cannot be read or nests too deep, or memory

@@ -1,4 +1,5 @@
-/* compiler_opts.c — the gcc/clang option table and the language tables.
+/* compiler_opts.c — the gcc/clang option table, the language tables, and
+ * the options that change the driver's own search (compiler_driver_opts).
  *
  * Every option ricc lets through must be one whose effect on the files a
  * compile reads and writes is understood.  The table below lists them with
@@ -14,6 +15,8 @@
  * what the two compilers actually do; where they differ compiler.c decides
  * by the compiler's name.  Options that only matter when linking (-l, -L,
  * -Wl,…) are accepted: with -c or -S both compilers ignore them. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wrapper/compiler.h"
@@ -400,4 +403,95 @@ int compiler_lang_of_x(const char *name, enum lang *out, const char **why)
     else
         *why = "unsupported language (-x)";
     return -1;
+}
+
+/* ---- the driver's own search (identity.h) ---- */
+
+/* How each driver option is written; "sep" ones take the next argument,
+ * and are rewritten joined with "joined" (NULL: the name itself joins). */
+static const struct {
+    const char *name;
+    unsigned char form;      /* enum opt_form: FLAG, JOINED, SEPARATE, JOINED_OR_SEPARATE */
+    const char *joined;
+} driver_table[] = {
+    {"-B", OPT_JOINED_OR_SEPARATE, NULL},
+    {"--sysroot=", OPT_JOINED, NULL},
+    {"--sysroot", OPT_SEPARATE, "--sysroot="},
+    {"-isysroot", OPT_JOINED_OR_SEPARATE, NULL},
+    {"-no-canonical-prefixes", OPT_FLAG, NULL},
+    {"--gcc-toolchain=", OPT_JOINED, NULL},
+    {"-gcc-toolchain", OPT_SEPARATE, "--gcc-toolchain="},
+    {"--gcc-install-dir=", OPT_JOINED, NULL},
+    {"--target=", OPT_JOINED, NULL},
+    {"-target", OPT_SEPARATE, "--target="},
+    {"-m16", OPT_FLAG, NULL},
+    {"-m32", OPT_FLAG, NULL},
+    {"-m64", OPT_FLAG, NULL},
+    {"-mx32", OPT_FLAG, NULL},
+    {"-stdlib=", OPT_JOINED, NULL},
+    {"--stdlib=", OPT_JOINED, NULL},
+    {"-specs=", OPT_JOINED, NULL},
+    {"--specs=", OPT_JOINED, NULL},
+    {"-specs", OPT_SEPARATE, "-specs="},
+    {"--specs", OPT_SEPARATE, "--specs="},
+    {"-fuse-ld=", OPT_JOINED, NULL},
+    {"--ld-path=", OPT_JOINED, NULL},
+};
+
+void compiler_driver_opts_free(char **v)
+{
+    for (int i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+char **compiler_driver_opts(int argc, char *const *argv)
+{
+    char **v = calloc((size_t)argc + 1, sizeof *v);
+    int n = 0;
+    if (!v)
+        return NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-')
+            continue;
+        size_t alen = strlen(a);
+        int hit = 0;
+        for (size_t k = 0; k < sizeof driver_table / sizeof *driver_table && !hit; k++) {
+            const char *name = driver_table[k].name;
+            size_t nlen = strlen(name);
+            int form = driver_table[k].form, exact = alen == nlen && !memcmp(a, name, nlen);
+            const char *value = NULL, *prefix = name;
+            if (form == OPT_FLAG || form == OPT_JOINED) {
+                if (!(form == OPT_FLAG ? exact : alen > nlen && !memcmp(a, name, nlen)))
+                    continue;
+            } else if (exact) {
+                if (i + 1 >= argc) /* no value: the driver will say so */
+                    break;
+                value = argv[++i];
+                if (driver_table[k].joined)
+                    prefix = driver_table[k].joined;
+            } else if (form != OPT_JOINED_OR_SEPARATE || alen <= nlen || memcmp(a, name, nlen)) {
+                continue;
+            }
+            hit = 1;
+            char *s = value ? malloc(strlen(prefix) + strlen(value) + 1) : strdup(a);
+            if (!s) {
+                compiler_driver_opts_free(v);
+                return NULL;
+            }
+            if (value)
+                sprintf(s, "%s%s", prefix, value);
+            v[n++] = s;
+        }
+        if (hit)
+            continue;
+        /* The value of another option (-Xlinker -Bstatic, -o -m32) is
+         * not a driver option. */
+        const compiler_opt *o = compiler_opt_find(a);
+        if (o && (o->form == OPT_SEPARATE ||
+                  (o->form == OPT_JOINED_OR_SEPARATE && strlen(o->name) == alen)))
+            i++;
+    }
+    return v;
 }
