@@ -1,5 +1,27 @@
 /* identity.c — the compiler's identity by content, remembered by stat.
- * See identity.h for the why. */
+ * See identity.h for the why.
+ *
+ * The record ($RICC_DIR/identity/<name>) is text: a first line naming the
+ * format, then one entry a line:
+ *   P dev ino size mtime ctime hash path<TAB>real
+ *        a file by content: the compiler (always first), a program the
+ *        driver runs, gcc's specs file.  path is where the driver names it
+ *        (it is stat()ed through, so a symbolic link on the way re-pointed
+ *        shows), real its resolved path (in the digest).
+ *   D dev ino mtime ctime path
+ *        a directory the driver searches (or, for one that does not exist,
+ *        its nearest existing ancestor: what must change for it to appear).
+ *   L dev ino path<TAB>real      or      L - - path<TAB>
+ *        a standard include directory under the sysroot, and where it
+ *        leads (or that it does not exist).
+ *   T text
+ *        a line of the driver's -print-search-dirs.
+ *   I hash size
+ *        the identity, last: a check that holds needs not hash again.
+ * The digest is made of the P, L and T entries' content only, never of
+ * stats or D entries: reinstalling the same compiler keeps the key, and
+ * PATH may change without changing it.  How the driver is asked is
+ * identity_probe.c. */
 #include "wrapper/identity.h"
 
 #include <errno.h>
@@ -12,134 +34,398 @@
 #include "cache/fsutil.h"
 #include "cache/log.h"
 #include "wrapper/compiler.h"
-#include "wrapper/run.h"
+#include "wrapper/identity_int.h"
+#include "wrapper/tbuf.h"
 
-#define MAX_PARTS 8
+#define RECORD_MAGIC "ricc-identity-4"
 
-typedef struct part {
-    char *path;
-    struct stat st;
-    digest d;
-} part;
+/* The environment the driver's search reads (clang's CCC_OVERRIDE_OPTIONS
+ * can add any option).  The key's Command holds the first three; PATH
+ * reaches the key only through what it leads to. */
+static const char *const search_env[] = {"COMPILER_PATH", "GCC_EXEC_PREFIX", "LIBRARY_PATH",
+                                         "PATH", "CCC_OVERRIDE_OPTIONS", NULL};
 
-/* One line per part: "dev ino size mtime.ns ctime.ns hash path\n". */
-static int format_part(const part *p, char *line, size_t cap)
+static void record_free(id_record *r)
 {
-    int n = snprintf(line, cap, "%llu %llu %lld %lld.%09ld %lld.%09ld %s %s\n",
-                     (unsigned long long)p->st.st_dev, (unsigned long long)p->st.st_ino,
-                     (long long)p->st.st_size, (long long)p->st.st_mtim.tv_sec,
-                     p->st.st_mtim.tv_nsec, (long long)p->st.st_ctim.tv_sec,
-                     p->st.st_ctim.tv_nsec, p->d.hash, p->path);
-    return n > 0 && (size_t)n < cap ? n : -1;
-}
-
-/* The identity proper: each part's content hash and path, not its stat, so
- * reinstalling the same compiler (new inode, new mtime) keeps the key. */
-static void identity_add(digest_ctx *c, const char *hash, const char *path)
-{
-    digest_ctx_update(c, hash, DIGEST_HEX_LEN);
-    digest_ctx_update(c, " ", 1);
-    digest_ctx_update(c, path, strlen(path) + 1);
-}
-
-/* The stored record is valid when the compiler's name still leads to the
- * file of its first line (a symlink `cc` re-pointed from gcc to clang leaves
- * both files unchanged) and every file still has the same stat; then the
- * identity is computed from it into *out.  Line format: see format_part. */
-static int record_still_valid(char *text, const char *compiler, digest *out)
-{
-    char *real = realpath(compiler, NULL);
-    if (!real)
-        return 0;
-    digest_ctx *c = digest_ctx_new();
-    if (!c) {
-        free(real);
-        return 0;
+    for (int i = 0; i < r->n; i++) {
+        free(r->e[i].path);
+        free(r->e[i].real);
     }
-    int lines = 0, bad = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line && !bad;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *sp = line;
-        for (int i = 0; i < 6 && sp; i++)
-            sp = strchr(sp + 1, ' ');
-        part p = {.path = sp ? sp + 1 : NULL};
-        if (!sp || sp - line < DIGEST_HEX_LEN || (lines == 0 && strcmp(p.path, real) != 0) ||
-            stat(p.path, &p.st) != 0) {
-            bad = 1;
-            break;
-        }
-        memcpy(p.d.hash, sp - DIGEST_HEX_LEN, DIGEST_HEX_LEN);
-        p.d.hash[DIGEST_HEX_LEN] = '\0';
-        char expect[4096];
-        size_t n = strlen(line);
-        if (format_part(&p, expect, sizeof expect) < 0 || strncmp(expect, line, n) != 0 ||
-            expect[n] != '\n') {
-            bad = 1;
-            break;
-        }
-        identity_add(c, p.d.hash, p.path);
-        lines++;
-    }
-    digest_ctx_final(c, out);
-    free(real);
-    return !bad && lines > 0;
+    free(r->e);
+    memset(r, 0, sizeof *r);
 }
 
-/* Ask the compiler where one of its programs lives. */
-static char *prog_name(const char *compiler, const char *prog)
+id_entry *identity_record_add(id_record *r, char kind, const char *path, const char *real)
 {
-    char opt[64];
-    snprintf(opt, sizeof opt, "-print-prog-name=%s", prog);
-    char *argv[] = {(char *)compiler, opt, NULL};
-    run_result r;
-    if (run_capture(compiler, argv, &r) != 0)
+    if (kind == 'D' || kind == 'L')
+        for (int i = 0; i < r->n; i++)
+            if (r->e[i].kind == kind && !strcmp(r->e[i].path, path))
+                return &r->e[i];
+    if (r->n == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 16;
+        id_entry *grown = realloc(r->e, sizeof *grown * (size_t)cap);
+        if (!grown)
+            return NULL;
+        r->e = grown;
+        r->cap = cap;
+    }
+    id_entry *e = &r->e[r->n];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->path = strdup(path);
+    e->real = real ? strdup(real) : NULL;
+    if (!e->path || (real && !e->real)) {
+        free(e->path);
+        free(e->real);
         return NULL;
-    char *res = NULL;
-    if (r.status == 0) {
-        r.out[strcspn(r.out, "\n")] = '\0';
-        /* A bare name ("as") is looked up on PATH as the compiler would;
-         * a name that resolves nowhere ("cc1" from clang) is not a part. */
-        if (r.out[0])
-            res = run_find_program(r.out);
-        if (res && access(res, R_OK) != 0) {
-            free(res);
-            res = NULL;
-        }
     }
-    run_result_free(&r);
-    return res;
+    r->n++;
+    return e;
 }
 
-static int add_part(part *parts, int *n, char *path)
+/* ---- the record as text ---- */
+
+int identity_same_file(const struct stat *a, const struct stat *b)
 {
-    if (!path)
-        return 0;
-    char *real = realpath(path, NULL);
-    free(path);
-    if (!real)
-        return 0;
-    for (int i = 0; i < *n; i++)
-        if (strcmp(parts[i].path, real) == 0) {
-            free(real);
-            return 0;
-        }
-    part *p = &parts[*n];
-    p->path = real;
-    if (stat(real, &p->st) != 0 || digest_file(real, &p->d) != 0) {
-        free(real);
-        return -1;
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static int same_dir(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* A path the record's lines cannot hold, or a relative one in a id_record
+ * whose name does not pin the working directory. */
+static int path_unstorable(const id_record *r, const char *p)
+{
+    return strpbrk(p, "\n\t") != NULL || (p[0] != '/' && !r->has_cwd);
+}
+
+static void format_entry(const id_record *r, const id_entry *e, tbuf *b, int *unstorable)
+{
+    char line[256];
+    int n = 0;
+    const struct stat *s = &e->st;
+    switch (e->kind) {
+    case 'P':
+        n = snprintf(line, sizeof line, "P %llu %llu %lld %lld.%09ld %lld.%09ld %s ",
+                     (unsigned long long)s->st_dev, (unsigned long long)s->st_ino,
+                     (long long)s->st_size, (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
+                     (long long)s->st_ctim.tv_sec, s->st_ctim.tv_nsec, e->hash);
+        break;
+    case 'D':
+        n = snprintf(line, sizeof line, "D %llu %llu %lld.%09ld %lld.%09ld ",
+                     (unsigned long long)s->st_dev, (unsigned long long)s->st_ino,
+                     (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
+                     (long long)s->st_ctim.tv_sec, s->st_ctim.tv_nsec);
+        break;
+    case 'L':
+        n = e->absent ? snprintf(line, sizeof line, "L - - ")
+                      : snprintf(line, sizeof line, "L %llu %llu ", (unsigned long long)s->st_dev,
+                                 (unsigned long long)s->st_ino);
+        break;
+    default:
+        n = snprintf(line, sizeof line, "T ");
+        break;
     }
-    (*n)++;
+    if (e->kind != 'T' && path_unstorable(r, e->path))
+        *unstorable = 1;
+    if (e->real && strpbrk(e->real, "\n\t"))
+        *unstorable = 1;
+    if (e->kind == 'T' && strchr(e->path, '\n'))
+        *unstorable = 1;
+    tbuf_put(b, line, (size_t)n);
+    tbuf_put(b, e->path, strlen(e->path));
+    if (e->kind == 'P' || e->kind == 'L') {
+        tbuf_put(b, "\t", 1);
+        if (e->real)
+            tbuf_put(b, e->real, strlen(e->real));
+    }
+    tbuf_put(b, "\n", 1);
+}
+
+/* Split "path<TAB>real" in place. */
+static int split_real(char *rest, id_entry *e)
+{
+    char *tab = strchr(rest, '\t');
+    if (!tab)
+        return -1;
+    *tab = '\0';
+    e->path = strdup(rest);
+    e->real = strdup(tab + 1);
+    return e->path && e->real ? 0 : -1;
+}
+
+/* A decimal number ended by `end`, *p moved past it; 0, or -1.  (sscanf
+ * costs more than the rest of a record check.) */
+static int num(char **p, unsigned long long *v, char end)
+{
+    char *s = *p;
+    unsigned long long n = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    while (*s >= '0' && *s <= '9')
+        n = n * 10 + (unsigned)(*s++ - '0');
+    if (*s != end)
+        return -1;
+    *v = n;
+    *p = s + 1;
     return 0;
 }
+
+static int parse_entry(char *line, id_entry *e)
+{
+    unsigned long long dev = 0, ino = 0, size = 0, ms = 0, mn = 0, cs = 0, cn = 0;
+    char *p = line + 2;
+    memset(e, 0, sizeof *e);
+    e->kind = line[0];
+    if (!line[0] || line[1] != ' ')
+        return -1;
+    switch (line[0]) {
+    case 'P':
+        if (num(&p, &dev, ' ') || num(&p, &ino, ' ') || num(&p, &size, ' ') ||
+            num(&p, &ms, '.') || num(&p, &mn, ' ') || num(&p, &cs, '.') || num(&p, &cn, ' ') ||
+            strlen(p) < DIGEST_HEX_LEN + 1 || p[DIGEST_HEX_LEN] != ' ')
+            return -1;
+        memcpy(e->hash, p, DIGEST_HEX_LEN);
+        e->hash[DIGEST_HEX_LEN] = '\0';
+        p += DIGEST_HEX_LEN + 1;
+        e->st.st_size = (off_t)size;
+        break;
+    case 'D':
+        if (num(&p, &dev, ' ') || num(&p, &ino, ' ') || num(&p, &ms, '.') || num(&p, &mn, ' ') ||
+            num(&p, &cs, '.') || num(&p, &cn, ' '))
+            return -1;
+        break;
+    case 'L':
+        if (!strncmp(p, "- - ", 4)) {
+            e->absent = 1;
+            p += 4;
+        } else if (num(&p, &dev, ' ') || num(&p, &ino, ' ')) {
+            return -1;
+        }
+        break;
+    case 'T':
+        break;
+    default:
+        return -1;
+    }
+    e->st.st_dev = (dev_t)dev;
+    e->st.st_ino = (ino_t)ino;
+    e->st.st_mtim.tv_sec = (time_t)ms;
+    e->st.st_mtim.tv_nsec = (long)mn;
+    e->st.st_ctim.tv_sec = (time_t)cs;
+    e->st.st_ctim.tv_nsec = (long)cn;
+    if (e->kind == 'P' || e->kind == 'L')
+        return split_real(p, e);
+    e->path = strdup(p);
+    return e->path ? 0 : -1;
+}
+
+/* The entries a check needs (the T entries are in the digest only), and
+ * the digest the record was written with ("I hash", last) into *id. */
+static int parse_record(char *text, id_record *r, digest *id, int *have_id)
+{
+    char *save = NULL;
+    char *line = strtok_r(text, "\n", &save);
+    *have_id = 0;
+    if (!line || strcmp(line, RECORD_MAGIC) != 0)
+        return -1;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        if (*have_id)
+            return -1; /* nothing after the digest */
+        if (line[0] == 'T' && line[1] == ' ')
+            continue;
+        if (line[0] == 'I' && line[1] == ' ') {
+            char *p = line + 2 + DIGEST_HEX_LEN + 1;
+            unsigned long long size;
+            if (strlen(line + 2) <= DIGEST_HEX_LEN + 1 || line[2 + DIGEST_HEX_LEN] != ' ' ||
+                num(&p, &size, '\0'))
+                return -1;
+            memcpy(id->hash, line + 2, DIGEST_HEX_LEN);
+            id->hash[DIGEST_HEX_LEN] = '\0';
+            id->size_bytes = (int64_t)size;
+            *have_id = 1;
+            continue;
+        }
+        if (r->n == r->cap) {
+            int cap = r->cap ? 2 * r->cap : 16;
+            id_entry *grown = realloc(r->e, sizeof *grown * (size_t)cap);
+            if (!grown)
+                return -1;
+            r->e = grown;
+            r->cap = cap;
+        }
+        id_entry e;
+        if (parse_entry(line, &e) != 0) {
+            free(e.path);
+            free(e.real);
+            return -1;
+        }
+        r->e[r->n++] = e;
+    }
+    return *have_id && r->n > 0 && r->e[0].kind == 'P' ? 0 : -1;
+}
+
+static int gone(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+/* Does every entry still hold?  The compiler's name must still lead to the
+ * file of the first entry: a `cc` re-pointed from gcc to clang leaves both
+ * files as they were. */
+static int record_holds(const id_record *r, const char *compiler)
+{
+    char *real = realpath(compiler, NULL);
+    int ok = real && !strcmp(real, r->e[0].real);
+    free(real);
+    for (int i = 0; i < r->n && ok; i++) {
+        const id_entry *e = &r->e[i];
+        struct stat st;
+        switch (e->kind) {
+        case 'P':
+            ok = stat(e->path, &st) == 0 && identity_same_file(&st, &e->st);
+            break;
+        case 'D':
+            ok = stat(e->path, &st) == 0 && S_ISDIR(st.st_mode) && same_dir(&st, &e->st);
+            break;
+        case 'L':
+            ok = e->absent ? gone(e->path)
+                           : stat(e->path, &st) == 0 && st.st_dev == e->st.st_dev &&
+                                 st.st_ino == e->st.st_ino;
+            break;
+        default:
+            break;
+        }
+    }
+    return ok;
+}
+
+static void record_digest(const id_record *r, digest *out)
+{
+    digest_ctx *c = digest_ctx_new();
+    if (!c) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    for (int i = 0; i < r->n; i++) {
+        const id_entry *e = &r->e[i];
+        switch (e->kind) {
+        case 'P':
+            digest_ctx_update(c, e->hash, DIGEST_HEX_LEN);
+            digest_ctx_update(c, " ", 1);
+            digest_ctx_update(c, e->real, strlen(e->real) + 1);
+            break;
+        case 'L':
+        case 'T':
+            digest_ctx_update(c, &e->kind, 1);
+            digest_ctx_update(c, e->path, strlen(e->path) + 1);
+            if (e->real)
+                digest_ctx_update(c, e->real, strlen(e->real) + 1);
+            break;
+        default:
+            break;
+        }
+    }
+    digest_ctx_final(c, out);
+}
+
+/* ---- the record's name ---- */
+
+static int list_relative(const char *v)
+{
+    if (!v)
+        return 0;
+    for (const char *p = v;;) {
+        if (*p != '/')
+            return 1;
+        p = strchr(p, ':');
+        if (!p)
+            return 0;
+        p++;
+    }
+}
+
+/* Does a driver option or the environment name something relative to the
+ * working directory?  (CCC_OVERRIDE_OPTIONS can add any option.) */
+static int needs_cwd(const char *compiler, char *const *opts)
+{
+    static const char *const path_opts[] = {"-B", "--sysroot=", "-isysroot", "--gcc-toolchain=",
+                                            "--gcc-install-dir=", "-specs=", "--specs=",
+                                            "--ld-path=", NULL};
+    if (compiler[0] != '/' || getenv("CCC_OVERRIDE_OPTIONS"))
+        return 1;
+    for (int i = 0; opts && opts[i]; i++) {
+        const char *o = opts[i], *v = NULL;
+        for (int k = 0; path_opts[k] && !v; k++)
+            if (!strncmp(o, path_opts[k], strlen(path_opts[k])))
+                v = o + strlen(path_opts[k]);
+        if (v ? v[0] != '/' : strchr(o, '=') && strchr(o, '/') && !strstr(o, "=/"))
+            return 1; /* -Btools/, -fuse-ld=./ld, ... */
+    }
+    for (int i = 0; search_env[i]; i++)
+        if (strcmp(search_env[i], "CCC_OVERRIDE_OPTIONS") && list_relative(getenv(search_env[i])))
+            return 1;
+    return 0;
+}
+
+static char *record_path(const char *ricc_dir, const char *compiler, const char *const *progs,
+                         char *const *opts, int *has_cwd)
+{
+    digest_ctx *dc = digest_ctx_new();
+    if (!dc)
+        return NULL;
+    digest_ctx_update(dc, RECORD_MAGIC, sizeof RECORD_MAGIC);
+    digest_ctx_update(dc, compiler, strlen(compiler) + 1);
+    for (const char *const *p = progs; *p; p++)
+        digest_ctx_update(dc, *p, strlen(*p) + 1);
+    digest_ctx_update(dc, "\1", 1);
+    for (int i = 0; opts && opts[i]; i++)
+        digest_ctx_update(dc, opts[i], strlen(opts[i]) + 1);
+    for (int i = 0; search_env[i]; i++) {
+        const char *v = getenv(search_env[i]);
+        digest_ctx_update(dc, "\1", 1);
+        digest_ctx_update(dc, search_env[i], strlen(search_env[i]));
+        if (v) {
+            digest_ctx_update(dc, "=", 1);
+            digest_ctx_update(dc, v, strlen(v) + 1);
+        }
+    }
+    *has_cwd = needs_cwd(compiler, opts);
+    if (*has_cwd) {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof cwd)) {
+            digest pd;
+            digest_ctx_final(dc, &pd);
+            return NULL;
+        }
+        digest_ctx_update(dc, "\2", 1);
+        digest_ctx_update(dc, cwd, strlen(cwd) + 1);
+    }
+    digest pd;
+    digest_ctx_final(dc, &pd);
+    char name[32 + DIGEST_HEX_LEN];
+    snprintf(name, sizeof name, "identity/%.32s", pd.hash);
+    return path_join(ricc_dir, name);
+}
+
+/* ---- the identity ---- */
 
 const char *const *identity_programs(int lang)
 {
     static const char *const c[] = {"cc1", "as", NULL}, *const cxx[] = {"cc1plus", "as", NULL},
                              *const objc[] = {"cc1obj", "as", NULL},
                              *const objcxx[] = {"cc1objplus", "as", NULL},
-                             *const all[] = {"cc1", "cc1plus", "cc1obj", "as", NULL};
+                             *const all[] = {"cc1",      "cc1plus", "cc1obj",
+                                             "as",       "collect2", "ld",
+                                             "liblto_plugin.so", NULL};
     switch (lang) {
     case LANG_C: case LANG_C_PRE: case LANG_ASM_CPP: return c;
     case LANG_CXX: case LANG_CXX_PRE: return cxx;
@@ -149,73 +435,54 @@ const char *const *identity_programs(int lang)
     }
 }
 
+int compiler_identity_for(const char *compiler, const char *ricc_dir, const char *const *progs,
+                          char *const *driver_opts, digest *out)
+{
+    int has_cwd = 0;
+    char *rec_path = ricc_dir ? record_path(ricc_dir, compiler, progs, driver_opts, &has_cwd)
+                              : NULL;
+    id_record old = {0};
+    char *text;
+    size_t len;
+    if (rec_path && fs_read_file(rec_path, &text, &len) == 0) {
+        int have_id;
+        int ok = parse_record(text, &old, out, &have_id) == 0 && record_holds(&old, compiler);
+        free(text);
+        if (ok) {
+            record_free(&old);
+            free(rec_path);
+            return 0;
+        }
+        /* What it holds is still worth something: the hashes of the
+         * files that did not change (add_part). */
+    }
+
+    id_record rec = {.has_cwd = has_cwd};
+    int rc = identity_compute(&rec, &old, compiler, driver_opts, progs);
+    if (rc == 0) {
+        record_digest(&rec, out);
+        tbuf b = {0};
+        int unstorable = rec.unstorable;
+        tbuf_put(&b, RECORD_MAGIC "\n", sizeof RECORD_MAGIC);
+        for (int i = 0; i < rec.n; i++)
+            format_entry(&rec, &rec.e[i], &b, &unstorable);
+        char id[DIGEST_HEX_LEN + 32];
+        int n = snprintf(id, sizeof id, "I %s %lld\n", out->hash, (long long)out->size_bytes);
+        tbuf_put(&b, id, (size_t)n);
+        if (rec_path && !unstorable && !b.failed &&
+            atomic_write_file(rec_path, b.p, b.len, 0644) != 0)
+            LOG_D("cannot record compiler identity in %s: %s", rec_path, strerror(errno));
+        free(b.p);
+    }
+    record_free(&rec);
+    record_free(&old);
+    free(rec_path);
+    return rc;
+}
+
 int compiler_identity(const char *compiler, const char *ricc_dir, const char *const *progs,
                       digest *out)
 {
-    char *rec_path = NULL;
-    if (ricc_dir) {
-        digest pd;
-        digest_ctx *dc = digest_ctx_new();
-        if (!dc)
-            return -1;
-        digest_ctx_update(dc, compiler, strlen(compiler) + 1);
-        for (const char *const *p = progs; *p; p++)
-            digest_ctx_update(dc, *p, strlen(*p) + 1);
-        digest_ctx_final(dc, &pd);
-        char name[32 + DIGEST_HEX_LEN];
-        snprintf(name, sizeof name, "identity/%.32s", pd.hash);
-        rec_path = path_join(ricc_dir, name);
-        char *text;
-        size_t len;
-        if (rec_path && fs_read_file(rec_path, &text, &len) == 0) {
-            int ok = record_still_valid(text, compiler, out);
-            free(text);
-            if (ok) {
-                free(rec_path);
-                return 0;
-            }
-        }
-    }
-
-    part parts[MAX_PARTS];
-    int n = 0, rc = 0;
-    char *self = strdup(compiler);
-    if (!self || add_part(parts, &n, self) != 0 || n == 0) {
-        free(rec_path);
-        for (int i = 0; i < n; i++)
-            free(parts[i].path);
-        return -1;
-    }
-    for (const char *const *p = progs; *p && rc == 0 && n < MAX_PARTS; p++)
-        rc = add_part(parts, &n, prog_name(compiler, *p));
-
-    char *text = NULL;
-    size_t len = 0;
-    digest_ctx *c = rc == 0 ? digest_ctx_new() : NULL;
-    if (!c)
-        rc = -1;
-    for (int i = 0; i < n && rc == 0; i++) {
-        char line[4096];
-        int l = format_part(&parts[i], line, sizeof line);
-        char *grown = l < 0 ? NULL : realloc(text, len + (size_t)l + 1);
-        if (!grown) {
-            rc = -1;
-            break;
-        }
-        text = grown;
-        memcpy(text + len, line, (size_t)l + 1);
-        len += (size_t)l;
-        identity_add(c, parts[i].d.hash, parts[i].path);
-    }
-    if (c)
-        digest_ctx_final(c, out);
-    if (rc == 0) {
-        if (rec_path && atomic_write_file(rec_path, text, len, 0644) != 0)
-            LOG_D("cannot record compiler identity in %s: %s", rec_path, strerror(errno));
-    }
-    free(text);
-    free(rec_path);
-    for (int i = 0; i < n; i++)
-        free(parts[i].path);
-    return rc;
+    return compiler_identity_for(compiler, ricc_dir, progs, NULL, out);
 }
+

@@ -89,6 +89,7 @@ typedef struct lcall {
     statindex *index;
     digest toolchain, toolkey;
     int have_toolchain;
+    char **driver_opts;      /* compiler_driver_opts of argv (identity.h) */
     action_key key;
     int have_key;
     digest mkey;
@@ -435,12 +436,24 @@ static int store_result(lcall *c, const digest *action, const run_result *r)
 }
 
 /* The compiler's collect2, when it has one: the program between the driver
- * and ld, part of the toolchain the key must hold.  malloc'd or NULL. */
-static char *collect2_path(const char *compiler)
+ * and ld, part of the toolchain the key must hold; found with the user's
+ * driver options (-B moves it).  malloc'd or NULL. */
+static char *collect2_path(const char *compiler, char *const *opts)
 {
-    char *argv[] = {(char *)compiler, "-print-prog-name=collect2", NULL};
+    int n = 0;
+    while (opts && opts[n])
+        n++;
+    char **argv = calloc((size_t)n + 3, sizeof *argv);
+    if (!argv)
+        return NULL;
+    argv[0] = (char *)compiler;
+    for (int i = 0; i < n; i++)
+        argv[i + 1] = opts[i];
+    argv[n + 1] = "-print-prog-name=collect2";
     run_result r;
-    if (run_capture(compiler, argv, &r) != 0)
+    int started = run_capture(compiler, argv, &r);
+    free(argv);
+    if (started != 0)
         return NULL;
     char *res = NULL;
     r.out[strcspn(r.out, "\n")] = '\0';
@@ -482,7 +495,7 @@ static int link_and_store(lcall *c)
         return exec_plain(c, ST_UNCACHEABLE);
     }
     run_write_out(2, r.err, r.err_len);
-    char *c2 = collect2_path(c->compiler);
+    char *c2 = collect2_path(c->compiler, c->driver_opts);
     for (int i = 0; i < c->lc.n_files && ok; i++)
         ok = strvec_add_unique(&inputs, c->lc.files[i], strlen(c->lc.files[i])) == 0;
     if (ok && c2)
@@ -656,8 +669,11 @@ static int wrapped(lcall *c)
     if (!getcwd(c->cwd, sizeof c->cwd))
         return exec_plain(c, ST_FALLBACK);
     c->have_toolchain = action_toolchain_digest(c->cfg, &c->toolchain);
+    if (!(c->driver_opts = compiler_driver_opts(c->argc, c->argv)))
+        return exec_plain(c, ST_FALLBACK);
     if (!c->have_toolchain &&
-        compiler_identity(c->compiler, c->cfg->dir, identity_programs(LANG_NONE), &c->toolkey) != 0)
+        compiler_identity_for(c->compiler, c->cfg->dir, identity_programs(LANG_NONE),
+                              c->driver_opts, &c->toolkey) != 0)
         return exec_plain(c, ST_FALLBACK);
     c->index = statindex_open(c->cfg->dir);
     inputs_set_index(c->index);
@@ -713,6 +729,7 @@ int link_flow(int argc, char **argv, const config *cfg)
     inputs_set_index(NULL);
     statindex_close(c.index);
     link_cmd_free(&c.lc);
+    compiler_driver_opts_free(c.driver_opts);
     free(c.argv);
     free(c.compiler);
     return status;
