@@ -371,6 +371,16 @@ static int observe_inputs(call *c, const depend *d, int *rehashed)
             goto out;
         c->deps = grown;
         for (int i = 0; i < o.n_extra; i++) {
+            size_t n = strlen(o.extra[i]);
+            if (n > 4 && (!strcmp(o.extra[i] + n - 4, ".gch") ||
+                          !strcmp(o.extra[i] + n - 4, ".pch"))) {
+                /* (One's bytes are a compiler's memory: not an input to
+                 * key, as with the other ways a precompiled header shows.) */
+                LOG_I("a precompiled header was used; not caching");
+                goto out;
+            }
+        }
+        for (int i = 0; i < o.n_extra; i++) {
             LOG_I("the compile also read %s", o.extra[i]);
             c->deps[c->n_deps++] = o.extra[i];
         }
@@ -883,8 +893,8 @@ static int wrapped(call *c, int argc, char **argv)
     int have_toolchain = action_toolchain_digest(cfg, &toolchain);
     if (have_toolchain) {
         c->toolkey = toolchain;
-    } else if (compiler_identity(c->compiler, cfg->dir, identity_programs(c->cmd.lang),
-                                 &c->toolkey) != 0) {
+    } else if (compiler_identity_for(c->compiler, cfg->dir, identity_programs(c->cmd.lang),
+                                     c->cmd.driver_opts, &c->toolkey) != 0) {
         LOG_W("cannot read the compiler %s: %s", c->compiler, strerror(errno));
         return run_plain(c, ST_FALLBACK);
     }
