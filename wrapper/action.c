@@ -242,6 +242,8 @@ static int build_tree(ctx *c, action_key *out, const char **why)
             rc = -1;
             break;
         }
+        if (i >= c->in->n_deps - c->in->n_unscanned)
+            flags = 0;
         c->input_flags |= flags;
         out->dep_digests[i] = d;
         out->dep_flags[i] = flags;

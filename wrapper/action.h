@@ -43,6 +43,9 @@ typedef struct action_inputs {
     int depfile_gcc;           /* its dependency file, if any, is gcc's */
     int base_seen;             /* the outputs were found to hold the base's
                                 * name (flow.c): the action holds it too */
+    int n_unscanned;           /* the last n_unscanned deps were read by other
+                                * programs than the preprocessor (observe.h):
+                                * their __TIME__ and kin expand nothing */
 } action_inputs;
 
 typedef struct action_key {

@@ -348,6 +348,68 @@ static int inputs_settled(call *c, int64_t bound, int hashed_after)
     return 1;
 }
 
+/* The programs o saw run that the compiler's identity does not cover,
+ * learned into it (identity_learn); the key is then prepared again with
+ * the new identity (and the manifest key with it), to be finished by the
+ * caller.  1 when it was, 0 when nothing was new, -1 when the call must
+ * not be cached (said why). */
+static int learn_programs(call *c, const observed *o)
+{
+    const char *const *progs = identity_programs(c->cmd.lang);
+    char *self = realpath(c->compiler, NULL);
+    char **u = calloc((size_t)o->n_ran + 1, sizeof *u);
+    int n = 0, rc = -1;
+    if (!self || !u)
+        goto out;
+    for (int i = 0; i < o->n_ran; i++) {
+        char *real = realpath(o->ran[i], NULL);
+        if (!real) {
+            LOG_I("not caching: a program the compile ran is gone: %s", o->ran[i]);
+            goto out;
+        }
+        int known = !strcmp(self, real) ||
+                    identity_covers(c->compiler, c->cfg->dir, progs, c->cmd.driver_opts, real);
+        for (int j = 0; j < n && !known; j++)
+            known = !strcmp(u[j], real); /* (a script and the link to it) */
+        if (known) {
+            free(real);
+            continue;
+        }
+        LOG_I("the compile ran %s, which the compiler's identity did not foresee", real);
+        u[n++] = real;
+    }
+    rc = 0;
+    if (n == 0)
+        goto out;
+    digest id, src;
+    struct stat st;
+    unsigned flags;
+    const char *why = "its record changed, or a program cannot be read";
+    rc = -1;
+    if (identity_learn(c->compiler, c->cfg->dir, progs, c->cmd.driver_opts, &c->toolkey, u, n,
+                       &id) != 0 ||
+        input_digest(c->cmd.source, &st, &src, &flags) != 0) {
+        LOG_I("not caching: the compile ran programs its identity does not cover: %s", why);
+        goto out;
+    }
+    c->toolkey = id; /* (c->in.compiler_id points here) */
+    action_key_free(&c->key);
+    c->have_key = 0;
+    if (action_prepare(&c->in, &c->key, &why) != 0) {
+        LOG_I("not caching: %s", why);
+        goto out;
+    }
+    c->have_key = 1;
+    action_manifest_key(&c->key, &src, &c->mkey);
+    rc = 1;
+out:
+    for (int i = 0; u && i < n; i++)
+        free(u[i]);
+    free(u);
+    free(self);
+    return rc;
+}
+
 /* What the whole toolchain read beyond c->deps (observe.h): each other
  * file read becomes an input, appended to c->deps (c->n_extra of them) and
  * keyed again; the paths a helper program found absent go to the manifest.
@@ -363,13 +425,18 @@ static int observe_inputs(call *c, const depend *d, int *rehashed)
         LOG_I("not caching: %s", o.why_not);
         goto out;
     }
-    for (int i = 0; i < o.n_programs; i++)
-        LOG_D("the compile ran %s", o.programs[i]);
-    if (o.n_extra > 0) {
-        char **grown = realloc(c->deps, (size_t)(c->n_deps + o.n_extra + 1) * sizeof *grown);
-        if (!grown)
+    /* A program the identity did not foresee (the gcc a wrapper script
+     * runs, the shell running it) is learned into it, and the key made
+     * again with it: the next call's identity has it from the start.  (A
+     * toolchain digest answers for every program.) */
+    int rekey = 0;
+    if (!c->in.toolchain) {
+        int learned = learn_programs(c, &o);
+        if (learned < 0)
             goto out;
-        c->deps = grown;
+        rekey = learned > 0;
+    }
+    if (o.n_extra > 0) {
         for (int i = 0; i < o.n_extra; i++) {
             size_t n = strlen(o.extra[i]);
             if (n > 4 && (!strcmp(o.extra[i] + n - 4, ".gch") ||
@@ -380,6 +447,10 @@ static int observe_inputs(call *c, const depend *d, int *rehashed)
                 goto out;
             }
         }
+        char **grown = realloc(c->deps, (size_t)(c->n_deps + o.n_extra + 1) * sizeof *grown);
+        if (!grown)
+            goto out;
+        c->deps = grown;
         for (int i = 0; i < o.n_extra; i++) {
             LOG_I("the compile also read %s", o.extra[i]);
             c->deps[c->n_deps++] = o.extra[i];
@@ -387,9 +458,13 @@ static int observe_inputs(call *c, const depend *d, int *rehashed)
         c->deps[c->n_deps] = NULL;
         c->n_extra = o.n_extra;
         o.n_extra = 0;
+        rekey = 1;
+    }
+    if (rekey) {
         action_inputs in = c->in;
         in.deps = c->deps;
         in.n_deps = c->n_deps;
+        in.n_unscanned = c->n_extra;
         const char *why;
         if (action_finish(&in, &c->key, &why) != 0) {
             LOG_I("not caching: %s", why);
@@ -435,6 +510,7 @@ static int base_in_outputs(call *c)
     action_inputs in = c->in;
     in.deps = c->deps;
     in.n_deps = c->n_deps;
+    in.n_unscanned = c->n_extra;
     in.base_seen = c->base_seen = 1;
     const char *why;
     return action_finish(&in, &c->key, &why) == 0 ? 1 : -1;
@@ -643,6 +719,7 @@ static int serve_twin(call *c, manifest *m, manifest_twin *tw, int silent)
     in.deps = c->deps;
     in.n_deps = c->n_deps;
     in.base_seen = tw->base_in_output;
+    in.n_unscanned = tw->n_unscanned;
     const char *why;
     if (action_finish(&in, &c->key, &why) != 0)
         goto out;
@@ -708,6 +785,7 @@ static int vouched_match(call *c, manifest *m, digest *action, int *changed)
         in.deps = tw.paths;
         in.n_deps = tw.n;
         in.base_seen = tw.base_in_output;
+        in.n_unscanned = tw.n_unscanned;
         const char *why;
         int ok = action_finish(&in, &c->key, &why) == 0 &&
                  digest_equal(&c->key.action, &tw.action);

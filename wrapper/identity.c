@@ -16,11 +16,17 @@
  *        leads (or that it does not exist).
  *   T text
  *        a line of the driver's -print-search-dirs.
+ *   R dev ino size mtime ctime hash path<TAB>real
+ *        as P: a program a compile was seen running that the driver's
+ *        answers did not name (the gcc a wrapper script runs, the shell
+ *        running it), learned afterwards (identity_learn), and kept when
+ *        the rest is asked anew.
  *   I hash size
  *        the identity, last: a check that holds needs not hash again.
  * The digest is made of the P, L and T entries' content only, never of
  * stats or D entries: reinstalling the same compiler keeps the key, and
- * PATH may change without changing it.  How the driver is asked is
+ * PATH may change without changing it.  Each R entry then folds its
+ * content into it, in order: I' = H(I, hash, real).  How the driver is asked is
  * identity_probe.c. */
 #include "wrapper/identity.h"
 
@@ -113,7 +119,8 @@ static void format_entry(const id_record *r, const id_entry *e, tbuf *b, int *un
     const struct stat *s = &e->st;
     switch (e->kind) {
     case 'P':
-        n = snprintf(line, sizeof line, "P %llu %llu %lld %lld.%09ld %lld.%09ld %s ",
+    case 'R':
+        n = snprintf(line, sizeof line, "%c %llu %llu %lld %lld.%09ld %lld.%09ld %s ", e->kind,
                      (unsigned long long)s->st_dev, (unsigned long long)s->st_ino,
                      (long long)s->st_size, (long long)s->st_mtim.tv_sec, s->st_mtim.tv_nsec,
                      (long long)s->st_ctim.tv_sec, s->st_ctim.tv_nsec, e->hash);
@@ -141,7 +148,7 @@ static void format_entry(const id_record *r, const id_entry *e, tbuf *b, int *un
         *unstorable = 1;
     tbuf_put(b, line, (size_t)n);
     tbuf_put(b, e->path, strlen(e->path));
-    if (e->kind == 'P' || e->kind == 'L') {
+    if (e->kind == 'P' || e->kind == 'R' || e->kind == 'L') {
         tbuf_put(b, "\t", 1);
         if (e->real)
             tbuf_put(b, e->real, strlen(e->real));
@@ -188,6 +195,7 @@ static int parse_entry(char *line, id_entry *e)
         return -1;
     switch (line[0]) {
     case 'P':
+    case 'R':
         if (num(&p, &dev, ' ') || num(&p, &ino, ' ') || num(&p, &size, ' ') ||
             num(&p, &ms, '.') || num(&p, &mn, ' ') || num(&p, &cs, '.') || num(&p, &cn, ' ') ||
             strlen(p) < DIGEST_HEX_LEN + 1 || p[DIGEST_HEX_LEN] != ' ')
@@ -221,7 +229,7 @@ static int parse_entry(char *line, id_entry *e)
     e->st.st_mtim.tv_nsec = (long)mn;
     e->st.st_ctim.tv_sec = (time_t)cs;
     e->st.st_ctim.tv_nsec = (long)cn;
-    if (e->kind == 'P' || e->kind == 'L')
+    if (e->kind == 'P' || e->kind == 'R' || e->kind == 'L')
         return split_real(p, e);
     e->path = strdup(p);
     return e->path ? 0 : -1;
@@ -291,6 +299,7 @@ static int record_holds(const id_record *r, const char *compiler)
         struct stat st;
         switch (e->kind) {
         case 'P':
+        case 'R':
             ok = stat(e->path, &st) == 0 && identity_same_file(&st, &e->st);
             break;
         case 'D':
@@ -435,6 +444,46 @@ const char *const *identity_programs(int lang)
     }
 }
 
+/* A learned program into the identity: I' = H(I, hash, real). */
+static void fold(digest *id, const id_entry *e)
+{
+    digest_ctx *c = digest_ctx_new();
+    if (!c)
+        return;
+    digest_ctx_update(c, id->hash, DIGEST_HEX_LEN);
+    digest_ctx_update(c, e->hash, DIGEST_HEX_LEN);
+    digest_ctx_update(c, " ", 1);
+    digest_ctx_update(c, e->real, strlen(e->real) + 1);
+    digest_ctx_final(c, id);
+}
+
+/* old's learned programs (R entries) into rec, in their order, each hashed
+ * again only if it changed, and folded into *id: what the driver answers
+ * anew (a re-pointed link, an edited program) does not make the identity
+ * forget what compiles were seen running.  One that is gone is dropped. */
+static int carry_learned(id_record *rec, const id_record *old, digest *id)
+{
+    for (int i = 0; i < old->n; i++) {
+        const id_entry *o = &old->e[i];
+        struct stat st;
+        if (o->kind != 'R' || stat(o->real, &st) != 0)
+            continue;
+        id_entry *e = identity_record_add(rec, 'R', o->path, o->real);
+        if (!e)
+            return -1;
+        e->st = st;
+        digest d;
+        if (identity_same_file(&st, &o->st))
+            memcpy(e->hash, o->hash, sizeof e->hash);
+        else if (digest_file(o->real, &d) == 0)
+            memcpy(e->hash, d.hash, DIGEST_HEX_LEN + 1);
+        else
+            return -1;
+        fold(id, e);
+    }
+    return 0;
+}
+
 int compiler_identity_for(const char *compiler, const char *ricc_dir, const char *const *progs,
                           char *const *driver_opts, digest *out)
 {
@@ -461,6 +510,9 @@ int compiler_identity_for(const char *compiler, const char *ricc_dir, const char
     int rc = identity_compute(&rec, &old, compiler, driver_opts, progs);
     if (rc == 0) {
         record_digest(&rec, out);
+        rc = carry_learned(&rec, &old, out);
+    }
+    if (rc == 0) {
         tbuf b = {0};
         int unstorable = rec.unstorable;
         tbuf_put(&b, RECORD_MAGIC "\n", sizeof RECORD_MAGIC);
@@ -476,6 +528,76 @@ int compiler_identity_for(const char *compiler, const char *ricc_dir, const char
     }
     record_free(&rec);
     record_free(&old);
+    free(rec_path);
+    return rc;
+}
+
+int identity_covers(const char *compiler, const char *ricc_dir, const char *const *progs,
+                    char *const *driver_opts, const char *real)
+{
+    int has_cwd, found = 0;
+    char *rec_path = ricc_dir ? record_path(ricc_dir, compiler, progs, driver_opts, &has_cwd)
+                              : NULL;
+    char *text;
+    size_t len;
+    if (rec_path && fs_read_file(rec_path, &text, &len) == 0) {
+        id_record r = {0};
+        digest id;
+        int have_id;
+        if (parse_record(text, &r, &id, &have_id) == 0)
+            for (int i = 0; i < r.n && !found; i++)
+                found = (r.e[i].kind == 'P' || r.e[i].kind == 'R') && r.e[i].real &&
+                        !strcmp(r.e[i].real, real);
+        record_free(&r);
+        free(text);
+    }
+    free(rec_path);
+    return found;
+}
+
+int identity_learn(const char *compiler, const char *ricc_dir, const char *const *progs,
+                   char *const *driver_opts, const digest *current, char *const *reals, int n,
+                   digest *out)
+{
+    int has_cwd, rc = -1;
+    char *rec_path = ricc_dir ? record_path(ricc_dir, compiler, progs, driver_opts, &has_cwd)
+                              : NULL;
+    char *text = NULL, *copy = NULL;
+    size_t len;
+    id_record r = {.has_cwd = has_cwd}, learned = {.has_cwd = has_cwd};
+    digest id;
+    int have_id;
+    if (!rec_path || fs_read_file(rec_path, &text, &len) != 0 || !(copy = strdup(text)) ||
+        parse_record(copy, &r, &id, &have_id) != 0 || !digest_equal(&id, current))
+        goto out; /* (another call's record now) */
+    /* The record without its last line ("I ..."), then the new entries. */
+    char *last = len > 1 ? memrchr(text, '\n', len - 1) : NULL;
+    if (!last || strncmp(last + 1, "I ", 2) != 0)
+        goto out;
+    tbuf b = {0};
+    tbuf_put(&b, text, (size_t)(last + 1 - text));
+    int unstorable = 0;
+    for (int i = 0; i < n; i++) {
+        id_entry *e = identity_record_add(&learned, 'R', reals[i], reals[i]);
+        digest d;
+        if (!e || stat(reals[i], &e->st) != 0 || digest_file(reals[i], &d) != 0)
+            goto out_b;
+        memcpy(e->hash, d.hash, DIGEST_HEX_LEN + 1);
+        fold(&id, e);
+        format_entry(&learned, e, &b, &unstorable);
+    }
+    *out = id;
+    char line[DIGEST_HEX_LEN + 32];
+    int k = snprintf(line, sizeof line, "I %s %lld\n", out->hash, (long long)out->size_bytes);
+    tbuf_put(&b, line, (size_t)k);
+    rc = unstorable || b.failed || atomic_write_file(rec_path, b.p, b.len, 0644) != 0 ? -1 : 0;
+out_b:
+    free(b.p);
+out:
+    record_free(&r);
+    record_free(&learned);
+    free(copy);
+    free(text);
     free(rec_path);
     return rc;
 }

@@ -45,6 +45,25 @@
 int compiler_identity_for(const char *compiler, const char *ricc_dir, const char *const *progs,
                           char *const *driver_opts, digest *out);
 
+/* Is the program at real (a resolved path) part of the identity that
+ * compiler_identity_for() last recorded for these arguments: the compiler
+ * or one of the files it hashed?  1 or 0 (no record, or not in it).  A
+ * compile is observed running its programs (observe.h); one the identity
+ * did not foresee (the gcc a wrapper script runs, the shell running it) is
+ * keyed by content apart. */
+int identity_covers(const char *compiler, const char *ricc_dir, const char *const *progs,
+                    char *const *driver_opts, const char *real);
+
+/* Add reals[0..n) (resolved paths of programs a compile was seen running,
+ * none of them covered) to the identity recorded for these arguments, which
+ * must still be `current` (this call's), by content: 0 with *out, the
+ * identity that now includes them (the next compiler_identity_for gives it
+ * too, while they stay as they are), or -1 (no such record to add to, or a
+ * program cannot be read). */
+int identity_learn(const char *compiler, const char *ricc_dir, const char *const *progs,
+                   char *const *driver_opts, const digest *current, char *const *reals, int n,
+                   digest *out);
+
 /* The same without driver options. */
 int compiler_identity(const char *compiler, const char *ricc_dir, const char *const *progs,
                       digest *out);

@@ -89,6 +89,7 @@ char *manifest_serialize(const manifest *m, size_t *len)
         put_str(&w, e->date);
         put_u32(&w, (uint32_t)e->foreign);
         put_u32(&w, (uint32_t)e->base_in_output);
+        put_u32(&w, (uint32_t)e->n_unscanned);
         put_u32(&w, (uint32_t)e->n_files);
         for (int j = 0; j < e->n_files; j++) {
             put_str(&w, e->files[j].path);
@@ -213,7 +214,10 @@ manifest *manifest_parse(const char *buf, size_t len)
         free(date);
         e->foreign = get_u32(&r) != 0;
         e->base_in_output = get_u32(&r) != 0;
+        e->n_unscanned = (int)get_u32(&r);
         e->n_files = get_count(&r, 4 + DIGEST_HEX_LEN + 8);
+        if (e->n_unscanned < 0 || e->n_unscanned > e->n_files)
+            r.bad = 1;
         e->files = calloc((size_t)e->n_files + 1, sizeof *e->files);
         for (int j = 0; j < e->n_files && e->files && !r.bad; j++) {
             e->files[j].path = get_str(&r);
@@ -475,6 +479,7 @@ static int match_twin(manifest *m, const char *base, manifest_same_fn same, void
     out->action = e->action;
     out->has_base = e->base != NULL;
     out->base_in_output = e->base_in_output;
+    out->n_unscanned = e->n_unscanned;
     out->now = pa.now;
     out->n = e->n_files;
     out->paths = calloc((size_t)e->n_files + 1, sizeof *out->paths);
@@ -598,6 +603,7 @@ int manifest_add_twin(manifest *m, const manifest_twin *t, const digest *action,
     memset(&n, 0, sizeof n);
     n.action = *action;
     n.base_in_output = base && e->base_in_output;
+    n.n_unscanned = e->n_unscanned;
     memcpy(n.date, e->date, sizeof n.date);
     int bad = (base && !(n.base = strdup(base))) ||
               !(n.files = calloc((size_t)e->n_files + 1, sizeof *n.files)) || copy_proof(&n, e);
@@ -680,6 +686,7 @@ int manifest_add(manifest *m, const manifest_inputs *in)
      * their order.) */
     bad = bad || (in->base_in_action && !(e.base = strdup(in->base)));
     e.base_in_output = in->base_in_action && in->base_in_output;
+    e.n_unscanned = in->n_extra;
     for (int i = 0; i < e.n_files && !bad; i++)
         bad = store_paths(&e.files[i].path, 1, in->base);
     for (int i = 0; i < e.n_watch && !bad; i++)

@@ -90,6 +90,7 @@ typedef struct manifest_twin {
     digest *was;               /* and the digests the entry recorded */
     int has_base;              /* its action holds the base (manifest_inputs) */
     int base_in_output;        /* because an output held it (base_in_output) */
+    int n_unscanned;           /* its last files are no preprocessor input (n_extra) */
 } manifest_twin;
 int manifest_match_code(manifest *m, const char *base, manifest_same_fn same, void *ctx,
                         manifest_twin *out);

@@ -38,6 +38,8 @@ typedef struct entry {
     char date[16];
     int foreign;               /* came from the remote, not checked here yet */
     int base_in_output;        /* base set because an output held its name */
+    int n_unscanned;           /* the last files: read by other programs than the
+                                * preprocessor (manifest_inputs n_extra) */
     int n_files;
     mfile *files;
     int n_watch;

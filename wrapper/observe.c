@@ -21,6 +21,7 @@ enum {
     F_TOOL = 4,       /* a program run or an object loaded */
     F_ABSENT = 8,     /* looked for by a helper program, not there */
     F_READ_THEN_MADE = 16,
+    F_RAN = 32,       /* a program run (H, E records) */
 };
 
 #define MAX_PROCS 64
@@ -100,15 +101,17 @@ static int one(state *s, const trace_record *r)
         p->started = 1;
         p->root = p->root || r->ppid == (long)-1;
         s->root_seen |= p->root;
-        return mark(s, r, F_TOOL);
+        return mark(s, r, F_TOOL | F_RAN);
     }
     if (r->type == 'U' && !p->root)
         return set_why(s->o, "a process of the compile", r->path, r->path_len);
     if (is_kernel(r->path, r->path_len) || r->type == 'S' || r->type == 'D')
         return 0;
     switch (r->type) {
-    case 'M': case 'E':
+    case 'M':
         return mark(s, r, F_TOOL);
+    case 'E':
+        return mark(s, r, F_TOOL | F_RAN);
     case 'C': case 'T': case 'W': case 'K':
         return mark(s, r, F_MADE);
     case 'R':
@@ -188,13 +191,15 @@ int observe_parse(const char *records, size_t len, long parent, const char *cwd,
     o->extra = calloc((size_t)cap, sizeof *o->extra);
     o->absent = calloc((size_t)cap, sizeof *o->absent);
     o->programs = calloc((size_t)cap, sizeof *o->programs);
-    if (!o->extra || !o->absent || !o->programs)
+    o->ran = calloc((size_t)cap, sizeof *o->ran);
+    if (!o->extra || !o->absent || !o->programs || !o->ran)
         goto out;
     for (int i = 0; i < s.paths.n; i++) {
         const strtab_entry *e = &s.paths.e[i];
         const char *path = e->s;
         if (e->val & F_TOOL) {
-            if (take(o->programs, &o->n_programs, path) != 0)
+            if (take(o->programs, &o->n_programs, path) != 0 ||
+                ((e->val & F_RAN) && take(o->ran, &o->n_ran, path) != 0))
                 goto out;
             continue;
         }
@@ -230,6 +235,9 @@ void observed_free(observed *o)
         free(o->absent[i]);
     for (int i = 0; i < o->n_programs; i++)
         free(o->programs[i]);
+    for (int i = 0; i < o->n_ran; i++)
+        free(o->ran[i]);
+    free(o->ran);
     free(o->extra);
     free(o->absent);
     free(o->programs);

@@ -209,6 +209,27 @@ lying_server() {
     go hit
 }
 
+# A compiler that is a wrapper script running another script: the program
+# the identity cannot foresee is keyed by what the compile was seen to run.
+wrapper_chain() {
+    mkdir -p bin tools
+    printf '#!/bin/sh\nexec "%s/tools/gcc-wrap" "$@"\n' "$PWD" >bin/cc
+    printf '#!/bin/sh\nexec gcc -O0 "$@"\n' >tools/gcc-wrap
+    chmod +x bin/cc tools/gcc-wrap
+    export PATH="$PWD/bin:$PATH"
+    printf 'int f(int x) { return x * 3 + 1; }\n' >w.c
+    CMD=(cc -c w.c -o w.o) OUTS=w.o
+    # A fresh sandbox's identity has not learned yet what the wrapper runs:
+    # its key is not the one the result went under (identity.h), so a miss.
+    local again=hit
+    [ "$MODE" != remote ] || again=miss
+    go miss
+    go $again
+    same_size_edit tools/gcc-wrap ' -O0 ' ' -O2 '
+    go miss
+    go $again
+}
+
 # What clang's driver reads to find its toolchain (/etc/os-release, a CUDA
 # installation) is the identity's business, not an input: preprocessor mode
 # still hits a clang compile that reads nothing else.
@@ -222,7 +243,7 @@ clang_no_direct() {
 }
 
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
-       clang_asm_pieces_c clang_include_search"
+       clang_asm_pieces_c clang_include_search wrapper_chain"
 for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
 
 start_server

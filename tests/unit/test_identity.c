@@ -208,6 +208,41 @@ static void test_compiler_path(void)
     CU_ASSERT_FALSE(digest_equal(&d1, &d2));
 }
 
+/* A program a compile was seen running is learned into the identity, and
+ * kept when the rest is asked again; learning against a record that is not
+ * the caller's any more fails. */
+static void test_learned(void)
+{
+    if (!gcc)
+        return;
+    char dir[512], sh[600];
+    path(dir, "cache4");
+    char *dash = realpath("/bin/sh", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dash);
+    snprintf(sh, sizeof sh, "%s", dash);
+    const char *const *progs = identity_programs(LANG_C);
+    digest d0, d1, d2, again, stale = {{0}, 0};
+    char *reals[] = {sh, NULL};
+    CU_ASSERT_EQUAL_FATAL(compiler_identity(gcc, dir, progs, &d0), 0);
+    CU_ASSERT_FALSE(identity_covers(gcc, dir, progs, NULL, sh));
+    CU_ASSERT_NOT_EQUAL(identity_learn(gcc, dir, progs, NULL, &stale, reals, 1, &d1), 0);
+    CU_ASSERT_EQUAL_FATAL(identity_learn(gcc, dir, progs, NULL, &d0, reals, 1, &d1), 0);
+    CU_ASSERT_FALSE(digest_equal(&d0, &d1));
+    CU_ASSERT_TRUE(identity_covers(gcc, dir, progs, NULL, sh));
+    CU_ASSERT_EQUAL_FATAL(compiler_identity(gcc, dir, progs, &d2), 0);
+    CU_ASSERT_TRUE(digest_equal(&d1, &d2));
+    /* The driver asked anew (the record no longer holds): still learned. */
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "sed -i 's/^I .*/I %064d 1/' '%s'/identity/*", 0, dir);
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "sed -i 's/^\\(P [0-9]* [0-9]*\\) [0-9]* /\\1 1 /' '%s'/identity/*",
+             dir);
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    CU_ASSERT_EQUAL_FATAL(compiler_identity(gcc, dir, progs, &again), 0);
+    CU_ASSERT_TRUE(digest_equal(&d1, &again));
+    free(dash);
+}
+
 int main(void)
 {
     static const unit_test tests[] = {
@@ -217,6 +252,7 @@ int main(void)
         {"the identity is remembered", test_remembered},
         {"a re-pointed sysroot changes the identity", test_sysroot_link},
         {"an as found through COMPILER_PATH, edited", test_compiler_path},
+        {"programs seen running are learned and kept", test_learned},
         {NULL, NULL},
     };
     return unit_run("identity", setup, teardown, tests);
