@@ -30,7 +30,7 @@ const char *const action_env_vars[] = {
     "OBJCPLUS_INCLUDE_PATH", "SOURCE_DATE_EPOCH", "GCC_EXEC_PREFIX", "COMPILER_PATH",
     "LIBRARY_PATH", "GCC_COMPARE_DEBUG", "GCC_COLORS", "GCC_URLS", "TERM_URLS",
     "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LANGUAGE", "MACOSX_DEPLOYMENT_TARGET",
-    "SDKROOT", NULL,
+    "SDKROOT", "CCC_OVERRIDE_OPTIONS", NULL,
 };
 
 char *action_relpath(const char *to, const char *from)

@@ -953,10 +953,15 @@ static int wrapped(call *c, int argc, char **argv)
     c->t0 = action_clock_ns();
     if (cfg->disable)
         return exec_compiler(c);
-    if (getenv("DEPENDENCIES_OUTPUT") || getenv("SUNPRO_DEPENDENCIES")) {
-        LOG_I("DEPENDENCIES_OUTPUT/SUNPRO_DEPENDENCIES set: not caching");
-        return run_plain(c, ST_UNCACHEABLE);
-    }
+    /* Variables that make the compiler write files of its own. */
+    static const char *const writers[] = {"DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES",
+                                          "CC_PRINT_HEADERS", "CC_LOG_DIAGNOSTICS",
+                                          "CC_PRINT_OPTIONS", NULL};
+    for (int i = 0; writers[i]; i++)
+        if (getenv(writers[i])) {
+            LOG_I("%s set: not caching", writers[i]);
+            return run_plain(c, ST_UNCACHEABLE);
+        }
     if (!getcwd(c->cwd, sizeof c->cwd))
         return run_plain(c, ST_FALLBACK);
     if (compiler_parse(argc, argv, c->cwd, &c->cmd) != 0)

@@ -242,6 +242,22 @@ clang_no_direct() {
     go preprocessed_hit
 }
 
+# clang's environment: CCC_OVERRIDE_OPTIONS edits the command line (keyed);
+# CC_PRINT_HEADERS makes it write a file of its own (not cached).
+clang_env() {
+    have_clang
+    printf 'int v = V;\n' >e.c
+    CMD=(clang -DV=1 -c e.c -o e.o) OUTS=e.o
+    go miss
+    export CCC_OVERRIDE_OPTIONS='+-DV=2'
+    go miss
+    unset CCC_OVERRIDE_OPTIONS
+    go hit
+    export CC_PRINT_HEADERS=1 CC_PRINT_HEADERS_FILE=$PWD/headers.txt
+    OUTS="e.o headers.txt"
+    go uncacheable
+}
+
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
        clang_asm_pieces_c clang_include_search wrapper_chain"
 for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
@@ -255,5 +271,6 @@ else
 fi
 run_case incbin-no-direct incbin_no_direct
 run_case clang-no-direct clang_no_direct
+run_case clang-env clang_env
 stop_server
 finish
