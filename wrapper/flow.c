@@ -20,6 +20,7 @@
 #include "wrapper/comment_hit.h"
 #include "wrapper/compiler.h"
 #include "wrapper/depend.h"
+#include "wrapper/flow_int.h"
 #include "wrapper/hasinclude.h"
 #include "wrapper/identity.h"
 #include "wrapper/inputs.h"
@@ -27,37 +28,6 @@
 #include "wrapper/remote_flow.h"
 #include "wrapper/result.h"
 #include "wrapper/run.h"
-
-typedef struct call {
-    const config *cfg;
-    char *compiler;          /* resolved path of the real compiler */
-    char **argv;             /* the user's argv with argv[0] = compiler path */
-    int argc;
-    char cwd[4096];
-    compile_cmd cmd;
-    int have_cmd;
-    store *st;
-    char **deps;
-    int n_deps;
-    int n_extra;             /* the last n_extra deps: read by others than cc1 */
-    int base_seen;           /* an output held the base's name (base_in_outputs) */
-    char **absent;           /* looked for by a helper program (observe.h) */
-    int n_absent;
-    action_inputs in;
-    digest toolkey;          /* toolchain digest or compiler identity */
-    digest mkey;             /* direct-mode manifest key */
-    statindex *index;
-    memo *scans;             /* include names by file digest, for the proof */
-    memo *codes;             /* code digests by file digest (comment_hit.h) */
-    action_key key;
-    int have_key;
-    int lock_fd;
-    int64_t t0;              /* when the call began */
-    rflow *rf;               /* the remote, NULL if none is configured */
-    int from_remote;         /* the hit came from the remote */
-    depend dep;              /* how a miss learns its inputs (depend mode) */
-} call;
-
 /* Run the compiler untouched, replacing this process. */
 static int exec_compiler(call *c)
 {
@@ -181,7 +151,7 @@ static void outputs_free(call_outputs *co)
 
 /* Serve the call from a serialized ActionResult: its exit status, or -1
  * (a miss; nothing written to stdout or stderr). */
-static int serve_hit(call *c, const void *bytes, size_t len)
+int flow_serve_hit(call *c, const void *bytes, size_t len)
 {
     call_outputs co;
     if (outputs_of(c, &co) != 0)
@@ -191,14 +161,14 @@ static int serve_hit(call *c, const void *bytes, size_t len)
     return status;
 }
 
-static int lookup(call *c)
+int flow_lookup(call *c)
 {
     char *bytes;
     size_t len;
     int r = store_get(c->st, STORE_AC, &c->key.action, &bytes, &len);
     if (r != 0)
         return -1;
-    int status = serve_hit(c, bytes, len);
+    int status = flow_serve_hit(c, bytes, len);
     free(bytes);
     return status;
 }
@@ -256,7 +226,7 @@ static int build_manifest(call *c, manifest **out)
     return r;
 }
 
-static void write_manifest(call *c, manifest *m)
+void flow_write_manifest(call *c, manifest *m)
 {
     size_t len;
     char *bytes = manifest_serialize(m, &len);
@@ -272,7 +242,7 @@ static void record_manifest(call *c)
     manifest *m;
     if (c->cfg->no_direct || build_manifest(c, &m) == MANIFEST_PCH || !m)
         return;
-    write_manifest(c, m);
+    flow_write_manifest(c, m);
 }
 
 /* Does a precompiled header sit beside a header the scan listed?  (The
@@ -348,174 +318,6 @@ static int inputs_settled(call *c, int64_t bound, int hashed_after)
     return 1;
 }
 
-/* The programs o saw run that the compiler's identity does not cover,
- * learned into it (identity_learn); the key is then prepared again with
- * the new identity (and the manifest key with it), to be finished by the
- * caller.  1 when it was, 0 when nothing was new, -1 when the call must
- * not be cached (said why). */
-static int learn_programs(call *c, const observed *o)
-{
-    const char *const *progs = identity_programs(c->cmd.lang);
-    char *self = realpath(c->compiler, NULL);
-    char **u = calloc((size_t)o->n_ran + 1, sizeof *u);
-    int n = 0, rc = -1;
-    if (!self || !u)
-        goto out;
-    for (int i = 0; i < o->n_ran; i++) {
-        char *real = realpath(o->ran[i], NULL);
-        if (!real) {
-            LOG_I("not caching: a program the compile ran is gone: %s", o->ran[i]);
-            goto out;
-        }
-        int known = !strcmp(self, real) ||
-                    identity_covers(c->compiler, c->cfg->dir, progs, c->cmd.driver_opts, real);
-        for (int j = 0; j < n && !known; j++)
-            known = !strcmp(u[j], real); /* (a script and the link to it) */
-        if (known) {
-            free(real);
-            continue;
-        }
-        LOG_I("the compile ran %s, which the compiler's identity did not foresee", real);
-        u[n++] = real;
-    }
-    rc = 0;
-    if (n == 0)
-        goto out;
-    digest id, src;
-    struct stat st;
-    unsigned flags;
-    const char *why = "its record changed, or a program cannot be read";
-    rc = -1;
-    if (identity_learn(c->compiler, c->cfg->dir, progs, c->cmd.driver_opts, &c->toolkey, u, n,
-                       &id) != 0 ||
-        input_digest(c->cmd.source, &st, &src, &flags) != 0) {
-        LOG_I("not caching: the compile ran programs its identity does not cover: %s", why);
-        goto out;
-    }
-    c->toolkey = id; /* (c->in.compiler_id points here) */
-    action_key_free(&c->key);
-    c->have_key = 0;
-    if (action_prepare(&c->in, &c->key, &why) != 0) {
-        LOG_I("not caching: %s", why);
-        goto out;
-    }
-    c->have_key = 1;
-    action_manifest_key(&c->key, &src, &c->mkey);
-    rc = 1;
-out:
-    for (int i = 0; u && i < n; i++)
-        free(u[i]);
-    free(u);
-    free(self);
-    return rc;
-}
-
-/* What the whole toolchain read beyond c->deps (observe.h): each other
- * file read becomes an input, appended to c->deps (c->n_extra of them) and
- * keyed again; the paths a helper program found absent go to the manifest.
- * 1 to go on caching, *rehashed = 1 when the key was made again now; 0
- * when the call must not be cached (said why). */
-static int observe_inputs(call *c, const depend *d, int *rehashed)
-{
-    observed o;
-    if (depend_observe(d, c->cwd, c->deps, c->n_deps, &o) != 0)
-        return 0;
-    int ok = 0;
-    if (o.why_not) {
-        LOG_I("not caching: %s", o.why_not);
-        goto out;
-    }
-    /* A program the identity did not foresee (the gcc a wrapper script
-     * runs, the shell running it) is learned into it, and the key made
-     * again with it: the next call's identity has it from the start.  (A
-     * toolchain digest answers for every program.) */
-    int rekey = 0;
-    if (!c->in.toolchain) {
-        int learned = learn_programs(c, &o);
-        if (learned < 0)
-            goto out;
-        rekey = learned > 0;
-    }
-    if (o.n_extra > 0) {
-        for (int i = 0; i < o.n_extra; i++) {
-            size_t n = strlen(o.extra[i]);
-            if (n > 4 && (!strcmp(o.extra[i] + n - 4, ".gch") ||
-                          !strcmp(o.extra[i] + n - 4, ".pch"))) {
-                /* (One's bytes are a compiler's memory: not an input to
-                 * key, as with the other ways a precompiled header shows.) */
-                LOG_I("a precompiled header was used; not caching");
-                goto out;
-            }
-        }
-        char **grown = realloc(c->deps, (size_t)(c->n_deps + o.n_extra + 1) * sizeof *grown);
-        if (!grown)
-            goto out;
-        c->deps = grown;
-        for (int i = 0; i < o.n_extra; i++) {
-            LOG_I("the compile also read %s", o.extra[i]);
-            c->deps[c->n_deps++] = o.extra[i];
-        }
-        c->deps[c->n_deps] = NULL;
-        c->n_extra = o.n_extra;
-        o.n_extra = 0;
-        rekey = 1;
-    }
-    if (rekey) {
-        action_inputs in = c->in;
-        in.deps = c->deps;
-        in.n_deps = c->n_deps;
-        in.n_unscanned = c->n_extra;
-        const char *why;
-        if (action_finish(&in, &c->key, &why) != 0) {
-            LOG_I("not caching: %s", why);
-            goto out;
-        }
-        *rehashed = 1;
-    }
-    c->absent = o.absent;
-    c->n_absent = o.n_absent;
-    o.absent = NULL;
-    o.n_absent = 0;
-    ok = 1;
-out:
-    observed_free(&o);
-    return ok;
-}
-
-/* Does an output that is stored as it is (not a .d or .su file, whose
- * paths are relocated) hold the base's name, though the key does not?  A
- * __FILE__ made by token pasting, say, which no scan of the inputs sees.
- * Then the action must hold the base (action.h, base_seen) so that no other
- * checkout is served this object.  1 when the key was made again; 0 when it
- * did not need to be; -1 (not cacheable) when it could not be made. */
-static int base_in_outputs(call *c)
-{
-    const char *base = keybase_paths_base(&c->key.kb);
-    if (!base || c->key.late_base || c->key.base_salted || !c->key.kb.relocate)
-        return 0;
-    int seen = 0;
-    for (int i = 0; i < c->cmd.n_outputs && !seen; i++) {
-        int kind = c->cmd.outputs[i].kind;
-        char *bytes;
-        size_t len;
-        if (kind == OUT_DEPFILE || kind == OUT_SU ||
-            fs_read_file(c->cmd.outputs[i].path, &bytes, &len) != 0)
-            continue;
-        seen = memmem(bytes, len, base, strlen(base)) != NULL;
-        free(bytes);
-    }
-    if (!seen)
-        return 0;
-    LOG_I("the output holds the directory %s: kept for this directory only", base);
-    action_inputs in = c->in;
-    in.deps = c->deps;
-    in.n_deps = c->n_deps;
-    in.n_unscanned = c->n_extra;
-    in.base_seen = c->base_seen = 1;
-    const char *why;
-    return action_finish(&in, &c->key, &why) == 0 ? 1 : -1;
-}
-
 /* Run the compile; in depend mode (c->dep chosen) also learn the key from
  * what it read.  Then store (unless an input changed while it ran). */
 static int compile_and_store(call *c, int in_depend_mode)
@@ -551,11 +353,11 @@ static int compile_and_store(call *c, int in_depend_mode)
                 ok = 0;
             }
         }
-        if (ok && !observe_inputs(c, d, &hashed_after)) {
+        if (ok && !flow_observe_inputs(c, d, &hashed_after)) {
             ok = 0;
             counter = ST_UNCACHEABLE;
         }
-        int rekeyed = ok ? base_in_outputs(c) : 0;
+        int rekeyed = ok ? flow_base_in_outputs(c) : 0;
         if (rekeyed < 0)
             ok = 0;
         else if (rekeyed)
@@ -592,7 +394,7 @@ static int compile_and_store(call *c, int in_depend_mode)
             }
         }
         if (m && (ok || proof == -1))
-            write_manifest(c, m);
+            flow_write_manifest(c, m);
         else
             manifest_free(m);
     }
@@ -632,13 +434,13 @@ static void call_free(call *c)
 /* ---- the remote (remote_flow.h), after a local miss ---- */
 
 /* The remote's result for c->key.action: the exit status, or -1. */
-static int remote_lookup(call *c)
+int flow_remote_lookup(call *c)
 {
     void *ar;
     size_t len;
     if (c->cfg->skip_cache || rflow_lookup(c->rf, &c->key, &ar, &len) != 0)
         return -1;
-    int status = serve_hit(c, ar, len);
+    int status = flow_serve_hit(c, ar, len);
     free(ar);
     c->from_remote = status >= 0;
     return status;
@@ -646,7 +448,7 @@ static int remote_lookup(call *c)
 
 static int serve_cb(void *c, const void *ar, size_t len)
 {
-    int status = serve_hit(c, ar, len);
+    int status = flow_serve_hit(c, ar, len);
     if (status >= 0)
         record_manifest(c);
     return status;
@@ -655,250 +457,6 @@ static int serve_cb(void *c, const void *ar, size_t len)
 static int compile_cb(void *c)
 {
     return compile_and_store(c, 0);
-}
-
-/* The preprocessor-free lookup: manifest → action → action cache.  The exit
- * status on a hit; DIRECT_MISS; or DIRECT_SCAN when this source's include
- * set could not be proven before, so only the dependency scan can tell. */
-#define DIRECT_MISS (-1)
-#define DIRECT_SCAN (-2)
-
-/* Does __FILE__ or its kin put a path under the base into this compile's
- * output?  The entry of another checkout says its inputs use one, but a
- * macro using it may never be expanded (assert() under NDEBUG): the
- * preprocessor's output says.  1 when it holds the base or __builtin_FILE
- * (which only the compiler proper expands), or cannot be had; else 0. */
-static int file_macros_record_base(call *c)
-{
-    const char *base = keybase_paths_base(&c->key.kb);
-    int n = 0;
-    while (c->cmd.dep_argv[n])
-        n++;
-    char **argv = calloc((size_t)n + 3, sizeof *argv);
-    if (!argv || !base || n < 4)
-        goto out;
-    int k = 0;
-    argv[k++] = c->compiler;
-    for (int i = 1; i < n - 3; i++) /* (less the scan's "-M -MT _") */
-        argv[k++] = c->cmd.dep_argv[i];
-    argv[k++] = "-E";
-    argv[k++] = "-P";
-    run_result r;
-    int records = 1;
-    if (run_capture(c->compiler, argv, &r) == 0) {
-        records = r.status != 0 || memmem(r.out, r.out_len, base, strlen(base)) ||
-                  memmem(r.out, r.out_len, "__builtin_FILE", 14);
-        run_result_free(&r);
-    }
-    free(argv);
-    return records;
-out:
-    free(argv);
-    return 1;
-}
-
-/* A twin of this call in m (manifest.h): an entry whose result is this
- * call's too, though its action is not.  Serve that result (only if it
- * printed nothing, when silent), keep it under this call's action too, and
- * add an entry for the files as they are: the exit status, or -1 with
- * nothing written.  Takes m and tw. */
-static int serve_twin(call *c, manifest *m, manifest_twin *tw, int silent)
-{
-    char *bytes = NULL;
-    size_t len = 0;
-    int status = -1;
-    if (store_get(c->st, STORE_AC, &tw->action, &bytes, &len) != 0 ||
-        (silent && !result_is_silent(bytes, len)))
-        goto out;
-    /* The action of the files as they are, which must still be those.
-     * (A direct lookup comes before the flow has inputs: c->deps is empty.) */
-    c->deps = tw->paths;
-    c->n_deps = tw->n;
-    tw->paths = NULL;
-    action_inputs in = c->in;
-    in.deps = c->deps;
-    in.n_deps = c->n_deps;
-    in.base_seen = tw->base_in_output;
-    in.n_unscanned = tw->n_unscanned;
-    const char *why;
-    if (action_finish(&in, &c->key, &why) != 0)
-        goto out;
-    for (int i = 0; i < c->n_deps; i++)
-        if (!digest_equal(&c->key.dep_digests[i], &tw->now[i]))
-            goto out;
-    if ((status = serve_hit(c, bytes, len)) < 0)
-        goto out;
-    if (store_put(c->st, STORE_AC, &c->key.action, bytes, len) == 0 &&
-        manifest_add_twin(m, tw, &c->key.action,
-                          c->key.late_base ? keybase_paths_base(&c->key.kb) : NULL) == 0) {
-        write_manifest(c, m);
-        m = NULL;
-    }
-out:
-    if (status < 0) {
-        /* A miss after all: the flow finds its inputs itself, as before. */
-        for (int i = 0; i < c->n_deps; i++)
-            free(c->deps[i]);
-        free(c->deps);
-        c->deps = NULL;
-        c->n_deps = 0;
-    }
-    manifest_twin_free(tw);
-    manifest_free(m);
-    free(bytes);
-    return status;
-}
-
-/* When no entry of m holds, two kinds of twin: the comments alone changed
- * (comment_hit.h), or the entry is another checkout's, kept apart for a
- * __FILE__ that did not reach the output after all.  The exit status, or
- * -1.  Takes m. */
-static int second_chance(call *c, manifest *m)
-{
-    manifest_twin tw;
-    if (comment_hit_allowed(c->cfg, &c->cmd, c->compiler) &&
-        comment_hit_match(&c->codes, c->cfg->dir, m, keybase_paths_base(&c->key.kb), &tw))
-        return serve_twin(c, m, &tw, 1);
-    if (manifest_match_elsewhere(m, keybase_paths_base(&c->key.kb), &tw)) {
-        if (!file_macros_record_base(c)) {
-            LOG_I("__FILE__ does not reach the output: the result of another checkout");
-            return serve_twin(c, m, &tw, 0);
-        }
-        manifest_twin_free(&tw);
-    }
-    manifest_free(m);
-    return -1;
-}
-
-/* A foreign entry of m (manifest.h) that holds here, checked: the action
- * its files give for this call must be the one it names, every file with
- * the digest it holds now.  1 with *action (the entry is vouched for in m),
- * or 0 (each wrong entry is dropped from m, with a warning).  *changed = 1
- * when m changed. */
-static int vouched_match(call *c, manifest *m, digest *action, int *changed)
-{
-    for (int tries = 0; tries < 8; tries++) {
-        manifest_twin tw;
-        if (!manifest_match_foreign(m, keybase_paths_base(&c->key.kb), &tw))
-            return 0;
-        action_inputs in = c->in;
-        in.deps = tw.paths;
-        in.n_deps = tw.n;
-        in.base_seen = tw.base_in_output;
-        in.n_unscanned = tw.n_unscanned;
-        const char *why;
-        int ok = action_finish(&in, &c->key, &why) == 0 &&
-                 digest_equal(&c->key.action, &tw.action);
-        for (int i = 0; ok && i < tw.n; i++)
-            ok = digest_equal(&c->key.dep_digests[i], &tw.now[i]);
-        if (!ok)
-            LOG_W("a manifest from the remote names action %s for files whose action here is "
-                  "%s; ignoring that entry", tw.action.hash, c->key.action.hash);
-        manifest_vouch(m, tw.entry, ok);
-        *changed = 1;
-        if (ok)
-            *action = tw.action;
-        manifest_twin_free(&tw);
-        if (ok)
-            return 1;
-    }
-    return 0;
-}
-
-/* The remote's copy of the manifest, its entries foreign until checked
- * here (vouched_match).  It is kept locally when there is none, so that
- * what this call learns is added to it (and uploaded) rather than
- * replacing it.  1 with *action, and *taken = 1 when the result that
- * travels with the manifest was that action's and is now in the local
- * store; else 0. */
-static int remote_manifest_match(call *c, int have_local, digest *action, int *taken)
-{
-    char *bytes;
-    size_t len;
-    rflow_carried *carried;
-    *taken = 0;
-    if (c->cfg->no_direct || !rflow_manifest_fetch(c->rf, &c->mkey, &bytes, &len, &carried)) {
-        if (rflow_active(c->rf))
-            LOG_D("remote manifest %s/%lld: none", c->mkey.hash, (long long)c->mkey.size_bytes);
-        return 0;
-    }
-    manifest *m = manifest_parse(bytes, len);
-    free(bytes);
-    if (!m) {
-        LOG_D("the remote manifest %s does not parse; ignored", c->mkey.hash);
-        rflow_carried_free(carried);
-        return 0;
-    }
-    manifest_mark_foreign(m);
-    int changed = 0, found = vouched_match(c, m, action, &changed);
-    if (found) {
-        void *ar;
-        size_t ar_len;
-        if (rflow_take(c->rf, carried, &c->key, &ar, &ar_len) == 0) {
-            *taken = !c->cfg->action_uncacheable;
-            free(ar);
-        }
-    }
-    rflow_carried_free(carried);
-    LOG_D("remote manifest %s/%lld: %s", c->mkey.hash, (long long)c->mkey.size_bytes,
-          found ? "matches" : "no match");
-    if (!have_local)
-        write_manifest(c, m);
-    else
-        manifest_free(m);
-    return found;
-}
-
-static int direct_lookup(call *c)
-{
-    if (c->cfg->no_direct || c->cfg->skip_cache)
-        return DIRECT_MISS;
-    char *bytes;
-    size_t len;
-    digest action;
-    int found = 0, scan_only = 0, have_local = 0, taken = 0;
-    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) == 0) {
-        manifest *m = manifest_parse(bytes, len);
-        free(bytes);
-        if (!m) {
-            LOG_W("manifest %s does not parse; removing it", c->mkey.hash);
-            store_remove(c->st, STORE_MANIFEST, &c->mkey);
-            stats_add(ST_CORRUPT_ENTRY, 1);
-            return -1;
-        }
-        have_local = 1;
-        found = manifest_match(m, keybase_paths_base(&c->key.kb), &action);
-        scan_only = manifest_scan_only(m);
-        int changed = manifest_refreshed(m);
-        if (!found) {
-            /* An entry the remote gave an earlier call, checked now. */
-            found = vouched_match(c, m, &action, &changed);
-            if (!found && !changed) {
-                int status = second_chance(c, m);
-                if (status >= 0)
-                    return status;
-                m = NULL;
-            }
-        }
-        if (m && changed)
-            write_manifest(c, m);
-        else
-            manifest_free(m);
-    }
-    /* Nothing here holds: the remote's copy of the manifest, if any. */
-    if (!found && !remote_manifest_match(c, have_local, &action, &taken))
-        return scan_only ? DIRECT_SCAN : DIRECT_MISS;
-    digest saved = c->key.action;
-    c->key.action = action;
-    int status = lookup(c);
-    c->from_remote = status >= 0 && taken; /* the result came with the remote manifest */
-    if (status < 0)
-        status = remote_lookup(c);
-    if (status < 0) {
-        c->key.action = saved;
-        return scan_only ? DIRECT_SCAN : DIRECT_MISS;
-    }
-    return status;
 }
 
 /* Run a compile that cannot be keyed because it is about to fail (a missing
@@ -1011,7 +569,7 @@ static int wrapped(call *c, int argc, char **argv)
         return run_plain(c, ST_FALLBACK);
     c->rf = rflow_new(cfg, c->st);
 
-    int status = direct_lookup(c);
+    int status = flow_direct_lookup(c);
     if (status >= 0)
         return hit(c, ST_DIRECT_HIT, status);
 
@@ -1023,7 +581,7 @@ static int wrapped(call *c, int argc, char **argv)
         depend_choose(&c->dep, &c->cmd, c->compiler);
     if (c->dep.way != DEPEND_NONE) {
         lock_key(c, &c->mkey);
-        status = direct_lookup(c);
+        status = flow_direct_lookup(c);
         if (status >= 0)
             return hit(c, ST_DIRECT_HIT, status);
         if (status != DIRECT_SCAN) {
@@ -1049,13 +607,13 @@ static int wrapped(call *c, int argc, char **argv)
         return run_plain(c, ST_UNCACHEABLE);
     }
     LOG_D("action %s/%lld", c->key.action.hash, (long long)c->key.action.size_bytes);
-    if (!cfg->skip_cache && (status = lookup(c)) >= 0) {
+    if (!cfg->skip_cache && (status = flow_lookup(c)) >= 0) {
         record_manifest(c);
         return hit(c, ST_PREPROCESSED_HIT, status);
     }
     lock_key(c, &c->key.action);
     /* Someone may have stored it while we waited for the lock. */
-    if (!cfg->skip_cache && (status = lookup(c)) >= 0)
+    if (!cfg->skip_cache && (status = flow_lookup(c)) >= 0)
         return hit(c, ST_PREPROCESSED_HIT, status);
     if (rflow_active(c->rf))
         return remote_miss(c);
