@@ -87,15 +87,21 @@ static char *includer_dir(const char *dep)
     return dir;
 }
 
+static int read_input(const char *dep, char **text, size_t *len)
+{
+    if (fs_read_file(dep, text, len) == 0)
+        return 0;
+    LOG_D("__has_include: cannot read %s", dep);
+    return -1;
+}
+
 /* The tests in one input, resolved; its wrapper macros kept in *w. */
 static int tests_of(search *s, const char *dep, hasinclude_wrappers *w)
 {
     char *text;
     size_t len;
-    if (fs_read_file(dep, &text, &len) != 0) {
-        LOG_D("__has_include: cannot read %s", dep);
+    if (read_input(dep, &text, &len) != 0)
         return -1;
-    }
     inc_ref *refs;
     int n = incpath_scan_tests(text, len, &refs);
     free(text);
@@ -211,10 +217,8 @@ static int uses_in(const char *dep, int i, hasinclude_wrappers *w, int from, int
 {
     char *text;
     size_t len;
-    if (fs_read_file(dep, &text, &len) != 0) {
-        LOG_D("__has_include: cannot read %s", dep);
+    if (read_input(dep, &text, &len) != 0)
         return -1;
-    }
     inc_ref *refs;
     int n = incpath_scan_uses(text, len, w->names + from, w->next + from, to - from, &refs);
     free(text);
