@@ -525,7 +525,7 @@ static int add_output(compile_cmd *c, char *path, enum output_kind kind)
 static int derive_outputs(parser *p)
 {
     compile_cmd *c = p->c;
-    int pre = c->preprocessed, as = c->lang == LANG_ASM_CPP;
+    int pre = c->preprocessed, as = c->lang == LANG_ASM_CPP || c->lang == LANG_ASM;
     int dwo = p->mode == 'c' && p->split == 1 && (p->fam == FAM_GCC || as || p->g_level);
     int gcno = (p->coverage || p->test_cov) && !as;
     int su = p->stack_usage && !as;

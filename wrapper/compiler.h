@@ -26,7 +26,10 @@ enum lang {
     LANG_NONE,
     LANG_C, LANG_CXX, LANG_OBJC, LANG_OBJCXX,
     LANG_ASM_CPP,            /* .S, .sx, -x assembler-with-cpp */
-    LANG_C_PRE, LANG_CXX_PRE, LANG_OBJC_PRE, LANG_OBJCXX_PRE /* .i .ii .mi .mii */
+    LANG_C_PRE, LANG_CXX_PRE, LANG_OBJC_PRE, LANG_OBJCXX_PRE, /* .i .ii .mi .mii */
+    LANG_ASM                 /* .s, -x assembler: no preprocessing; what the
+                              * assembler reads (.include, .incbin) is what a
+                              * miss is seen reading (observe.h) */
 };
 
 enum output_kind { OUT_OBJECT, OUT_ASM, OUT_DEPFILE, OUT_DWO, OUT_GCNO, OUT_SU };

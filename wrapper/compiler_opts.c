@@ -331,7 +331,6 @@ const compiler_opt *compiler_opt_find(const char *arg)
 
 /* ---- languages ---- */
 
-static const char W_ASM[] = "plain assembler source (.include/.incbin are not visible to the dependency scan)";
 static const char W_HEADER[] = "precompiled header generation";
 static const char W_NOT_SOURCE[] = "input is not a C-family source (linking or unsupported language)";
 
@@ -343,7 +342,7 @@ static const struct {
     {"cxx", LANG_CXX},    {"cpp", LANG_CXX},    {"CPP", LANG_CXX},      {"c++", LANG_CXX},
     {"C", LANG_CXX},      {"ii", LANG_CXX_PRE}, {"m", LANG_OBJC},       {"mi", LANG_OBJC_PRE},
     {"mm", LANG_OBJCXX},  {"M", LANG_OBJCXX},   {"mii", LANG_OBJCXX_PRE}, {"S", LANG_ASM_CPP},
-    {"sx", LANG_ASM_CPP},
+    {"sx", LANG_ASM_CPP}, {"s", LANG_ASM},
 };
 
 static const char *const header_exts[] = {"h", "hh", "H", "hp", "hxx", "hpp", "HPP", "h++", "tcc"};
@@ -362,8 +361,6 @@ enum lang compiler_lang_of_path(const char *path, const char **why)
             *why = NULL;
             return exts[i].lang;
         }
-    if (!strcmp(ext, "s"))
-        *why = W_ASM;
     for (size_t i = 0; i < sizeof header_exts / sizeof *header_exts; i++)
         if (!strcmp(ext, header_exts[i]))
             *why = W_HEADER;
@@ -380,6 +377,7 @@ static const struct {
     {"objective-c", LANG_OBJC},
     {"objective-c++", LANG_OBJCXX},
     {"assembler-with-cpp", LANG_ASM_CPP},
+    {"assembler", LANG_ASM},
     {"cpp-output", LANG_C_PRE},
     {"c++-cpp-output", LANG_CXX_PRE},
     {"objective-c-cpp-output", LANG_OBJC_PRE},
@@ -396,9 +394,7 @@ int compiler_lang_of_x(const char *name, enum lang *out, const char **why)
             *why = NULL;
             return 0;
         }
-    if (!strcmp(name, "assembler"))
-        *why = W_ASM;
-    else if (strstr(name, "-header"))
+    if (strstr(name, "-header"))
         *why = W_HEADER;
     else
         *why = "unsupported language (-x)";

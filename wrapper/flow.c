@@ -495,8 +495,9 @@ static int remote_miss(call *c)
         .carry_result = 1,
         /* The assembler's .incbin and .include files are known only from
          * what it reads (observe.h), which a worker does not tell. */
-        .no_execute = c->cmd.lang == LANG_ASM_CPP ? "an assembler source, whose inputs only "
-                                                    "its run here shows" : NULL,
+        .no_execute = c->cmd.lang == LANG_ASM_CPP || c->cmd.lang == LANG_ASM
+                          ? "an assembler source, whose inputs only its run here shows"
+                          : NULL,
     };
     enum rflow_how how;
     int status = rflow_miss(c->rf, &rc, &how);

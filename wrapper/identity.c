@@ -432,6 +432,7 @@ const char *const *identity_programs(int lang)
     static const char *const c[] = {"cc1", "as", NULL}, *const cxx[] = {"cc1plus", "as", NULL},
                              *const objc[] = {"cc1obj", "as", NULL},
                              *const objcxx[] = {"cc1objplus", "as", NULL},
+                             *const as[] = {"as", NULL},
                              *const all[] = {"cc1",      "cc1plus", "cc1obj",
                                              "as",       "collect2", "ld",
                                              "liblto_plugin.so", NULL};
@@ -440,6 +441,7 @@ const char *const *identity_programs(int lang)
     case LANG_CXX: case LANG_CXX_PRE: return cxx;
     case LANG_OBJC: case LANG_OBJC_PRE: return objc;
     case LANG_OBJCXX: case LANG_OBJCXX_PRE: return objcxx;
+    case LANG_ASM: return as;
     default: return all;
     }
 }

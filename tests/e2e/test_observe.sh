@@ -148,6 +148,26 @@ clang_include_search() {
     go hit
 }
 
+# A plain assembler source (.s: no preprocessor at all), gcc and clang.
+incbin_s() {
+    printf 'first\n' >blob.bin
+    printf '.section .rodata\n.globl blob\nblob: .incbin "blob.bin"\n' >p.s
+    CMD=(${CC_CASE:-gcc} -c p.s -o p.o) OUTS=p.o
+    content_story blob.bin
+}
+clang_incbin_s() { have_clang; CC_CASE=clang incbin_s; }
+include_search_s() {
+    mkdir -p inc1 inc2
+    printf '.byte 1\n' >inc2/part.s
+    printf '.data\n.include "part.s"\n' >p.s
+    CMD=(gcc -c -Wa,-Iinc1 -Wa,-Iinc2 p.s -o p.o) OUTS=p.o
+    go miss
+    go hit
+    printf '.byte 2\n' >inc1/part.s
+    go miss
+    go hit
+}
+
 clang_incbin_S() {
     have_clang
     printf 'first\n' >blob.bin
@@ -259,7 +279,8 @@ clang_env() {
 }
 
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
-       clang_asm_pieces_c clang_include_search wrapper_chain"
+       clang_asm_pieces_c clang_include_search wrapper_chain incbin_s clang_incbin_s
+       include_search_s"
 for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
 
 start_server

@@ -275,8 +275,6 @@ static const no_case no_cases[] = {
     {"gcc -c a.c -M", "-M/-MM"},
     {"gcc -c a.c -MM -MD", "-M/-MM"},
     {"gcc -fsyntax-only a.c", "syntax"},
-    {"gcc -c x.s", "plain assembler"},
-    {"gcc -c -x assembler s.S", "plain assembler"},
     {"gcc -S s.S", "-S of an assembler"},
     {"gcc -c h.h", "precompiled header"},
     {"gcc -c -x c-header a.c", "precompiled header"},
@@ -461,6 +459,7 @@ static void test_languages(void)
         {"gcc -c -x cpp-output a.c", LANG_C_PRE, 1},
         {"clang -c -x objective-c++-cpp-output a.i", LANG_OBJCXX_PRE, 1},
         {"gcc -c -x assembler-with-cpp a.c", LANG_ASM_CPP, 0},
+        {"gcc -c x.s", LANG_ASM, 1},       {"gcc -c -x assembler s.S", LANG_ASM, 1},
         {"gcc -c -x c x.o", LANG_C, 0}, /* -x wins over the extension */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
