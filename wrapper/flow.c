@@ -351,6 +351,7 @@ static int compile_and_store(call *c, int in_depend_mode)
             if (ok && finish_key(c, &in, &why) != 0) {
                 LOG_I("not caching: %s", why);
                 ok = 0;
+                counter = ST_UNCACHEABLE; /* (what it read cannot be keyed) */
             }
         }
         if (ok && !flow_observe_inputs(c, d, &hashed_after)) {

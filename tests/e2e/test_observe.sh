@@ -250,6 +250,66 @@ wrapper_chain() {
     go $again
 }
 
+# Class 2 in every way: an `as` found through COMPILER_PATH, a wrapper
+# script edited in place.  (What that script runs is learned into the
+# identity, which a fresh sandbox has not yet: a miss there, never stale.)
+compiler_path_as() {
+    mkdir -p tools
+    printf '#!/bin/sh\nexec %s --defsym RICC_TEST=0 "$@"\n' "$(command -v as)" >tools/as
+    chmod +x tools/as
+    export COMPILER_PATH=$PWD/tools
+    printf 'int t(void) { return 7; }\n' >t.c
+    CMD=(gcc -c t.c -o t.o) OUTS=t.o
+    local again=hit
+    [ "$MODE" != remote ] || again=miss
+    go miss
+    go $again
+    same_size_edit tools/as RICC_TEST=0 RICC_TEST=1
+    go miss
+    go $again
+}
+
+# Class 3 in every way: --sysroot through a link, re-pointed to a tree
+# whose header differs, and back.
+sysroot_link() {
+    mkdir -p A/usr/include B/usr/include
+    echo '#define XV 1' >A/usr/include/x.h
+    echo '#define XV 2' >B/usr/include/x.h
+    printf '#include <x.h>\nint g(void) { return XV; }\n' >s.c
+    ln -s A root
+    CMD=(gcc --sysroot=root -c s.c -o s.o) OUTS=s.o
+    go miss
+    go hit
+    ln -sfn B root
+    go miss
+    go hit
+    ln -sfn A root
+    go hit
+}
+
+# Class 4 in every way: a __has_include through a wrapper macro (fmt's
+# FMT_HAS_INCLUDE shape) whose file appears in an earlier directory, and one
+# whose name is a macro argument: never cached, as ricc cannot know it.
+has_include_wrapper() {
+    mkdir -p inc late
+    printf '#define HAS(h) __has_include(h)\n' >inc/w.h
+    printf '#include "w.h"\n#if HAS("x.h")\nint v = 1;\n#else\nint v = 2;\n#endif\n' >h.c
+    CMD=(gcc -Iinc -Ilate -c h.c -o h.o) OUTS=h.o
+    go miss
+    go hit
+    echo '/* now here */' >late/x.h
+    go miss
+    go hit
+}
+has_include_macro() {
+    mkdir -p inc
+    printf '#define H "x.h"\n#if __has_include(H)\nint v = 1;\n#else\nint v = 2;\n#endif\n' >m.c
+    CMD=(gcc -Iinc -c m.c -o m.o) OUTS=m.o
+    go uncacheable
+    echo '/* now here */' >inc/x.h
+    go uncacheable
+}
+
 # What clang's driver reads to find its toolchain (/etc/os-release, a CUDA
 # installation) is the identity's business, not an input: preprocessor mode
 # still hits a clang compile that reads nothing else.
@@ -280,7 +340,7 @@ clang_env() {
 
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
        clang_asm_pieces_c clang_include_search wrapper_chain incbin_s clang_incbin_s
-       include_search_s"
+       include_search_s compiler_path_as sysroot_link has_include_wrapper has_include_macro"
 for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
 
 start_server
