@@ -1,7 +1,12 @@
 #!/bin/bash
-# test_observe.sh — a hit is what the toolchain would produce now: what the
-# assembler reads (.incbin, .include), in .S and .s sources and inside
-# asm() statements of C, with gcc and clang, is part of the key.
+# test_observe.sh — a hit is what the toolchain would produce now (issue
+# 19): what the assembler reads (.incbin, .include), in .S and .s sources
+# and inside asm() statements of C, with gcc and clang, is part of the key;
+# so are the programs the driver runs (a wrapper chain, an `as` through
+# COMPILER_PATH), where a --sysroot link leads, what a __has_include finds,
+# and the metadata a `ricc exec` tool looks at; a server's manifest for
+# another command is not believed.  More cases of each class are in
+# test_toolchain.sh, test_direct.sh, test_exec.sh and test_remote.sh.
 #
 # Each case is a short story of compiles and edits: `go WANT` compiles the
 # case's command and checks the outcome (miss, hit, ...) and that outputs,
@@ -56,7 +61,11 @@ go() {
             [ "$want" != hit ] || want=remote_hit ;;
     esac
     expect "$want"
-    same_as_plain "$OUTS" "${CMD[@]}"
+    if [ -n "${PLAIN_SET:-}" ]; then
+        same_as_plain "$OUTS" "${PLAIN[@]}"
+    else
+        same_as_plain "$OUTS" "${CMD[@]}"
+    fi
 }
 
 # in_every_way NAME FUNCTION: run_case NAME-wrap, NAME-run, NAME-remote.
@@ -310,6 +319,29 @@ has_include_macro() {
     go uncacheable
 }
 
+# Class 5 in every way: a tool run through `ricc exec` (under `ricc run`:
+# named in RICC_EXEC_TOOLS) that reports a file's mtime; only the mtime
+# changes.
+exec_mtime() {
+    printf '#!/bin/sh\nstat -c %%Y "$1" >"$2"\n' >gen.sh
+    chmod +x gen.sh
+    echo data >in.txt
+    touch -d @1000000000 in.txt
+    PLAIN=(./gen.sh in.txt out.txt) PLAIN_SET=1 OUTS=out.txt
+    if [ "$MODE" = run ]; then
+        # (The shim reroutes the execs of what ricc run starts.)
+        export RICC_EXEC_TOOLS=gen.sh
+        CMD=(sh -c './gen.sh in.txt out.txt')
+    else
+        CMD=(exec -- "${PLAIN[@]}")
+    fi
+    go miss
+    go hit
+    touch -d @1000000001 in.txt
+    go miss
+    go hit
+}
+
 # What clang's driver reads to find its toolchain (/etc/os-release, a CUDA
 # installation) is the identity's business, not an input: preprocessor mode
 # still hits a clang compile that reads nothing else.
@@ -340,7 +372,8 @@ clang_env() {
 
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
        clang_asm_pieces_c clang_include_search wrapper_chain incbin_s clang_incbin_s
-       include_search_s compiler_path_as sysroot_link has_include_wrapper has_include_macro"
+       include_search_s compiler_path_as sysroot_link has_include_wrapper has_include_macro
+       exec_mtime"
 for c in $CASES; do eval "remote_case_$c() { remote_env; $c; }"; done
 
 start_server
