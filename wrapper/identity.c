@@ -537,7 +537,7 @@ int compiler_identity_for(const char *compiler, const char *ricc_dir, const char
 int identity_covers(const char *compiler, const char *ricc_dir, const char *const *progs,
                     char *const *driver_opts, const char *real)
 {
-    int has_cwd, found = 0;
+    int has_cwd = 0, found = 0;
     char *rec_path = ricc_dir ? record_path(ricc_dir, compiler, progs, driver_opts, &has_cwd)
                               : NULL;
     char *text;
@@ -561,7 +561,7 @@ int identity_learn(const char *compiler, const char *ricc_dir, const char *const
                    char *const *driver_opts, const digest *current, char *const *reals, int n,
                    digest *out)
 {
-    int has_cwd, rc = -1;
+    int has_cwd = 0, rc = -1;
     char *rec_path = ricc_dir ? record_path(ricc_dir, compiler, progs, driver_opts, &has_cwd)
                               : NULL;
     char *text = NULL, *copy = NULL;
