@@ -323,7 +323,8 @@ static int inputs_settled(call *c, int64_t bound, int hashed_after)
 static int compile_and_store(call *c, int in_depend_mode)
 {
     depend plain;
-    depend_plain(&plain);
+    if (!in_depend_mode)
+        depend_plain(&plain);
     depend *d = in_depend_mode ? &c->dep : &plain;
     run_result r;
     int64_t bound = action_clock_pass(c->t0);
