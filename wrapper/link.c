@@ -555,10 +555,12 @@ static int link_cb(void *ctx)
 
 /* The manifest entry that holds here: 1 with *action, inputs and absent,
  * *from_remote when it is the remote's (with what travelled with it in
- * *carried); else 0.  The remote's manifest is kept locally when there is
- * none, so this call's entry is added to it. */
+ * *carried); else 0.  When there is no local manifest, *keep gets a copy of
+ * the remote's (malloc'd, *keep_len bytes), for the caller to keep locally
+ * once the entry is checked (so that this call's entry is added to it):
+ * a server may hand out another link's manifest. */
 static int find_entry(lcall *c, digest *action, strvec *inputs, strvec *absent, int *from_remote,
-                      rflow_carried **carried)
+                      rflow_carried **carried, char **keep, size_t *keep_len)
 {
     char *text;
     size_t len;
@@ -572,7 +574,7 @@ static int find_entry(lcall *c, digest *action, strvec *inputs, strvec *absent, 
             return 1;
     }
     if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len, carried)) {
-        LOG_D("remote manifest %s: none", c->mkey.hash);
+        LOG_D("remote manifest %s/%lld: none", c->mkey.hash, (long long)c->mkey.size_bytes);
         return 0;
     }
     /* manifest_match cuts the text up: the copy to keep is taken first. */
@@ -582,9 +584,8 @@ static int find_entry(lcall *c, digest *action, strvec *inputs, strvec *absent, 
     int found = manifest_match(text, action, inputs, absent);
     free(text);
     LOG_D("remote manifest %s: %s", c->mkey.hash, found ? "matches" : "no match");
-    if (copy && store_put(c->st, STORE_MANIFEST, &c->mkey, copy, len) != 0)
-        LOG_D("cannot store the link manifest: %s", strerror(errno));
-    free(copy);
+    *keep = copy;
+    *keep_len = len;
     *from_remote = found;
     return found;
 }
@@ -598,7 +599,10 @@ static int remote_link(lcall *c)
     int from_remote = 0, status;
     LOG_D("link of %s: not in the local cache; asking the remote", c->lc.output);
     rflow_carried *carried = NULL;
-    int known = find_entry(c, &action, &inputs, &absent, &from_remote, &carried);
+    char *keep = NULL;
+    size_t keep_len = 0;
+    int known = find_entry(c, &action, &inputs, &absent, &from_remote, &carried, &keep,
+                           &keep_len);
     if (known && (build_action(c, &inputs, &absent, 0, &entry, &again, &why) != 0 ||
                   !digest_equal(&again, &action))) {
         LOG_D("the manifest's entry does not give its action here (%s); linking",
@@ -606,6 +610,10 @@ static int remote_link(lcall *c)
         known = 0;
     }
     free(entry.p);
+    /* The remote's manifest, kept locally only once its entry is checked. */
+    if (keep && known && store_put(c->st, STORE_MANIFEST, &c->mkey, keep, keep_len) != 0)
+        LOG_D("cannot store the link manifest: %s", strerror(errno));
+    free(keep);
     void *ar;
     size_t ar_len;
     if (known && from_remote && rflow_take(c->rf, carried, &c->key, &ar, &ar_len) == 0) {

@@ -380,6 +380,30 @@ clang_env() {
     go uncacheable
 }
 
+# The same for a link (RECC_LINK=1): a server answering one link's
+# manifest lookup with another's, whose inputs hold here.
+lying_server_link() {
+    remote_env
+    export RECC_LINK=1 RICC_LOG_LEVEL=debug RICC_LOG_DIRECTORY="$CASE/rlog"
+    mkey() { cat "$CASE"/rlog/* | sed -n 's/.*remote manifest \([0-9a-f]*\/[0-9]*\): none.*/\1/p' | tail -n 1; }
+    echo 'int main(void) { return 0; }' >m.c
+    gcc -c m.c -o m.o
+    CMD=(gcc m.o -o app -Wl,--defsym,ricc_v=1) OUTS=app
+    rm -rf "$CASE/rlog"
+    go miss
+    local m1 m2
+    m1=$(mkey)
+    CMD=(gcc m.o -o app -Wl,--defsym,ricc_v=2)
+    rm -rf "$CASE/rlog"
+    RECC_CACHE_UPLOAD_LOCAL_BUILD=0 go miss
+    m2=$(mkey)
+    [ -n "$m1" ] && [ -n "$m2" ] && [ "$m1" != "$m2" ] || die "link manifest keys not logged: '$m1' '$m2'"
+    /usr/bin/python3 "$E2E_DIR/ac_copy.py" "$T/server/pb" "$SERVER_ADDR" "$m1" "$m2" ||
+        die "cannot copy the server's entry"
+    go miss
+    go hit
+}
+
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
        clang_asm_pieces_c clang_include_search wrapper_chain incbin_s clang_incbin_s
        include_search_s compiler_path_as sysroot_link has_include_wrapper has_include_macro
@@ -390,8 +414,10 @@ start_server
 for c in $CASES; do in_every_way "${c//_/-}" "$c"; done
 if [ -n "$REMOTE_WHY" ]; then
     echo "skip $TEST/lying-server: $REMOTE_WHY"
+    echo "skip $TEST/lying-server-link: $REMOTE_WHY"
 else
     MODE=remote run_case lying-server lying_server
+    MODE=remote run_case lying-server-link lying_server_link
 fi
 run_case incbin-no-direct incbin_no_direct
 run_case clang-no-direct clang_no_direct
