@@ -33,17 +33,17 @@ static int learn_programs(call *c, const observed *o)
             LOG_I("not caching: a program the compile ran is gone: %s", o->ran[i]);
             goto out;
         }
-        int known = !strcmp(self, real) ||
-                    identity_covers(c->compiler, c->cfg->dir, progs, c->cmd.driver_opts, real);
+        int known = !strcmp(self, real);
         for (int j = 0; j < n && !known; j++)
             known = !strcmp(u[j], real); /* (a script and the link to it) */
-        if (known) {
+        if (known)
             free(real);
-            continue;
-        }
-        LOG_I("the compile ran %s, which the compiler's identity did not foresee", real);
-        u[n++] = real;
+        else
+            u[n++] = real;
     }
+    n = identity_uncovered(c->compiler, c->cfg->dir, progs, c->cmd.driver_opts, u, n);
+    for (int i = 0; i < n; i++)
+        LOG_I("the compile ran %s, which the compiler's identity did not foresee", u[i]);
     rc = 0;
     if (n == 0)
         goto out;

@@ -534,27 +534,36 @@ int compiler_identity_for(const char *compiler, const char *ricc_dir, const char
     return rc;
 }
 
-int identity_covers(const char *compiler, const char *ricc_dir, const char *const *progs,
-                    char *const *driver_opts, const char *real)
+int identity_uncovered(const char *compiler, const char *ricc_dir, const char *const *progs,
+                       char *const *driver_opts, char **reals, int n)
 {
-    int has_cwd = 0, found = 0;
+    int has_cwd = 0;
     char *rec_path = ricc_dir ? record_path(ricc_dir, compiler, progs, driver_opts, &has_cwd)
                               : NULL;
     char *text;
     size_t len;
+    id_record r = {0};
     if (rec_path && fs_read_file(rec_path, &text, &len) == 0) {
-        id_record r = {0};
         digest id;
         int have_id;
-        if (parse_record(text, &r, &id, &have_id) == 0)
-            for (int i = 0; i < r.n && !found; i++)
-                found = (r.e[i].kind == 'P' || r.e[i].kind == 'R') && r.e[i].real &&
-                        !strcmp(r.e[i].real, real);
-        record_free(&r);
+        if (parse_record(text, &r, &id, &have_id) != 0)
+            record_free(&r);
         free(text);
     }
     free(rec_path);
-    return found;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        int found = 0;
+        for (int j = 0; j < r.n && !found; j++)
+            found = (r.e[j].kind == 'P' || r.e[j].kind == 'R') && r.e[j].real &&
+                    !strcmp(r.e[j].real, reals[i]);
+        if (found)
+            free(reals[i]);
+        else
+            reals[k++] = reals[i];
+    }
+    record_free(&r);
+    return k;
 }
 
 int identity_learn(const char *compiler, const char *ricc_dir, const char *const *progs,

@@ -45,14 +45,14 @@
 int compiler_identity_for(const char *compiler, const char *ricc_dir, const char *const *progs,
                           char *const *driver_opts, digest *out);
 
-/* Is the program at real (a resolved path) part of the identity that
- * compiler_identity_for() last recorded for these arguments: the compiler
- * or one of the files it hashed?  1 or 0 (no record, or not in it).  A
- * compile is observed running its programs (observe.h); one the identity
- * did not foresee (the gcc a wrapper script runs, the shell running it) is
- * keyed by content apart. */
-int identity_covers(const char *compiler, const char *ricc_dir, const char *const *progs,
-                    char *const *driver_opts, const char *real);
+/* Which of the programs reals[0..n) (resolved paths, malloc'd) are not part
+ * of the identity compiler_identity_for() last recorded for these
+ * arguments (the compiler, a file it hashed, or one learned)?  Those are
+ * moved to the front of reals, the others freed; their count.  (A compile
+ * is observed running its programs, observe.h: one the identity did not
+ * foresee, such as the gcc a wrapper script runs, is learned.) */
+int identity_uncovered(const char *compiler, const char *ricc_dir, const char *const *progs,
+                       char *const *driver_opts, char **reals, int n);
 
 /* Add reals[0..n) (resolved paths of programs a compile was seen running,
  * none of them covered) to the identity recorded for these arguments, which

@@ -224,11 +224,18 @@ static void test_learned(void)
     digest d0, d1, d2, again, stale = {{0}, 0};
     char *reals[] = {sh, NULL};
     CU_ASSERT_EQUAL_FATAL(compiler_identity(gcc, dir, progs, &d0), 0);
-    CU_ASSERT_FALSE(identity_covers(gcc, dir, progs, NULL, sh));
+    char *probe[2] = {strdup(sh), strdup(gcc)};
+    char *real_gcc = realpath(gcc, NULL);
+    free(probe[1]);
+    probe[1] = real_gcc;
+    CU_ASSERT_EQUAL(identity_uncovered(gcc, dir, progs, NULL, probe, 2), 1);
+    CU_ASSERT_STRING_EQUAL(probe[0], sh);
+    free(probe[0]);
     CU_ASSERT_NOT_EQUAL(identity_learn(gcc, dir, progs, NULL, &stale, reals, 1, &d1), 0);
     CU_ASSERT_EQUAL_FATAL(identity_learn(gcc, dir, progs, NULL, &d0, reals, 1, &d1), 0);
     CU_ASSERT_FALSE(digest_equal(&d0, &d1));
-    CU_ASSERT_TRUE(identity_covers(gcc, dir, progs, NULL, sh));
+    char *again_sh = strdup(sh);
+    CU_ASSERT_EQUAL(identity_uncovered(gcc, dir, progs, NULL, &again_sh, 1), 0);
     CU_ASSERT_EQUAL_FATAL(compiler_identity(gcc, dir, progs, &d2), 0);
     CU_ASSERT_TRUE(digest_equal(&d1, &d2));
     /* The driver asked anew (the record no longer holds): still learned. */
