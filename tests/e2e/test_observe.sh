@@ -134,11 +134,16 @@ asm_pieces_g() { CFLAGS_CASE="-g -MMD" DEPOUT=b.d asm_pieces_c; }
 
 # .include searched along the assembler's -I: a file that appears in an
 # earlier directory is what as reads next.
-include_search() {
+# search_story SOURCE COMPILER ARGS...: SOURCE .include's part.s, found in
+# inc2; one that appears in inc1, searched first, is what the assembler
+# reads next, and once gone inc2's again.
+search_story() {
+    local src=$1
+    shift
     mkdir -p inc1 inc2
     printf '.byte 1\n' >inc2/part.s
-    printf '.data\n.include "part.s"\n' >a.S
-    CMD=(gcc -c -Wa,-Iinc1 -Wa,-Iinc2 a.S -o a.o) OUTS=a.o
+    printf '.data\n.include "part.s"\n' >"$src"
+    CMD=("$@" -c "$src" -o a.o) OUTS=a.o
     go miss
     go hit
     printf '.byte 2\n' >inc1/part.s
@@ -149,20 +154,10 @@ include_search() {
     rm inc1/part.s
     go hit
 }
+include_search() { search_story a.S gcc -Wa,-Iinc1 -Wa,-Iinc2; }
 
 # clang's integrated assembler (`clang -cc1as`) searches -I for .include.
-clang_include_search() {
-    have_clang
-    mkdir -p inc1 inc2
-    printf '.byte 1\n' >inc2/part.s
-    printf '.data\n.include "part.s"\n' >a.S
-    CMD=(clang -c -Iinc1 -Iinc2 a.S -o a.o) OUTS=a.o
-    go miss
-    go hit
-    printf '.byte 2\n' >inc1/part.s
-    go miss
-    go hit
-}
+clang_include_search() { have_clang; search_story a.S clang -Iinc1 -Iinc2; }
 
 # A plain assembler source (.s: no preprocessor at all), gcc and clang.
 incbin_s() {
@@ -172,17 +167,7 @@ incbin_s() {
     content_story blob.bin
 }
 clang_incbin_s() { have_clang; CC_CASE=clang incbin_s; }
-include_search_s() {
-    mkdir -p inc1 inc2
-    printf '.byte 1\n' >inc2/part.s
-    printf '.data\n.include "part.s"\n' >p.s
-    CMD=(gcc -c -Wa,-Iinc1 -Wa,-Iinc2 p.s -o p.o) OUTS=p.o
-    go miss
-    go hit
-    printf '.byte 2\n' >inc1/part.s
-    go miss
-    go hit
-}
+include_search_s() { search_story p.s gcc -Wa,-Iinc1 -Wa,-Iinc2; }
 
 clang_incbin_S() {
     have_clang
@@ -218,21 +203,22 @@ incbin_no_direct() {
     go miss
 }
 
-# A result must belong to its action: a server that answers the manifest
-# lookup of `-DV=2` with the manifest (and result) of `-DV=1` — the same
-# files, so its entry holds here — is not believed.
-lying_server() {
+# lie_story OUTS "COMMAND 1" "COMMAND 2": two commands whose inputs are the
+# same; the server is made to answer the second's manifest lookup with the
+# first's entry (and result), as one that mixes up its keys would.  The
+# second must miss (its entry is not believed), then hit its own.
+lie_story() {
+    local m1 m2
     remote_env
     export RICC_LOG_LEVEL=debug RICC_LOG_DIRECTORY="$CASE/rlog"
-    echo 'int v = V;' >x.c
     mkey() { cat "$CASE"/rlog/* | sed -n 's/.*remote manifest \([0-9a-f]*\/[0-9]*\): none.*/\1/p' | tail -n 1; }
-    CMD=(gcc -DV=1 -c x.c -o x.o) OUTS=x.o
+    OUTS=$1
+    read -ra CMD <<<"$2"
     rm -rf "$CASE/rlog"
     go miss
-    local m1 m2
     m1=$(mkey)
     # The second command's key, learned without uploading anything for it.
-    CMD=(gcc -DV=2 -c x.c -o x.o)
+    read -ra CMD <<<"$3"
     rm -rf "$CASE/rlog"
     RECC_CACHE_UPLOAD_LOCAL_BUILD=0 go miss
     m2=$(mkey)
@@ -241,8 +227,23 @@ lying_server() {
         die "cannot copy the server's entry"
     rm -rf "$CASE/rlog"
     go miss
-    grep -q "names action" "$CASE"/rlog/* || die "no warning about the server's manifest"
     go hit
+}
+
+# A result must belong to its action: `-DV=2` is not served `-DV=1`'s object
+# (the same files, so the entry holds here), with a warning.
+lying_server() {
+    echo 'int v = V;' >x.c
+    lie_story x.o "gcc -DV=1 -c x.c -o x.o" "gcc -DV=2 -c x.c -o x.o"
+    grep -q "names action" "$CASE"/rlog/* || die "no warning about the server's manifest"
+}
+
+# The same for a link (RECC_LINK=1).
+lying_server_link() {
+    echo 'int main(void) { return 0; }' >m.c
+    gcc -c m.c -o m.o
+    export RECC_LINK=1
+    lie_story app "gcc m.o -o app -Wl,--defsym,ricc_v=1" "gcc m.o -o app -Wl,--defsym,ricc_v=2"
 }
 
 # A compiler that is a wrapper script running another script: the program
@@ -378,30 +379,6 @@ clang_env() {
     export CC_PRINT_HEADERS=1 CC_PRINT_HEADERS_FILE=$PWD/headers.txt
     OUTS="e.o headers.txt"
     go uncacheable
-}
-
-# The same for a link (RECC_LINK=1): a server answering one link's
-# manifest lookup with another's, whose inputs hold here.
-lying_server_link() {
-    remote_env
-    export RECC_LINK=1 RICC_LOG_LEVEL=debug RICC_LOG_DIRECTORY="$CASE/rlog"
-    mkey() { cat "$CASE"/rlog/* | sed -n 's/.*remote manifest \([0-9a-f]*\/[0-9]*\): none.*/\1/p' | tail -n 1; }
-    echo 'int main(void) { return 0; }' >m.c
-    gcc -c m.c -o m.o
-    CMD=(gcc m.o -o app -Wl,--defsym,ricc_v=1) OUTS=app
-    rm -rf "$CASE/rlog"
-    go miss
-    local m1 m2
-    m1=$(mkey)
-    CMD=(gcc m.o -o app -Wl,--defsym,ricc_v=2)
-    rm -rf "$CASE/rlog"
-    RECC_CACHE_UPLOAD_LOCAL_BUILD=0 go miss
-    m2=$(mkey)
-    [ -n "$m1" ] && [ -n "$m2" ] && [ "$m1" != "$m2" ] || die "link manifest keys not logged: '$m1' '$m2'"
-    /usr/bin/python3 "$E2E_DIR/ac_copy.py" "$T/server/pb" "$SERVER_ADDR" "$m1" "$m2" ||
-        die "cannot copy the server's entry"
-    go miss
-    go hit
 }
 
 CASES="incbin_S asm_pieces_c asm_pieces_mmd asm_pieces_g include_search clang_incbin_S
