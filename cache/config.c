@@ -340,6 +340,60 @@ static int parse_duration(const char *s, enum type type, int *out)
     return 0;
 }
 
+static int has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+int config_check_address(const char *a, char *why, size_t cap)
+{
+    static const char *const schemes[] = {"grpc://", "http://", "grpcs://", "https://", NULL};
+    static const char *const targets[] = {"unix:", "unix-abstract:", "dns:", "ipv4:", "ipv6:",
+                                          NULL};
+    for (int i = 0; targets[i]; i++)
+        if (has_prefix(a, targets[i])) {
+            if (a[strlen(targets[i])])
+                return 0;
+            snprintf(why, cap, "'%.200s' names no %s", a,
+                     i < 2 ? "socket" : "host");
+            return -1;
+        }
+    const char *host = a;
+    for (int i = 0; schemes[i]; i++)
+        if (has_prefix(a, schemes[i]))
+            host = a + strlen(schemes[i]);
+    if (host == a && strstr(a, "://")) {
+        snprintf(why, cap, "'%.200s': unknown scheme (use host:port, grpc://, grpcs://, http://, "
+                 "https:// or unix:PATH)", a);
+        return -1;
+    }
+    /* host:port, the host maybe [an IPv6 address]; one '/' may end it. */
+    const char *colon = host[0] == '[' ? strstr(host, "]:") : strrchr(host, ':');
+    if (colon && host[0] == '[')
+        colon++;
+    if (!colon || colon == host || (host[0] != '[' && memchr(host, ':', (size_t)(colon - host)))) {
+        snprintf(why, cap, "'%.200s' is not host:port", a);
+        return -1;
+    }
+    const char *p = colon + 1;
+    long port = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+        port = port * 10 + (*p - '0');
+    if (!digits || port < 1 || port > 65535 || (*p && strcmp(p, "/") != 0)) {
+        snprintf(why, cap, "'%.200s': the port must be a number from 1 to 65535", a);
+        return -1;
+    }
+    return 0;
+}
+
+/* The settings whose value is a server's address. */
+static int is_address(const struct setting *s)
+{
+    return !strcmp(s->name, "server") || !strcmp(s->name, "cas_server") ||
+           !strcmp(s->name, "action_cache_server");
+}
+
 /* Parse text as setting s and store it in c.  NULL or "" means the default.
  * 0, or -1 with the reason in why. */
 static int set_value(config *c, const struct setting *s, const char *text, char *why, size_t cap)
@@ -352,6 +406,10 @@ static int set_value(config *c, const struct setting *s, const char *text, char 
         char *v = text ? strdup(text) : computed ? default_dir() : NULL;
         if (!v && (text || computed)) {
             snprintf(why, cap, "out of memory");
+            return -1;
+        }
+        if (v && is_address(s) && config_check_address(v, why, cap) != 0) {
+            free(v);
             return -1;
         }
         char **f = FIELD(c, s, char *);

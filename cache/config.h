@@ -85,5 +85,11 @@ void config_show(const config *c, FILE *out);
 int config_parse_size(const char *s, uint64_t *out);   /* 10, 10k, 10K, 5M, 5MB, 2G, 1T, 1.5G */
 int config_parse_bool(const char *s, int *out);        /* 1/0 true/false yes/no on/off */
 int config_parse_log_level(const char *s, enum log_level *out);
+/* A server address as the remote client takes it: host:port (port 1-65535;
+ * the host may be [IPv6]), optionally behind grpc://, http://, grpcs:// or
+ * https:// and followed by one '/'; or a gRPC target unix:PATH,
+ * unix-abstract:NAME, dns:, ipv4:, ipv6:.  0, or -1 with the reason in
+ * why[cap]. */
+int config_check_address(const char *a, char *why, size_t cap);
 
 #endif

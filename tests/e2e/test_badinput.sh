@@ -73,6 +73,24 @@ bad_env() {
     RICC_MAX_SIZE=2G cc_check miss s.o $CMD
 }
 
+# A malformed server address is a configuration error (exit 2, naming the
+# setting and the value), not a server that looks dead for seconds a call.
+bad_server() {
+    src
+    local a
+    for a in localhost:99999 http://x unix: ftp://host:1 host:12:13 :80; do
+        RECC_SERVER=$a R_raw $CMD
+        [ "$RC" = 2 ] || { show_err; die "RECC_SERVER=$a: exit status $RC, not 2"; }
+        grep -qF "RECC_SERVER: '$a'" "$CASE/r.err" || { show_err; die "RECC_SERVER=$a: not named"; }
+        [ ! -e s.o ] || die "compiled with RECC_SERVER=$a"
+    done
+    mkdir -p "$RICC_DIR"
+    printf 'server: "http://x"\n' >"$RICC_DIR/config.yaml"
+    R_raw $CMD
+    [ "$RC" = 2 ] && grep -q "server" "$CASE/r.err" || { show_err; die "server: http://x accepted"; }
+    rm "$RICC_DIR/config.yaml"
+}
+
 bad_digest() {
     src
     local good
@@ -142,6 +160,7 @@ P_check() {
 run_case malformed-config malformed_yaml
 run_case bad-value-in-config bad_value_in_file
 run_case bad-env-value bad_env
+run_case bad-server-address bad_server
 run_case invalid-toolchain-digest bad_digest
 run_case unwritable-dir dir_unwritable
 finish

@@ -155,19 +155,19 @@ static void test_default_dir(void)
 static void test_precedence(void)
 {
     fresh_env();
-    write_file("config.yaml", "server: file-server\n"
+    write_file("config.yaml", "server: file-server:1\n"
                               "instance: file-instance\n"
-                              "cas_server: file-cas\n"
+                              "cas_server: file-cas:1\n"
                               "retry_limit: 5\n"
                               "cache_only: true\n");
-    setenv("RECC_SERVER", "recc-server", 1);
-    setenv("RICC_SERVER", "ricc-server", 1);
+    setenv("RECC_SERVER", "recc-server:1", 1);
+    setenv("RICC_SERVER", "ricc-server:1", 1);
     setenv("RECC_INSTANCE", "recc-instance", 1);
     setenv("RICC_CAS_SERVER", "", 1); /* empty: back to the default */
     config c;
     load_ok(&c);
     CU_ASSERT_PTR_NOT_NULL(c.file);
-    CU_ASSERT_STRING_EQUAL(c.server, "ricc-server");
+    CU_ASSERT_STRING_EQUAL(c.server, "ricc-server:1");
     CU_ASSERT_STRING_EQUAL(c.instance, "recc-instance");
     CU_ASSERT_PTR_NULL(c.cas_server);
     CU_ASSERT_EQUAL(c.retry_limit, 5);
@@ -348,7 +348,7 @@ static int names_line(const char *err, const char *path, int line)
 static void test_yaml_syntax_error(void)
 {
     fresh_env();
-    const char *path = write_file("bad.yaml", "server: x\n"
+    const char *path = write_file("bad.yaml", "server: x:1\n"
                                               "instance: [unclosed\n"
                                               "link: true\n"
                                               "retry_limit: 3\n");
@@ -358,7 +358,7 @@ static void test_yaml_syntax_error(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "invalid YAML"));
     free(err);
 
-    path = write_file("bad2.yaml", "server: x\n"
+    path = write_file("bad2.yaml", "server: x:1\n"
                                    "instance: a: b\n");
     setenv("RICC_CONFIG", path, 1);
     err = load_err();
@@ -366,7 +366,7 @@ static void test_yaml_syntax_error(void)
     free(err);
 
     /* Not UTF-8: libyaml reports a byte offset, we report the line. */
-    path = write_file("bad3.yaml", "server: x\n"
+    path = write_file("bad3.yaml", "server: x:1\n"
                                    "instance: \xff\xfe\n");
     setenv("RICC_CONFIG", path, 1);
     err = load_err();
@@ -377,7 +377,7 @@ static void test_yaml_syntax_error(void)
 static void test_yaml_unknown_key(void)
 {
     fresh_env();
-    const char *path = write_file("config.yaml", "server: x\n"
+    const char *path = write_file("config.yaml", "server: x:1\n"
                                                  "\n"
                                                  "frobnicate: 1\n");
     char *err = load_err();
@@ -408,7 +408,7 @@ static void test_yaml_bad_values(void)
         {"retry_delay: soon\n", 1, "retry_delay: 'soon' is not a duration"},
         {"remote_platform: linux\n", 1, "remote_platform: expected a mapping"},
         {"remote_env:\n  A: [1]\n", 2, "remote_env.A: expected a single value"},
-        {"server: a\nserver: b\n", 2, "server: given twice (first on line 1)"},
+        {"server: a:1\nserver: b:1\n", 2, "server: given twice (first on line 1)"},
         {"remote_env:\n  A: 1\n  A: 2\n", 3, "remote_env.A: given twice"},
         {"- server\n- link\n", 1, "expected a mapping of setting names"},
         {"server:\n  host: x\n", 2, "server: expected a single value, not a mapping"},
@@ -529,7 +529,7 @@ static void test_show(void)
                                                  "max_size: 512Mi\n"
                                                  "remote_platform:\n"
                                                  "  OSFamily: linux\n");
-    setenv("RICC_SERVER", "ricc-server", 1);
+    setenv("RICC_SERVER", "ricc-server:1", 1);
     setenv("RECC_REMOTE_PLATFORM_zeta", "z", 1);
     config c;
     load_ok(&c);
@@ -548,7 +548,7 @@ static void test_show(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
     snprintf(line, sizeof line, "dir = %s  (environment RICC_DIR)\n", ricc_dir);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "server = ricc-server  (environment RICC_SERVER)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "server = ricc-server:1  (environment RICC_SERVER)\n"));
     CU_ASSERT_PTR_NOT_NULL(
         strstr(out, "remote_platform.zeta = z  (environment RECC_REMOTE_PLATFORM_zeta)\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "log_level = warning  (default)\n"));
@@ -568,6 +568,29 @@ static void test_show(void)
     config_free(&c);
 }
 
+static void test_addresses(void)
+{
+    char why[256];
+    static const char *const good[] = {"localhost:50051", "grpc://h:1/", "http://10.0.0.1:80",
+                                       "grpcs://buildgrid.example:443", "https://h:65535",
+                                       "[::1]:8980", "grpc://[::1]:8980/", "unix:/tmp/s.sock",
+                                       "unix:rel.sock", "unix-abstract:x", "dns:///h:1", NULL};
+    static const char *const bad[] = {"localhost:99999", "localhost:0", "http://x", "unix:",
+                                      "ftp://h:1", "h:12:13", ":80", "h:", "h:80/x", "h:8a",
+                                      "dns:", "[::1]", NULL};
+    for (int i = 0; good[i]; i++) {
+        why[0] = '\0';
+        CU_ASSERT_EQUAL(config_check_address(good[i], why, sizeof why), 0);
+        if (why[0])
+            fprintf(stderr, "%s: %s\n", good[i], why);
+    }
+    for (int i = 0; bad[i]; i++) {
+        why[0] = '\0';
+        CU_ASSERT_EQUAL(config_check_address(bad[i], why, sizeof why), -1);
+        CU_ASSERT(strstr(why, bad[i]) != NULL);
+    }
+}
+
 static const unit_test tests[] = {
     {"defaults", test_defaults},
     {"default dir", test_default_dir},
@@ -583,6 +606,7 @@ static const unit_test tests[] = {
     {"files missing or unreadable", test_files_missing_or_unreadable},
     {"maps merge", test_maps_merge},
     {"show", test_show},
+    {"server addresses", test_addresses},
     {NULL, NULL},
 };
 
