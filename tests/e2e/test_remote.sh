@@ -533,6 +533,18 @@ if command -v clang >/dev/null 2>&1; then
     export RECC_NO_PATH_REWRITE=1
 fi
 
+# stdout and stderr inline with no digest, as BuildGrid sends them (REAPI
+# allows it): an Executed compile's warnings are the user's, not corruption
+# to compile again for; a fresh sandbox's hit replays them too.
+if [ -z "${RICC_TEST_SERVER:-}" ]; then
+    start_server nodigest --streams-without-digest
+    bst_env "$ADDR"; no_cache_only
+    unset RECC_NO_PATH_REWRITE
+    rb nodigest-warn exec "$RB" gcc -O2 -Wall -Iinc -c src/warn.c
+    rb nodigest-warn-again hit "$RB" gcc -O2 -Wall -Iinc -c src/warn.c
+    export RECC_NO_PATH_REWRITE=1
+fi
+
 # A compile error under remote execution: gcc's own messages and status.
 printf 'int broken( {\n' > "$W/bad.c"
 rc=0; (cd "$W" && "$ricc" gcc -c bad.c -o bad.o) 2>"$W/bad.err" || rc=$?

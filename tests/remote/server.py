@@ -26,6 +26,9 @@ named in brackets, so that the client's failure handling can be tested:
                                            whatever is asked (the spec allows it)
   --fail-reads          [RTS_FAIL_READS]   BatchReadBlobs and ByteStream Read
                                            fail UNAVAILABLE (the rest works)
+  --streams-without-digest [RTS_STREAMS_WITHOUT_DIGEST] stdout and stderr go
+                                           out inline with no digest, as
+                                           BuildGrid sends them (REAPI allows it)
   --require-token T     [RTS_REQUIRE_TOKEN] demand "authorization: Bearer T"
   --record FILE         [RTS_RECORD]       one JSON line per call: method,
                                            authorization, RequestMetadata
@@ -135,6 +138,8 @@ def parse_args():
     p.add_argument("--no-sha256", action="store_true", default=env_default("RTS_NO_SHA256", bool, False))
     p.add_argument("--no-inline", action="store_true", default=env_default("RTS_NO_INLINE", bool, False))
     p.add_argument("--fail-reads", action="store_true", default=env_default("RTS_FAIL_READS", bool, False))
+    p.add_argument("--streams-without-digest", action="store_true",
+                   default=env_default("RTS_STREAMS_WITHOUT_DIGEST", bool, False))
     p.add_argument("--require-token", default=env_default("RTS_REQUIRE_TOKEN"))
     p.add_argument("--record", default=env_default("RTS_RECORD"))
     return p.parse_args()
@@ -313,6 +318,16 @@ class Server:
         """Apply --bad-output-path and --corrupt to an ActionResult going out."""
         if self.a.bad_output_path:
             result.output_files.add(path=self.a.bad_output_path, digest=self.put(b"evil\n"))
+        return self.streams(result)
+
+    def streams(self, result):
+        """--streams-without-digest: stdout and stderr inline, no digest."""
+        if self.a.streams_without_digest:
+            for name in ("stdout", "stderr"):
+                d = getattr(result, name + "_digest")
+                if d.size_bytes:
+                    setattr(result, name + "_raw", self.get(d))
+                result.ClearField(name + "_digest")
         return result
 
     def GetActionResult(self, req, context):
@@ -456,7 +471,10 @@ class Server:
             self.ops[name] = (done, slot)
 
         def work():
-            slot.append(self.run_action(req.action_digest))
+            resp = self.run_action(req.action_digest)
+            if resp.HasField("result"):
+                self.streams(resp.result)
+            slot.append(resp)
             done.set()
         threading.Thread(target=work, daemon=True).start()
         yield self.operation(name, pb.ExecutionStage.EXECUTING)
