@@ -136,17 +136,20 @@ static void emit(int fd, const char *head, const char *text, size_t tlen)
         free(line);
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+int log_to_files(void)
 {
-    if (!log_enabled(level))
-        return;
+    return directory != NULL;
+}
+
+static void vlog(enum log_level level, const char *fmt, va_list ap0)
+{
     int saved_errno = errno;
     if ((unsigned)level > LOG_TRACE)
         level = LOG_TRACE;
 
     char small[1024], *text = small;
     va_list ap;
-    va_start(ap, fmt);
+    va_copy(ap, ap0);
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0) {
@@ -154,7 +157,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
         return;
     }
     if ((size_t)n >= sizeof small && (text = malloc((size_t)n + 1)) != NULL) {
-        va_start(ap, fmt);
+        va_copy(ap, ap0);
         vsnprintf(text, (size_t)n + 1, fmt, ap);
         va_end(ap);
     }
@@ -192,4 +195,35 @@ void log_msg(enum log_level level, const char *fmt, ...)
     if (text != small)
         free(text);
     errno = saved_errno;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    if (!log_enabled(level))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, fmt, ap);
+    va_end(ap);
+}
+
+void log_progress(const char *fmt, ...)
+{
+    if (!log_enabled(LOG_INFO)) {
+        /* Only to the file: the user's stderr stays as the level says. */
+        if (!directory || file_failed)
+            return;
+        if (log_fd < 0) {
+            int saved = errno;
+            log_fd = open_log_file();
+            file_failed = log_fd < 0;
+            errno = saved;
+            if (file_failed)
+                return;
+        }
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(LOG_INFO, fmt, ap);
+    va_end(ap);
 }

@@ -538,7 +538,7 @@ static int remote_ar(acall *c)
     int status = rflow_miss(c->rf, &rc, &how);
     if (how == RFLOW_HIT) {
         stats_add(ST_REMOTE_HIT, 1);
-        LOG_I("Action Cache hit for %s", c->key.action.hash);
+        LOG_P("Action Cache hit for %s", c->key.action.hash);
     }
     return status;
 }

@@ -615,13 +615,13 @@ static int wrapped(xcall *c)
         return run_traced(c);
     if ((status = remote_lookup(c)) >= 0) {
         stats_add(ST_REMOTE_HIT, 1);
-        LOG_I("Action Cache hit for %s", c->action.hash);
+        LOG_P("Action Cache hit for %s", c->action.hash);
         return status;
     }
     if (c->cfg->cache_only && !rflow_failed(c->rf))
-        LOG_I("Action not cached and running in cache-only mode, executing locally");
+        LOG_P("Action not cached and running in cache-only mode, executing locally");
     else if (!rflow_failed(c->rf))
-        LOG_I("Action not cached and not executable remotely (a traced tool's inputs are known "
+        LOG_P("Action not cached and not executable remotely (a traced tool's inputs are known "
               "only once it ran), executing locally%s",
               c->cfg->action_uncacheable ? "" : " and uploading the result");
     status = run_traced(c);

@@ -484,7 +484,7 @@ static int compile_uncached(call *c)
 static int hit(call *c, enum stat_id counter, int status)
 {
     stats_add(c->from_remote ? ST_REMOTE_HIT : counter, 1);
-    LOG_I("Action Cache hit for %s", c->key.action.hash);
+    LOG_P("Action Cache hit for %s", c->key.action.hash);
     return status;
 }
 

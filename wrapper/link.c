@@ -622,7 +622,7 @@ static int remote_link(lcall *c)
         free(ar);
         if (status >= 0) {
             stats_add(ST_REMOTE_HIT, 1);
-            LOG_I("Action Cache hit for %s", c->key.action.hash);
+            LOG_P("Action Cache hit for %s", c->key.action.hash);
             known = -1; /* served */
         }
     }
@@ -638,7 +638,7 @@ static int remote_link(lcall *c)
         status = rflow_miss(c->rf, &rc, &how);
         if (how == RFLOW_HIT) {
             stats_add(ST_REMOTE_HIT, 1);
-            LOG_I("Action Cache hit for %s", c->key.action.hash);
+            LOG_P("Action Cache hit for %s", c->key.action.hash);
         } else if (how == RFLOW_EXECUTED) {
             /* The worker filled the remote's action cache, but only this
              * call has the manifest that leads a fresh sandbox to it. */
@@ -650,9 +650,9 @@ static int remote_link(lcall *c)
         if (rflow_failed(c->rf))
             LOG_I("link cache miss for %s; linking", c->lc.output);
         else if (c->cfg->cache_only)
-            LOG_I("Action not cached and running in cache-only mode, executing locally");
+            LOG_P("Action not cached and running in cache-only mode, executing locally");
         else
-            LOG_I("Action not cached and not executable remotely (a link's inputs are known "
+            LOG_P("Action not cached and not executable remotely (a link's inputs are known "
                   "only once it ran), executing locally%s",
                   c->cfg->action_uncacheable ? "" : " and uploading the result");
         status = link_and_store(c);

@@ -120,7 +120,7 @@ int rflow_execute(rflow *rf, const rflow_call *c, int quiet_only, enum rflow_how
         rflow_fail(rf, "upload of the inputs");
         goto out;
     }
-    LOG_I("Executing action remotely");
+    LOG_P("Executing action remotely");
     if (remote_execute(rf->r, &ad, rf->cfg->skip_cache, k->output_paths, k->n_outputs, &raw,
                        &raw_len, &cached) != 0) {
         rflow_fail(rf, "Execute");
@@ -136,7 +136,7 @@ int rflow_execute(rflow *rf, const rflow_call *c, int quiet_only, enum rflow_how
     int said = stream_has_bytes(m->stdout_digest, &m->stdout_raw) ||
                stream_has_bytes(m->stderr_digest, &m->stderr_raw);
     protobuf_c_message_free_unpacked(&m->base, NULL);
-    LOG_I("Remote execution finished with exit code %d", code);
+    LOG_P("Remote execution finished with exit code %d", code);
     if (code != 0) {
         LOG_I("compiling here for the compiler's own messages and status");
         goto out;

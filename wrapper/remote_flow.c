@@ -761,9 +761,9 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
             return status;
         }
     } else if (cfg->cache_only && !rf->failed) {
-        LOG_I("Action not cached and running in cache-only mode, executing locally");
+        LOG_P("Action not cached and running in cache-only mode, executing locally");
     } else if (!cfg->cache_only && safe.why_not && !rf->failed) {
-        LOG_I("Action not cached and not executable remotely (%s), executing locally%s",
+        LOG_P("Action not cached and not executable remotely (%s), executing locally%s",
               safe.why_not, may_upload(cfg, 1) ? " and uploading the result" : "");
     }
     *how = RFLOW_LOCAL;

@@ -68,7 +68,21 @@ miss_other_dir_g() {
 }
 
 run_case touched hit_touch
+# recc's progress lines reach a log directory whatever the log level (tools
+# count them there), and never the user's stderr below info level.
+recc_log_lines() {
+    printf 'int x = 1;\n' >l.c
+    export RECC_LOG_DIRECTORY=$PWD/../logs
+    cc_check miss l.o gcc -c l.c -o l.o
+    cc_check hit l.o gcc -c l.c -o l.o
+    local n
+    n=$(cat ../logs/* | grep -c "Action Cache hit for" || true)
+    [ "$n" = 1 ] || die "$n 'Action Cache hit' lines in the log directory at warning level, expected 1"
+    ! grep -q "Action Cache" "$CASE/r.err" || die "a progress line reached stderr"
+}
+
 run_case output-removed hit_rm_output
+run_case recc-log-lines recc_log_lines
 run_case other-directory hit_other_dir
 run_case other-directory-g-misses miss_other_dir_g
 finish
