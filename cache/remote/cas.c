@@ -584,6 +584,24 @@ out:
     return rc;
 }
 
+/* *buf holds at least need bytes (need <= most): 1, or 0 out of memory. */
+static int grow(uint8_t **buf, size_t *cap, size_t need, size_t most)
+{
+    if (need <= *cap)
+        return 1;
+    size_t n = *cap ? *cap : 64 * 1024;
+    while (n < need)
+        n *= 2;
+    if (n > most)
+        n = most;
+    uint8_t *p = realloc(*buf, n ? n : 1);
+    if (!p)
+        return 0;
+    *buf = p;
+    *cap = n;
+    return 1;
+}
+
 /* ByteStream Read of one group's blob, into memory, or into the file when
  * the group is a single item with a path; resumed at the offset reached. */
 static int bytestream_read(fetch_ctx *f, size_t g, remote_status *st)
@@ -595,10 +613,13 @@ static int bytestream_read(fetch_ctx *f, size_t g, remote_status *st)
                                   cmp_digest(&f->items[f->idx[g + 1]].d, d) != 0);
     int64_t size = d->size_bytes, off = 0;
     char *res = resource(c, "blobs/", d), *tmp = NULL;
+    /* The buffer grows with what arrives, never beyond the size the digest
+     * claims: a claim of 50 GB costs nothing until 50 GB come. */
     uint8_t *mem = NULL;
+    size_t cap = 0;
     int fd = -1, rc = -1;
     digest_ctx *h = digest_ctx_new();
-    if (!res || !h || (!to_file && !(mem = malloc((size_t)size)))) {
+    if (!res || !h) {
         st_set(st, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
     }
@@ -623,6 +644,9 @@ static int bytestream_read(fetch_ctx *f, size_t g, remote_status *st)
                 free(buf);
                 if (!m || off + (int64_t)m->data.len > size) {
                     bad = 1;
+                } else if (!to_file && !grow(&mem, &cap, (size_t)off + m->data.len,
+                                             (size_t)size)) {
+                    bad = 3;
                 } else {
                     digest_ctx_update(h, m->data.data, m->data.len);
                     if (!to_file)
@@ -645,6 +669,10 @@ static int bytestream_read(fetch_ctx *f, size_t g, remote_status *st)
         }
         if (bad == 2) {
             st_set(st, GRPC_STATUS_UNKNOWN, "cannot write %s: %s", tmp, strerror(errno));
+            goto out;
+        }
+        if (bad == 3) {
+            st_set(st, GRPC_STATUS_RESOURCE_EXHAUSTED, "Read: out of memory for %s", d->hash);
             goto out;
         }
         if (code == GRPC_STATUS_OK)
@@ -672,7 +700,7 @@ static int bytestream_read(fetch_ctx *f, size_t g, remote_status *st)
         tmp = NULL;
         rc = 0;
     } else {
-        rc = deliver(f, g, mem, (size_t)size, st);
+        rc = deliver(f, g, mem ? mem : (const uint8_t *)"", (size_t)size, st);
     }
 out:
     if (h) {

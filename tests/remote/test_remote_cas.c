@@ -79,6 +79,12 @@ static void test_blob_round_trip(void)
     CU_ASSERT_EQUAL(remote_error(r)->code, REMOTE_CODE_NOT_FOUND);
     CU_ASSERT_PTR_NULL(gone.data);
     CU_ASSERT_EQUAL(n_warnings, w);
+    /* One whose digest claims 50 GB: read into what arrives (nothing), not
+     * allocated up front (that would fail with RESOURCE_EXHAUSTED). */
+    gone.d.size_bytes = 50LL * 1000 * 1000 * 1000;
+    CU_ASSERT_EQUAL(remote_fetch(r, &gone, 1), -1);
+    CU_ASSERT_EQUAL(remote_error(r)->code, REMOTE_CODE_NOT_FOUND);
+    CU_ASSERT_PTR_NULL(gone.data);
     remote_close(r);
     server_stop(&s);
 }
