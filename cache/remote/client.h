@@ -75,6 +75,8 @@ typedef struct rpc {
     grpc_metadata_array init_md, trail_md;
 } rpc;
 
+/* Worth a retry: UNAVAILABLE, RESOURCE_EXHAUSTED; never a deadline that
+ * expired (rpc.c). */
 int rpc_retryable(int code);
 /* Sleep before retry number `attempt` (0-based): retry_delay_ms * 2^attempt,
  * with +-50% jitter so that a build's many processes do not retry in step. */

@@ -99,6 +99,7 @@ static void test_deadline(void)
     START(s, "--delay-ms", "2500");
     config cfg = make_cfg(&s);
     cfg.request_timeout_s = 1;
+    cfg.retry_limit = 3; /* not spent on a server that does not answer */
     remote *r = remote_open(&cfg);
     CU_ASSERT_FATAL(r != NULL);
     digest act;
@@ -108,6 +109,10 @@ static void test_deadline(void)
     CU_ASSERT_EQUAL(remote_get_action_result(r, &act, NULL, 0, &got, &len), -1);
     CU_ASSERT_EQUAL(remote_error(r)->code, REMOTE_CODE_DEADLINE_EXCEEDED);
     CU_ASSERT(!remote_usable(&cfg));
+    /* A deadline that expired is not tried again at full length. */
+    int caps = record_count(&s, "GetCapabilities", NULL);
+    int gets = record_count(&s, "GetActionResult", NULL);
+    CU_ASSERT(caps <= 1 && gets <= 1 && caps + gets >= 1);
     remote_close(r);
     server_stop(&s);
 }
