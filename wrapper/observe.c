@@ -190,16 +190,14 @@ int observe_parse(const char *records, size_t len, long parent, const char *cwd,
     int cap = s.paths.n + 1;
     o->extra = calloc((size_t)cap, sizeof *o->extra);
     o->absent = calloc((size_t)cap, sizeof *o->absent);
-    o->programs = calloc((size_t)cap, sizeof *o->programs);
     o->ran = calloc((size_t)cap, sizeof *o->ran);
-    if (!o->extra || !o->absent || !o->programs || !o->ran)
+    if (!o->extra || !o->absent || !o->ran)
         goto out;
     for (int i = 0; i < s.paths.n; i++) {
         const strtab_entry *e = &s.paths.e[i];
         const char *path = e->s;
         if (e->val & F_TOOL) {
-            if (take(o->programs, &o->n_programs, path) != 0 ||
-                ((e->val & F_RAN) && take(o->ran, &o->n_ran, path) != 0))
+            if ((e->val & F_RAN) && take(o->ran, &o->n_ran, path) != 0)
                 goto out;
             continue;
         }
@@ -233,14 +231,11 @@ void observed_free(observed *o)
         free(o->extra[i]);
     for (int i = 0; i < o->n_absent; i++)
         free(o->absent[i]);
-    for (int i = 0; i < o->n_programs; i++)
-        free(o->programs[i]);
     for (int i = 0; i < o->n_ran; i++)
         free(o->ran[i]);
     free(o->ran);
     free(o->extra);
     free(o->absent);
-    free(o->programs);
     free(o->why_not);
     memset(o, 0, sizeof *o);
 }

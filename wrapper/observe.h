@@ -46,8 +46,6 @@ typedef struct observed {
     int n_extra;
     char **absent;     /* looked for by a helper program, not there (absolute) */
     int n_absent;
-    char **programs;   /* run or loaded (absolute, as named when run or loaded) */
-    int n_programs;
     char **ran;        /* the programs run: as exec'd (a script, a link), and
                         * each process's, resolved (/proc/self/exe) */
     int n_ran;
