@@ -53,6 +53,29 @@ void log_msg(enum log_level level, const char *fmt, ...)
 /* ---- scratch and server management ---- */
 
 const char *external; /* RICC_TEST_SERVER */
+int server_executes = 1;
+
+/* Whether the external server executes: RICC_TEST_SERVER_EXECUTES (run.sh
+ * asks the server once for every program), or the same script asked here.
+ * A server that cannot be asked counts as executing: its tests then fail
+ * and say why, rather than skip. */
+static int external_executes(void)
+{
+    const char *v = getenv("RICC_TEST_SERVER_EXECUTES");
+    if (v && *v)
+        return strcmp(v, "0") != 0;
+    char cmd[1024], line[16] = "";
+    const char *srv = getenv("RTS_SERVER");
+    const char *slash = srv ? strrchr(srv, '/') : NULL;
+    /* (executes.py is beside server.py) */
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%.*s%s' '%s'", slash ? (int)(slash + 1 - srv) : 0,
+             srv ? srv : "", slash ? "executes.py" : "tests/remote/executes.py", external);
+    FILE *p = popen(cmd, "r");
+    char *ok = p ? fgets(line, sizeof line, p) : NULL;
+    if (p)
+        pclose(p);
+    return !(ok && line[0] == '0');
+}
 
 /* Servers still running and scratch directories still there, stopped and
  * removed at exit even when a fatal assertion leaves a test early. */
@@ -278,6 +301,8 @@ int run_tests(const char *suite, const test_case *tests, size_t n)
     external = getenv("RICC_TEST_SERVER");
     if (external && !*external)
         external = NULL;
+    if (external)
+        server_executes = external_executes();
     /* Direct calls unless a test asks for the agent. */
     setenv("RICC_REMOTE_AGENT", "0", 1);
     atexit(stop_all);

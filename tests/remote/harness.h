@@ -17,6 +17,10 @@ extern int n_warnings;
 extern char last_warning[1024];
 /* RICC_TEST_SERVER, or NULL: then each test starts its own server. */
 extern const char *external;
+/* Does the server execute actions?  The test server does; an external one
+ * as its GetCapabilities says (RICC_TEST_SERVER_EXECUTES, which run.sh sets
+ * from tests/remote/executes.py, or that script run here). */
+extern int server_executes;
 
 typedef struct server {
     pid_t pid;
@@ -57,12 +61,24 @@ int run_tests(const char *suite, const test_case *tests, size_t n);
         CU_ASSERT_FATAL(server_start(&(s), extra_) == 0);                                     \
     } while (0)
 
-/* Misbehaviour tests cannot run against an external server. */
-#define NEEDS_OWN_SERVER()                                                                    \
+/* A test that needs what only the test server has (a misbehaviour it is
+ * told to show, its record of calls, its emptiness) skips against an
+ * external server, saying why. */
+#define NEEDS_OWN_SERVER(why)                                                                 \
     do {                                                                                      \
         if (external) {                                                                       \
-            printf("(skipped: needs the test server) ");                                      \
+            printf("(skipped with RICC_TEST_SERVER: needs the test server's %s) ", why);      \
             CU_PASS("skipped with RICC_TEST_SERVER");                                         \
+            return;                                                                           \
+        }                                                                                     \
+    } while (0)
+
+/* A test of Execute skips against a server that does not execute. */
+#define NEEDS_EXECUTE()                                                                       \
+    do {                                                                                      \
+        if (!server_executes) {                                                               \
+            printf("(skipped: the server has no Execution service) ");                        \
+            CU_PASS("skipped: no Execution service");                                         \
             return;                                                                           \
         }                                                                                     \
     } while (0)

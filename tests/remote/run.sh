@@ -1,7 +1,10 @@
 #!/bin/sh
 # tests/remote/run.sh — the remote client tests, against tests/remote/server.py
 # (a REAPI server on Debian's python3-grpcio), or against any REAPI server
-# named by RICC_TEST_SERVER=<address>.
+# named by RICC_TEST_SERVER=<address> (bazel-remote and BuildGrid in CI: see
+# `make check-peers`); then the cases that need the test server's faults or
+# call record, and without an Execution service those of Execute, skip
+# with a printed reason.
 #
 # Expects $B/lib/libricc-cache.a and $B/lib/libricc-remote.so built (the
 # check-remote make target builds them).  Compiles the CUnit client tests
@@ -20,12 +23,20 @@ PKGS="libcrypto libprotobuf-c"
 for f in "$B/lib/libricc-cache.a" "$B/lib/libricc-remote.so"; do
     [ -f "$f" ] || { echo "run.sh: $f is missing: make B=$B $f" >&2; exit 2; }
 done
+/usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || {
+    echo "run.sh: needs /usr/bin/python3 with grpc and protobuf" \
+         "(apt-get install python3-grpcio python3-protobuf protobuf-compiler)" >&2
+    exit 2; }
 if [ -z "${RICC_TEST_SERVER:-}" ]; then
-    /usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null || {
-        echo "run.sh: needs /usr/bin/python3 with grpc and protobuf" \
-             "(apt-get install python3-grpcio python3-protobuf protobuf-compiler)" >&2
-        exit 2; }
     command -v protoc >/dev/null || { echo "run.sh: needs protoc (protobuf-compiler)" >&2; exit 2; }
+else
+    # Whether the server executes, as its GetCapabilities says: the tests of
+    # Execute skip with a reason against a cache-only server (bazel-remote).
+    RICC_TEST_SERVER_EXECUTES=$(/usr/bin/python3 tests/remote/executes.py "$RICC_TEST_SERVER") || {
+        echo "run.sh: cannot ask $RICC_TEST_SERVER for its capabilities" >&2; exit 2; }
+    export RICC_TEST_SERVER_EXECUTES
+    echo "run.sh: against $RICC_TEST_SERVER, which $([ "$RICC_TEST_SERVER_EXECUTES" = 1 ] &&
+        echo executes || echo has no Execution service: a cache only)"
 fi
 
 mkdir -p "$B/tests/remote"

@@ -149,7 +149,7 @@ static void test_bytestream(void)
  * Read from the offset reached. */
 static void test_bytestream_resume(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("broken streams (--break-streams)");
     server s;
     START(s, "--max-batch", "4096", "--break-streams", "1");
     config cfg = make_cfg(&s);
@@ -180,7 +180,7 @@ static void test_bytestream_resume(void)
 /* Corrupt data is refused, batch or stream, file or memory. */
 static void test_corrupt_blob(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("corrupt blobs (--corrupt)");
     server s;
     START(s, "--corrupt", "--max-batch", "8192");
     config cfg = make_cfg(&s);
@@ -291,7 +291,7 @@ static void test_action_cache(void)
 /* Output paths that leave the tree or were not asked for are refused. */
 static void test_bad_output_paths(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("bad output paths (--bad-output-path)");
     const char *bad[] = { "../x", "/etc/x" };
     for (int i = 0; i < 2; i++) {
         server s;
@@ -321,7 +321,7 @@ static void test_bad_output_paths(void)
  * down, once, and skipped by later opens. */
 static void test_separate_endpoints(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("two servers and their call records");
     server cas, ac;
     START(cas, NULL);
     START(ac, NULL);

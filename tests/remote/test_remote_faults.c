@@ -17,7 +17,7 @@
 
 static void test_unavailable(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("injected UNAVAILABLE (--fail-first)");
     server s;
     START(s, "--fail-first", "2");
     config cfg = make_cfg(&s);
@@ -94,7 +94,7 @@ static void test_server_down(void)
 /* A server slower than the deadline: DEADLINE_EXCEEDED, marked down. */
 static void test_deadline(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("slow answers (--delay-ms)");
     server s;
     START(s, "--delay-ms", "2500");
     config cfg = make_cfg(&s);
@@ -120,7 +120,7 @@ static void test_deadline(void)
 /* PERMISSION_DENIED on UpdateActionResult: reported once, then skipped. */
 static void test_update_denied(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("refused updates (--deny-ac-update)");
     server s;
     START(s, "--deny-ac-update");
     config cfg = make_cfg(&s);
@@ -151,7 +151,7 @@ static void test_update_denied(void)
 /* A server without SHA-256 cannot be used. */
 static void test_no_sha256(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("missing SHA-256 (--no-sha256)");
     server s;
     START(s, "--no-sha256");
     config cfg = make_cfg(&s);
@@ -172,7 +172,7 @@ static void test_no_sha256(void)
 /* The access token goes out as a bearer token; a wrong one is refused. */
 static void test_access_token(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("token check (--require-token)");
     server s;
     START(s, "--require-token", "s3cret");
     config cfg = make_cfg(&s);
@@ -215,7 +215,7 @@ static void test_access_token(void)
 /* TLS with a CA made here; the server also demands a client certificate. */
 static void test_tls(void)
 {
-    NEEDS_OWN_SERVER();
+    NEEDS_OWN_SERVER("TLS listener");
     char dir[] = "/tmp/rrt-tls-XXXXXX";
     CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
     add_scratch(dir);
