@@ -96,6 +96,7 @@ static const struct setting settings[] = {
     S("retry_limit", retry_limit, T_INT, "3", 1),
     S("retry_delay", retry_delay_ms, T_MSECS, "1000", 1),
     S("request_timeout", request_timeout_s, T_SECS, "60", 1),
+    S("exec_timeout", exec_timeout_s, T_SECS, "300", 0),
     S("remote_skip_seconds", remote_skip_seconds, T_SECS, "60", 0),
     M("remote_platform", remote_platform, 1),
     M("remote_env", remote_env, 1),

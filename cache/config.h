@@ -15,7 +15,8 @@
  * Values: an empty one (RICC_SERVER=, or `server:` alone) means the default.
  * Sizes: k, M, G, T are powers of 1000, Ki, Mi, Gi, Ti powers of 1024.
  * Durations: a bare number is in the setting's unit (retry_delay in ms, as
- * recc; request_timeout and remote_skip_seconds in seconds), or 500ms, 2s, 5m.
+ * recc; request_timeout, exec_timeout and remote_skip_seconds in seconds), or
+ * 500ms, 2s, 5m.
  *
  * Settings (see config.c for the table and defaults):
  *   dir, max_size, log_level, log_directory, project_root, no_path_rewrite,
@@ -23,7 +24,7 @@
  *   hard_link, compilers, exec_tools, server, cas_server, action_cache_server, instance,
  *   cache_only, cache_upload_local_build, server_ssl, server_cert, client_cert,
  *   client_key, access_token_path, retry_limit, retry_delay, request_timeout,
- *   remote_skip_seconds, remote_platform (map), remote_env (map). */
+ *   exec_timeout, remote_skip_seconds, remote_platform (map), remote_env (map). */
 #ifndef RICC_CONFIG_H
 #define RICC_CONFIG_H
 
@@ -61,6 +62,7 @@ typedef struct config {
     int retry_limit;
     int retry_delay_ms;
     int request_timeout_s;
+    int exec_timeout_s;      /* the longest wait for a remote execution; the Action's timeout */
     int remote_skip_seconds;
     config_kv *remote_platform; /* sorted by name */
     int n_remote_platform;

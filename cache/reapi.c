@@ -62,3 +62,11 @@ int reapi_digest_get(const reapi_digest *r, digest *out)
     out->size_bytes = r->size_bytes;
     return 0;
 }
+
+void reapi_action_timeout(reapi_action *a, Google__Protobuf__Duration *storage, int seconds)
+{
+    Google__Protobuf__Duration init = GOOGLE__PROTOBUF__DURATION__INIT;
+    *storage = init;
+    storage->seconds = seconds;
+    a->timeout = seconds > 0 ? storage : NULL;
+}

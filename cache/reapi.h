@@ -36,6 +36,11 @@ void *reapi_pack(const ProtobufCMessage *m, size_t *len, digest *d);
  * protobuf_c_message_free_unpacked(&ar->base, NULL). */
 reapi_action_result *reapi_result_unpack(const void *buf, size_t len);
 
+/* Set an Action's timeout to `seconds` (none when 0), kept in *storage
+ * (which must outlive a).  It is part of the Action, and so of its digest:
+ * every client sharing a cache must send the same (config: exec_timeout). */
+void reapi_action_timeout(reapi_action *a, Google__Protobuf__Duration *storage, int seconds);
+
 /* Point a reapi_digest at a digest (no copy: d must outlive r). */
 void reapi_digest_ref(reapi_digest *r, digest *d);
 

@@ -188,6 +188,15 @@ int remote_execute(remote *r, const digest *action, int skip_cache_lookup,
                    char *const *outputs, int n_outputs,
                    void **ar, size_t *ar_len, int *cached);
 
+/* May compiles be Executed?  1 when the server offers Execute (its
+ * GetCapabilities, asked once per agent or process), 0 when it says it does
+ * not, or an Execute call answered UNIMPLEMENTED earlier in the build: the
+ * first process to learn it warns, once per build (the mark
+ * $RICC_DIR/remote-noexec), and the caller compiles here instead, uploading
+ * the result as for an action no worker could make.  -1 on failure (the
+ * failure policy above has applied; compile here). */
+int remote_can_execute(remote *r);
+
 /* The last failure on r. */
 const remote_status *remote_error(const remote *r);
 
@@ -196,7 +205,7 @@ int remote_via_agent(const remote *r);
 
 /* ---- module ABI (cache/remote/ implements, remote_loader.c calls) ---- */
 
-#define REMOTE_ABI_VERSION 1
+#define REMOTE_ABI_VERSION 2
 #define REMOTE_MODULE_SYMBOL "ricc_remote_module_v1"
 
 /* What the host lends the module: the module has its own copy of
@@ -234,6 +243,8 @@ typedef struct remote_module {
     /* Serve one connection (the direct calls of a static ricc) until it
      * closes. */
     void (*serve_fd)(const config *cfg, const remote_host *host, int fd);
+    /* Does the execution server execute (GetCapabilities)?  1, 0 or -1. */
+    int (*can_execute)(void *h, remote_status *st);
 } remote_module;
 
 typedef const remote_module *(*remote_module_fn)(void);

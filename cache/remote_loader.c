@@ -262,12 +262,12 @@ static int agent_path(const config *cfg, char *out, size_t len)
     unsigned long mnt = stat("/proc/self/ns/mnt", &ns) == 0 ? (unsigned long)ns.st_ino : 0;
     char *key = NULL;
 #define S(x) ((x) ? (x) : "")
-    if (asprintf(&key, "%s|%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%d|%d|%d|%lu", RICC_VERSION,
+    if (asprintf(&key, "%s|%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%d|%d|%d|%d|%lu", RICC_VERSION,
                  exe, S(mod), S(cfg->dir), S(cfg->server), S(cfg->cas_server),
                  S(cfg->action_cache_server), cfg->server_ssl, S(cfg->instance),
                  S(cfg->server_cert), S(cfg->client_cert), S(cfg->client_key),
                  S(cfg->access_token_path), cfg->retry_limit, cfg->retry_delay_ms,
-                 cfg->request_timeout_s, mnt) < 0)
+                 cfg->request_timeout_s, cfg->exec_timeout_s, mnt) < 0)
         return -1;
 #undef S
     digest d;
@@ -557,6 +557,30 @@ static int take_bytes(rbuf *resp, void **out, size_t *len)
     return 0;
 }
 
+/* The server does not execute, or not in time: say so once per build; the
+ * build's later compiles run here without asking (the mark's skip period). */
+static int no_execution(remote *r, const char *why)
+{
+    if (remote_set_mark(r->cfg, REMOTE_NOEXEC_MARK, why))
+        LOG_W("remote %s does not execute (%s): compiling here and uploading the results, as "
+              "in cache-only mode%s", remote_server_name(r->cfg), why,
+              r->st.code == REMOTE_CODE_DEADLINE_EXCEEDED
+                  ? "" : " (RECC_CACHE_ONLY=1 says so and saves asking)");
+    return 0;
+}
+
+/* An Execute failed.  Unimplemented (whatever its capabilities said) or
+ * not done within exec_timeout: the server is there, its execution is
+ * not; anything else is the usual failure policy. */
+static int exec_failed(remote *r)
+{
+    if (r->st.code == REMOTE_CODE_UNIMPLEMENTED || r->st.code == REMOTE_CODE_DEADLINE_EXCEEDED) {
+        no_execution(r, r->st.message);
+        return -1;
+    }
+    return failed(r);
+}
+
 static int get_or_execute(remote *r, int op, const digest *action, int skip,
                           char *const *outputs, int n_outputs, void **ar, size_t *ar_len,
                           int *cached)
@@ -595,7 +619,7 @@ static int get_or_execute(remote *r, int op, const digest *action, int skip,
                 } else {
                     free((void *)resp.p);
                 }
-                return rc < 0 ? failed(r) : rc;
+                return rc < 0 ? (op == OP_EXECUTE ? exec_failed(r) : failed(r)) : rc;
             }
         }
         if (go_direct(r) != 0)
@@ -607,7 +631,7 @@ static int get_or_execute(remote *r, int op, const digest *action, int skip,
         rc = r->m->get_action_result(r->h, action, outputs, n_outputs, ar, ar_len, &r->st);
     else
         rc = r->m->execute(r->h, action, skip, outputs, n_outputs, ar, ar_len, cached, &r->st);
-    return rc < 0 ? failed(r) : rc;
+    return rc < 0 ? (op == OP_EXECUTE ? exec_failed(r) : failed(r)) : rc;
 }
 
 int remote_get_action_result(remote *r, const digest *action, char *const *outputs,
@@ -621,6 +645,39 @@ int remote_execute(remote *r, const digest *action, int skip_cache_lookup,
 {
     return get_or_execute(r, OP_EXECUTE, action, skip_cache_lookup, outputs, n_outputs, ar,
                           ar_len, cached) < 0 ? -1 : 0;
+}
+
+int remote_can_execute(remote *r)
+{
+    if (r->dead)
+        return skipped(r);
+    if (remote_marked(r->cfg, REMOTE_NOEXEC_MARK))
+        return 0;
+    int rc = -1, yes = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (r->fd >= 0) {
+            wbuf w = { 0 };
+            rbuf resp;
+            agent_header(r, &w, OP_CAN_EXECUTE, NULL);
+            if (agent_call(r, &w, &resp, &rc, 0) == 0) {
+                yes = rc == 0 && r_u32(&resp);
+                free((void *)resp.p);
+                goto answered;
+            }
+        }
+        if (go_direct(r) != 0)
+            return -1;
+        if (r->fd < 0)
+            break;
+    }
+    rc = r->m->can_execute(r->h, &r->st);
+    yes = rc > 0;
+answered:
+    if (rc < 0)
+        /* An agent of an older ricc does not know the question: Execute
+         * itself will tell. */
+        return r->st.code == REMOTE_CODE_UNIMPLEMENTED ? 1 : failed(r);
+    return yes ? 1 : no_execution(r, "its capabilities offer no Execution service");
 }
 
 int remote_update_action_result(remote *r, const digest *action, const void *ar, size_t ar_len)

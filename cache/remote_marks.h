@@ -8,6 +8,7 @@
 
 #define REMOTE_DOWN_MARK "remote-down"         /* the server is unreachable */
 #define REMOTE_NOUPDATE_MARK "remote-noupdate" /* it refuses action cache updates */
+#define REMOTE_NOEXEC_MARK "remote-noexec"     /* it has no Execution service */
 
 /* The server's name for messages. */
 const char *remote_server_name(const config *cfg);

@@ -548,6 +548,8 @@ int action_finish(const action_inputs *in, action_key *out, const char **why)
     action.salt.len = salt.len;
     if (platform.n_properties)
         action.platform = &platform;
+    Google__Protobuf__Duration timeout;
+    reapi_action_timeout(&action, &timeout, cfg->exec_timeout_s);
     free(out->action_blob);
     out->action_blob = reapi_pack(&action.base, &out->action_len, &out->action);
     if (out->action_blob)

@@ -394,6 +394,8 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, in
         a.salt.len = c->key.salt_base_len;
         if (platform.n_properties)
             a.platform = &platform;
+        Google__Protobuf__Duration timeout;
+        reapi_action_timeout(&a, &timeout, c->cfg->exec_timeout_s);
         size_t len;
         void *blob = reapi_pack(&a.base, &len, action);
         if (blob) {

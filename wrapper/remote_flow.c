@@ -752,6 +752,14 @@ int rflow_miss(rflow *rf, const rflow_call *c, enum rflow_how *how)
     remote_safety safe = {c->no_execute, 0};
     if (!safe.why_not && !cfg->cache_only && rflow_active(rf))
         safe = remote_safe_check(c->key, c->cwd);
+    /* A server without Execute (bazel-remote): built here, and shared. */
+    if (!safe.why_not && !cfg->cache_only && rflow_active(rf)) {
+        int can = remote_can_execute(rf->r);
+        if (can < 0)
+            rflow_fail(rf, "GetCapabilities");
+        else if (can == 0)
+            safe.why_not = "the server has no Execution service";
+    }
     if (!cfg->cache_only && !safe.why_not && rflow_active(rf)) {
         if ((status = rflow_execute(rf, c, safe.quiet_only, how)) >= 0) {
             /* Kept out of the server's cache (do_not_cache) until known

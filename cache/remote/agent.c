@@ -351,6 +351,10 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
         for (uint32_t i = 0; it && i < n; i++)
             free(it[i].data);
         free(it);
+    } else if (op == OP_CAN_EXECUTE) {
+        rc = a->m->can_execute(*h, &st);
+        put_status(w, rc < 0 ? -1 : 0, &st);
+        w_u32(w, rc > 0);
     } else {
         st_set(&st, GRPC_STATUS_UNIMPLEMENTED, "agent: unknown request %u", op);
         put_status(w, -1, &st);

@@ -284,6 +284,7 @@ static void *m_open(const config *cfg, const remote_host *host, remote_status *s
     clock_gettime(CLOCK_REALTIME, &now);
     c->rand_state = (unsigned)getpid() ^ (unsigned)now.tv_nsec;
     c->batch_limit = GRPC_MESSAGE_LIMIT;
+    c->executes = -1;
     make_uuid(c);
     c->cq = grpc_completion_queue_create_for_pluck(NULL);
 
@@ -568,6 +569,11 @@ static int m_execute(void *h, const digest *action, int skip_cache_lookup, char 
                         st);
 }
 
+static int m_can_execute(void *h, remote_status *st)
+{
+    return client_can_execute(h, st);
+}
+
 static const remote_module module = {
     .abi_version = REMOTE_ABI_VERSION,
     .size = sizeof(remote_module),
@@ -582,6 +588,7 @@ static const remote_module module = {
     .set_ids = m_set_ids,
     .serve = agent_serve,
     .serve_fd = agent_serve_fd,
+    .can_execute = m_can_execute,
 };
 
 __attribute__((visibility("default"))) const remote_module *ricc_remote_module_v1(void)

@@ -52,6 +52,7 @@ typedef struct rclient {
     void *reqmeta;               /* serialized RequestMetadata for action_id */
     size_t reqmeta_len;
     int caps_done;
+    int executes;                /* the execution server executes: 1, 0, -1 not known yet */
     int64_t batch_limit;         /* bytes per batch request, after capabilities */
     int timeout_s, retry_limit, retry_delay_ms;
     unsigned rand_state;
@@ -104,6 +105,9 @@ int rpc_unary(rclient *c, grpc_channel *ch, const char *method, const ProtobufCM
 /* GetCapabilities (or its remembered answer) once per handle: sets
  * batch_limit; -1 if the server cannot be used (no SHA-256). */
 int client_capabilities(rclient *c, remote_status *st);
+/* Does the execution server offer Execute (its capabilities' exec_enabled)?
+ * 1 or 0 (asked once per handle), -1 if it could not be asked. */
+int client_can_execute(rclient *c, remote_status *st);
 
 /* ---- client.c ---- */
 /* Check a received ActionResult against the rules in remote.h "Trust". */

@@ -11,8 +11,12 @@
  * least one is always allowed: it is what WaitExecution exists for); quiet
  * stream ends that still make progress are bounded separately.
  *
- * The deadline of each stream is an hour, or request_timeout if longer: a
- * compile may legitimately take longer than a cache request.
+ * The whole call, every stream and WaitExecution together, is bounded by
+ * exec_timeout (also the Action's timeout, action.c): a server whose stream
+ * says EXECUTING and then nothing would otherwise hold the build for as long
+ * as it likes.  Past it the call fails with DEADLINE_EXCEEDED and the loader
+ * stops Executing for the rest of the build (remote_loader.c).  With
+ * exec_timeout 0 each stream may take an hour, or request_timeout if longer.
  *
  * ExecuteResponse.status is honoured: a non-OK status is an error even when
  * a result is attached.  The ActionResult is checked like a cached one. */
@@ -20,6 +24,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef Build__Bazel__Remote__Execution__V2__ExecuteRequest pb_exec_req;
 typedef Build__Bazel__Remote__Execution__V2__ExecuteResponse pb_exec_resp;
@@ -87,10 +92,10 @@ static void finish_op(const Google__Longrunning__Operation *op, char *const *out
 /* One Execute or WaitExecution stream.  Returns the call's status code;
  * *name learns the operation's name; o->done says whether it finished. */
 static int one_stream(rclient *c, const digest *action, int skip_cache_lookup, char **name,
-                      char *const *outputs, int n_outputs, outcome *o, remote_status *st)
+                      char *const *outputs, int n_outputs, int timeout, outcome *o,
+                      remote_status *st)
 {
     rpc r;
-    int timeout = c->timeout_s > EXEC_TIMEOUT_S ? c->timeout_s : EXEC_TIMEOUT_S;
     int sent;
     if (rpc_start(&r, c, c->exec_ch, *name ? EXEC "WaitExecution" : EXEC "Execute", timeout) != 0) {
         st_set(st, GRPC_STATUS_INTERNAL, "Execute: cannot create a call");
@@ -149,11 +154,29 @@ int exec_execute(rclient *c, const digest *action, int skip_cache_lookup, char *
     outcome o = { 0, -1, NULL, 0, 0 };
     int errors = 0, quiet = 0;
     int error_budget = c->retry_limit > 0 ? c->retry_limit : 1;
+    int limit = c->cfg->exec_timeout_s;
+    time_t end = limit > 0 ? time(NULL) + limit : 0;
     for (;;) {
         int waiting = name != NULL;
-        int code = one_stream(c, action, skip_cache_lookup, &name, outputs, n_outputs, &o, st);
+        int timeout = c->timeout_s > EXEC_TIMEOUT_S ? c->timeout_s : EXEC_TIMEOUT_S;
+        if (end) {
+            time_t left = end - time(NULL);
+            if (left <= 0) {
+                st_set(st, GRPC_STATUS_DEADLINE_EXCEEDED,
+                       "Execute: no result within exec_timeout (%d s)", limit);
+                break;
+            }
+            timeout = (int)left;
+        }
+        int code = one_stream(c, action, skip_cache_lookup, &name, outputs, n_outputs, timeout,
+                              &o, st);
         if (o.done)
             break;
+        if (code == GRPC_STATUS_DEADLINE_EXCEEDED && end) {
+            st_set(st, GRPC_STATUS_DEADLINE_EXCEEDED,
+                   "Execute: no result within exec_timeout (%d s)", limit);
+            break;
+        }
         if (code == GRPC_STATUS_OK) {
             /* Ended cleanly without a result: follow the operation. */
             if (!name || ++quiet > MAX_QUIET_ENDS) {

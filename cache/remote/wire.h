@@ -26,7 +26,7 @@
 
 #define WIRE_MAX (1u << 30) /* a message larger than this is a protocol error */
 
-enum wire_op { OP_GET_AR = 1, OP_UPDATE_AR, OP_UPLOAD, OP_FETCH, OP_EXECUTE };
+enum wire_op { OP_GET_AR = 1, OP_UPDATE_AR, OP_UPLOAD, OP_FETCH, OP_EXECUTE, OP_CAN_EXECUTE };
 
 typedef struct wbuf {
     uint8_t *p;

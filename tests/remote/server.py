@@ -29,9 +29,15 @@ named in brackets, so that the client's failure handling can be tested:
   --streams-without-digest [RTS_STREAMS_WITHOUT_DIGEST] stdout and stderr go
                                            out inline with no digest, as
                                            BuildGrid sends them (REAPI allows it)
+  --no-execute          [RTS_NO_EXECUTE]   a cache only, as bazel-remote: no
+                                           execution capabilities, Execute
+                                           answers UNIMPLEMENTED
+  --hang-execute        [RTS_HANG_EXECUTE] Execute and WaitExecution say
+                                           EXECUTING, then nothing
   --require-token T     [RTS_REQUIRE_TOKEN] demand "authorization: Bearer T"
   --record FILE         [RTS_RECORD]       one JSON line per call: method,
-                                           authorization, RequestMetadata
+                                           authorization, RequestMetadata (and
+                                           one per action run: its timeout)
 
 Listening: --tcp HOST:PORT (port 0 picks one), --unix PATH, --tls-cert/
 --tls-key (TCP becomes TLS), --tls-client-ca (client certificates required).
@@ -140,6 +146,11 @@ def parse_args():
     p.add_argument("--fail-reads", action="store_true", default=env_default("RTS_FAIL_READS", bool, False))
     p.add_argument("--streams-without-digest", action="store_true",
                    default=env_default("RTS_STREAMS_WITHOUT_DIGEST", bool, False))
+    p.add_argument("--no-execute", action="store_true", default=env_default("RTS_NO_EXECUTE", bool, False),
+                   help="a cache only, as bazel-remote: no execution capabilities, Execute UNIMPLEMENTED")
+    p.add_argument("--hang-execute", action="store_true",
+                   default=env_default("RTS_HANG_EXECUTE", bool, False),
+                   help="Execute and WaitExecution say EXECUTING, then nothing until the client leaves")
     p.add_argument("--require-token", default=env_default("RTS_REQUIRE_TOKEN"))
     p.add_argument("--record", default=env_default("RTS_RECORD"))
     return p.parse_args()
@@ -219,7 +230,8 @@ class Server:
                 digest_functions=[fn], max_batch_total_size_bytes=self.a.max_batch,
                 action_cache_update_capabilities=pb.ActionCacheUpdateCapabilities(
                     update_enabled=not self.a.deny_ac_update)),
-            execution_capabilities=pb.ExecutionCapabilities(digest_function=fn, exec_enabled=True))
+            execution_capabilities=None if self.a.no_execute else
+            pb.ExecutionCapabilities(digest_function=fn, exec_enabled=True))
 
     # ---- CAS ----
 
@@ -423,7 +435,17 @@ class Server:
                 os.makedirs(os.path.dirname(os.path.join(wd, o)) or wd, exist_ok=True)
             env = {e.name: e.value for e in cmd.environment_variables}
             env.setdefault("PATH", os.environ.get("PATH", "/usr/bin:/bin"))
-            p = subprocess.run(list(cmd.arguments), cwd=wd, env=env, capture_output=True)
+            timeout = action.timeout.seconds if action.HasField("timeout") else None
+            if self.a.record:
+                with self.lock, open(self.a.record, "a") as fp:
+                    fp.write(json.dumps({"method": "(run)", "timeout": timeout}) + "\n")
+            try:
+                p = subprocess.run(list(cmd.arguments), cwd=wd, env=env, capture_output=True,
+                                   timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return pb.ExecuteResponse(status=pb.Status(
+                    code=grpc.StatusCode.DEADLINE_EXCEEDED.value[0],
+                    message="test server: the action's timeout expired"))
             result = pb.ActionResult(exit_code=p.returncode,
                                      stdout_digest=self.put(p.stdout),
                                      stderr_digest=self.put(p.stderr))
@@ -456,9 +478,20 @@ class Server:
             op.response.Pack(response)
         return op
 
+    def hang(self, name, context):
+        """Say EXECUTING, then nothing, for as long as the client waits."""
+        yield self.operation(name, self.pb.ExecutionStage.EXECUTING)
+        while context.is_active():
+            time.sleep(0.1)
+
     def Execute(self, req, context):
         pb = self.pb
         name = "operations/" + str(uuid.uuid4())
+        if self.a.no_execute:
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, "test server: no Execution service")
+        if self.a.hang_execute:
+            yield from self.hang(name, context)
+            return
         if not req.skip_cache_lookup and req.action_digest.hash in self.ac:
             result = pb.ActionResult.FromString(self.ac[req.action_digest.hash])
             yield self.operation(name, pb.ExecutionStage.COMPLETED,
@@ -484,6 +517,9 @@ class Server:
         yield self.operation(name, pb.ExecutionStage.COMPLETED, slot[0])
 
     def WaitExecution(self, req, context):
+        if self.a.hang_execute:
+            yield from self.hang(req.name, context)
+            return
         with self.lock:
             entry = self.ops.get(req.name)
         if entry is None:

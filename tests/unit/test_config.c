@@ -111,6 +111,7 @@ static void test_defaults(void)
     CU_ASSERT_EQUAL(c.retry_limit, 3);
     CU_ASSERT_EQUAL(c.retry_delay_ms, 1000);
     CU_ASSERT_EQUAL(c.request_timeout_s, 60);
+    CU_ASSERT_EQUAL(c.exec_timeout_s, 300);
     CU_ASSERT_EQUAL(c.remote_skip_seconds, 60);
     CU_ASSERT_PTR_NULL(c.server);
     CU_ASSERT_PTR_NULL(c.log_directory);
@@ -178,10 +179,13 @@ static void test_precedence(void)
     /* A setting recc does not have is not read from RECC_. */
     setenv("RECC_NO_DIRECT", "1", 1);
     setenv("RECC_RETRY_LIMIT", "7", 1);
+    setenv("RICC_EXEC_TIMEOUT", "2m", 1);
     load_ok(&c);
     CU_ASSERT_EQUAL(c.no_direct, 0);
     CU_ASSERT_EQUAL(c.retry_limit, 7);
+    CU_ASSERT_EQUAL(c.exec_timeout_s, 120);
     config_free(&c);
+    unsetenv("RICC_EXEC_TIMEOUT");
 }
 
 static void test_parse_size(void)

@@ -1,0 +1,176 @@
+#!/bin/sh
+# tests/e2e/test_remote_policy.sh — what ricc does when the server cannot
+# execute, or does not finish: configured for remote execution (no
+# cache-only), a make -j4 of a four-file project against
+#   1. a server without an Execution service, as bazel-remote is (the test
+#      server with --no-execute, or RICC_TEST_SERVER when
+#      RICC_TEST_SERVER_EXECUTES=0): its capabilities are honoured — one
+#      warning for the build, no Execute call, no input uploaded for one;
+#      every compile built here and uploaded, so a fresh sandbox then gets
+#      four remote hits, byte-identical to plain gcc;
+#   2. a server whose Execute says EXECUTING and then nothing, WaitExecution
+#      the same (--hang-execute): exec_timeout bounds the wait, the build is
+#      correct, one warning, and the build's later compiles do not Execute;
+#   3. a server that executes: the Action carries exec_timeout as its
+#      timeout, and the worker is held to it.
+# Needs: RICC, gcc, make, /usr/bin/python3 with grpc + protobuf, protoc.
+set -eu
+for v in $(env | sed -n 's/^\(R[IE]CC_[A-Za-z0-9_]*\)=.*/\1/p'); do
+    case $v in RICC_TEST_SERVER|RICC_TEST_SERVER_EXECUTES|RICC_REMOTE_MODULE|RICC_REMOTE_HELPER) ;;
+    *) unset "$v" ;; esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+ricc=${RICC:-$root/build/bin/ricc}
+W=$(mktemp -d /tmp/ricc-e2e-policy-XXXXXX)
+SERVER_PID=
+failures=0
+export RICC_REMOTE_AGENT_IDLE=5 XDG_RUNTIME_DIR="$W/xdg"
+mkdir -m 700 "$W/xdg"
+# (LeakSanitizer's exit-time scan crashes now and then with gRPC's threads
+# winding down: see test_remote.sh.)
+if readelf -d "$ricc" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+fi
+
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
+    fi
+}
+cleanup() {
+    stop_server
+    for l in "$W"/xdg/ricc/*.lock; do
+        [ -s "$l" ] && kill "$(cat "$l")" 2>/dev/null || true
+    done
+    rm -rf "$W"
+}
+trap cleanup EXIT HUP INT TERM
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+# start_server NAME [flags...]: ADDR and RECORD set.
+start_server() {
+    stop_server
+    d="$W/srv-$1"; shift
+    mkdir -p "$d"
+    RECORD="$d/record"
+    /usr/bin/python3 "$root/tests/remote/server.py" --unix "$d/s.sock" --ready-file "$d/ready" \
+        --record "$RECORD" --pb-dir "$W/pb" "$@" 2>"$d/log" &
+    SERVER_PID=$!
+    i=0
+    while [ ! -f "$d/ready" ]; do
+        i=$((i + 1))
+        [ $i -lt 300 ] || { cat "$d/log"; echo "the test server did not start"; exit 1; }
+        sleep 0.1
+    done
+    ADDR="unix:$d/s.sock"
+}
+calls() { n=$(grep -c "\"method\": \"$1\"" "$RECORD" 2>/dev/null || true); echo "${n:-0}"; }
+
+# ---- the project: four files, compiled only ----
+P="$W/proj"
+mkdir -p "$P"
+for i in 1 2 3 4; do
+    printf '#include <stdio.h>\nint f%d(int x) { printf("%%d\\n", x); return x * %d + N; }\n' \
+        "$i" "$i" > "$P/f$i.c"
+done
+cat > "$P/Makefile" <<'EOF'
+all: f1.o f2.o f3.o f4.o
+%.o: %.c
+	$(CC) $(CFLAGS) -c $< -o $@
+EOF
+# A nonce: an outside server's cache starts cold for this run.
+N="$$$(date +%s)"
+mkdir -p "$W/ref"
+(cd "$P" && make -s CC=gcc CFLAGS="-O2 -DN=$N" && mv f?.o "$W/ref/")
+
+# Configured for remote execution, in BuildStream's environment.
+export RECC_SERVER= RECC_REMOTE_PLATFORM_chrootRootDigest="$(printf policy | sha256sum | cut -c1-64)/6"
+
+# build NAME [CFLAGS]: a fresh sandbox (RICC_DIR $W/dir-NAME, no objects),
+# make -j4; stderr in $W/NAME.err; outputs compared with plain gcc's.
+build() {
+    name=$1
+    export RICC_DIR="$W/dir-$name"
+    rm -rf "$RICC_DIR" "$P"/*.o
+    if ! (cd "$P" && timeout 300 make -s -j4 CC="$ricc gcc" CFLAGS="-O2 -DN=$N" 2>"$W/$name.err"); then
+        fail "$name: make failed"; sed 's/^/    /' "$W/$name.err" | head -20; return 0
+    fi
+    for i in 1 2 3 4; do
+        cmp -s "$W/ref/f$i.o" "$P/f$i.o" || fail "$name: f$i.o differs from plain gcc's"
+    done
+}
+stat_of() { RICC_DIR="$W/dir-$1" "$ricc" --print-stats | awk -v k="$2" '$1 == k {v = $2} END {print v + 0}'; }
+count() { n=$(grep -c "$1" "$W/$2.err" || true); echo "${n:-0}"; }
+
+# ---- 1. a server that does not execute ----
+RECORD=
+if [ -n "${RICC_TEST_SERVER:-}" ]; then
+    if [ "${RICC_TEST_SERVER_EXECUTES:-1}" = 0 ]; then ADDR=$RICC_TEST_SERVER; else ADDR=; fi
+else
+    start_server noexec --no-execute
+fi
+if [ -n "$ADDR" ]; then
+    export RECC_SERVER="$ADDR"
+    build noexec-first
+    n=$(count "does not execute" noexec-first)
+    [ "$n" = 1 ] || fail "noexec-first: $n warnings that the server does not execute, expected 1"
+    [ "$(stat_of noexec-first miss)" = 4 ] || fail "noexec-first: $(stat_of noexec-first miss) misses, expected 4"
+    if [ -n "$RECORD" ]; then
+        # No Execute, and no input uploaded for one: the only blobs sent are
+        # the four results' (object, and no stream: gcc is quiet here).
+        [ "$(calls Execute)" = 0 ] || fail "noexec-first: $(calls Execute) Execute calls"
+        [ "$(calls GetCapabilities)" -ge 1 ] || fail "noexec-first: capabilities never asked"
+        [ "$(calls UpdateActionResult)" -ge 4 ] ||
+            fail "noexec-first: $(calls UpdateActionResult) results uploaded, expected 4 or more"
+    fi
+    build noexec-second
+    [ "$(stat_of noexec-second remote_hit)" = 4 ] ||
+        fail "noexec-second: $(stat_of noexec-second remote_hit) remote hits, expected 4"
+    [ "$(count "does not execute" noexec-second)" = 0 ] || fail "noexec-second: warned, with nothing to execute"
+    [ "$failures" = 0 ] &&
+        ok "a server without Execute: one warning, built here and uploaded, then 4 remote hits"
+else
+    echo "(RICC_TEST_SERVER executes: the no-Execute scenario needs a cache-only server)"
+fi
+
+# ---- 2. an Execute that never finishes; 3. the Action's timeout ----
+if [ -n "${RICC_TEST_SERVER:-}" ]; then
+    echo "(RICC_TEST_SERVER set: the hanging and timeout scenarios need the test server)"
+else
+    f0=$failures
+    start_server hang --hang-execute
+    export RECC_SERVER="$ADDR" RICC_EXEC_TIMEOUT=2
+    build hang
+    n=$(count "exec_timeout (2 s)" hang)
+    [ "$n" = 1 ] || fail "hang: $n warnings naming exec_timeout, expected 1"
+    # At most the compiles already waiting when the first gave up (make -j4).
+    [ "$(calls Execute)" -ge 1 ] && [ "$(calls Execute)" -le 4 ] ||
+        fail "hang: $(calls Execute) Execute calls, expected 1 to 4"
+    # The build's next compile does not try again.
+    before=$(calls Execute)
+    (cd "$P" && rm -f f1.o && echo '/* edit */' >> f1.c &&
+        timeout 300 "$ricc" gcc -O2 -DN=$N -c f1.c -o f1.o 2>"$W/hang-again.err") ||
+        fail "hang-again: the compile failed"
+    [ "$(calls Execute)" = "$before" ] || fail "hang-again: Executed again within the build"
+    [ "$(count "does not execute" hang-again)" = 0 ] || fail "hang-again: warned again"
+    [ "$failures" = "$f0" ] &&
+        ok "an Execute that never finishes: exec_timeout, one warning, compiled here"
+
+    f0=$failures
+    start_server timeout
+    export RECC_SERVER="$ADDR" RICC_EXEC_TIMEOUT=7
+    rm -f "$P/f1.o"
+    (cd "$P" && RICC_DIR="$W/dir-timeout" "$ricc" gcc -O2 -DN=$N -c f1.c -o f1.o 2>"$W/timeout.err") ||
+        fail "timeout: the compile failed"
+    grep -q '"method": "(run)", "timeout": 7}' "$RECORD" ||
+        fail "timeout: the executed Action did not carry timeout 7: $(grep '(run)' "$RECORD" | head -1)"
+    [ "$(calls Execute)" = 1 ] || fail "timeout: $(calls Execute) Execute calls, expected 1"
+    [ "$failures" = "$f0" ] && ok "the Action carries exec_timeout as its timeout"
+fi
+
+echo "test_remote_policy: $failures failed"
+[ "$failures" = 0 ]
