@@ -49,6 +49,11 @@
  *  - PERMISSION_DENIED / UNIMPLEMENTED on UpdateActionResult (casd with
  *    action cache updates disabled) marks $RICC_DIR/remote-noupdate the same
  *    way: one warning, then updates are skipped quietly.
+ *  - A server without an Execution service (its capabilities, or Execute
+ *    answering UNIMPLEMENTED) or whose Execute does not finish within
+ *    exec_timeout marks $RICC_DIR/remote-noexec: one warning, then
+ *    remote_can_execute says no and compiles run here (an hour for the
+ *    former, remote_skip_seconds for the latter).
  *  - Anything else wrong (a blob whose content does not match its digest, an
  *    output path that leaves the tree, a garbled reply) is refused with a
  *    warning for that call only.

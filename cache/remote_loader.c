@@ -62,6 +62,7 @@
 #include "cache/version.h"
 
 #define AGENT_MAX_LIFE_S 600
+#define NOEXEC_SKIP_S 3600   /* a server without Execute is not asked again for this long */
 #define AGENT_LONG_OP_S 7200 /* uploads, fetches, Execute: the agent's own deadlines end them */
 
 struct remote {
@@ -561,11 +562,15 @@ static int take_bytes(rbuf *resp, void **out, size_t *len)
  * build's later compiles run here without asking (the mark's skip period). */
 static int no_execution(remote *r, const char *why)
 {
-    if (remote_set_mark(r->cfg, REMOTE_NOEXEC_MARK, why))
+    /* A server without an Execution service will not grow one within a
+     * build: an hour.  One that did not finish in time may, soon. */
+    int timed_out = r->st.code == REMOTE_CODE_DEADLINE_EXCEEDED;
+    int skip = r->cfg->remote_skip_seconds;
+    if (remote_set_mark_for(r->cfg, REMOTE_NOEXEC_MARK, why,
+                            timed_out || skip > NOEXEC_SKIP_S ? skip : NOEXEC_SKIP_S))
         LOG_W("remote %s does not execute (%s): compiling here and uploading the results, as "
               "in cache-only mode%s", remote_server_name(r->cfg), why,
-              r->st.code == REMOTE_CODE_DEADLINE_EXCEEDED
-                  ? "" : " (RECC_CACHE_ONLY=1 says so and saves asking)");
+              timed_out ? "" : " (RECC_CACHE_ONLY=1 says so and saves asking)");
     return 0;
 }
 

@@ -85,6 +85,11 @@ int remote_marked(const config *cfg, const char *name)
 
 int remote_set_mark(const config *cfg, const char *name, const char *why)
 {
+    return remote_set_mark_for(cfg, name, why, cfg->remote_skip_seconds);
+}
+
+int remote_set_mark_for(const config *cfg, const char *name, const char *why, int seconds)
+{
     char lock[PATH_MAX], path[PATH_MAX];
     if (cfg->remote_skip_seconds <= 0 || !cfg->dir ||
         snprintf(lock, sizeof lock, "%s/%s.lock", cfg->dir, name) >= (int)sizeof lock ||
@@ -98,7 +103,7 @@ int remote_set_mark(const config *cfg, const char *name, const char *why)
     if (mine) {
         char buf[600];
         int n = snprintf(buf, sizeof buf, "%lld %s\n",
-                         (long long)time(NULL) + cfg->remote_skip_seconds, why);
+                         (long long)time(NULL) + seconds, why);
         if (n >= (int)sizeof buf)
             n = sizeof buf - 1;
         if (write_mark(path, buf, (size_t)n) != 0)

@@ -21,4 +21,9 @@ int remote_marked(const config *cfg, const char *name);
  * period or a RICC_DIR nothing is written and every call warns. */
 int remote_set_mark(const config *cfg, const char *name, const char *why);
 
+/* The same for `seconds` (a fact that does not change from one call to
+ * the next, such as a server without Execute, is kept longer).  Still
+ * nothing without a skip period. */
+int remote_set_mark_for(const config *cfg, const char *name, const char *why, int seconds);
+
 #endif
