@@ -4,12 +4,14 @@
  * Whichever way a call went (remote_loader.c): a server that is down must not
  * cost each of a build's thousand compiles a timeout, nor print a thousand
  * warnings.  The first call that finds it unreachable writes
- * $RICC_DIR/remote-down ("<until> <why>", temp file + rename) under a short
- * flock, so that exactly one process sees "not marked yet" and prints the
- * warning; every later call reads the file (one open(), no network) and
- * skips the remote until <until>.  Refused UpdateActionResult calls get the
- * same treatment in remote-noupdate.  The caller never prints anything about
- * the remote (remote.h). */
+ * $RICC_DIR/remote-down ("<until> <why>" and a line naming the server, temp
+ * file + rename) under a short flock, so that exactly one process sees "not
+ * marked yet" and prints the warning; every later call reads the file (one
+ * open(), no network) and skips the remote until <until>.  Refused
+ * UpdateActionResult calls get the same treatment in remote-noupdate, a
+ * server without Execute in remote-noexec.  A mark holds for the server it
+ * names only: a RICC_DIR pointed at another server starts clean.  The
+ * caller never prints anything about the remote (remote.h). */
 #include "cache/remote_marks.h"
 
 #include <errno.h>
@@ -58,8 +60,9 @@ static int write_mark(const char *path, const char *buf, size_t len)
     return 0;
 }
 
-/* The epoch second until which mark file `name` holds, 0 if none.  A
- * garbled file counts as no mark (the next mark rewrites it). */
+/* The epoch second until which mark file `name` holds for this server, 0
+ * if none.  A garbled file, or one naming another server, counts as no mark
+ * (the next mark rewrites it). */
 static long long mark_until(const config *cfg, const char *name)
 {
     char path[PATH_MAX];
@@ -68,12 +71,17 @@ static long long mark_until(const config *cfg, const char *name)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    char buf[64];
+    char buf[PATH_MAX + 700];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n <= 0)
         return 0;
     buf[n] = '\0';
+    const char *server = strchr(buf, '\n');
+    const char *name_of = remote_server_name(cfg);
+    size_t sl = strlen(name_of);
+    if (!server || strncmp(server + 1, name_of, sl) != 0 || server[1 + sl] != '\n')
+        return 0;
     return strtoll(buf, NULL, 10);
 }
 
@@ -101,12 +109,15 @@ int remote_set_mark_for(const config *cfg, const char *name, const char *why, in
         flock(fd, LOCK_EX); /* held for two small file operations */
     int mine = !remote_marked(cfg, name);
     if (mine) {
-        char buf[600];
-        int n = snprintf(buf, sizeof buf, "%lld %s\n",
-                         (long long)time(NULL) + seconds, why);
+        char buf[PATH_MAX + 700], line[601];
+        snprintf(line, sizeof line, "%s", why); /* the first line: one line */
+        for (char *p = line; (p = strchr(p, '\n')); )
+            *p = ' ';
+        int n = snprintf(buf, sizeof buf, "%lld %s\n%s\n", (long long)time(NULL) + seconds,
+                         line, remote_server_name(cfg));
         if (n >= (int)sizeof buf)
-            n = sizeof buf - 1;
-        if (write_mark(path, buf, (size_t)n) != 0)
+            n = 0; /* no mark: a server name too long to keep */
+        if (n > 0 && write_mark(path, buf, (size_t)n) != 0)
             LOG_D("cannot write %s: %s", path, strerror(errno));
     }
     if (fd >= 0)

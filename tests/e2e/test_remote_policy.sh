@@ -12,7 +12,8 @@
 #      the same (--hang-execute): exec_timeout bounds the wait, the build is
 #      correct, one warning, and the build's later compiles do not Execute;
 #   3. a server that executes: the Action carries exec_timeout as its
-#      timeout, and the worker is held to it.
+#      timeout, and the worker is held to it; the mark of scenario 1 (that
+#      server does not execute) does not hold for this one.
 # Needs: RICC, gcc, make, /usr/bin/python3 with grpc + protobuf, protoc.
 set -eu
 for v in $(env | sed -n 's/^\(R[IE]CC_[A-Za-z0-9_]*\)=.*/\1/p'); do
@@ -160,11 +161,13 @@ else
     [ "$failures" = "$f0" ] &&
         ok "an Execute that never finishes: exec_timeout, one warning, compiled here"
 
+    # (In the RICC_DIR of scenario 1, whose mark that its server does not
+    # execute must not hold for this one.)
     f0=$failures
     start_server timeout
     export RECC_SERVER="$ADDR" RICC_EXEC_TIMEOUT=7
     rm -f "$P/f1.o"
-    (cd "$P" && RICC_DIR="$W/dir-timeout" "$ricc" gcc -O2 -DN=$N -c f1.c -o f1.o 2>"$W/timeout.err") ||
+    (cd "$P" && RICC_DIR="$W/dir-noexec-first" "$ricc" gcc -O2 -DN=$N -c f1.c -o f1.o 2>"$W/timeout.err") ||
         fail "timeout: the compile failed"
     grep -q '"method": "(run)", "timeout": 7}' "$RECORD" ||
         fail "timeout: the executed Action did not carry timeout 7: $(grep '(run)' "$RECORD" | head -1)"
