@@ -13,7 +13,9 @@
 #      correct, one warning, and the build's later compiles do not Execute;
 #   3. a server that executes: the Action carries exec_timeout as its
 #      timeout, and the worker is held to it; the mark of scenario 1 (that
-#      server does not execute) does not hold for this one.
+#      server does not execute) does not hold for this one;
+#   4. a server that accepts connections and never answers: no retry, one
+#      warning for the build, every compile built here.
 # Needs: RICC, gcc, make, /usr/bin/python3 with grpc + protobuf, protoc.
 set -eu
 for v in $(env | sed -n 's/^\(R[IE]CC_[A-Za-z0-9_]*\)=.*/\1/p'); do
@@ -174,6 +176,34 @@ else
     [ "$(calls Execute)" = 1 ] || fail "timeout: $(calls Execute) Execute calls, expected 1"
     [ "$failures" = "$f0" ] && ok "the Action carries exec_timeout as its timeout"
 fi
+
+# ---- 4. a server that accepts the connection and never answers ----
+# Each call's deadline (request_timeout) expires once, is not retried, and
+# marks the server down: one warning; the build's other compiles skip it.
+f0=$failures
+stop_server
+/usr/bin/python3 - "$W/silent.sock" "$W/silent.ready" <<'PYEOF' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(64)
+open(sys.argv[2], "w").close()
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)          # never read, never answered
+PYEOF
+SERVER_PID=$!
+i=0
+while [ ! -f "$W/silent.ready" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+export RECC_SERVER="unix:$W/silent.sock" RECC_CACHE_ONLY=1 RICC_REQUEST_TIMEOUT=2 RECC_RETRY_LIMIT=3
+export RICC_LOG_LEVEL=debug RICC_LOG_DIRECTORY="$W/silent-log"
+build silent
+n=$( { cat "$W/silent.err"; cat "$W/silent-log"/* 2>/dev/null | grep '^W[0-9]'; } | grep -ci "unreachable\|down\|deadline" || true)
+[ "${n:-0}" = 1 ] || fail "silent: ${n:-0} warnings about the server, expected 1"
+n=$(cat "$W/silent-log"/* 2>/dev/null | grep -c "retrying in" || true)
+[ "${n:-0}" = 0 ] || fail "silent: ${n:-0} retries of a call whose deadline expired"
+unset RECC_CACHE_ONLY RICC_REQUEST_TIMEOUT RECC_RETRY_LIMIT RICC_LOG_LEVEL RICC_LOG_DIRECTORY
+[ "$failures" = "$f0" ] && ok "a server that never answers: no retry, one warning, built here"
 
 echo "test_remote_policy: $failures failed"
 [ "$failures" = 0 ]
