@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "cache/cachedir.h"
 #include "cache/fsutil.h"
 
 extern char **environ;
@@ -172,8 +173,10 @@ static void origin_set(struct origin *o, const char *var, int line)
 }
 
 /* $XDG_CACHE_HOME/ricc, else $HOME/.cache/ricc.  A sandbox may have neither
- * variable, so fall back to the password database, then to /tmp: a cache in
- * an odd place beats refusing to compile. */
+ * variable, so fall back to the password database, then to the private
+ * directory under TMPDIR (cachedir.h): a cache in an odd place beats
+ * refusing to compile.  One that cannot be written is replaced by that same
+ * private directory once everything is loaded (config_load). */
 static char *default_dir(void)
 {
     const char *xdg = getenv("XDG_CACHE_HOME");
@@ -188,8 +191,7 @@ static char *default_dir(void)
         free(pw_home);
         return dir;
     }
-    char *p;
-    return asprintf(&p, "/tmp/ricc-%u", (unsigned)getuid()) < 0 ? NULL : p;
+    return cachedir_fallback_path();
 }
 
 /* ---- parsing values ---- */
@@ -791,6 +793,12 @@ int config_load(config *c, char **err)
         if (r != 0)
             goto fail;
     }
+    /* A directory ricc chose itself must be one it can write (a sandbox's
+     * read-only HOME): else a private one under TMPDIR.  One named by the
+     * user stays, whatever it costs them. */
+    const struct origin *o = &c->origins->set[find_setting("dir")];
+    if (!o->var && !o->line && c->dir)
+        cachedir_settle(&c->dir, &c->dir_note);
     return 0;
 fail:
     config_free(c);
@@ -821,7 +829,13 @@ void config_free(config *c)
     }
     free(c->origins);
     free(c->file);
+    free(c->dir_note);
     memset(c, 0, sizeof *c);
+}
+
+void config_announce(const config *c)
+{
+    cachedir_announce(c->dir, c->dir_note);
 }
 
 /* Print a size so that it reads back the same: 5G, 512Mi, or bytes. */

@@ -39,7 +39,9 @@ typedef struct config_kv {
 } config_kv;
 
 typedef struct config {
-    char *dir;               /* RICC_DIR: $XDG_CACHE_HOME/ricc or ~/.cache/ricc */
+    char *dir;               /* RICC_DIR: $XDG_CACHE_HOME/ricc or ~/.cache/ricc, or
+                                $TMPDIR/ricc-<uid> when that cannot be written (cachedir.h) */
+    char *dir_note;          /* why the default was replaced (config_announce), or NULL */
     uint64_t max_size;       /* bytes; "5G", "500M", "0" = unlimited; default 5G */
     enum log_level log_level;/* error|warning|info|debug|trace; default warning */
     char *log_directory;     /* NULL: log to stderr */
@@ -78,6 +80,10 @@ typedef struct config {
  * "/home/u/.cache/ricc/config.yaml:3: max_size: '12Q' is not a size". */
 int config_load(config *c, char **err);
 void config_free(config *c);
+
+/* After log_init: the one warning of a build whose default cache directory
+ * could not be used (dir_note), if this process is the one to give it. */
+void config_announce(const config *c);
 
 /* Print every setting, its value and where it came from
  * ("environment RECC_SERVER", "file /etc/ricc.yaml:4", "default"). */

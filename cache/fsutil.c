@@ -289,6 +289,62 @@ static int copy_into_place(int in, const char *dst, mode_t mode, int unlink_firs
     return finish_tmp(out, tmp, dst, ok, unlink_first);
 }
 
+/* fs_write_keep's copies: few (a record or two per process), so a list. */
+struct kept_file {
+    struct kept_file *next;
+    char *path;
+    size_t len;
+    char *data;
+};
+static struct kept_file *kept_files;
+
+int fs_write_keep(const char *path, const void *buf, size_t len, mode_t mode)
+{
+    if (atomic_write_file(path, buf, len, mode) == 0)
+        return 0;
+    int e = errno;
+    struct kept_file *k = kept_files;
+    while (k && strcmp(k->path, path) != 0)
+        k = k->next;
+    char *data = malloc(len + 1);
+    if (!data || (!k && !(k = calloc(1, sizeof *k)))) {
+        free(data);
+        errno = e;
+        return -1;
+    }
+    if (!k->path) {
+        if (!(k->path = strdup(path))) {
+            free(k);
+            free(data);
+            errno = e;
+            return -1;
+        }
+        k->next = kept_files;
+        kept_files = k;
+    }
+    memcpy(data, buf, len);
+    data[len] = '\0';
+    free(k->data);
+    k->data = data;
+    k->len = len;
+    return 0;
+}
+
+int fs_read_kept(const char *path, char **buf, size_t *len)
+{
+    if (fs_read_file(path, buf, len) == 0)
+        return 0;
+    int e = errno;
+    for (struct kept_file *k = kept_files; k; k = k->next)
+        if (!strcmp(k->path, path) && (*buf = malloc(k->len + 1))) {
+            memcpy(*buf, k->data, k->len + 1);
+            *len = k->len;
+            return 0;
+        }
+    errno = e;
+    return -1;
+}
+
 int atomic_copy_file(const char *src, const char *dst, mode_t mode)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);

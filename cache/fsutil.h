@@ -32,6 +32,14 @@ int fs_open_tmp_beside(const char *path, mode_t mode, char **tmp);
  * behind on failure). */
 int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode);
 
+/* atomic_write_file, and when that fails (a cache directory that cannot be
+ * written), a copy kept in this process that fs_read_kept() gives back: a
+ * record the process writes and then reads again (the compiler's identity)
+ * still works there.  0 when written or kept, -1 (errno) when neither. */
+int fs_write_keep(const char *path, const void *buf, size_t len, mode_t mode);
+/* fs_read_file, else the copy fs_write_keep kept of path. */
+int fs_read_kept(const char *path, char **buf, size_t *len);
+
 /* Atomically place a copy of src at dst: reflink (FICLONE) where the file
  * system can, else a copy.  0 or -1 with errno. */
 int atomic_copy_file(const char *src, const char *dst, mode_t mode);

@@ -22,7 +22,15 @@
  * is at 90% of its share, and re-base the counter on what the scan saw.
  * Sizes are counted in 4 KiB blocks, which is what small files really cost
  * on disk; counting bytes would let a cache of many small ActionResults
- * overshoot its limit several times over. */
+ * overshoot its limit several times over.
+ *
+ * A write that fails (a read-only or full file system, a directory that is
+ * not ours) still returns -1, so callers warn and count as before, but the
+ * bytes are kept in this process's memory (up to KEPT_MAX) and every read
+ * below finds them there.  A compile whose result could not be stored is
+ * then still uploaded to the remote, which reads it back from the store
+ * (wrapper/remote_flow.c): a sandbox whose cache cannot be written shares
+ * its results all the same.  Nothing kept outlives the process. */
 #include "cache/store.h"
 
 #include <dirent.h>
@@ -53,12 +61,24 @@ static const char *const frame_magic[AREA_COUNT] = {NULL, "RICC-AC1", "RICC-MF1"
 #define BLOCK 4096
 #define STALE_TMP_SECONDS 3600
 #define SHARDS 16
+#define KEPT_MAX ((size_t)512 << 20)
 
 static const char hexdigit[] = "0123456789abcdef";
+
+/* A blob or entry whose write failed, kept for this process's reads. */
+typedef struct kept {
+    struct kept *next;
+    enum area area;
+    char hash[DIGEST_HEX_LEN + 1];
+    size_t len;
+    char data[];
+} kept;
 
 struct store {
     char *dir;
     uint64_t max_size;
+    kept *kept;
+    size_t kept_bytes;
 };
 
 static void maybe_clean(store *s, int shard);
@@ -76,6 +96,8 @@ store *store_open(const char *dir, uint64_t max_size)
         return NULL;
     }
     s->max_size = max_size;
+    s->kept = NULL;
+    s->kept_bytes = 0;
     return s;
 }
 
@@ -83,6 +105,11 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    while (s->kept) {
+        kept *k = s->kept;
+        s->kept = k->next;
+        free(k);
+    }
     free(s->dir);
     free(s);
 }
@@ -163,6 +190,51 @@ static int present_touch(const char *path)
     return errno != ENOENT && access(path, F_OK) == 0;
 }
 
+/* ---- what could not be written ---- */
+
+static kept *find_kept(const store *s, enum area a, const char *hash)
+{
+    for (kept *k = s->kept; k; k = k->next)
+        if (k->area == a && !strcmp(k->hash, hash))
+            return k;
+    return NULL;
+}
+
+/* A write of buf under hash failed: keep a copy for this process (errno is
+ * left as the failure set it). */
+static void keep(store *s, enum area a, const char *hash, const void *buf, size_t len)
+{
+    int e = errno;
+    kept *k = find_kept(s, a, hash);
+    if (k && k->len == len) {
+        memcpy(k->data, buf, len); /* a keyed entry given again */
+    } else if (len <= KEPT_MAX - s->kept_bytes && (k = malloc(sizeof *k + len + 1))) {
+        k->area = a;
+        memcpy(k->hash, hash, sizeof k->hash);
+        k->len = len;
+        memcpy(k->data, buf, len);
+        k->data[len] = '\0';
+        k->next = s->kept;
+        s->kept = k;
+        s->kept_bytes += len;
+    }
+    errno = e;
+}
+
+/* A copy of a kept blob or entry, NUL-terminated as fs_read_file's.  0 or
+ * -1 (none; errno untouched). */
+static int read_kept(const store *s, enum area a, const char *hash, char **buf, size_t *len)
+{
+    kept *k = find_kept(s, a, hash);
+    char *p = k ? malloc(k->len + 1) : NULL;
+    if (!p)
+        return -1;
+    memcpy(p, k->data, k->len + 1);
+    *buf = p;
+    *len = k->len;
+    return 0;
+}
+
 /* ---- CAS ---- */
 
 int cas_has(store *s, const digest *d)
@@ -170,7 +242,7 @@ int cas_has(store *s, const digest *d)
     char path[PATH_MAX];
     if (entry_path(s, AREA_CAS, d->hash, path, sizeof path) != 0)
         return 0;
-    return access(path, F_OK) == 0;
+    return access(path, F_OK) == 0 || find_kept(s, AREA_CAS, d->hash) != NULL;
 }
 
 int cas_put(store *s, const void *buf, size_t len, digest *out)
@@ -185,10 +257,30 @@ int cas_put(store *s, const void *buf, size_t len, digest *out)
     /* Same name means same content: never rewrite, only mark as used. */
     if (present_touch(path))
         return 0;
-    if (atomic_write_file(path, buf, len, 0644) != 0)
+    if (atomic_write_file(path, buf, len, 0644) != 0) {
+        keep(s, AREA_CAS, d.hash, buf, len);
         return -1;
+    }
     account(s, d.hash, charge((int64_t)len));
     return 0;
+}
+
+/* cas_put_file could not write src's blob d: keep its bytes if they are
+ * still d's.  -1 with the write's errno. */
+static int keep_file(store *s, const char *src, const digest *d)
+{
+    int e = errno;
+    char *buf;
+    size_t len;
+    if (fs_read_file(src, &buf, &len) == 0) {
+        digest got;
+        digest_buf(buf, len, &got);
+        if (digest_equal(&got, d))
+            keep(s, AREA_CAS, d->hash, buf, len);
+        free(buf);
+    }
+    errno = e;
+    return -1;
 }
 
 int cas_put_file(store *s, const char *src, digest *out)
@@ -209,14 +301,14 @@ int cas_put_file(store *s, const char *src, digest *out)
         return 0;
     if (atomic_copy_file(src, path, 0644) != 0) {
         if (errno != ENOENT)
-            return -1;
+            return keep_file(s, src, &d);
         /* The shard directory does not exist yet. */
         char *slash = strrchr(path, '/');
         *slash = '\0';
         int r = fs_mkdir_p(path, 0755);
         *slash = '/';
         if (r != 0 || atomic_copy_file(src, path, 0644) != 0)
-            return -1;
+            return keep_file(s, src, &d);
     }
     account(s, d.hash, charge(d.size_bytes));
     return 0;
@@ -229,8 +321,11 @@ int cas_get(store *s, const digest *d, char **buf, size_t *len)
         return -1;
     char *p;
     size_t n;
-    if (fs_read_file(path, &p, &n) != 0)
+    if (fs_read_file(path, &p, &n) != 0) {
+        if (read_kept(s, AREA_CAS, d->hash, buf, len) == 0)
+            return 0;
         return errno == ENOENT ? 1 : -1;
+    }
     digest got;
     digest_buf(p, n, &got);
     if (!digest_equal(&got, d)) {
@@ -293,8 +388,11 @@ int store_get(store *s, enum store_kind k, const digest *key, char **buf, size_t
         return -1;
     char *p;
     size_t n;
-    if (fs_read_file(path, &p, &n) != 0)
+    if (fs_read_file(path, &p, &n) != 0) {
+        if (read_kept(s, a, key->hash, buf, len) == 0)
+            return 0;
         return errno == ENOENT ? 1 : -1;
+    }
     int ok = n >= FRAME_HEADER && memcmp(p, frame_magic[a], FRAME_MAGIC_LEN) == 0;
     if (ok) {
         digest d;
@@ -339,6 +437,7 @@ int store_put(store *s, enum store_kind k, const digest *key, const void *buf, s
     int e = errno;
     free(frame);
     if (r != 0) {
+        keep(s, a, key->hash, buf, len);
         errno = e;
         return -1;
     }
@@ -348,6 +447,14 @@ int store_put(store *s, enum store_kind k, const digest *key, const void *buf, s
 
 int store_remove(store *s, enum store_kind k, const digest *key)
 {
+    for (kept **pp = &s->kept; *pp; pp = &(*pp)->next)
+        if ((*pp)->area == area_of(k) && !strcmp((*pp)->hash, key->hash)) {
+            kept *gone = *pp;
+            *pp = gone->next;
+            s->kept_bytes -= gone->len;
+            free(gone);
+            break;
+        }
     char path[PATH_MAX];
     if (entry_path(s, area_of(k), key->hash, path, sizeof path) != 0)
         return -1;

@@ -68,6 +68,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache/cachedir.h"
 #include "cache/fsutil.h"
 #include "cache/log.h"
 #include "cache/stats.h"
@@ -393,10 +394,10 @@ static int archive_unchanged(acall *c, int64_t bound)
  * call on that archive. */
 static int rerun_gives_same(acall *c, const digest *x)
 {
-    char *dir = path_join(c->cfg->dir, "tmp");
+    char *dir = cachedir_scratch(c->cfg->dir);
     char *base = dir ? path_join(dir, "ar") : NULL;
     char *tmp = NULL;
-    int fd = base && fs_mkdir_p(dir, 0755) == 0 ? fs_open_tmp_beside(base, 0644, &tmp) : -1;
+    int fd = base ? fs_open_tmp_beside(base, 0644, &tmp) : -1;
     free(dir);
     free(base);
     if (fd < 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache/cachedir.h"
 #include "cache/fsutil.h"
 #include "cache/log.h"
 #include "wrapper/opentrace.h"
@@ -125,10 +126,10 @@ int depend_run(depend *d, const compile_cmd *cmd, char **argv, int argc, const c
 {
     memset(r, 0, sizeof *r);
     if (d->way == DEPEND_DEPFILE && !(d->depfile = compile_cmd_output(cmd, OUT_DEPFILE))) {
-        char *dir = path_join(ricc_dir, "tmp");
+        char *dir = cachedir_scratch(ricc_dir);
         char name[64];
         snprintf(name, sizeof name, "deps.%d.d", (int)getpid());
-        d->tmp = dir && fs_mkdir_p(dir, 0755) == 0 ? path_join(dir, name) : NULL;
+        d->tmp = dir ? path_join(dir, name) : NULL;
         free(dir);
         if (!d->tmp)
             return -1;

@@ -520,10 +520,12 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     if (s < 0) {
         LOG_W("cannot store the tool's result in %s: %s", c->cfg->dir, strerror(errno));
         stats_add(ST_STORE_ERRORS, 1);
-        counter = ST_FALLBACK;
-    } else if (s == 0) {
+    }
+    if (s <= 0) {
+        /* Not written, the store keeps it in memory all the same: the
+         * result and its manifest still reach the remote. */
         textman_update(c->st, &c->mkey, &entry, &action, MAX_ENTRIES, "exec");
-        counter = ST_MISS;
+        counter = s < 0 ? ST_FALLBACK : ST_MISS;
         c->action = action;
         c->stored = 1;
     }

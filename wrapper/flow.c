@@ -390,7 +390,9 @@ static int compile_and_store(call *c, int in_depend_mode)
                 stats_add(ST_STORE_ERRORS, 1);
                 counter = ST_FALLBACK;
             }
-            if (s != 0) {
+            /* (Not stored, but kept in memory by the store: the manifest
+             * too, so both can still reach the remote.) */
+            if (s > 0) {
                 manifest_free(m);
                 m = NULL;
             }

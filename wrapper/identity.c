@@ -495,7 +495,7 @@ int compiler_identity_for(const char *compiler, const char *ricc_dir, const char
     id_record old = {0};
     char *text;
     size_t len;
-    if (rec_path && fs_read_file(rec_path, &text, &len) == 0) {
+    if (rec_path && fs_read_kept(rec_path, &text, &len) == 0) {
         int have_id;
         int ok = parse_record(text, &old, out, &have_id) == 0 && record_holds(&old, compiler);
         free(text);
@@ -524,7 +524,7 @@ int compiler_identity_for(const char *compiler, const char *ricc_dir, const char
         int n = snprintf(id, sizeof id, "I %s %lld\n", out->hash, (long long)out->size_bytes);
         tbuf_put(&b, id, (size_t)n);
         if (rec_path && !unstorable && !b.failed &&
-            atomic_write_file(rec_path, b.p, b.len, 0644) != 0)
+            fs_write_keep(rec_path, b.p, b.len, 0644) != 0)
             LOG_D("cannot record compiler identity in %s: %s", rec_path, strerror(errno));
         free(b.p);
     }
@@ -543,7 +543,7 @@ int identity_uncovered(const char *compiler, const char *ricc_dir, const char *c
     char *text;
     size_t len;
     id_record r = {0};
-    if (rec_path && fs_read_file(rec_path, &text, &len) == 0) {
+    if (rec_path && fs_read_kept(rec_path, &text, &len) == 0) {
         digest id;
         int have_id;
         if (parse_record(text, &r, &id, &have_id) != 0)
@@ -578,7 +578,7 @@ int identity_learn(const char *compiler, const char *ricc_dir, const char *const
     id_record r = {.has_cwd = has_cwd}, learned = {.has_cwd = has_cwd};
     digest id;
     int have_id;
-    if (!rec_path || fs_read_file(rec_path, &text, &len) != 0 || !(copy = strdup(text)) ||
+    if (!rec_path || fs_read_kept(rec_path, &text, &len) != 0 || !(copy = strdup(text)) ||
         parse_record(copy, &r, &id, &have_id) != 0 || !digest_equal(&id, current))
         goto out; /* (another call's record now) */
     /* The record without its last line ("I ..."), then the new entries. */
@@ -601,7 +601,7 @@ int identity_learn(const char *compiler, const char *ricc_dir, const char *const
     char line[DIGEST_HEX_LEN + 32];
     int k = snprintf(line, sizeof line, "I %s %lld\n", out->hash, (long long)out->size_bytes);
     tbuf_put(&b, line, (size_t)k);
-    rc = unstorable || b.failed || atomic_write_file(rec_path, b.p, b.len, 0644) != 0 ? -1 : 0;
+    rc = unstorable || b.failed || fs_write_keep(rec_path, b.p, b.len, 0644) != 0 ? -1 : 0;
 out_b:
     free(b.p);
 out:

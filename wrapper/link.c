@@ -426,7 +426,7 @@ out:
     return rc;
 }
 
-/* Store the output and the ActionResult.  0 or -1. */
+/* Store the output and the ActionResult: result_store's 0, 1 or -1. */
 static int store_result(lcall *c, const digest *action, const run_result *r)
 {
     const char *path = c->lc.output;
@@ -434,7 +434,7 @@ static int store_result(lcall *c, const digest *action, const run_result *r)
     /* Standard output held ld's --verbose trace, ricc's, not the user's. */
     run_result kept = *r;
     kept.out_len = 0;
-    return result_store(c->st, action, &o, &kept) == 0 ? 0 : -1;
+    return result_store(c->st, action, &o, &kept);
 }
 
 /* The compiler's collect2, when it has one: the program between the driver
@@ -513,13 +513,19 @@ static int link_and_store(lcall *c)
     if (ok && !c->cfg->action_uncacheable) {
         if (build_action(c, &inputs, &absent, 1, &entry, &action, &why) != 0) {
             LOG_I("not caching this link: %s", why ? why : "?");
-        } else if (store_result(c, &action, &r) != 0) {
-            LOG_W("cannot store the link's result in %s: %s", c->cfg->dir, strerror(errno));
-            stats_add(ST_STORE_ERRORS, 1);
-            counter = ST_FALLBACK;
         } else {
-            textman_update(c->st, &c->mkey, &entry, &action, MAX_ENTRIES, "link");
-            c->stored = 1;
+            int s = store_result(c, &action, &r);
+            if (s != 0) {
+                LOG_W("cannot store the link's result in %s: %s", c->cfg->dir, strerror(errno));
+                stats_add(ST_STORE_ERRORS, 1);
+                counter = ST_FALLBACK;
+            }
+            /* Not written, the store keeps it in memory all the same: the
+             * result and its manifest still reach the remote. */
+            if (s <= 0) {
+                textman_update(c->st, &c->mkey, &entry, &action, MAX_ENTRIES, "link");
+                c->stored = 1;
+            }
         }
     } else if (why) {
         LOG_I("not caching this link: %s", why);

@@ -104,6 +104,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init(cfg.log_level, cfg.log_directory, self);
+    config_announce(&cfg); /* a default cache directory replaced: once per build */
     stats_open(cfg.dir);
 
     int status;

@@ -193,7 +193,7 @@ static int stream_store(const char *text, size_t len, const char *base, char **k
 
 int result_store(store *st, const digest *action, const result_outputs *o, const run_result *r)
 {
-    int n = o->n, rc = -1;
+    int n = o->n, rc = -1, failed = 0;
     char *out = NULL, *err = NULL;
     reapi_output_file *files = calloc((size_t)n + 1, sizeof *files);
     reapi_output_file **ptrs = calloc((size_t)n + 1, sizeof *ptrs);
@@ -218,8 +218,13 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
             goto out;
         }
         if (stored != 0) {
-            LOG_W("cannot store %s in the cache: %s", path, strerror(errno));
-            goto out;
+            if (!failed)
+                LOG_W("cannot store %s in the cache: %s", path, strerror(errno));
+            failed = 1;
+            /* Kept in memory (store.c) all the same: go on, so the whole
+             * result can still be uploaded from there. */
+            if (!cas_has(st, &ds[i]))
+                goto out;
         }
         reapi_output_file init = REAPI_OUTPUT_FILE_INIT;
         files[i] = init;
@@ -249,8 +254,8 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
     if (!bytes)
         goto out;
     if (store_put(st, STORE_AC, action, bytes, len) == 0)
-        rc = 0;
-    else
+        rc = failed ? -1 : 0;
+    else if (!failed)
         LOG_W("cannot store the result in the cache: %s", strerror(errno));
     free(bytes);
 out:

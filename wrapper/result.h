@@ -48,7 +48,9 @@ int result_is_silent(const void *bytes, size_t len);
 
 /* Store the outputs of a successful run r under action.  0; 1 when an
  * expected output was not written, or one that must be relocated cannot be
- * (not cacheable after all); -1 on store trouble (errno). */
+ * (not cacheable after all); -1 on store trouble (errno), when what could
+ * not be written is still kept in memory by the store (store.c) for the
+ * upload that may follow in this process. */
 int result_store(store *st, const digest *action, const result_outputs *o, const run_result *r);
 
 #endif

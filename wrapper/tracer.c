@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache/cachedir.h"
 #include "cache/fsutil.h"
 
 char *tracer_find(void)
@@ -41,9 +42,9 @@ int tracer_capture(const char *lib, const char *ricc_dir, int files, enum tracer
 {
     *records = NULL;
     *len = 0;
-    char *dir = path_join(ricc_dir, "tmp");
+    char *dir = cachedir_scratch(ricc_dir);
     char *base = dir ? path_join(dir, "trace") : NULL, *tmp = NULL;
-    int fd = base && fs_mkdir_p(dir, 0755) == 0 ? fs_open_tmp_beside(base, 0600, &tmp) : -1;
+    int fd = base ? fs_open_tmp_beside(base, 0600, &tmp) : -1;
     free(base);
     free(dir);
     if (fd < 0) {

@@ -667,9 +667,16 @@ static int put_unwritable(void)
     bad += errno != EACCES;
     bad += store_put(s, STORE_AC, &d, "x", 1) != -1;
     bad += cas_put_file(s, "/proc/self/cmdline", NULL) != -1;
-    bad += cas_get(s, &d, &buf, &n) != 1;
+    /* What could not be written is kept for this process's reads (the
+     * upload that follows a failed store): nothing else is. */
+    bad += cas_get(s, &d, &buf, &n) != 0 || n != 3 || memcmp(buf, "abc", 3) != 0;
+    free(buf);
+    bad += store_get(s, STORE_AC, &d, &buf, &n) != 0 || n != 1 || buf[0] != 'x';
+    free(buf);
+    bad += !cas_has(s, &d);
     digest_str("k", &key);
     bad += store_get(s, STORE_MANIFEST, &key, &buf, &n) != 1;
+    bad += cas_get(s, &key, &buf, &n) != 1;
     bad += store_cleanup(s) != -1; /* cannot lock, but no crash */
     store_close(s);
     return bad;
