@@ -153,6 +153,13 @@ check-e2e: all
 check-remote: all
 	B=$(B) CC="$(CC)" OPT="$(OPT)" SAN="$(SAN)" tests/remote/run.sh
 
+# The same suite against bazel-remote and BuildGrid (../shared/peers): built,
+# started and stopped by tests/remote/peers.sh (tests/install-deps.sh
+# --peers installs what they need).  Not part of `make check`.
+.PHONY: check-peers
+check-peers: all
+	B=$(B) CC="$(CC)" OPT="$(OPT)" SAN="$(SAN)" tests/remote/peers.sh
+
 check: check-unit check-e2e check-remote
 
 demo: all

@@ -3,7 +3,19 @@
 # build, its tests and its benchmark need.  README's first command and CI
 # (.ci/run) both run it, so the list lives here once.  As root it runs
 # apt-get itself; otherwise through sudo, which must then be there.
+#
+# --peers: also what `make check-peers` needs to build and run the two
+# third-party REAPI servers in ../shared/peers (see its README.md): Go and
+# the Go libraries bazel-remote is built from (its packages.txt), and the
+# Python modules BuildGrid runs on.  Without it nothing of the peers is
+# installed: `make check` does not need them.
 set -eu
+peers=
+case ${1:-} in
+--peers) peers=1 ;;
+"") ;;
+*) echo "usage: $0 [--peers]" >&2; exit 2 ;;
+esac
 
 packages="
     libssl-dev libprotobuf-c-dev protobuf-c-compiler libgrpc-dev libyaml-dev pkg-config
@@ -17,6 +29,14 @@ packages="
 # tests: CUnit; a real clang; the Python REAPI test server (protoc needs
 # libprotobuf-dev's google/protobuf/*.proto) and its TLS case; real CMake
 # (Ninja and Makefile generators).  bench/: ccache and sccache side by side.
+
+if [ -n "$peers" ]; then
+    PEERS=${RICC_PEERS:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/peers}
+    [ -f "$PEERS/bazel-remote/packages.txt" ] ||
+        { echo "install-deps: no $PEERS/bazel-remote/packages.txt (RICC_PEERS=DIR)" >&2; exit 1; }
+    packages="$packages $(cat "$PEERS/bazel-remote/packages.txt")
+    python3-yaml python3-click python3-janus python3-sqlalchemy python3-alembic python3-boto3"
+fi
 
 if [ "$(id -u)" = 0 ]; then
     as_root=
