@@ -10,12 +10,19 @@
  *  - The agent (default; RICC_REMOTE_AGENT=0 turns it off).  A per-user
  *    process that has the module loaded and its channels connected, reached
  *    over a unix socket in $XDG_RUNTIME_DIR/ricc or /tmp/ricc-agent-<uid>
- *    (a 0700 directory), one socket per configuration (its name hashes every
- *    setting the client uses, RICC_DIR and the mount namespace, so an agent
- *    only ever serves calls it would make identically).  A ricc process that
- *    finds none forks one — before loading gRPC, closing every inherited
- *    file descriptor so no pipe or lock of the build is held — and makes
- *    its own calls directly this time.  The agent leaves after
+ *    (a 0700 directory), one socket per server and configuration (its name
+ *    hashes every setting the client uses and the mount namespace, so an
+ *    agent only ever serves calls it would make identically).  Not
+ *    RICC_DIR: every request carries the caller's (absolute) RICC_DIR and
+ *    max_size, the only things the agent uses it for (agent.c puts large
+ *    blobs in that store), so a fresh sandbox's RICC_DIR finds the agent of
+ *    the last one warm, and agents of past RICC_DIRs do not pile up.  A ricc
+ *    process that finds none starts one — before loading gRPC, closing
+ *    every inherited file descriptor so no pipe or lock of the build is
+ *    held — under a lock (<socket>.start): the concurrent first calls of a
+ *    make -j64 wait for that one agent, for AGENT_START_WAIT_MS at most,
+ *    instead of each starting one and calling directly meanwhile; a call
+ *    that finds no agent even then calls directly.  The agent leaves after
  *    RICC_REMOTE_AGENT_IDLE seconds (default 60) without work, or after 10
  *    minutes (picking up changed token and certificate files).  It is never
  *    needed for correctness: whenever talking to it fails, the call is made
@@ -64,6 +71,10 @@
 #define AGENT_MAX_LIFE_S 600
 #define NOEXEC_SKIP_S 3600   /* a server without Execute is not asked again for this long */
 #define AGENT_LONG_OP_S 7200 /* uploads, fetches, Execute: the agent's own deadlines end them */
+#define AGENT_START_WAIT_MS 3000 /* for an agent being started to listen */
+/* The agent protocol's version, in the socket's name: a request carries
+ * RICC_DIR and max_size since 2, so an agent of another one is not used. */
+#define AGENT_WIRE "2"
 
 struct remote {
     const config *cfg;
@@ -73,6 +84,7 @@ struct remote {
     int fd;                  /* agent: the connection, or -1 */
     int fd_timeout;          /* the receive timeout set on fd, seconds (0: none yet) */
     char invocation_id[37];  /* sent to the agent for RequestMetadata */
+    char *dir;               /* cfg->dir made absolute, sent to the agent */
     digest action;           /* the action id sent to the agent */
     int have_action;
     remote_status st;
@@ -264,7 +276,7 @@ static int agent_path(const config *cfg, char *out, size_t len)
     char *key = NULL;
 #define S(x) ((x) ? (x) : "")
     if (asprintf(&key, "%s|%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%d|%d|%d|%d|%lu", RICC_VERSION,
-                 exe, S(mod), S(cfg->dir), S(cfg->server), S(cfg->cas_server),
+                 exe, S(mod), "wire" AGENT_WIRE, S(cfg->server), S(cfg->cas_server),
                  S(cfg->action_cache_server), cfg->server_ssl, S(cfg->instance),
                  S(cfg->server_cert), S(cfg->client_cert), S(cfg->client_key),
                  S(cfg->access_token_path), cfg->retry_limit, cfg->retry_delay_ms,
@@ -360,18 +372,19 @@ int remote_helper_main(const config *cfg, int argc, char **argv, const remote_mo
 }
 
 /* Start the agent (detached: a grandchild in its own session).  A static
- * ricc runs ricc-remote for it; otherwise the grandchild becomes it. */
-static void agent_spawn(const config *cfg, const char *path)
+ * ricc runs ricc-remote for it; otherwise the grandchild becomes it.  0,
+ * or -1 when it could not be started. */
+static int agent_spawn(const config *cfg, const char *path)
 {
 #ifdef RICC_STATIC
     char helper[PATH_MAX];
     if (find_beside("RICC_REMOTE_HELPER", "ricc-remote", helper, sizeof helper) != 0)
-        return;
+        return -1;
 #endif
     fflush(NULL); /* nothing buffered may be written twice */
     pid_t pid = fork();
     if (pid < 0)
-        return;
+        return -1;
     if (pid == 0) {
         setsid();
         if (fork() == 0) {
@@ -387,6 +400,36 @@ static void agent_spawn(const config *cfg, const char *path)
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
     LOG_D("started a remote agent at %s", path);
+    return 0;
+}
+
+/* No agent listens at path: start one, once for all the processes that
+ * find none at the same time.  The first to take <path>.start starts it
+ * and waits for it to listen; the others wait for that lock, then connect.
+ * The connection, or -1 (call directly: the agent did not come up, or we
+ * waited behind a start that failed). */
+static int agent_start(const config *cfg, const char *path)
+{
+    char lock[PATH_MAX];
+    if (snprintf(lock, sizeof lock, "%s.start", path) >= (int)sizeof lock)
+        return -1;
+    int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lfd < 0)
+        return -1;
+    int fd = -1;
+    if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+        /* Ours to start, unless one started between our connect and now. */
+        if ((fd = agent_connect(path)) < 0 && agent_spawn(cfg, path) == 0) {
+            for (int ms = 0; ms < AGENT_START_WAIT_MS && fd < 0; ms += 2) {
+                usleep(2000);
+                fd = agent_connect(path);
+            }
+        }
+    } else if (flock(lfd, LOCK_EX) == 0) { /* (held a bounded time by the starter) */
+        fd = agent_connect(path);
+    }
+    close(lfd); /* releases the lock */
+    return fd;
 }
 
 static void new_uuid(char out[37])
@@ -418,6 +461,10 @@ static void agent_header(remote *r, wbuf *w, int op, const digest *action)
     w_str(w, r->invocation_id);
     w_str(w, corr);
     w_bytes(w, action ? action : &none, sizeof none);
+    /* The store the agent may put large blobs in (agent.c): ours. */
+    uint64_t max_size = r->cfg->max_size;
+    w_str(w, r->dir);
+    w_bytes(w, &max_size, sizeof max_size);
 }
 
 /* Send a request, read the answer's status.  0: *resp holds the rest of
@@ -473,19 +520,22 @@ remote *remote_open(const config *cfg)
         return NULL;
     r->cfg = cfg;
     r->fd = -1;
+    r->dir = cfg->dir ? absolute(cfg->dir) : NULL;
     new_uuid(r->invocation_id);
     char path[300];
     if (agent_wanted() && agent_path(cfg, path, sizeof path) == 0) {
-        if ((r->fd = agent_connect(path)) >= 0) {
+        /* Forking a process that runs gRPC would copy its threads' state
+         * half-way: start an agent only from a process without it. */
+        r->fd = agent_connect(path);
+        if (r->fd < 0 && !loaded)
+            r->fd = agent_start(cfg, path);
+        if (r->fd >= 0) {
             LOG_D("remote calls through the agent at %s", path);
             return r;
         }
-        /* Forking a process that runs gRPC would copy its threads' state
-         * half-way: start an agent only from a process without it. */
-        if (!loaded)
-            agent_spawn(cfg, path);
     }
     if (go_direct(r) != 0) {
+        free(r->dir);
         free(r);
         return NULL;
     }
@@ -500,6 +550,7 @@ void remote_close(remote *r)
         close(r->fd);
     if (r->h)
         r->m->close(r->h);
+    free(r->dir);
     free(r);
 }
 

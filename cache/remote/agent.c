@@ -34,9 +34,10 @@
  * (a lost blob is a miss, not a failure).
  *
  * Large blobs are not sent back at all: the agent puts each blob of
- * SPILL_MIN bytes or more into the local CAS (the store at cfg->dir, the
- * RICC_DIR of every process this agent serves: it is part of the agent's
- * key) and leaves it out of the answer, where the ricc process finds it
+ * SPILL_MIN bytes or more into the local CAS (the store at the RICC_DIR
+ * the request names, the calling process's: one agent serves every
+ * RICC_DIR of its user and server, remote_loader.c) and leaves it out of
+ * the answer, where the ricc process finds it
  * in the CAS as it would any blob it already had.  Why: a ricc process is
  * fresh, and every page of memory it touches first costs a page fault;
  * in a VM that is ~6 us a page.  A 650 KB object sent back was received,
@@ -44,7 +45,10 @@
  * 650 KB buffers: milliseconds of a remote hit.  The agent is long-lived,
  * its buffers are warm, and the bytes are in its hands already.  A blob
  * whose bytes do not hash to its digest (a server that lies) stays in the
- * answer, so the ricc process refuses it as before. */
+ * answer, so the ricc process refuses it as before.  The store's size
+ * accounting is the process-wide stats mapping (stats.h) of one RICC_DIR
+ * at a time: spills into the RICC_DIR it has open run side by side (a read
+ * lock), one into another RICC_DIR switches it (the write lock). */
 #include "cache/prefault.h"
 #include "cache/remote/client.h"
 #include "cache/remote/wire.h"
@@ -65,6 +69,16 @@
 /* Blobs this large go into the local CAS instead of the answer.  (Below
  * it, copying through the ricc process costs less than a file does.) */
 #define SPILL_MIN (64u << 10)
+
+/* The RICC_DIR whose stats are open, under stats_lock (see the top). */
+static pthread_rwlock_t stats_lock = PTHREAD_RWLOCK_INITIALIZER;
+static char *stats_dir;
+
+/* A request's RICC_DIR and size limit: where its large blobs go. */
+typedef struct spill_to {
+    const char *dir;
+    uint64_t max_size;
+} spill_to;
 
 typedef struct agent {
     const config *cfg;
@@ -159,25 +173,38 @@ static int server_gone(const remote_status *st)
            st->code == GRPC_STATUS_UNAUTHENTICATED || st->unusable;
 }
 
-/* The store's size accounting lives in $RICC_DIR/stats, as in every ricc
- * process: without it the blobs spilled here would not count towards
- * max_size. */
-static void open_stats(const config *cfg)
+/* Take the stats lock with dir's stats open: the store's size accounting
+ * lives in $RICC_DIR/stats, as in every ricc process (without it the blobs
+ * spilled here would not count towards max_size). */
+static void stats_for(const char *dir)
 {
-    if (cfg->dir && cfg->dir[0] == '/')
-        stats_open(cfg->dir);
+    pthread_rwlock_rdlock(&stats_lock);
+    if (stats_dir && !strcmp(stats_dir, dir))
+        return;
+    pthread_rwlock_unlock(&stats_lock);
+    pthread_rwlock_wrlock(&stats_lock);
+    if (!stats_dir || strcmp(stats_dir, dir) != 0) {
+        stats_close();
+        free(stats_dir);
+        stats_dir = strdup(dir);
+        if (stats_dir)
+            stats_open(dir);
+    }
+    /* (Held for writing: this spill runs alone, which costs only when
+     * RICC_DIRs alternate.) */
 }
 
 /* Put the bytes of *b, which must have digest rd, into the local CAS
  * (opening it into *s on first use) and take them out of the answer.
  * 1 if done, 0 if left as it was. */
-static int spill_one(const agent *a, store **s, ProtobufCBinaryData *b, const reapi_digest *rd)
+static int spill_one(const spill_to *to, store **s, ProtobufCBinaryData *b,
+                     const reapi_digest *rd)
 {
     digest d, got;
     if (b->len < SPILL_MIN || !rd || reapi_digest_get(rd, &d) != 0 ||
         (size_t)d.size_bytes != b->len)
         return 0;
-    if (!*s && !(*s = store_open(a->cfg->dir, a->cfg->max_size)))
+    if (!*s && !(*s = store_open(to->dir, to->max_size)))
         return 0;
     if (cas_put(*s, b->data, b->len, &got) != 0 || !digest_equal(&got, &d))
         return 0;
@@ -188,20 +215,28 @@ static int spill_one(const agent *a, store **s, ProtobufCBinaryData *b, const re
 /* Every blob of m of SPILL_MIN bytes or more (of the outputs named and of
  * stdout/stderr) into the local CAS, out of the answer (see the top of
  * this file).  1 if m changed. */
-static int spill(const agent *a, reapi_action_result *m, char *const *outputs, int n_outputs)
+static int spill(const spill_to *to, reapi_action_result *m, char *const *outputs,
+                 int n_outputs)
 {
-    /* A relative RICC_DIR would be relative to the agent's directory, not
-     * the ricc process's: nothing is spilled then. */
-    if (!a->cfg->dir || a->cfg->dir[0] != '/')
+    /* (The loader sends RICC_DIR absolute: a relative one would be the
+     * agent's directory's, not the ricc process's.) */
+    if (!to->dir || to->dir[0] != '/')
+        return 0;
+    int big = m->stdout_raw.len >= SPILL_MIN || m->stderr_raw.len >= SPILL_MIN;
+    for (size_t i = 0; !big && i < m->n_output_files; i++)
+        big = m->output_files[i]->contents.len >= SPILL_MIN;
+    if (!big)
         return 0;
     store *s = NULL;
     int changed = 0;
+    stats_for(to->dir);
     for (size_t i = 0; i < m->n_output_files; i++)
         if (named(m->output_files[i]->path, outputs, n_outputs))
-            changed |= spill_one(a, &s, &m->output_files[i]->contents,
+            changed |= spill_one(to, &s, &m->output_files[i]->contents,
                                  m->output_files[i]->digest);
-    changed |= spill_one(a, &s, &m->stdout_raw, m->stdout_digest);
-    changed |= spill_one(a, &s, &m->stderr_raw, m->stderr_digest);
+    changed |= spill_one(to, &s, &m->stdout_raw, m->stdout_digest);
+    changed |= spill_one(to, &s, &m->stderr_raw, m->stderr_digest);
+    pthread_rwlock_unlock(&stats_lock);
     store_close(s);
     return changed;
 }
@@ -211,8 +246,8 @@ static int spill(const agent *a, reapi_action_result *m, char *const *outputs, i
  * inline filled in, and the large ones spilled into the local CAS (see
  * the top of this file).  0, with *ar as it was when anything went wrong;
  * -1 with *st set when the server is gone. */
-static int finish_answer(agent *a, void *h, void **ar, size_t *len, char *const *outputs,
-                          int n_outputs, remote_status *st)
+static int finish_answer(agent *a, const spill_to *to, void *h, void **ar, size_t *len,
+                         char *const *outputs, int n_outputs, remote_status *st)
 {
     reapi_action_result *m = (reapi_action_result *)protobuf_c_message_unpack(
         &build__bazel__remote__execution__v2__action_result__descriptor, NULL, *len, *ar);
@@ -245,7 +280,7 @@ static int finish_answer(agent *a, void *h, void **ar, size_t *len, char *const 
             dst[i]->len = items[i].len;
         }
     }
-    if (rc == 0 && (spill(a, m, outputs, n_outputs) || fetched == 0)) {
+    if (rc == 0 && (spill(to, m, outputs, n_outputs) || fetched == 0)) {
         size_t new_len;
         void *packed = reapi_pack(&m->base, &new_len, NULL);
         if (packed) {
@@ -270,6 +305,13 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
     digest act;
     const digest *action = &act;
     read_digest(r, &act);
+    spill_to to = {r_str(r), 0};
+    size_t ms_len;
+    const void *ms = r_bytes(r, &ms_len);
+    if (ms && ms_len == sizeof to.max_size)
+        memcpy(&to.max_size, ms, sizeof to.max_size);
+    else
+        r->bad = 1;
     if (r->bad) {
         st_set(&st, GRPC_STATUS_INTERNAL, "agent: garbled request");
         put_status(w, -1, &st);
@@ -298,7 +340,7 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
         else
             rc = a->m->execute(*h, action, (int)skip, outs, (int)n, &out, &out_len, &cached,
                                &st);
-        if (rc == 0 && finish_answer(a, *h, &out, &out_len, outs, (int)n, &st) != 0)
+        if (rc == 0 && finish_answer(a, &to, *h, &out, &out_len, outs, (int)n, &st) != 0)
             rc = -1;
         free(outs);
         put_status(w, rc, &st);
@@ -403,7 +445,6 @@ void agent_serve_fd(const config *cfg, const remote_host *host, int fd)
     a.host = host;
     a.m = ricc_remote_module_v1();
     a.listen_fd = -1;
-    open_stats(cfg);
     void *h = NULL;
     serve_conn(&a, &h, fd);
     if (h)
@@ -429,7 +470,6 @@ void agent_serve(const config *cfg, const remote_host *host, int listen_fd,
     a.m = ricc_remote_module_v1();
     a.listen_fd = listen_fd;
     keep_freed_memory(); /* a large answer's memory, kept for the next */
-    open_stats(cfg);
     a.last_active = (long)time(NULL);
     long start = a.last_active;
     start_worker(&a);

@@ -22,6 +22,8 @@
 #                     someone else's): not used, nothing written through it,
 #                     the build still correct (uncached: with no directory
 #                     to trace a compile in, there is no key to share).
+#   agent-once        sixteen concurrent first calls start one agent, which
+#                     a second fresh RICC_DIR uses too.
 # Every case builds with its own -DNONCE, so its keys are new to the server.
 #
 # Needs: gcc, make; /usr/bin/python3 with grpc and protobuf and protoc for
@@ -262,8 +264,50 @@ fallback_refused() {
     fi
 }
 
+# One agent per user and server, whatever the RICC_DIR (remote_loader.c):
+# sixteen compiles starting at once in a fresh RICC_DIR, with no agent
+# running, start exactly one, and every one of them calls through it (none
+# directly); a second fresh RICC_DIR starts none and uses the same one.
+agent_once() {
+    need_server
+    make_project agent
+    recc_env
+    export XDG_RUNTIME_DIR="$CASE/run"
+    mkdir -m 700 "$XDG_RUNTIME_DIR"
+    local i
+    for i in $(seq 1 16); do
+        printf 'int f%d(void) { return %d; }\n' "$i" "$i" >"$P/src/par$i.c"
+    done
+    sleep 0.1
+    local d
+    for d in one two; do
+        rm -rf "$CASE/log-$d"
+        (cd "$P/src" && for i in $(seq 1 16); do
+            env RICC_DIR="$CASE/dir-$d" "${RENV[@]}" RICC_LOG_LEVEL=debug \
+                RICC_LOG_DIRECTORY="$CASE/log-$d" "$RICC" gcc -O2 -DNONCE=\"$NONCE\" \
+                -c par$i.c -o "$CASE/par$i-$d.o" &
+        done; wait) || die "$d: a compile failed"
+    done
+    local started direct through
+    started=$(cat "$CASE"/log-one/* | grep -c 'started a remote agent' || true)
+    direct=$(cat "$CASE"/log-one/* | grep -c 'remote calls through /' || true)
+    through=$(cat "$CASE"/log-one/* | grep -c 'remote calls through the agent' || true)
+    [ "$started" = 1 ] || die "16 concurrent first calls started $started agents, not 1"
+    [ "$direct" = 0 ] || die "$direct of them called directly"
+    [ "$through" = 16 ] || die "$through of 16 called through the agent"
+    started=$(cat "$CASE"/log-two/* | grep -c 'started a remote agent' || true)
+    through=$(cat "$CASE"/log-two/* | grep -c 'remote calls through the agent' || true)
+    [ "$started" = 0 ] || die "a second fresh RICC_DIR started $started agents"
+    [ "$through" = 16 ] || die "in a second fresh RICC_DIR $through of 16 called through the agent"
+    [ "$(ls "$XDG_RUNTIME_DIR"/ricc/*.sock | wc -l)" = 1 ] || die "not one agent socket"
+    RICC_DIR="$CASE/dir-two" "$RICC" --print-stats >"$CASE/two.stats"
+    counts two 16 0
+    for l in "$XDG_RUNTIME_DIR"/ricc/*.lock; do kill "$(cat "$l")" 2>/dev/null || true; done
+}
+
 run_case fallback-shares fallback_shares
 run_case bwrap-shares bwrap_shares
 run_case named-dir-unusable named_dir_unusable
 run_case fallback-refused fallback_refused
+run_case agent-once agent_once
 finish
