@@ -20,10 +20,11 @@
 #      (a generator script) in both modes: run here and uploaded, then
 #      remote hits in a fresh sandbox, byte-identical; failing blob reads
 #      and no server during their lookups; remote execution keeps the
-#      bytes (tests/e2e/remote_bytes.sh, sourced here): a compile whose output records the directory it runs in (-g,
-#      coverage, -flto) or a path the worker spells relative to the base
-#      (CMake's absolute paths reaching a .d, __FILE__, .su, ...) runs here,
-#      every output, stream and status plain gcc's (and clang's);
+#      bytes (tests/e2e/remote_bytes.sh, sourced here): a compile whose
+#      output records the directory it runs in (-g, coverage, -flto) or a
+#      path the worker spells relative to the base (CMake's absolute paths
+#      reaching a .d, __FILE__, .su, ...) runs here, every output, stream
+#      and status plain gcc's (and clang's);
 #   3. every misbehaviour of the test server, each ending in a correct
 #      build, with exactly one warning per build for a server that is down,
 #      slow or refusing updates;
