@@ -2,7 +2,7 @@
 # bench/agent-fresh.sh — what a fresh sandbox (a RICC_DIR never seen
 # before) pays for reaching the remote, next to a local hit.
 #
-#   RICC=build/bin/ricc bench/agent-fresh.sh ADDRESS     (N, FILES, JOBS, RUNS)
+#   RICC=build/bin/ricc bench/agent-fresh.sh ADDRESS  (N, FILES, JOBS, RUNS, DIRS_IN)
 #
 # ADDRESS is a REAPI server with the results ricc uploads (bazel-remote on a
 # unix socket is what issue 20 measured: the agent's cost shows best against
@@ -26,11 +26,17 @@ cd "$(dirname "$0")/.."
 ADDR=$1
 RICC=${RICC:-$PWD/build/bin/ricc}
 W=$(mktemp -d /tmp/ricc-afresh-XXXXXX)
+# The RICC_DIRs: in DIRS_IN when set (a tmpfs such as /dev/shm, as a
+# sandbox's /tmp is: making a store's directories on a disk file system
+# costs a fresh RICC_DIR more than anything else), else in W.
+DIRS_ROOT=$W
+[ -z "${DIRS_IN:-}" ] || DIRS_ROOT=$(mktemp -d "$DIRS_IN/ricc-afresh-XXXXXX")
+export DIRS_ROOT
 cleanup() {
     for l in "$W"/xdg/ricc/*.lock; do
         [ -s "$l" ] && kill "$(cat "$l")" 2>/dev/null || true
     done
-    rm -rf "$W"
+    rm -rf "$W" "$DIRS_ROOT"
 }
 trap cleanup EXIT INT TERM
 mkdir -m 700 "$W/xdg"
@@ -54,7 +60,7 @@ dirs = [0]
 
 def fresh():
     dirs[0] += 1
-    return "%s/dir-%d" % (w, dirs[0])
+    return "%s/dir-%d" % (os.environ["DIRS_ROOT"], dirs[0])
 
 def run(argv, d, cwd=src):
     subprocess.run(argv, cwd=cwd, env=dict(os.environ, RICC_DIR=d), check=True,
@@ -75,9 +81,9 @@ time.sleep(0.3)
 local = fresh()
 run(cmd, local)
 run(cmd, local)
-loc = [timed(cmd, local) for _ in range(n)]
-rem, rd = [], []
-for _ in range(n):
+loc, rem, rd = [], [], []
+for _ in range(n):                      # (interleaved: the machine's load hits both alike)
+    loc.append(timed(cmd, local))
     d = fresh()
     rem.append(timed(cmd, d))
     rd.append(d)
@@ -108,9 +114,9 @@ make(fresh(), jobs)                     # the project on the server
 time.sleep(0.3)
 wl = fresh()
 make(wl, jobs)                          # (fills it from the server)
-warm = [make(wl, jobs)[0] for _ in range(runs)]
-sb = []
+warm, sb = [], []
 for _ in range(runs):
+    warm.append(make(wl, jobs)[0])
     d = fresh()
     sb.append(make(d, jobs)[0])
     s = stats(d)
@@ -124,15 +130,16 @@ print("  ratio                                   %6.2f x  (target <= 1.5)"
 
 ncpu = os.cpu_count() or 1
 per = {}
-for j in (1, 32):
-    rows = []
-    for _ in range(runs):
+rows = {1: [], 32: []}
+for _ in range(runs):
+    for j in (1, 32):
         d = fresh()
         wall, cpu = make(d, j)
         h = stats(d).get("remote_hit", 0) or 1
-        rows.append((wall * min(j, ncpu) / h, cpu / h, h))
-    per[j] = (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows),
-              rows[-1][2])
+        rows[j].append((wall * min(j, ncpu) / h, cpu / h, h))
+for j in (1, 32):
+    per[j] = (statistics.median(r[0] for r in rows[j]), statistics.median(r[1] for r in rows[j]),
+              rows[j][-1][2])
     print("  fresh sandbox -j%-2d: %6.2f ms machine time per hit, %6.2f ms CPU per hit (%d hits)"
           % (j, per[j][0] * 1e3, per[j][1] * 1e3, per[j][2]))
 print("  -j32 over -j1: machine time %.2f x, CPU %.2f x  (target <= 2)"

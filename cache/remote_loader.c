@@ -19,10 +19,11 @@
  *    the last one warm, and agents of past RICC_DIRs do not pile up.  A ricc
  *    process that finds none starts one — before loading gRPC, closing
  *    every inherited file descriptor so no pipe or lock of the build is
- *    held — under a lock (<socket>.start): the concurrent first calls of a
- *    make -j64 wait for that one agent, for AGENT_START_WAIT_MS at most,
- *    instead of each starting one and calling directly meanwhile; a call
- *    that finds no agent even then calls directly.  The agent leaves after
+ *    held — under a lock (<socket>.start) that the agent keeps until it
+ *    listens, and makes its own calls directly this time; the concurrent
+ *    first calls of a make -j64 wait for that lock and then use the one
+ *    agent, instead of each starting one and calling directly meanwhile
+ *    (agent_start).  The agent leaves after
  *    RICC_REMOTE_AGENT_IDLE seconds (default 60) without work, or after 10
  *    minutes (picking up changed token and certificate files).  It is never
  *    needed for correctness: whenever talking to it fails, the call is made
@@ -71,7 +72,7 @@
 #define AGENT_MAX_LIFE_S 600
 #define NOEXEC_SKIP_S 3600   /* a server without Execute is not asked again for this long */
 #define AGENT_LONG_OP_S 7200 /* uploads, fetches, Execute: the agent's own deadlines end them */
-#define AGENT_START_WAIT_MS 3000 /* for an agent being started to listen */
+#define START_LOCK_FD 3 /* the agent's copy of the start lock (agent_start) */
 /* The agent protocol's version, in the socket's name: a request carries
  * RICC_DIR and max_size since 2, so an agent of another one is not used. */
 #define AGENT_WIRE "2"
@@ -317,8 +318,9 @@ static void agent_run(const config *cfg, const char *path, const remote_module *
     }
     /* Nothing of the build's: its pipes, per-action locks, log files.  (The
      * working directory stays: relative certificate or token paths in the
-     * configuration mean what they meant to the process that started it.) */
-    close_from(3);
+     * configuration mean what they meant to the process that started it.)
+     * Descriptor 3 is the start lock (agent_start), held until we listen. */
+    close_from(4);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -346,6 +348,7 @@ static void agent_run(const config *cfg, const char *path, const remote_module *
         unlink(tmp);
         _exit(0);
     }
+    close(START_LOCK_FD); /* listening: the processes waiting may connect */
     char why[500];
     if (!m)
         m = load_module(why, sizeof why, 1);
@@ -371,10 +374,11 @@ int remote_helper_main(const config *cfg, int argc, char **argv, const remote_mo
     return 2;
 }
 
-/* Start the agent (detached: a grandchild in its own session).  A static
- * ricc runs ricc-remote for it; otherwise the grandchild becomes it.  0,
- * or -1 when it could not be started. */
-static int agent_spawn(const config *cfg, const char *path)
+/* Start the agent (detached: a grandchild in its own session), handing it
+ * the start lock lfd as descriptor 3 (agent_start).  A static ricc runs
+ * ricc-remote for it; otherwise the grandchild becomes it.  0, or -1 when
+ * it could not be started. */
+static int agent_spawn(const config *cfg, const char *path, int lfd)
 {
 #ifdef RICC_STATIC
     char helper[PATH_MAX];
@@ -388,6 +392,10 @@ static int agent_spawn(const config *cfg, const char *path)
     if (pid == 0) {
         setsid();
         if (fork() == 0) {
+            if (lfd == START_LOCK_FD)
+                fcntl(lfd, F_SETFD, 0);
+            else if (dup2(lfd, START_LOCK_FD) != START_LOCK_FD)
+                _exit(127);
 #ifdef RICC_STATIC
             execl(helper, "ricc-remote", "--agent", path, (char *)NULL);
             _exit(127);
@@ -404,10 +412,12 @@ static int agent_spawn(const config *cfg, const char *path)
 }
 
 /* No agent listens at path: start one, once for all the processes that
- * find none at the same time.  The first to take <path>.start starts it
- * and waits for it to listen; the others wait for that lock, then connect.
- * The connection, or -1 (call directly: the agent did not come up, or we
- * waited behind a start that failed). */
+ * find none at the same time.  The first to take <path>.start starts it,
+ * handing it the lock (the same open file, so the same flock), and calls
+ * directly this time; the agent lets go of the lock once it listens (or
+ * dies).  The others wait for the lock, then connect: one agent starts,
+ * and no one else loads gRPC meanwhile.  The connection, or -1 (call
+ * directly). */
 static int agent_start(const config *cfg, const char *path)
 {
     char lock[PATH_MAX];
@@ -419,16 +429,12 @@ static int agent_start(const config *cfg, const char *path)
     int fd = -1;
     if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
         /* Ours to start, unless one started between our connect and now. */
-        if ((fd = agent_connect(path)) < 0 && agent_spawn(cfg, path) == 0) {
-            for (int ms = 0; ms < AGENT_START_WAIT_MS && fd < 0; ms += 2) {
-                usleep(2000);
-                fd = agent_connect(path);
-            }
-        }
-    } else if (flock(lfd, LOCK_EX) == 0) { /* (held a bounded time by the starter) */
+        if ((fd = agent_connect(path)) < 0)
+            agent_spawn(cfg, path, lfd);
+    } else if (flock(lfd, LOCK_EX) == 0) { /* (until the agent listens or dies) */
         fd = agent_connect(path);
     }
-    close(lfd); /* releases the lock */
+    close(lfd); /* (the agent's copy holds the lock on) */
     return fd;
 }
 
