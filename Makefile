@@ -11,7 +11,7 @@
 #   make check-asan    unit + end-to-end tests built with ASan and UBSan
 #   make bench         side-by-side benchmark against plain gcc and ccache
 #   make bench-projects  the same on real projects (lua, zlib, fmt; bench/projects.sh)
-#   make fuzz          libFuzzer over the manifest parsers (clang; not in check)
+#   make fuzz          libFuzzer over every parser of untrusted bytes (clang; not in check)
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -67,7 +67,7 @@ LIBWRAP     := $(B)/lib/libricc-wrapper.a
 RICC        := $(B)/bin/ricc
 PRELOAD     := $(if $(PRELOAD_SRC),$(B)/lib/libricc-preload.so)
 
-.PHONY: demo all check check-unit check-e2e check-remote check-asan bench fuzz install clean
+.PHONY: demo all check check-unit check-e2e check-remote check-asan bench install clean
 .SECONDARY:
 
 all: $(RICC) $(PRELOAD) $(TRACE) $(REMOTE_SO) $(HELPER)
@@ -182,21 +182,74 @@ bench: all
 bench-projects: all
 	RICC=$(abspath $(RICC)) bench/projects.sh
 
-# tests/fuzz/: the parsers of bytes a server or a damaged cache can hand
-# ricc, under libFuzzer with ASan and UBSan, for FUZZ_SECONDS.  The
-# libraries are built with clang into build-fuzz (coverage needs clang's
-# instrumentation); the corpus stays there between runs.
-FUZZ_SECONDS ?= 60
-FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
-fuzz:
-	$(MAKE) B=build-fuzz CC=clang STATIC=0 OPT="-O1 -g -fsanitize=fuzzer-no-link" \
-	    SAN="$(FUZZ_SAN)" build-fuzz/lib/libricc-wrapper.a build-fuzz/lib/libricc-cache.a
-	clang -std=c11 $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -D_GNU_SOURCE -I. \
-	    -Ibuild-fuzz/proto $(PKG_CFLAGS) \
-	    -o build-fuzz/fuzz_manifest tests/fuzz/fuzz_manifest.c \
-	    build-fuzz/lib/libricc-wrapper.a build-fuzz/lib/libricc-cache.a $(PKG_LIBS)
-	mkdir -p build-fuzz/corpus
-	build-fuzz/fuzz_manifest -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus
+# tests/fuzz/: libFuzzer targets, under ASan and UBSan, for every parser of
+# bytes ricc does not control (the configuration, response and dependency
+# files, compiler output, tracer records, everything under RICC_DIR, the
+# agent's socket, the server's messages): one fuzz_NAME.c per family, its
+# header comment says what it feeds to which functions.  Built with clang
+# into FUZZ_B, the libraries too (coverage needs clang's instrumentation).
+# Each target's corpus is FUZZ_B/corpus/NAME (kept between runs), seeded
+# from tests/fuzz/corpus/NAME (checked in: text inputs, reproducers of what
+# was found) and FUZZ_B/seeds/NAME (inputs naming blobs by digest, written
+# by tests/fuzz/mkseeds.c).  A crash, leak or hang stops the run with the
+# input in FUZZ_B/artifacts/.
+#   make fuzz          each target for FUZZ_SECONDS (not part of check)
+#   make fuzz-ci       each for FUZZ_CI_SECONDS: what CI runs
+#   FUZZ_ONLY="config trace" runs only those.
+FUZZ_B          ?= build-fuzz
+FUZZ_SECONDS    ?= 60
+FUZZ_CI_SECONDS ?= 10
+FUZZ_SAN         = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES      := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_ONLY       ?= $(FUZZ_NAMES)
+FUZZ_FLAGS       = -max_len=65536 -timeout=20 -rss_limit_mb=2048
+# The targets that drive the remote module link its objects but rpc.c, in
+# whose place tests/fuzz/fake_rpc.c answers from the input (no gRPC, no
+# network); their file calls are kept inside the scratch directory.
+FUZZ_MODULE     := agent server
+FUZZ_MOD_O       = $(filter-out $(B)/cache/remote/rpc.o,$(REMOTE_O))
+
+.PHONY: fuzz fuzz-ci fuzz-build fuzz-bins fuzz-run
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_SECONDS=$(FUZZ_SECONDS)
+fuzz-ci: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_SECONDS=$(FUZZ_CI_SECONDS)
+
+fuzz-build:
+	$(MAKE) B=$(FUZZ_B) CC=clang STATIC=0 OPT="-O1 -g -fsanitize=fuzzer-no-link" \
+	    SAN="$(FUZZ_SAN)" fuzz-bins
+
+fuzz-bins: $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%) $(B)/fuzz/mkseeds
+	rm -rf $(B)/seeds && $(B)/fuzz/mkseeds $(B)/seeds
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBWRAP) $(LIBCACHE) $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -std=c11 $(WARN) -O1 -g $(SAN) -fsanitize=fuzzer -o $@ \
+	    $< $(FUZZ_EXTRA) $(LIBWRAP) $(LIBCACHE) $(PKG_LIBS)
+
+$(FUZZ_MODULE:%=$(B)/fuzz/fuzz_%): $(FUZZ_MOD_O) tests/fuzz/fake_rpc.c tests/fuzz/fake_rpc.h
+$(FUZZ_MODULE:%=$(B)/fuzz/fuzz_%): FUZZ_CFLAGS = $(shell pkg-config --cflags grpc)
+$(FUZZ_MODULE:%=$(B)/fuzz/fuzz_%): FUZZ_EXTRA = tests/fuzz/fake_rpc.c $(FUZZ_MOD_O) -pthread \
+    -Wl,--wrap=open,--wrap=fopen,--wrap=opendir,--wrap=mkdir,--wrap=rename,--wrap=unlink,--wrap=link
+
+$(B)/fuzz/mkseeds: tests/fuzz/mkseeds.c tests/fuzz/fuzz.h $(LIBCACHE) $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(CFLAGS) $(SAN) -o $@ $< $(LIBCACHE) $(PKG_LIBS)
+
+# (Absolute paths: some targets change directory before libFuzzer reads
+# the corpus.)
+fuzz-run: F = $(abspath $(FUZZ_B))
+fuzz-run:
+	@set -e; for n in $(FUZZ_ONLY); do \
+	    c=$(F)/corpus/$$n; mkdir -p $$c $(F)/seeds/$$n $(F)/artifacts; \
+	    log=$(F)/fuzz_$$n.log; \
+	    $(F)/fuzz/fuzz_$$n $(FUZZ_FLAGS) -max_total_time=$(FUZZ_RUN_SECONDS) \
+	        -artifact_prefix=$(F)/artifacts/$$n- $$c $(F)/seeds/$$n \
+	        $$(test -d tests/fuzz/corpus/$$n && echo $(CURDIR)/tests/fuzz/corpus/$$n) >$$log 2>&1 \
+	        || { tail -n 80 $$log; echo "fuzz_$$n FAILED: the input is in $(F)/artifacts/"; exit 1; }; \
+	    echo "fuzz_$$n: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' $$log)," \
+	        "$$(grep -o 'cov: [0-9]*' $$log | tail -n 1), corpus $$(ls $$c | wc -l)"; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/ricc
