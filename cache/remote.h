@@ -104,7 +104,8 @@ typedef struct remote_status {
 } remote_status;
 
 /* A blob to upload: in memory (data/len) or a file (path) whose content
- * has digest d.  Empty blobs are never sent. */
+ * has digest d.  The empty blob is sent only to a server that says it
+ * lacks it (cas.c). */
 typedef struct remote_blob {
     digest d;
     const void *data;

@@ -49,8 +49,7 @@ static int add_inputs(const rflow_call *c, blobs *b)
         const char *why;
         if (!name || stat(c->deps[i], &st) != 0 ||
             merkle_add_file(t, name, &k->dep_digests[i], (st.st_mode & S_IXUSR) != 0, &why) != 0 ||
-            (k->dep_digests[i].size_bytes > 0 &&
-             rflow_blobs_add(b, &k->dep_digests[i], NULL, 0, c->deps[i], 0) != 0))
+            rflow_blobs_add(b, &k->dep_digests[i], NULL, 0, c->deps[i], 0) != 0)
             rc = -1;
         free(name);
     }

@@ -644,7 +644,9 @@ static int add_stream(blobs *b, const ProtobufCBinaryData *raw, digest *d, reapi
 {
     digest_buf(raw->data, raw->len, d);
     reapi_digest_ref(rd, d);
-    return raw->len ? rflow_blobs_add(b, d, raw->data, raw->len, NULL, 0) : 0;
+    /* An empty stream's blob too: a server may check that the result's
+     * blobs are all there (remote_upload sends it only if it is missing). */
+    return rflow_blobs_add(b, d, raw->len ? (const void *)raw->data : "", raw->len, NULL, 0);
 }
 
 /* The result this call stored locally, and the manifest, to the remote.

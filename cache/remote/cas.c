@@ -13,8 +13,11 @@
  * is handed back or renamed into place: a server's mistake (or a corrupted
  * store behind it) is an error, never data.
  *
- * Both deduplicate the digests they are given, and never send the empty
- * blob (every REAPI server has it). */
+ * Both deduplicate the digests they are given.  The empty blob is never
+ * fetched (it is known), but it is uploaded like any other when the server
+ * says it lacks it: most servers have it always, but BuildGrid checks that
+ * every blob an ActionResult names is in its CAS, the empty one included,
+ * and answers NOT_FOUND for a result with an empty stream otherwise. */
 #include "cache/remote/client.h"
 
 #include <errno.h>
@@ -411,8 +414,6 @@ int cas_upload(rclient *c, const remote_blob *blobs, size_t n, remote_status *st
     if (!u.idx)
         return st_set(st, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        if (blobs[i].d.size_bytes == 0 && strcmp(blobs[i].d.hash, EMPTY_HASH) == 0)
-            continue;
         if (!blobs[i].data && !blobs[i].path) {
             st_set(st, GRPC_STATUS_INVALID_ARGUMENT, "blob %s has neither data nor path",
                    blobs[i].d.hash);

@@ -70,7 +70,9 @@ done
 if [ -x "$B/bin/ricc" ] && grep -q ricc-remote "$B/bin/ricc"; then
     echo "== tests/e2e/test_remote.sh"
     RICC="$B/bin/ricc" sh tests/e2e/test_remote.sh || status=1
+    echo "== tests/e2e/test_remote_policy.sh"
+    RICC="$B/bin/ricc" sh tests/e2e/test_remote_policy.sh || status=1
 else
-    echo "(tests/e2e/test_remote.sh skipped: $B/bin/ricc missing or without the remote)"
+    echo "(tests/e2e/test_remote*.sh skipped: $B/bin/ricc missing or without the remote)"
 fi
 exit $status
