@@ -650,7 +650,7 @@ static int bytestream_read(fetch_ctx *f, size_t g, remote_status *st)
                     bad = 3;
                 } else {
                     digest_ctx_update(h, m->data.data, m->data.len);
-                    if (!to_file)
+                    if (!to_file && m->data.len > 0) /* (an empty message: mem may be NULL) */
                         memcpy(mem + off, m->data.data, m->data.len);
                     else if (write_all(fd, m->data.data, m->data.len) != 0)
                         bad = 2;
