@@ -22,13 +22,15 @@ packages="
     gcc g++ make
     libcunit1-dev clang
     python3 python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev openssl
-    cmake ninja-build
+    cmake ninja-build bubblewrap
     ccache sccache
 "
 # build: OpenSSL's libcrypto, protobuf-c, gRPC's C core, libyaml.
 # tests: CUnit; a real clang; the Python REAPI test server (protoc needs
 # libprotobuf-dev's google/protobuf/*.proto) and its TLS case; real CMake
-# (Ninja and Makefile generators).  bench/: ccache and sccache side by side.
+# (Ninja and Makefile generators); bubblewrap for the sandbox test (a
+# BuildStream-like sandbox; skipped where it cannot make namespaces).
+# bench/: ccache and sccache side by side.
 
 if [ -n "$peers" ]; then
     PEERS=${RICC_PEERS:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/peers}
