@@ -20,13 +20,14 @@ esac
 packages="
     libssl-dev libprotobuf-c-dev protobuf-c-compiler libgrpc-dev libyaml-dev pkg-config
     gcc g++ make
-    libcunit1-dev clang
+    libcunit1-dev clang libclang-rt-14-dev
     python3 python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev openssl
     cmake ninja-build bubblewrap
     ccache sccache
 "
 # build: OpenSSL's libcrypto, protobuf-c, gRPC's C core, libyaml.
-# tests: CUnit; a real clang; the Python REAPI test server (protoc needs
+# tests: CUnit; a real clang, and its libFuzzer and sanitizer runtimes (only
+# recommended by clang, which --no-install-recommends leaves out); the Python REAPI test server (protoc needs
 # libprotobuf-dev's google/protobuf/*.proto) and its TLS case; real CMake
 # (Ninja and Makefile generators); bubblewrap for the sandbox test (a
 # BuildStream-like sandbox; skipped where it cannot make namespaces).
