@@ -101,6 +101,23 @@ static int executes_from(const pb_caps *caps)
     return ec && ec->exec_enabled;
 }
 
+/* GetCapabilities on channel ch: 0 with *caps (free it), 1 when the
+ * server does not implement it, -1 on failure. */
+static int ask(rclient *c, grpc_channel *ch, pb_caps **caps, remote_status *st)
+{
+    pb_caps_req req = BUILD__BAZEL__REMOTE__EXECUTION__V2__GET_CAPABILITIES_REQUEST__INIT;
+    req.instance_name = (char *)c->instance;
+    uint8_t *resp;
+    size_t len;
+    if (rpc_unary(c, ch, "/build.bazel.remote.execution.v2.Capabilities/GetCapabilities",
+                  &req.base, &resp, &len, st) != 0)
+        return st->code == GRPC_STATUS_UNIMPLEMENTED ? 1 : -1;
+    *caps = (pb_caps *)protobuf_c_message_unpack(
+        &build__bazel__remote__execution__v2__server_capabilities__descriptor, NULL, len, resp);
+    free(resp);
+    return *caps ? 0 : st_set(st, GRPC_STATUS_INTERNAL, "GetCapabilities: unparsable reply");
+}
+
 int client_capabilities(rclient *c, remote_status *st)
 {
     if (c->caps_done)
@@ -115,26 +132,17 @@ int client_capabilities(rclient *c, remote_status *st)
         return 0;
     }
 
-    pb_caps_req req = BUILD__BAZEL__REMOTE__EXECUTION__V2__GET_CAPABILITIES_REQUEST__INIT;
-    req.instance_name = (char *)c->instance;
-    uint8_t *resp;
-    size_t len;
-    if (rpc_unary(c, c->cas_ch, "/build.bazel.remote.execution.v2.Capabilities/GetCapabilities",
-                  &req.base, &resp, &len, st) != 0) {
-        if (st->code != GRPC_STATUS_UNIMPLEMENTED)
-            return -1;
+    pb_caps *caps = NULL;
+    int rc = ask(c, c->cas_ch, &caps, st);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
         rlog(c, LOG_DEBUG, "no GetCapabilities; assuming SHA-256 and 4 MiB batches");
         if (c->exec_ch == c->cas_ch)
             c->executes = 1; /* nothing says it does not: try */
         c->caps_done = 1;
         return 0;
     }
-    pb_caps *caps = (pb_caps *)protobuf_c_message_unpack(
-        &build__bazel__remote__execution__v2__server_capabilities__descriptor, NULL, len, resp);
-    free(resp);
-    if (!caps)
-        return st_set(st, GRPC_STATUS_INTERNAL, "GetCapabilities: unparsable reply");
-    int rc = 0;
     const pb_cache_caps *cc = caps->cache_capabilities;
     if (cc) {
         int sha256 = cc->n_digest_functions == 0; /* unset: the default, SHA-256 */
@@ -166,22 +174,13 @@ int client_can_execute(rclient *c, remote_status *st)
         return -1;
     if (c->executes >= 0)
         return c->executes;
+    if (!c->exec_ch) /* only a cache is configured */
+        return c->executes = 0;
     /* An execution server apart from the CAS: ask it. */
-    pb_caps_req req = BUILD__BAZEL__REMOTE__EXECUTION__V2__GET_CAPABILITIES_REQUEST__INIT;
-    req.instance_name = (char *)c->instance;
-    uint8_t *resp;
-    size_t len;
-    if (rpc_unary(c, c->exec_ch, "/build.bazel.remote.execution.v2.Capabilities/GetCapabilities",
-                  &req.base, &resp, &len, st) != 0) {
-        if (st->code != GRPC_STATUS_UNIMPLEMENTED)
-            return -1;
-        return c->executes = 1; /* nothing says it does not: try */
-    }
-    pb_caps *caps = (pb_caps *)protobuf_c_message_unpack(
-        &build__bazel__remote__execution__v2__server_capabilities__descriptor, NULL, len, resp);
-    free(resp);
-    if (!caps)
-        return st_set(st, GRPC_STATUS_INTERNAL, "GetCapabilities: unparsable reply");
+    pb_caps *caps = NULL;
+    int rc = ask(c, c->exec_ch, &caps, st);
+    if (rc != 0)
+        return rc < 0 ? -1 : (c->executes = 1); /* no Capabilities: nothing says it does not */
     c->executes = executes_from(caps);
     protobuf_c_message_free_unpacked(&caps->base, NULL);
     return c->executes;
