@@ -53,9 +53,6 @@ root=$(cd "$here/../.." && pwd)
 ricc=${RICC:-$root/build/bin/ricc}
 W=$(mktemp -d /tmp/ricc-e2e-remote-XXXXXX)
 PB="$W/pb"
-SERVER_PID=
-RECORD=
-failures=0
 EXT=${RICC_TEST_SERVER:-}
 # Does the server execute?  The test server does; another one as its
 # GetCapabilities says (tests/remote/run.sh asks once and exports it).
@@ -64,34 +61,8 @@ if [ -n "$EXT" ]; then
     EXECUTES=${RICC_TEST_SERVER_EXECUTES:-$(/usr/bin/python3 "$root/tests/remote/executes.py" "$EXT")} ||
         { echo "test_remote: cannot ask $EXT for its capabilities"; exit 1; }
 fi
-export RICC_REMOTE_AGENT_IDLE=5 XDG_RUNTIME_DIR="$W/xdg"   # agents of this run: ours, short-lived
-mkdir -m 700 "$W/xdg"
-# Under ASan, LeakSanitizer's exit-time scan of a ricc whose gRPC threads
-# are winding down now and then crashes in its own tracer ("Tracer caught
-# signal 11"), failing a compile at random: the remote client's leaks are
-# checked by tests/remote's CUnit tests, where the threads are joined.
-if readelf -d "$ricc" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
-    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-fi
-
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=
-    fi
-}
-cleanup() {
-    stop_server
-    for l in "$W"/xdg/ricc/*.lock; do
-        [ -s "$l" ] && kill "$(cat "$l")" 2>/dev/null || true
-    done
-    rm -rf "$W"
-}
-trap cleanup EXIT HUP INT TERM
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
+# The server's start and stop, the run's agents, ok/fail, calls.
+. "$here/remote_lib.sh"
 # skip WHAT WHY: a case left out, and why.
 skip() { echo "skip: $1 ($2)"; }
 # own_server WHAT WHY: true with the test server; with RICC_TEST_SERVER says
@@ -106,34 +77,6 @@ executes() {
     [ "$EXECUTES" = 1 ] && return 0
     skip "$1" "server has no Execution service"
     return 1
-}
-
-# start_server NAME [server flags...]: ADDR, TCP_PORT, RECORD set.
-start_server() {
-    stop_server
-    name=$1; shift
-    d="$W/srv-$name"
-    mkdir -p "$d"
-    RECORD="$d/record"
-    /usr/bin/python3 "$root/tests/remote/server.py" --unix "$d/s.sock" --tcp 127.0.0.1:0 \
-        --ready-file "$d/ready" --record "$RECORD" --pb-dir "$PB" "$@" 2>"$d/log" &
-    SERVER_PID=$!
-    i=0
-    while [ ! -f "$d/ready" ]; do
-        i=$((i + 1))
-        [ $i -lt 300 ] || { cat "$d/log"; echo "server $name did not start"; exit 1; }
-        sleep 0.1
-    done
-    ADDR="unix:$d/s.sock"
-    TCP_PORT=$(sed 's/.*"tcp": \([0-9]*\).*/\1/' "$d/ready")
-}
-
-# (grep -c prints 0 but exits 1 when nothing matches: "|| true", or set -e
-# would end the script inside these helpers.)  Only the test server keeps
-# a record: against another, calls is never asked (or says so loudly).
-calls() {
-    [ -n "$RECORD" ] || { echo "test_remote: calls $1 without a call record" >&2; echo -1; return 0; }
-    n=$(grep -c "\"method\": \"$1\"" "$RECORD" 2>/dev/null || true); echo "${n:-0}"
 }
 
 # ---- the project ----

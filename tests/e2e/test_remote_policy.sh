@@ -26,52 +26,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 ricc=${RICC:-$root/build/bin/ricc}
 W=$(mktemp -d /tmp/ricc-e2e-policy-XXXXXX)
-SERVER_PID=
-failures=0
-export RICC_REMOTE_AGENT_IDLE=5 XDG_RUNTIME_DIR="$W/xdg"
-mkdir -m 700 "$W/xdg"
-# (LeakSanitizer's exit-time scan crashes now and then with gRPC's threads
-# winding down: see test_remote.sh.)
-if readelf -d "$ricc" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
-    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-fi
-
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=
-    fi
-}
-cleanup() {
-    stop_server
-    for l in "$W"/xdg/ricc/*.lock; do
-        [ -s "$l" ] && kill "$(cat "$l")" 2>/dev/null || true
-    done
-    rm -rf "$W"
-}
-trap cleanup EXIT HUP INT TERM
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-
-# start_server NAME [flags...]: ADDR and RECORD set.
-start_server() {
-    stop_server
-    d="$W/srv-$1"; shift
-    mkdir -p "$d"
-    RECORD="$d/record"
-    /usr/bin/python3 "$root/tests/remote/server.py" --unix "$d/s.sock" --ready-file "$d/ready" \
-        --record "$RECORD" --pb-dir "$W/pb" "$@" 2>"$d/log" &
-    SERVER_PID=$!
-    i=0
-    while [ ! -f "$d/ready" ]; do
-        i=$((i + 1))
-        [ $i -lt 300 ] || { cat "$d/log"; echo "the test server did not start"; exit 1; }
-        sleep 0.1
-    done
-    ADDR="unix:$d/s.sock"
-}
-calls() { n=$(grep -c "\"method\": \"$1\"" "$RECORD" 2>/dev/null || true); echo "${n:-0}"; }
+# The server's start and stop, the run's agents, ok/fail, calls.
+. "$here/remote_lib.sh"
 
 # ---- the project: four files, compiled only ----
 P="$W/proj"
