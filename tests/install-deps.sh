@@ -34,7 +34,7 @@ packages="
 # bench/: ccache and sccache side by side.
 
 if [ -n "$peers" ]; then
-    PEERS=${RICC_PEERS:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/peers}
+    PEERS=${RICC_PEERS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/peers}
     [ -f "$PEERS/bazel-remote/packages.txt" ] ||
         { echo "install-deps: no $PEERS/bazel-remote/packages.txt (RICC_PEERS=DIR)" >&2; exit 1; }
     packages="$packages $(cat "$PEERS/bazel-remote/packages.txt")
