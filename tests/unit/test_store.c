@@ -347,6 +347,24 @@ static void test_corruption_detected(void)
     CU_ASSERT_EQUAL(store_get(s, STORE_AC, &key, &buf, &n), 0);
     free(buf);
 
+    /* A version 1 frame (its checksum the payload's SHA-256) is still read;
+     * damaged, it is refused like any other. */
+    char v1[8 + 32 + 16];
+    digest pd;
+    memcpy(v1, "RICC-AC1", 8);
+    digest_buf("an action result", 16, &pd);
+    CU_ASSERT_EQUAL_FATAL(digest_raw(&pd, (unsigned char *)v1 + 8), 0);
+    memcpy(v1 + 40, "an action result", 16);
+    CU_ASSERT_EQUAL_FATAL(atomic_write_file(path, v1, sizeof v1, 0644), 0);
+    buf = NULL;
+    CU_ASSERT_EQUAL(store_get(s, STORE_AC, &key, &buf, &n), 0);
+    CU_ASSERT(buf && n == 16 && memcmp(buf, "an action result", 16) == 0);
+    free(buf);
+    v1[50] ^= 1;
+    CU_ASSERT_EQUAL_FATAL(atomic_write_file(path, v1, sizeof v1, 0644), 0);
+    CU_ASSERT_EQUAL(store_get(s, STORE_AC, &key, &buf, &n), 1);
+    CU_ASSERT_EQUAL(stats_get(ST_CORRUPT_ENTRY), ++corrupt);
+
     free(dst);
     free(blob);
     store_close(s);
