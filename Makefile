@@ -32,8 +32,8 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN) -fPIC
 # a fraction of the time: no loader, no libc to map and relocate (a direct
 # hit took ~0.4 of ccache's time static, ~0.55 dynamic).  A static program
 # cannot dlopen the remote module, so it uses the program ricc-remote
-# instead (cache/remote_loader.c).  Sanitizer builds cannot be static: they
-# keep the dlopen'ed module.  STATIC=0 builds that way too.
+# instead (cache/remote/remote_loader.c).  Sanitizer builds cannot be
+# static: they keep the dlopen'ed module.  STATIC=0 builds that way too.
 STATIC ?= $(if $(SAN),0,1)
 ifeq ($(STATIC),1)
 CPPFLAGS += -DRICC_STATIC
@@ -45,9 +45,9 @@ PROTO_C     := $(patsubst proto/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
 PROTO_H     := $(PROTO_C:.c=.h)
 PROTO_O     := $(PROTO_C:.c=.o)
 
-CACHE_SRC   := $(sort $(wildcard cache/*.c))
+CACHE_SRC   := $(sort $(wildcard cache/*/*.c))
 CACHE_O     := $(patsubst %.c,$(B)/%.o,$(CACHE_SRC))
-WRAP_SRC    := $(sort $(wildcard wrapper/*.c))
+WRAP_SRC    := $(sort $(wildcard wrapper/*.c wrapper/*/*.c))
 WRAP_O      := $(patsubst %.c,$(B)/%.o,$(WRAP_SRC))
 WRAP_LIB_O  := $(filter-out $(B)/wrapper/main.o,$(WRAP_O))
 # preload/trace*.c are their own library (ricc exec's tracer), not the shim.
@@ -56,7 +56,7 @@ PRELOAD_SRC := $(filter-out $(TRACE_SRC),$(sort $(wildcard preload/*.c)))
 TRACE       := $(if $(TRACE_SRC),$(B)/lib/libricc-trace.so)
 # The remote client is a separate shared object, dlopen'ed only when a remote
 # is configured, so a local hit never loads libgrpc (design.md "Process start").
-REMOTE_SRC  := $(sort $(wildcard cache/remote/*.c))
+REMOTE_SRC  := $(sort $(wildcard cache/remote/client/*.c))
 REMOTE_O    := $(patsubst %.c,$(B)/%.o,$(REMOTE_SRC))
 REMOTE_SO   := $(if $(REMOTE_SRC),$(B)/lib/libricc-remote.so)
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
@@ -106,7 +106,7 @@ $(RICC): $(B)/wrapper/main.o $(LIBWRAP) $(LIBCACHE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(RICC_LIBS)
 
-$(B)/cache/remote/%.o: cache/remote/%.c $(PROTO_H)
+$(B)/cache/remote/client/%.o: cache/remote/client/%.c $(PROTO_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(shell pkg-config --cflags grpc) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
 
@@ -207,7 +207,7 @@ FUZZ_FLAGS       = -max_len=65536 -timeout=20 -rss_limit_mb=2048
 # whose place tests/fuzz/fake_rpc.c answers from the input (no gRPC, no
 # network); their file calls are kept inside the scratch directory.
 FUZZ_MODULE     := agent server
-FUZZ_MOD_O       = $(filter-out $(B)/cache/remote/rpc.o,$(REMOTE_O))
+FUZZ_MOD_O       = $(filter-out $(B)/cache/remote/client/rpc.o,$(REMOTE_O))
 
 .PHONY: fuzz fuzz-ci fuzz-build fuzz-bins fuzz-run
 fuzz: fuzz-build

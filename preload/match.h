@@ -23,13 +23,13 @@ const char *pm_base(const char *path);
  * cc, c++, clang, clang++, alone or after a cross prefix ending in '-'
  * (x86_64-linux-gnu-gcc), with or without a version suffix (gcc-12,
  * clang++-14.0.6) — the same rule as compiler_name_known() in
- * wrapper/compiler.c, which decides masquerade — or a name listed exactly in
+ * wrapper/compiler/compiler.c, which decides masquerade — or a name listed exactly in
  * extra, a ':'-separated list (the `compilers` setting; NULL for none). */
 int pm_is_compiler(const char *name, const char *extra);
 
 /* 1 if name (a base name) is an archiver ricc caches: ar, or a cross ar
  * (x86_64-linux-gnu-ar) but not the gcc-ar or llvm-ar wrappers — the same
- * rule as ar_name_known() in wrapper/ar.c. */
+ * rule as ar_name_known() in wrapper/flows/ar.c. */
 int pm_is_archiver(const char *name);
 
 /* 1 if name is one of the ':'-separated entries of list (NULL: none). */

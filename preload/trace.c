@@ -1,5 +1,5 @@
 /* trace.c — libricc-trace.so: record what a tool reads and writes, for
- * `ricc exec -- TOOL ARGS...` (wrapper/exec_tool.c).
+ * `ricc exec -- TOOL ARGS...` (wrapper/flows/exec_tool.c).
  *
  * ricc runs the tool once with this library in LD_PRELOAD and
  * RICC_TRACE_FILE naming a file; every dynamically linked process of the
@@ -33,7 +33,7 @@
  *   U  the tool did something that makes it uncacheable; PATH is the
  *      reason ("reads the clock", "lists a directory /x", ...)
  *
- * With RICC_TRACE_READS=1 as well (depend mode, wrapper/depend.c), a
+ * With RICC_TRACE_READS=1 as well (depend mode, wrapper/compiler/depend.c), a
  * process that is a compiler proper (cc1, cc1plus, cc1obj, cc1objplus;
  * `clang -cc1`: decided once at load from /proc/self/exe and
  * /proc/self/cmdline) writes only H and R records, to stay cheap (its
@@ -45,7 +45,7 @@
  *
  * PATH is absolute: relative names are joined to the working directory (or
  * the directory of an *at() call's descriptor) as the kernel would see them,
- * without resolving symlinks or "..".  wrapper/exec_trace.c turns the lines
+ * without resolving symlinks or "..".  wrapper/trace/exec_trace.c turns the lines
  * into inputs, outputs and reasons to refuse.
  *
  * This file has the record file and the interposers for files (open,

@@ -48,7 +48,7 @@ void emit_at_extra(char type, long extra, int dirfd, const char *path);
 void note_probe(int dirfd, const char *path, int r);
 
 /* What a Q record says the tool asked about a file (its EXTRA; the record
- * format in trace.c; the same numbers as wrapper/exec_trace.h's XM_*). */
+ * format in trace.c; the same numbers as wrapper/trace/exec_trace.h's XM_*). */
 enum {
     WHAT_MODE = 1,      /* type and permission bits */
     WHAT_OWNER = 2,     /* user and group */

@@ -13,15 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache/config.h"
-#include "cache/log.h"
-#include "cache/prefault.h"
-#include "cache/stats.h"
-#include "wrapper/ar.h"
-#include "wrapper/compiler.h"
-#include "wrapper/exec_tool.h"
-#include "wrapper/flow.h"
-#include "wrapper/link.h"
+#include "cache/util/config.h"
+#include "cache/util/log.h"
+#include "cache/util/prefault.h"
+#include "cache/local/stats.h"
+#include "wrapper/flows/ar.h"
+#include "wrapper/compiler/compiler.h"
+#include "wrapper/flows/exec_tool.h"
+#include "wrapper/flows/flow.h"
+#include "wrapper/flows/link.h"
 #include "wrapper/mgmt.h"
 
 static const char *base_name(const char *p)

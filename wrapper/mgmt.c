@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache/fsutil.h"
-#include "cache/stats.h"
-#include "cache/store.h"
-#include "wrapper/compiler.h"
-#include "wrapper/flow.h"
-#include "wrapper/run.h"
+#include "cache/util/fsutil.h"
+#include "cache/local/stats.h"
+#include "cache/local/store.h"
+#include "wrapper/compiler/compiler.h"
+#include "wrapper/flows/flow.h"
+#include "wrapper/util/run.h"
 
 #define RICC_VERSION "0.1.0"
 

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "cache/config.h"
+#include "cache/util/config.h"
 
 void mgmt_usage(FILE *out);
 void mgmt_version(void);

@@ -6,7 +6,7 @@
  * each a 4-byte length and that many bytes.  Numbers are 4-byte fields.
  * Strings are sent with their NUL so the reader can point into the buffer.
  * Both ends use these inline helpers: the host side (remote_loader.c, no
- * gRPC) and the agent (cache/remote/agent.c, in the module).
+ * gRPC) and the agent (cache/remote/client/agent.c, in the module).
  *
  * A message goes out in one sendmsg() (length and body together): sent in
  * two, the reader could wake on the length alone and sleep again for the
@@ -22,7 +22,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "cache/prefault.h"
+#include "cache/util/prefault.h"
 
 #define WIRE_MAX (1u << 30) /* a message larger than this is a protocol error */
 

@@ -109,7 +109,7 @@ int main(void) { printf("%s %d\n", greeting(), add(2, 3)); return 0; }
 EOF
 # A table big enough that its object is over a 4 KB batch limit, and over
 # the 64 KB from which the agent puts a blob it fetched into the local CAS
-# itself (cache/remote/agent.c): a fresh sandbox's hit on it comes that way.
+# itself (cache/remote/client/agent.c): a fresh sandbox's hit on it comes that way.
 {
     echo "const unsigned int big_table[] = {"
     i=0
@@ -274,7 +274,7 @@ n=$(stat_of bst-second miss)
 
 # A new sandbox stages the project anew: same path, new inodes, so no
 # directory a manifest watches has the stamps it was recorded with, and
-# each remote manifest's absent paths are checked (wrapper/pathprobe.h).
+# each remote manifest's absent paths are checked (wrapper/compiler/pathprobe.h).
 # Still every action a remote hit; then a header appearing under a
 # directory the proofs found missing (include/bits/, searched before the
 # system's for <bits/...>) must make the compiles that would read it miss,

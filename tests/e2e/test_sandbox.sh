@@ -8,7 +8,7 @@
 # one sandbox (every action a miss, compiled here and uploaded), then in a
 # fresh one (a fresh TMPDIR): every action must be a remote hit, every
 # object and the program byte-identical to plain gcc's, and each build must
-# print exactly one warning about the cache directory (cache/cachedir.c:
+# print exactly one warning about the cache directory (cache/local/cachedir.c:
 # the default directory is replaced by a private $TMPDIR/ricc-<uid>).
 #   fallback-shares   HOME not writable, simulated (a 0500 HOME, or for
 #                     root, for whom modes do not count, a HOME below a
@@ -17,7 +17,7 @@
 #                     without bwrap, or where it cannot make namespaces);
 #   named-dir-unusable  RICC_DIR named but unusable: the stores fail (and
 #                     say so), the results still reach the server, from
-#                     memory (cache/store.c), so a fresh sandbox hits;
+#                     memory (cache/local/store.c), so a fresh sandbox hits;
 #   fallback-refused  $TMPDIR/ricc-<uid> planted as a symbolic link (or
 #                     someone else's): not used, nothing written through it,
 #                     the build still correct (uncached: with no directory

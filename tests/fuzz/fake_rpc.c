@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cache/remote/client.h"
+#include "cache/remote/client/client.h"
 
 #include <grpc/grpc_security.h>
 #include <grpc/support/log.h>

@@ -1,4 +1,4 @@
-/* fake_rpc.h — a scripted server in place of cache/remote/rpc.c, for the
+/* fake_rpc.h — a scripted server in place of cache/remote/client/rpc.c, for the
  * targets that drive the remote module (fuzz_server.c, fuzz_agent.c).
  *
  * rpc.c is the module's only contact with gRPC's transport: every message

@@ -2,7 +2,7 @@
  * bytes a ricc process (or anything that can connect to the per-user
  * socket) sends the agent, framed as wire.h says — requests to look up,
  * execute, upload, fetch, with their digests, paths and output lists —
- * read and answered by agent_serve_fd() (cache/remote/agent.c: wire.h's
+ * read and answered by agent_serve_fd() (cache/remote/client/agent.c: wire.h's
  * readers, handle(), and the answer's completion, which fetches what the
  * server did not inline and spills large blobs into the local CAS).  The
  * server behind it is tests/fuzz/fake_rpc.c, answering from the rest of
@@ -21,7 +21,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-#include "cache/remote/client.h"
+#include "cache/remote/client/client.h"
 #include "tests/fuzz/fake_rpc.h"
 
 static config cfg;

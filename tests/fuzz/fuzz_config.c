@@ -1,6 +1,6 @@
 /* fuzz_config.c — libFuzzer target for the configuration file: the bytes
  * are $RICC_CONFIG (YAML, any user's file or a sandbox's /etc/ricc.yaml),
- * read by config_load() (cache/config.c: libyaml, then every setting's
+ * read by config_load() (cache/util/config.c: libyaml, then every setting's
  * value parser: sizes, durations, booleans, log levels, server addresses,
  * the remote_platform / remote_env maps), and an accepted configuration is
  * printed by config_show() (--show-config) and freed.
@@ -11,7 +11,7 @@
  * directory ricc settles on is never the real one. */
 #include "tests/fuzz/fuzz.h"
 
-#include "cache/config.h"
+#include "cache/util/config.h"
 
 extern char **environ;
 

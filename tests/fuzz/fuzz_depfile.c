@@ -2,9 +2,9 @@
  * forms of a result's text (bytes a compiler writes, or a damaged or
  * hostile cache entry holds).  The first byte, a digit (seeds stay text),
  * picks:
- *   0  depfile_parse()          the make rule -M prints (wrapper/depfile.c)
+ *   0  depfile_parse()          the make rule -M prints (wrapper/compiler/depfile.c)
  *   1  relocate_dep_restore()   a stored .d with base/target markers back
- *                               to this call's (wrapper/relocate.c)
+ *                               to this call's (wrapper/key/relocate.c)
  *   2  relocate_text_restore()  a stored stream (stdout, stderr, .su)
  *   3  relocate_dep_store()     a .d as gcc wrote it, to its stored form;
  *                               what it accepts must restore to the same
@@ -13,8 +13,8 @@
 
 #include <errno.h>
 
-#include "wrapper/compiler.h"
-#include "wrapper/relocate.h"
+#include "wrapper/compiler/compiler.h"
+#include "wrapper/key/relocate.h"
 
 #define BASE "/w/a"
 

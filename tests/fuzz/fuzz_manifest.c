@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wrapper/exec_manifest.h"
-#include "wrapper/manifest.h"
-#include "wrapper/manifest_int.h"
-#include "wrapper/pathlist.h"
-#include "wrapper/textman.h"
+#include "wrapper/direct/exec_manifest.h"
+#include "wrapper/direct/manifest.h"
+#include "wrapper/direct/manifest_int.h"
+#include "wrapper/direct/pathlist.h"
+#include "wrapper/direct/textman.h"
 
 static int count_path(const char *path, void *arg)
 {

@@ -1,13 +1,13 @@
 /* fuzz_respfile.c — libFuzzer target for response files: the bytes are
  * the contents of `@a.rsp` on a compile's command line (written by a build
  * system, or by anyone who can write the build tree), expanded by
- * respfile_expand() (wrapper/respfile.c: quotes, backslashes, nested
+ * respfile_expand() (wrapper/compiler/respfile.c: quotes, backslashes, nested
  * @files, the nesting limit).  Up to the first NUL byte the input is
  * a.rsp; after it, b.rsp, which a.rsp may name (so nesting, a file naming
  * itself and a pair naming each other are all reachable). */
 #include "tests/fuzz/fuzz.h"
 
-#include "wrapper/compiler.h"
+#include "wrapper/compiler/compiler.h"
 
 static const char *dir;
 static char a_path[4096], b_path[4096];

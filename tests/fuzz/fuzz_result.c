@@ -4,20 +4,20 @@
  * may have made, or one a remote sent and ricc stored).  The first byte
  * picks how the call that finds it names its outputs; the rest is the
  * entry, given to
- *   result_serve()        (wrapper/result.c) with a store whose CAS holds
+ *   result_serve()        (wrapper/key/result.c) with a store whose CAS holds
  *                         fuzz.h's blobs: outputs written under the
  *                         scratch directory, relocated ones (a .d or .su
  *                         with base markers, relocate.h) put back, the
  *                         streams replayed (to stdout and stderr, which
  *                         libFuzzer's -close_fd_mask=3 swallows);
  *   result_is_silent()    (flow_direct.c's question);
- *   reapi_result_unpack() (cache/reapi.c, how the remote flow reads it). */
+ *   reapi_result_unpack() (cache/reapi/reapi.c, how the remote flow reads it). */
 #include "tests/fuzz/fuzz.h"
 
-#include "cache/reapi.h"
-#include "cache/store.h"
-#include "wrapper/compiler.h"
-#include "wrapper/result.h"
+#include "cache/reapi/reapi.h"
+#include "cache/local/store.h"
+#include "wrapper/compiler/compiler.h"
+#include "wrapper/key/result.h"
 
 static store *st;
 static digest action;

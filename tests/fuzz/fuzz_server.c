@@ -3,7 +3,7 @@
  * BatchUpdateBlobs, ByteStream Read/QueryWriteStatus replies and the
  * Execute / WaitExecution Operation streams (with their ExecuteResponse
  * and google.rpc.Status), and the status of every call.  The module's own
- * code takes them (cache/remote/: client.c's client_check_result() and the
+ * code takes them (cache/remote/client/: client.c's client_check_result() and the
  * action cache calls, caps.c, cas.c's fetch and upload, exec.c's
  * Operation handling), through the module table as the agent and the
  * loader call it; tests/fuzz/fake_rpc.c answers in rpc.c's place from the
@@ -15,8 +15,8 @@
  * ActionResult returned passes client_check_result() again. */
 #include "tests/fuzz/fuzz.h"
 
-#include "cache/reapi.h"
-#include "cache/remote/client.h"
+#include "cache/reapi/reapi.h"
+#include "cache/remote/client/client.h"
 #include "tests/fuzz/fake_rpc.h"
 
 static const remote_module *m;

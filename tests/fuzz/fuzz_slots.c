@@ -1,6 +1,6 @@
 /* fuzz_slots.c — libFuzzer target for the shared slot files under
- * RICC_DIR: the stat index ($RICC_DIR/statindex, cache/statindex.c) and the
- * memos ($RICC_DIR/incscan and codes, cache/memo.c) — files every ricc
+ * RICC_DIR: the stat index ($RICC_DIR/statindex, cache/local/statindex.c) and the
+ * memos ($RICC_DIR/incscan and codes, cache/local/memo.c) — files every ricc
  * process reads and writes at once, which a crash, a full disk, another
  * ricc version or anyone who can write the cache may leave in any state.
  * The first byte picks the file (bit 0) and what the rest does to it:
@@ -18,10 +18,10 @@
  * that places it. */
 #include "tests/fuzz/fuzz.h"
 
-#include "cache/memo.h"
-#include "cache/slotfile.h"
-#include "cache/statindex.h"
-#include "wrapper/incpath.h"
+#include "cache/local/memo.h"
+#include "cache/local/slotfile.h"
+#include "cache/local/statindex.h"
+#include "wrapper/compiler/incpath.h"
 
 #define SI_SLOT 128
 #define SI_PROBE 8

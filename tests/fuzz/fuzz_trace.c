@@ -3,19 +3,19 @@
  * compile appends to the one file, so its lines are as the tool's
  * programs made them — any path bytes, any pids.  The first byte, a digit
  * (seeds stay text), picks:
- *   0  exec_trace_record()   one record line (wrapper/exec_trace.c)
+ *   0  exec_trace_record()   one record line (wrapper/trace/exec_trace.c)
  *   1  exec_trace_parse()    a `ricc exec` tool's trace: inputs, outputs,
  *                            probes, metadata asked, why not cacheable
  *   2  opentrace_reads()     what a compiler proper read (depend mode,
- *                            wrapper/opentrace.c)
+ *                            wrapper/trace/opentrace.c)
  *   3  observe_parse()       what every process of a compile read beyond
- *                            its dependency set (wrapper/observe.c)
+ *                            its dependency set (wrapper/trace/observe.c)
  * The parent pid is 100 and the working directory /w. */
 #include "tests/fuzz/fuzz.h"
 
-#include "wrapper/exec_trace.h"
-#include "wrapper/observe.h"
-#include "wrapper/opentrace.h"
+#include "wrapper/trace/exec_trace.h"
+#include "wrapper/trace/observe.h"
+#include "wrapper/trace/opentrace.h"
 
 #define PARENT 100
 

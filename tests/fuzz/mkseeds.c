@@ -10,7 +10,7 @@
 
 #include <errno.h>
 
-#include "cache/reapi.h"
+#include "cache/reapi/reapi.h"
 #include "cache/remote/wire.h"
 #include "google/bytestream/bytestream.pb-c.h"
 #include "google/longrunning/operations.pb-c.h"

@@ -23,9 +23,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache/log.h"
-#include "cache/reapi.h"
-#include "cache/remote.h"
+#include "cache/util/log.h"
+#include "cache/reapi/reapi.h"
+#include "cache/remote/remote.h"
 
 int log_enabled(enum log_level level)
 {

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache/log.h"
+#include "cache/util/log.h"
 
 /* ---- the host's logger, counting warnings ---- */
 

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "cache/reapi.h"
-#include "cache/remote.h"
+#include "cache/reapi/reapi.h"
+#include "cache/remote/remote.h"
 
 /* Warnings the loader printed (through log_msg), and the last one. */
 extern int n_warnings;

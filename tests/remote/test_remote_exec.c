@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache/store.h"
+#include "cache/local/store.h"
 #include "tests/remote/harness.h"
 
 static void run_execute(const char *addr_kind, const char *const *extra, int expect_wait)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cache/fsutil.h"
+#include "cache/util/fsutil.h"
 
 /* fn(path, text, len, arg) with the file's bytes: 1, or 0 when it cannot
  * be read. */

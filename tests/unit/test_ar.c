@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/ar.h"
+#include "wrapper/flows/ar.h"
 
 static ar_cmd ac;
 

@@ -1,6 +1,6 @@
 /* test_cachedir.c — the fallback for a default cache directory that cannot
- * be written (cache/cachedir.c), its one warning per build, the scratch
- * directory, and fs_write_keep/fs_read_kept (cache/fsutil.c).
+ * be written (cache/local/cachedir.c), its one warning per build, the scratch
+ * directory, and fs_write_keep/fs_read_kept (cache/util/fsutil.c).
  *
  * Unwritable is made without relying on permission bits (root ignores
  * them): a directory below a regular file cannot be created by anyone. */
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/cachedir.h"
-#include "cache/fsutil.h"
+#include "cache/local/cachedir.h"
+#include "cache/util/fsutil.h"
 #include "tests/unit/unit.h"
 
 static char root[] = "/tmp/ricc-test-cachedir-XXXXXX";

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/action.h"
+#include "wrapper/key/action.h"
 
 static char path[64];
 

@@ -1,4 +1,4 @@
-/* Unit tests for code_digest (wrapper/codedigest.c): which edits keep the
+/* Unit tests for code_digest (wrapper/compiler/codedigest.c): which edits keep the
  * digest and which change it, rule by rule, then every byte of a sample
  * file mutated against spans worked out by hand, then code_location_bound.
  * (tests/unit/test_codedigest_gcc.c checks the same rules against gcc.) */
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/codedigest.h"
+#include "wrapper/compiler/codedigest.h"
 
 static int digest_of(const char *text, size_t len, digest *d)
 {

@@ -1,4 +1,4 @@
-/* code_digest (wrapper/codedigest.c) against the real gcc.
+/* code_digest (wrapper/compiler/codedigest.c) against the real gcc.
  *
  * Equal code digests promise byte-identical gcc output.  This takes real
  * sources with many comments (lua and zlib from the shared projects
@@ -30,9 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache/fsutil.h"
+#include "cache/util/fsutil.h"
 #include "tests/unit/unit.h"
-#include "wrapper/codedigest.h"
+#include "wrapper/compiler/codedigest.h"
 
 #define MAX_SRC 160
 #define MAX_TU 80

@@ -1,4 +1,4 @@
-/* Unit tests for the gcc/clang command-line model (wrapper/compiler.h).
+/* Unit tests for the gcc/clang command-line model (wrapper/compiler/compiler.h).
  *
  * Most tests are tables of real command lines.  The output tables are also
  * checked against the real compilers: each line is run with gcc and with
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/compiler.h"
+#include "wrapper/compiler/compiler.h"
 
 static char tmp[64];     /* scratch root */
 static char fixture[96]; /* the source tree, never compiled in */

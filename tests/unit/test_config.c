@@ -1,4 +1,4 @@
-/* Unit tests for cache/config.c: defaults, the order of precedence
+/* Unit tests for cache/util/config.c: defaults, the order of precedence
  * (RICC_ over RECC_ over the file over defaults), the value parsers, the
  * YAML reader with every kind of value, its error messages (file, line,
  * setting), the remote_platform / remote_env maps, and --show-config output.
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/config.h"
-#include "cache/fsutil.h"
+#include "cache/util/config.h"
+#include "cache/util/fsutil.h"
 #include "tests/unit/unit.h"
 
 extern char **environ;

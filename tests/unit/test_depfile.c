@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/compiler.h"
+#include "wrapper/compiler/compiler.h"
 
 static char **files;
 static int nfiles;

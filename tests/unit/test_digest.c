@@ -1,4 +1,4 @@
-/* Unit tests for cache/digest.c: SHA-256 against published vectors, the
+/* Unit tests for cache/reapi/digest.c: SHA-256 against published vectors, the
  * file, incremental and one-shot paths agreeing with each other, and the
  * strict "hash/size" text form (every malformed shape refused with a
  * message, since a digest from the environment decides what a build trusts). */
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache/digest.h"
+#include "cache/reapi/digest.h"
 #include "tests/unit/unit.h"
 
 #define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/exec_manifest.h"
+#include "wrapper/direct/exec_manifest.h"
 
 static char dir[] = "/tmp/ricc-xman-XXXXXX";
 static digest mkey;

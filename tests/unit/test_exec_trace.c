@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/exec_trace.h"
+#include "wrapper/trace/exec_trace.h"
 
 #define PARENT 100
 

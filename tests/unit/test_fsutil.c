@@ -1,4 +1,4 @@
-/* Unit tests for cache/fsutil.c: atomic writes and copies (content, mode,
+/* Unit tests for cache/util/fsutil.c: atomic writes and copies (content, mode,
  * directory creation, no temporaries left behind, failure leaves nothing),
  * whole-file reads, and the lexical path helpers that decide which paths the
  * action key sees. */
@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache/fsutil.h"
+#include "cache/util/fsutil.h"
 #include "tests/unit/unit.h"
 
 static char tmpdir[64];

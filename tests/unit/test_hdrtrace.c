@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/hdrtrace.h"
+#include "wrapper/compiler/hdrtrace.h"
 
 static hdrtrace t;
 

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/compiler.h"
-#include "wrapper/identity.h"
-#include "wrapper/run.h"
+#include "wrapper/compiler/compiler.h"
+#include "wrapper/compiler/identity.h"
+#include "wrapper/util/run.h"
 
 static int argc_of(char **v)
 {

@@ -6,9 +6,9 @@
 
 #include "tests/unit/sysheaders.h"
 #include "tests/unit/unit.h"
-#include "wrapper/action.h"
-#include "wrapper/incpath.h"
-#include "wrapper/manifest.h"
+#include "wrapper/key/action.h"
+#include "wrapper/compiler/incpath.h"
+#include "wrapper/direct/manifest.h"
 
 static int scan(const char *text, inc_ref **refs)
 {

@@ -1,11 +1,11 @@
-/* Unit tests for wrapper/keybase.c: the base a compile's key is relative to,
+/* Unit tests for wrapper/key/keybase.c: the base a compile's key is relative to,
  * and when the key keeps the base or the output names (keybase.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/compiler.h"
-#include "wrapper/keybase.h"
+#include "wrapper/compiler/compiler.h"
+#include "wrapper/key/keybase.h"
 
 /* Decide for "gcc ARGS..." run in cwd under root; the base in out. */
 static int decide(const char *cwd, const char *root, keybase *kb, const char *args)

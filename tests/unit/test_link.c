@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/link.h"
+#include "wrapper/flows/link.h"
 
 static link_cmd lc;
 

@@ -1,4 +1,4 @@
-/* Unit tests for cache/log.c: level filtering, the stderr line format, the
+/* Unit tests for cache/util/log.c: level filtering, the stderr line format, the
  * per-process log file (glog-style name, created lazily with its
  * directory), falling back to stderr when the directory cannot be made,
  * errno preservation, long messages, and whole lines under concurrency
@@ -17,8 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache/fsutil.h"
-#include "cache/log.h"
+#include "cache/util/fsutil.h"
+#include "cache/util/log.h"
 #include "tests/unit/unit.h"
 
 static char tmpdir[64];

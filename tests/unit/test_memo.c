@@ -1,4 +1,4 @@
-/* Unit tests for cache/memo.c: a value comes back only for its own key,
+/* Unit tests for cache/local/memo.c: a value comes back only for its own key,
  * through eviction, corruption, a damaged file, and processes writing and
  * reading at once. */
 #include <fcntl.h>
@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache/digest.h"
-#include "cache/memo.h"
+#include "cache/reapi/digest.h"
+#include "cache/local/memo.h"
 #include "tests/unit/unit.h"
 
 static char dir[] = "/tmp/ricc-memo-XXXXXX";

@@ -1,4 +1,4 @@
-/* Unit tests for cache/merkle.c.  The input root digest is half of every
+/* Unit tests for cache/reapi/merkle.c.  The input root digest is half of every
  * cache key, so the tests pin it down from both sides: against the
  * independent REAPI vectors in tests/vectors/reapi-vectors (found through
  * RICC_SHARED, or tests/vectors from the current directory), and against the
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "build/bazel/remote/execution/v2/remote_execution.pb-c.h"
-#include "cache/merkle.h"
+#include "cache/reapi/merkle.h"
 #include "tests/unit/unit.h"
 
 typedef Build__Bazel__Remote__Execution__V2__Directory pb_directory;

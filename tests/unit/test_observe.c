@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/observe.h"
+#include "wrapper/trace/observe.h"
 
 static int has(char **v, int n, const char *s)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for wrapper/opentrace.c: the files gcc's compiler proper read,
+/* Unit tests for wrapper/trace/opentrace.c: the files gcc's compiler proper read,
  * from libricc-trace.so records shaped like a real `gcc -c` (driver, cc1,
  * as): only cc1's reads, the program itself and kernel files left out, each
  * file once in first-read order, names under the working directory made
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/opentrace.h"
+#include "wrapper/trace/opentrace.h"
 
 static const char *const gcc_trace =
     "H 100 99 /usr/bin/x86_64-linux-gnu-gcc-12\n"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/pathlist.h"
+#include "wrapper/direct/pathlist.h"
 
 typedef struct got {
     char *v[64];

@@ -1,4 +1,4 @@
-/* Unit tests for cache/prefault.c and reapi_result_unpack (cache/reapi.c),
+/* Unit tests for cache/util/prefault.c and reapi_result_unpack (cache/reapi/reapi.c),
  * which uses it: prefault() makes resident exactly the whole pages inside
  * the buffer it is given, nothing below PREFAULT_MIN, keeps errno; and an
  * ActionResult unpacked through the prefaulting allocator comes out equal
@@ -18,8 +18,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cache/prefault.h"
-#include "cache/reapi.h"
+#include "cache/util/prefault.h"
+#include "cache/reapi/reapi.h"
 #include "tests/unit/unit.h"
 
 static size_t page;

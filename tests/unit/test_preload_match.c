@@ -12,8 +12,8 @@
 
 #include "preload/match.c"
 #include "tests/unit/unit.h"
-#include "wrapper/ar.h"
-#include "wrapper/compiler.h"
+#include "wrapper/flows/ar.h"
+#include "wrapper/compiler/compiler.h"
 
 static const char *const compilers[] = {
     "gcc", "g++", "cc", "c++", "clang", "clang++",

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "build/bazel/remote/execution/v2/remote_execution.pb-c.h"
-#include "cache/digest.h"
+#include "cache/reapi/digest.h"
 #include "google/bytestream/bytestream.pb-c.h"
 #include "google/rpc/status.pb-c.h"
 #include "tests/unit/unit.h"

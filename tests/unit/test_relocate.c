@@ -17,9 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache/fsutil.h"
+#include "cache/util/fsutil.h"
 #include "tests/unit/unit.h"
-#include "wrapper/relocate.h"
+#include "wrapper/key/relocate.h"
 
 static char tmp[] = "/tmp/ricc-relocate-XXXXXX";
 

@@ -1,4 +1,4 @@
-/* Unit tests for cache/statindex.c: hits only on an exact stat match, never
+/* Unit tests for cache/local/statindex.c: hits only on an exact stat match, never
  * trusts a racy file, survives corruption and truncation, and stays correct
  * under concurrent writers and with readers racing them. */
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache/digest.h"
-#include "cache/statindex.h"
+#include "cache/reapi/digest.h"
+#include "cache/local/statindex.h"
 #include "tests/unit/unit.h"
 
 static char dir[] = "/tmp/ricc-statindex-XXXXXX";

@@ -1,4 +1,4 @@
-/* Unit tests for cache/stats.c: counter names, counting and persistence,
+/* Unit tests for cache/local/stats.c: counter names, counting and persistence,
  * 200 concurrent processes creating and updating one file without losing a
  * count, rebuilding a damaged file, and staying harmless (no-ops, no crash)
  * where the directory cannot be written. */
@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cache/fsutil.h"
-#include "cache/stats.h"
+#include "cache/util/fsutil.h"
+#include "cache/local/stats.h"
 #include "tests/unit/unit.h"
 
 static char tmpdir[64];

@@ -1,4 +1,4 @@
-/* Unit tests for cache/store.c: CAS and keyed round trips; every kind of
+/* Unit tests for cache/local/store.c: CAS and keyed round trips; every kind of
  * damage (flipped byte, truncation, bad frame, wrong tree) read as a miss,
  * removed and counted; materialization (bytes, mode, LRU touch); the size
  * limit and its least-recently-used order; 32 concurrent processes sharing
@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache/fsutil.h"
-#include "cache/stats.h"
-#include "cache/store.h"
+#include "cache/util/fsutil.h"
+#include "cache/local/stats.h"
+#include "cache/local/store.h"
 #include "tests/unit/unit.h"
 
 static char root[64];

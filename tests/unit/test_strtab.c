@@ -1,11 +1,11 @@
-/* Unit tests for cache/strtab.c: each string once, in first-seen order,
+/* Unit tests for cache/util/strtab.c: each string once, in first-seen order,
  * found by a length-bounded key (a name inside a longer buffer), through
  * many growths of the slot array; values kept; taking the strings out. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache/strtab.h"
+#include "cache/util/strtab.h"
 #include "tests/unit/unit.h"
 
 static void test_once_in_order(void)

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cache/config.h"
-#include "cache/remote.h"
-#include "cache/remote/client.h"
+#include "cache/util/config.h"
+#include "cache/remote/remote.h"
+#include "cache/remote/client/client.h"
 
 int main(int argc, char **argv)
 {

@@ -1,0 +1,77 @@
+/* store.h — the local store under RICC_DIR: CAS blobs and keyed entries.
+ *
+ * Layout (design.md "Local store"):
+ *   cas/<h0h1>/<hash>        blobs named by their SHA-256; content = blob
+ *   ac/<h0h1>/<hash>         ActionResults keyed by action digest
+ *   manifests/<h0h1>/<hash>  direct-mode manifests keyed by manifest key
+ * Keyed entries (ac, manifests) are framed: an 8-byte magic, the SHA-256 of
+ * the payload (32 bytes), the payload; so a torn or bit-flipped entry is
+ * detected like a bad blob.
+ *
+ * Every write is temp-file-then-rename (fsutil.h).  Every read is verified: a
+ * blob whose content does not hash to its name, or an entry whose checksum
+ * fails, is removed, counted (ST_CORRUPT_ENTRY) and reported as missing.
+ *
+ * Size limit: entries are accounted in 16 shards by the first hex digit of
+ * their name (stats slots ST_SHARD_BYTES0..).  When a write pushes a shard
+ * over max_size/16, that one shard is cleaned under a non-blocking lock:
+ * its files are listed, sorted by mtime (a hit refreshes mtime, so mtime is
+ * "last used"), and the oldest removed until the shard is at 90% of its
+ * share; the shard's byte count is then reset from what the scan saw, so
+ * drift from crashes heals.  The cost is amortized: a scan of 1/16 of the
+ * cache removes ~10% of that shard, so per write it is bounded and does not
+ * grow with the cache.
+ *
+ * A store never learns what a compiler is: it moves bytes by digest. */
+#ifndef RICC_STORE_H
+#define RICC_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cache/reapi/digest.h"
+
+typedef struct store store;
+
+enum store_kind { STORE_AC, STORE_MANIFEST };
+
+/* Open (creating directories lazily on first write) the store at dir.
+ * max_size 0 means unlimited.  stats_open(dir) must have been called for
+ * accounting to happen (it is optional for correctness). */
+store *store_open(const char *dir, uint64_t max_size);
+void store_close(store *s);
+const char *store_dir(const store *s);
+
+/* ---- CAS ---- */
+/* 1 if a blob of that digest is present (not verified: cheap). */
+int cas_has(store *s, const digest *d);
+/* Store bytes under their digest (computed here, returned in *out if not
+ * NULL).  Idempotent.  0 or -1 with errno. */
+int cas_put(store *s, const void *buf, size_t len, digest *out);
+/* Store a file's content: hashed first, then copied (or reflinked) in only
+ * when that blob is not already stored.  *out (may be NULL) gets its digest. */
+int cas_put_file(store *s, const char *path, digest *out);
+/* Read and verify.  0 ok (*buf malloc'd), 1 missing or corrupt (removed and
+ * counted), -1 error (errno). */
+int cas_get(store *s, const digest *d, char **buf, size_t *len);
+/* Verify and place the blob at dst atomically (reflink or copy, mode 0755 if
+ * executable else 0644 minus umask).  Refreshes the blob's mtime (LRU).
+ * 0 ok, 1 missing or corrupt (removed, counted), -1 error writing dst. */
+int cas_materialize(store *s, const digest *d, const char *dst, int executable);
+
+/* ---- keyed entries ---- */
+/* 0 ok (*buf malloc'd payload), 1 missing or corrupt (removed, counted),
+ * -1 error.  A hit refreshes the entry's mtime. */
+int store_get(store *s, enum store_kind k, const digest *key, char **buf, size_t *len);
+int store_put(store *s, enum store_kind k, const digest *key, const void *buf, size_t len);
+int store_remove(store *s, enum store_kind k, const digest *key);
+
+/* ---- maintenance ---- */
+/* Remove everything (ricc --clear). */
+int store_clear(store *s);
+/* Clean every shard down to its share now and recount sizes (ricc --cleanup).
+ * Also removes stray temporary files older than an hour. */
+int store_cleanup(store *s);
+/* Total bytes accounted. */
+uint64_t store_size(store *s);
+
+#endif

@@ -1,0 +1,914 @@
+/* config.c — ricc's settings: environment, then a YAML file, then defaults.
+ *
+ * Everything is driven by one table, settings[] below: a setting's name, its
+ * type, its default (as text, parsed like any other value), whether recc has
+ * it too (so RECC_<NAME> is read as well as RICC_<NAME>), and where it lives
+ * in struct config.  The environment reader, the YAML reader, --show-config
+ * and config_free all walk that table, so adding a setting is one line here
+ * and one field in config.h.
+ *
+ * Loading goes from weakest to strongest source, each overwriting the last:
+ * defaults, then the file, then RECC_<NAME>, then RICC_<NAME>.  Only the
+ * cache directory is looked at early, because it says where the default file
+ * is.  Each setting remembers where its value came from (struct origin) so
+ * --show-config can answer "why is this set?" and so a setting given twice
+ * in one file can be reported.
+ *
+ * An empty value — `RICC_SERVER=` or `server:` with nothing after it — puts
+ * the setting back to its default.  That lets an environment variable switch
+ * off what a file switched on, and matches the shell habit of "empty means
+ * unset".
+ *
+ * Bad input is misuse of ricc, the one thing that is allowed to fail a
+ * build, so messages must say exactly what to change: the file and line or
+ * the variable, the setting, the value and what was expected.  Reasons are
+ * built in small fixed buffers so that the error path itself needs no
+ * allocation; only the final message is malloc'd. */
+#include "cache/util/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "cache/local/cachedir.h"
+#include "cache/util/fsutil.h"
+
+extern char **environ;
+
+enum type {
+    T_STRING,    /* char *; empty means NULL */
+    T_BOOL,      /* int 0/1 */
+    T_SIZE,      /* uint64_t bytes */
+    T_INT,       /* int >= 0 */
+    T_LOG_LEVEL, /* enum log_level */
+    T_MSECS,     /* int, a duration kept in milliseconds */
+    T_SECS,      /* int, a duration kept in seconds */
+    T_MAP,       /* config_kv * with an int count beside it */
+};
+
+struct setting {
+    const char *name;
+    enum type type;
+    const char *def;  /* default as text; NULL for "unset" */
+    int recc;         /* recc has it: read RECC_<NAME> too */
+    size_t off;       /* the field in struct config */
+    size_t count_off; /* T_MAP only: the entry count field */
+};
+
+#define S(name, field, type, def, recc) {name, type, def, recc, offsetof(config, field), 0}
+#define M(name, field, recc) \
+    {name, T_MAP, NULL, recc, offsetof(config, field), offsetof(config, n_##field)}
+
+static const struct setting settings[] = {
+    S("dir", dir, T_STRING, NULL, 0), /* default: default_dir() */
+    S("max_size", max_size, T_SIZE, "5G", 0),
+    S("log_level", log_level, T_LOG_LEVEL, "warning", 1),
+    S("log_directory", log_directory, T_STRING, NULL, 1),
+    S("project_root", project_root, T_STRING, NULL, 1),
+    S("no_path_rewrite", no_path_rewrite, T_BOOL, "false", 1),
+    S("deps_global_paths", deps_global_paths, T_BOOL, "false", 1),
+    S("skip_cache", skip_cache, T_BOOL, "false", 1),
+    S("action_uncacheable", action_uncacheable, T_BOOL, "false", 1),
+    S("disable", disable, T_BOOL, "false", 0),
+    S("no_direct", no_direct, T_BOOL, "false", 0),
+    S("comment_hits", comment_hits, T_BOOL, "true", 0),
+    S("link", link, T_BOOL, "false", 1),
+    S("hard_link", hard_link, T_BOOL, "false", 0),
+    S("compilers", compilers, T_STRING, NULL, 0),
+    S("exec_tools", exec_tools, T_STRING, NULL, 0),
+    S("server", server, T_STRING, NULL, 1),
+    S("cas_server", cas_server, T_STRING, NULL, 1),
+    S("action_cache_server", action_cache_server, T_STRING, NULL, 1),
+    S("instance", instance, T_STRING, NULL, 1),
+    S("cache_only", cache_only, T_BOOL, "false", 1),
+    S("cache_upload_local_build", cache_upload_local_build, T_BOOL, "false", 1),
+    S("server_ssl", server_ssl, T_BOOL, "false", 1),
+    S("server_cert", server_cert, T_STRING, NULL, 1),
+    S("client_cert", client_cert, T_STRING, NULL, 1),
+    S("client_key", client_key, T_STRING, NULL, 1),
+    S("access_token_path", access_token_path, T_STRING, NULL, 1),
+    S("retry_limit", retry_limit, T_INT, "3", 1),
+    S("retry_delay", retry_delay_ms, T_MSECS, "1000", 1),
+    S("request_timeout", request_timeout_s, T_SECS, "60", 1),
+    S("exec_timeout", exec_timeout_s, T_SECS, "300", 0),
+    S("remote_skip_seconds", remote_skip_seconds, T_SECS, "60", 0),
+    M("remote_platform", remote_platform, 1),
+    M("remote_env", remote_env, 1),
+};
+
+#define N_SETTINGS ((int)(sizeof settings / sizeof settings[0]))
+#define FIELD(c, s, T) ((T *)((char *)(c) + (s)->off))
+#define CFIELD(c, s, T) ((const T *)((const char *)(c) + (s)->off))
+#define COUNT(c, s) (*(const int *)((const char *)(c) + (s)->count_off))
+
+/* Where a value came from: an environment variable (var != NULL), a line of
+ * c->file (line > 0), or the default. */
+struct origin {
+    char *var;
+    int line;
+};
+
+struct config_origin {
+    struct origin set[N_SETTINGS];
+    struct origin *entry[N_SETTINGS]; /* T_MAP: parallel to the entries */
+};
+
+/* ---- small helpers ---- */
+
+/* *err = a malloc'd message; NULL if even that fails (callers cope). */
+static void fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(char **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(err, fmt, ap) < 0)
+        *err = NULL;
+    va_end(ap);
+}
+
+static int find_setting(const char *name)
+{
+    for (int i = 0; i < N_SETTINGS; i++)
+        if (!strcmp(settings[i].name, name))
+            return i;
+    return -1;
+}
+
+/* "RICC_" + "max_size" -> "RICC_MAX_SIZE". */
+/* prefix + NAME in upper case.  Not snprintf: it runs for every setting on
+ * every call, and formatting was most of what loading the settings cost. */
+static void env_name(char *buf, size_t cap, const char *prefix, const char *name)
+{
+    size_t p = strlen(prefix), n = strlen(name);
+    if (p + n >= cap)
+        n = p < cap ? cap - 1 - p : 0;
+    memcpy(buf, prefix, p < cap ? p : 0);
+    for (size_t i = 0; i < n; i++)
+        buf[p + i] = (char)toupper((unsigned char)name[i]);
+    buf[p + n < cap ? p + n : cap - 1] = '\0';
+}
+
+/* Does any variable start with RICC_ or RECC_?  Outside a sandbox set up
+ * for ricc or recc usually none does, and then no setting needs looking up. */
+static int env_has_ours(void)
+{
+    for (char **e = environ; e && *e; e++)
+        if ((*e)[0] == 'R' && ((*e)[1] == 'I' || (*e)[1] == 'E') && !strncmp(*e + 2, "CC_", 3))
+            return 1;
+    return 0;
+}
+
+static void origin_set(struct origin *o, const char *var, int line)
+{
+    free(o->var);
+    o->var = var ? strdup(var) : NULL;
+    o->line = line;
+}
+
+/* $XDG_CACHE_HOME/ricc, else $HOME/.cache/ricc.  A sandbox may have neither
+ * variable, so fall back to the password database, then to the private
+ * directory under TMPDIR (cachedir.h): a cache in an odd place beats
+ * refusing to compile.  One that cannot be written is replaced by that same
+ * private directory once everything is loaded (config_load). */
+static char *default_dir(void)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (xdg && *xdg)
+        return path_join(xdg, "ricc");
+    const char *home = getenv("HOME");
+    char *pw_home = NULL;
+    if (!home || !*home)
+        home = pw_home = fs_passwd_field(getuid(), 5);
+    if (home) {
+        char *dir = path_join(home, ".cache/ricc");
+        free(pw_home);
+        return dir;
+    }
+    return cachedir_fallback_path();
+}
+
+/* ---- parsing values ---- */
+
+int config_parse_bool(const char *s, int *out)
+{
+    static const char *yes[] = {"1", "true", "yes", "on"};
+    static const char *no[] = {"0", "false", "no", "off"};
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (!strcasecmp(s, yes[i])) {
+            *out = 1;
+            return 0;
+        }
+        if (!strcasecmp(s, no[i])) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int config_parse_log_level(const char *s, enum log_level *out)
+{
+    static const struct {
+        const char *name;
+        enum log_level level;
+    } names[] = {
+        {"error", LOG_ERROR}, {"warning", LOG_WARNING}, {"warn", LOG_WARNING},
+        {"info", LOG_INFO},   {"debug", LOG_DEBUG},     {"verbose", LOG_DEBUG},
+        {"trace", LOG_TRACE},
+    };
+    for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(s, names[i].name)) {
+            *out = names[i].level;
+            return 0;
+        }
+    return -1;
+}
+
+static const char *log_level_name(enum log_level l)
+{
+    static const char *names[] = {"error", "warning", "info", "debug", "trace"};
+    return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "?";
+}
+
+/* Sizes follow ccache: k, M, G, T are powers of 1000 and Ki, Mi, Gi, Ti
+ * powers of 1024, either optionally followed by B; case does not matter.
+ * A fraction ("1.5G") needs a unit, since there are no fractional bytes. */
+int config_parse_size(const char *s, uint64_t *out)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    uint64_t whole = 0, frac = 0, scale = 1;
+    const char *p = s;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (whole > (UINT64_MAX - 9) / 10)
+            return -1;
+        whole = whole * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == '.') {
+        if (!isdigit((unsigned char)*++p))
+            return -1;
+        for (; isdigit((unsigned char)*p); p++)
+            if (scale < 1000000000000ULL) { /* finer digits cannot matter */
+                frac = frac * 10 + (uint64_t)(*p - '0');
+                scale *= 10;
+            }
+    }
+    uint64_t mult = 1;
+    const char *units = "kmgt", *u = *p ? strchr(units, tolower((unsigned char)*p)) : NULL;
+    if (u) {
+        p++;
+        uint64_t base = 1000;
+        if (*p == 'i' || *p == 'I') {
+            base = 1024;
+            p++;
+        }
+        for (long i = 0; i <= u - units; i++)
+            mult *= base;
+    }
+    if (*p == 'b' || *p == 'B')
+        p++;
+    if (*p || (mult == 1 && frac))
+        return -1;
+    if (whole > UINT64_MAX / mult)
+        return -1;
+    uint64_t v = whole * mult;
+    uint64_t fbytes = (uint64_t)((long double)frac * (long double)mult / (long double)scale);
+    if (v > UINT64_MAX - fbytes)
+        return -1;
+    *out = v + fbytes;
+    return 0;
+}
+
+/* Decimal digits only, 0..INT_MAX. */
+static int parse_int(const char *s, int *out)
+{
+    long long v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (!isdigit((unsigned char)*s))
+            return -1;
+        v = v * 10 + (*s - '0');
+        if (v > INT_MAX)
+            return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* A whole number with an optional unit (ms, s, m, min, h); a bare number is
+ * in the setting's own unit.  recc's RECC_RETRY_DELAY is a bare number of
+ * milliseconds, which is why retry_delay is kept in ms. */
+static int parse_duration(const char *s, enum type type, int *out)
+{
+    static const struct {
+        const char *suffix;
+        long long ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"min", 60000}, {"h", 3600000}};
+    long long v = 0, ms = type == T_MSECS ? 1 : 1000;
+    const char *p = s;
+    if (!isdigit((unsigned char)*p))
+        return -1;
+    for (; isdigit((unsigned char)*p); p++) {
+        v = v * 10 + (*p - '0');
+        if (v > INT_MAX)
+            return -1;
+    }
+    if (*p) {
+        size_t i, n = sizeof units / sizeof units[0];
+        for (i = 0; i < n && strcasecmp(p, units[i].suffix); i++)
+            ;
+        if (i == n)
+            return -1;
+        ms = units[i].ms;
+    }
+    v *= ms; /* both factors are below 2^32: no overflow */
+    if (type == T_SECS) {
+        if (v % 1000)
+            return -1;
+        v /= 1000;
+    }
+    if (v > INT_MAX)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+int config_check_address(const char *a, char *why, size_t cap)
+{
+    static const char *const schemes[] = {"grpc://", "http://", "grpcs://", "https://", NULL};
+    static const char *const targets[] = {"unix:", "unix-abstract:", "dns:", "ipv4:", "ipv6:",
+                                          NULL};
+    for (int i = 0; targets[i]; i++)
+        if (has_prefix(a, targets[i])) {
+            if (a[strlen(targets[i])])
+                return 0;
+            snprintf(why, cap, "'%.200s' names no %s", a,
+                     i < 2 ? "socket" : "host");
+            return -1;
+        }
+    const char *host = a;
+    for (int i = 0; schemes[i]; i++)
+        if (has_prefix(a, schemes[i]))
+            host = a + strlen(schemes[i]);
+    if (host == a && strstr(a, "://")) {
+        snprintf(why, cap, "'%.200s': unknown scheme (use host:port, grpc://, grpcs://, http://, "
+                 "https:// or unix:PATH)", a);
+        return -1;
+    }
+    /* host:port, the host maybe [an IPv6 address]; one '/' may end it. */
+    const char *colon = host[0] == '[' ? strstr(host, "]:") : strrchr(host, ':');
+    if (colon && host[0] == '[')
+        colon++;
+    if (!colon || colon == host || (host[0] != '[' && memchr(host, ':', (size_t)(colon - host)))) {
+        snprintf(why, cap, "'%.200s' is not host:port", a);
+        return -1;
+    }
+    const char *p = colon + 1;
+    long port = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+        port = port * 10 + (*p - '0');
+    if (!digits || port < 1 || port > 65535 || (*p && strcmp(p, "/") != 0)) {
+        snprintf(why, cap, "'%.200s': the port must be a number from 1 to 65535", a);
+        return -1;
+    }
+    return 0;
+}
+
+/* The settings whose value is a server's address. */
+static int is_address(const struct setting *s)
+{
+    return !strcmp(s->name, "server") || !strcmp(s->name, "cas_server") ||
+           !strcmp(s->name, "action_cache_server");
+}
+
+/* Parse text as setting s and store it in c.  NULL or "" means the default.
+ * 0, or -1 with the reason in why. */
+static int set_value(config *c, const struct setting *s, const char *text, char *why, size_t cap)
+{
+    if (!text || !*text)
+        text = s->def;
+    switch (s->type) {
+    case T_STRING: {
+        int computed = !text && !strcmp(s->name, "dir");
+        char *v = text ? strdup(text) : computed ? default_dir() : NULL;
+        if (!v && (text || computed)) {
+            snprintf(why, cap, "out of memory");
+            return -1;
+        }
+        if (v && is_address(s) && config_check_address(v, why, cap) != 0) {
+            free(v);
+            return -1;
+        }
+        char **f = FIELD(c, s, char *);
+        free(*f);
+        *f = v;
+        return 0;
+    }
+    case T_BOOL:
+        if (config_parse_bool(text, FIELD(c, s, int)) == 0)
+            return 0;
+        snprintf(why, cap, "'%.200s' is not a boolean (use true/false, yes/no, on/off or 1/0)", text);
+        return -1;
+    case T_SIZE:
+        if (config_parse_size(text, FIELD(c, s, uint64_t)) == 0)
+            return 0;
+        snprintf(why, cap, "'%.200s' is not a size (e.g. 500M, 5G, 1.5T, 2GiB; 0 means unlimited)",
+                 text);
+        return -1;
+    case T_INT:
+        if (parse_int(text, FIELD(c, s, int)) == 0)
+            return 0;
+        snprintf(why, cap, "'%.200s' is not a whole number", text);
+        return -1;
+    case T_LOG_LEVEL:
+        if (config_parse_log_level(text, FIELD(c, s, enum log_level)) == 0)
+            return 0;
+        snprintf(why, cap, "'%.200s' is not a log level (error, warning, info, debug or trace)",
+                 text);
+        return -1;
+    case T_MSECS:
+    case T_SECS:
+        if (parse_duration(text, s->type, FIELD(c, s, int)) == 0)
+            return 0;
+        snprintf(why, cap, "'%.200s' is not a duration (a whole number of %s, or e.g. %s)", text,
+                 s->type == T_MSECS ? "milliseconds" : "seconds",
+                 s->type == T_MSECS ? "500ms, 2s" : "30s, 5m");
+        return -1;
+    case T_MAP:
+        break;
+    }
+    snprintf(why, cap, "not a single value");
+    return -1;
+}
+
+/* ---- the name -> value maps ---- */
+
+/* Index of name in map i, or -(insertion point) - 1. */
+static int map_find(const config *c, const struct setting *s, const char *name)
+{
+    const config_kv *kv = *CFIELD(c, s, config_kv *);
+    int lo = 0, hi = COUNT(c, s);
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, d = strcmp(kv[mid].name, name);
+        if (d == 0)
+            return mid;
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -lo - 1;
+}
+
+/* Set name = value in map setting i, keeping it sorted.  0 or -1 (ENOMEM). */
+static int map_set(config *c, int i, const char *name, const char *value, const char *var,
+                   int line)
+{
+    const struct setting *s = &settings[i];
+    config_kv **kvp = FIELD(c, s, config_kv *);
+    int *n = (int *)((char *)c + s->count_off);
+    struct origin **from = &c->origins->entry[i];
+    char *v = strdup(value);
+    if (!v)
+        return -1;
+    int at = map_find(c, s, name);
+    if (at >= 0) {
+        free((*kvp)[at].value);
+        (*kvp)[at].value = v;
+        origin_set(&(*from)[at], var, line);
+        return 0;
+    }
+    at = -at - 1;
+    char *k = strdup(name);
+    config_kv *kv = realloc(*kvp, (size_t)(*n + 1) * sizeof *kv);
+    if (kv)
+        *kvp = kv;
+    struct origin *o = realloc(*from, (size_t)(*n + 1) * sizeof *o);
+    if (o)
+        *from = o;
+    if (!k || !kv || !o) {
+        free(k);
+        free(v);
+        return -1;
+    }
+    memmove(&kv[at + 1], &kv[at], (size_t)(*n - at) * sizeof *kv);
+    memmove(&o[at + 1], &o[at], (size_t)(*n - at) * sizeof *o);
+    kv[at] = (config_kv){k, v};
+    o[at] = (struct origin){NULL, 0};
+    origin_set(&o[at], var, line);
+    (*n)++;
+    return 0;
+}
+
+/* ---- the environment ---- */
+
+static int env_setting(config *c, int i, char **err)
+{
+    const struct setting *s = &settings[i];
+    char var[64], why[512];
+    env_name(var, sizeof var, "RICC_", s->name);
+    const char *v = getenv(var);
+    if (!v && s->recc) {
+        env_name(var, sizeof var, "RECC_", s->name);
+        v = getenv(var);
+    }
+    if (!v)
+        return 0;
+    if (set_value(c, s, v, why, sizeof why) != 0) {
+        fail(err, "%s: %s", var, why);
+        return -1;
+    }
+    origin_set(&c->origins->set[i], var, 0);
+    return 0;
+}
+
+/* RECC_REMOTE_PLATFORM_<name>=value, then RICC_..., so RICC_ wins. */
+static int env_map(config *c, int i, char **err)
+{
+    for (int pass = settings[i].recc ? 0 : 1; pass < 2; pass++) {
+        char prefix[64];
+        env_name(prefix, sizeof prefix - 1, pass ? "RICC_" : "RECC_", settings[i].name);
+        strcat(prefix, "_");
+        size_t plen = strlen(prefix);
+        for (char **e = environ; e && *e; e++) {
+            const char *eq = strchr(*e, '=');
+            if (strncmp(*e, prefix, plen) != 0 || !eq || eq == *e + plen)
+                continue;
+            char *var = strndup(*e, (size_t)(eq - *e));
+            int r = var ? map_set(c, i, var + plen, eq + 1, var, 0) : -1;
+            free(var);
+            if (r != 0) {
+                fail(err, "out of memory");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- the YAML file ---- */
+
+static int node_line(const yaml_node_t *n)
+{
+    return (int)n->start_mark.line + 1;
+}
+
+/* `key:`, `key: ~` and `key: null` all mean "no value"; quoted text never does. */
+static int node_is_null(const yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return 0;
+    const char *v = (const char *)n->data.scalar.value;
+    return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+           !strcmp(v, "NULL");
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+    return n->type == YAML_SEQUENCE_NODE ? "a list" : n->type == YAML_MAPPING_NODE ? "a mapping"
+                                                                                   : "a value";
+}
+
+/* A mapping of name: value under remote_platform: or remote_env:. */
+static int file_map(config *c, int i, const char *path, yaml_document_t *doc, yaml_node_t *v,
+                    char **err)
+{
+    const char *name = settings[i].name;
+    if (node_is_null(v))
+        return 0;
+    if (v->type != YAML_MAPPING_NODE) {
+        fail(err, "%s:%d: %s: expected a mapping of names to values, not %s", path,
+             node_line(v), name, node_kind(v));
+        return -1;
+    }
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(doc, p->value);
+        if (k->type != YAML_SCALAR_NODE || !*k->data.scalar.value) {
+            fail(err, "%s:%d: %s: each entry needs a plain name", path, node_line(k), name);
+            return -1;
+        }
+        const char *key = (const char *)k->data.scalar.value;
+        if (val->type != YAML_SCALAR_NODE) {
+            fail(err, "%s:%d: %s.%s: expected a single value, not %s", path, node_line(val),
+                 name, key, node_kind(val));
+            return -1;
+        }
+        int at = map_find(c, &settings[i], key);
+        if (at >= 0) {
+            fail(err, "%s:%d: %s.%s: given twice (first on line %d)", path, node_line(k), name,
+                 key, c->origins->entry[i][at].line);
+            return -1;
+        }
+        const char *text = node_is_null(val) ? "" : (const char *)val->data.scalar.value;
+        if (map_set(c, i, key, text, NULL, node_line(k)) != 0) {
+            fail(err, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* " (did you mean 'server'?)" for RICC_SERVER, RECC_SERVER or SERVER. */
+static void suggest(const char *key, char *buf, size_t cap)
+{
+    char low[64];
+    size_t n = 0;
+    for (; key[n] && n < sizeof low - 1; n++)
+        low[n] = (char)tolower((unsigned char)key[n]);
+    low[n] = '\0';
+    const char *name = low;
+    if (!strncmp(name, "ricc_", 5) || !strncmp(name, "recc_", 5))
+        name += 5;
+    buf[0] = '\0';
+    if (find_setting(name) >= 0)
+        snprintf(buf, cap, " (did you mean '%s'?)", name);
+}
+
+static int file_settings(config *c, const char *path, yaml_document_t *doc, char **err)
+{
+    yaml_node_t *root = yaml_document_get_root_node(doc);
+    if (!root || node_is_null(root)) /* an empty file, or only comments */
+        return 0;
+    if (root->type != YAML_MAPPING_NODE) {
+        fail(err, "%s:%d: expected a mapping of setting names to values, not %s", path,
+             node_line(root), node_kind(root));
+        return -1;
+    }
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(doc, p->value);
+        if (k->type != YAML_SCALAR_NODE) {
+            fail(err, "%s:%d: expected a setting name, not %s", path, node_line(k), node_kind(k));
+            return -1;
+        }
+        const char *key = (const char *)k->data.scalar.value;
+        int i = find_setting(key);
+        if (i < 0) {
+            char hint[96];
+            suggest(key, hint, sizeof hint);
+            fail(err, "%s:%d: %s: unknown setting%s", path, node_line(k), key, hint);
+            return -1;
+        }
+        struct origin *o = &c->origins->set[i];
+        if (o->line) {
+            fail(err, "%s:%d: %s: given twice (first on line %d)", path, node_line(k), key,
+                 o->line);
+            return -1;
+        }
+        o->line = node_line(k);
+        if (settings[i].type == T_MAP) {
+            if (file_map(c, i, path, doc, v, err) != 0)
+                return -1;
+            continue;
+        }
+        if (v->type != YAML_SCALAR_NODE) {
+            fail(err, "%s:%d: %s: expected a single value, not %s", path, node_line(v), key,
+                 node_kind(v));
+            return -1;
+        }
+        char why[512];
+        const char *text = node_is_null(v) ? "" : (const char *)v->data.scalar.value;
+        if (set_value(c, &settings[i], text, why, sizeof why) != 0) {
+            fail(err, "%s:%d: %s: %s", path, node_line(v), key, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void yaml_failure(const yaml_parser_t *p, const char *path, const char *buf, char **err)
+{
+    if (p->error == YAML_MEMORY_ERROR) {
+        fail(err, "%s: out of memory reading YAML", path);
+        return;
+    }
+    size_t line = p->problem_mark.line + 1;
+    if (p->error == YAML_READER_ERROR) { /* bad encoding: only a byte offset is known */
+        line = 1;
+        for (size_t i = 0; i < p->problem_offset && buf[i]; i++)
+            line += buf[i] == '\n';
+    }
+    const char *problem = p->problem ? p->problem : "cannot parse";
+    if (p->context)
+        fail(err, "%s:%zu: invalid YAML: %s (%s on line %zu)", path, line, problem, p->context,
+             p->context_mark.line + 1);
+    else
+        fail(err, "%s:%zu: invalid YAML: %s", path, line, problem);
+}
+
+/* Read one YAML file.  A missing file is fine unless required; a file that
+ * is there but cannot be read is not, since it was surely meant to count. */
+static int read_file(config *c, const char *path, int required, char **err)
+{
+    char *buf;
+    size_t len;
+    if (fs_read_file(path, &buf, &len) != 0) {
+        if (!required && (errno == ENOENT || errno == ENOTDIR))
+            return 0;
+        fail(err, "%s: cannot read the configuration file: %s%s", path, strerror(errno),
+             required ? " (named by RICC_CONFIG)" : "");
+        return -1;
+    }
+    c->file = strdup(path);
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int r = -1;
+    if (!c->file || !yaml_parser_initialize(&parser)) {
+        free(buf);
+        fail(err, "out of memory");
+        return -1;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        yaml_failure(&parser, path, buf, err);
+    } else {
+        r = file_settings(c, path, &doc, err);
+        yaml_document_delete(&doc);
+    }
+    yaml_parser_delete(&parser);
+    free(buf);
+    return r;
+}
+
+/* RICC_CONFIG, else $RICC_DIR/config.yaml, else /etc/ricc.yaml: the first
+ * one present is the only one read. */
+static int load_file(config *c, char **err)
+{
+    const char *named = getenv("RICC_CONFIG");
+    if (named && *named)
+        return read_file(c, named, 1, err);
+    char *p = path_join(c->dir, "config.yaml");
+    if (!p) {
+        fail(err, "out of memory");
+        return -1;
+    }
+    int r = read_file(c, p, 0, err);
+    free(p);
+    if (r != 0 || c->file)
+        return r;
+    return read_file(c, "/etc/ricc.yaml", 0, err);
+}
+
+/* ---- the public functions ---- */
+
+int config_load(config *c, char **err)
+{
+    char why[512];
+    memset(c, 0, sizeof *c);
+    *err = NULL;
+    c->origins = calloc(1, sizeof *c->origins);
+    if (!c->origins) {
+        fail(err, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < N_SETTINGS; i++)
+        if (settings[i].type != T_MAP && set_value(c, &settings[i], NULL, why, sizeof why) != 0) {
+            fail(err, "%s: default: %s", settings[i].name, why);
+            goto fail;
+        }
+    /* The cache directory first: it says where the default file is. */
+    int ours = env_has_ours();
+    if ((ours && env_setting(c, find_setting("dir"), err) != 0) || load_file(c, err) != 0)
+        goto fail;
+    for (int i = 0; ours && i < N_SETTINGS; i++) {
+        int r = settings[i].type == T_MAP ? env_map(c, i, err) : env_setting(c, i, err);
+        if (r != 0)
+            goto fail;
+    }
+    /* A directory ricc chose itself must be one it can write (a sandbox's
+     * read-only HOME): else a private one under TMPDIR.  One named by the
+     * user stays, whatever it costs them. */
+    const struct origin *o = &c->origins->set[find_setting("dir")];
+    if (!o->var && !o->line && c->dir)
+        cachedir_settle(&c->dir, &c->dir_note);
+    return 0;
+fail:
+    config_free(c);
+    return -1;
+}
+
+void config_free(config *c)
+{
+    for (int i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        if (s->type == T_STRING) {
+            free(*FIELD(c, s, char *));
+        } else if (s->type == T_MAP) {
+            config_kv *kv = *FIELD(c, s, config_kv *);
+            int n = COUNT(c, s);
+            for (int j = 0; j < n; j++) {
+                free(kv[j].name);
+                free(kv[j].value);
+                if (c->origins && c->origins->entry[i])
+                    free(c->origins->entry[i][j].var);
+            }
+            free(kv);
+        }
+        if (c->origins) {
+            free(c->origins->set[i].var);
+            free(c->origins->entry[i]);
+        }
+    }
+    free(c->origins);
+    free(c->file);
+    free(c->dir_note);
+    memset(c, 0, sizeof *c);
+}
+
+void config_announce(const config *c)
+{
+    cachedir_announce(c->dir, c->dir_note);
+}
+
+/* Print a size so that it reads back the same: 5G, 512Mi, or bytes. */
+static void format_size(uint64_t v, char *buf, size_t cap)
+{
+    static const uint64_t bases[] = {1000, 1024};
+    for (int b = 0; b < 2 && v; b++) {
+        uint64_t m = 1;
+        int u = -1; /* index into "kMGT" */
+        while (u < 3 && v % (m * bases[b]) == 0) {
+            m *= bases[b];
+            u++;
+        }
+        if (u >= 0) {
+            snprintf(buf, cap, "%llu%c%s", (unsigned long long)(v / m), "kMGT"[u], b ? "i" : "");
+            return;
+        }
+    }
+    snprintf(buf, cap, "%llu", (unsigned long long)v);
+}
+
+static void print_origin(const config *c, const struct origin *o, FILE *out)
+{
+    if (o->var)
+        fprintf(out, "  (environment %s)\n", o->var);
+    else if (o->line)
+        fprintf(out, "  (file %s:%d)\n", c->file ? c->file : "?", o->line);
+    else
+        fprintf(out, "  (default)\n");
+}
+
+void config_show(const config *c, FILE *out)
+{
+    char value[64];
+    for (int i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        const char *text = value;
+        switch (s->type) {
+        case T_STRING:
+            text = *CFIELD(c, s, char *) ? *CFIELD(c, s, char *) : "";
+            break;
+        case T_BOOL:
+            text = *CFIELD(c, s, int) ? "true" : "false";
+            break;
+        case T_SIZE:
+            format_size(*CFIELD(c, s, uint64_t), value, sizeof value);
+            break;
+        case T_INT:
+            snprintf(value, sizeof value, "%d", *CFIELD(c, s, int));
+            break;
+        case T_LOG_LEVEL:
+            text = log_level_name(*CFIELD(c, s, enum log_level));
+            break;
+        case T_MSECS:
+        case T_SECS:
+            snprintf(value, sizeof value, "%d%s", *CFIELD(c, s, int),
+                     s->type == T_MSECS ? "ms" : "s");
+            break;
+        case T_MAP: {
+            const config_kv *kv = *CFIELD(c, s, config_kv *);
+            int n = COUNT(c, s);
+            if (n == 0) {
+                fprintf(out, "%s = (none)", s->name);
+                print_origin(c, &c->origins->set[i], out);
+            }
+            for (int j = 0; j < n; j++) {
+                fprintf(out, "%s.%s = %s", s->name, kv[j].name, kv[j].value);
+                print_origin(c, &c->origins->entry[i][j], out);
+            }
+            continue;
+        }
+        }
+        fprintf(out, "%s = %s", s->name, text);
+        print_origin(c, &c->origins->set[i], out);
+    }
+}

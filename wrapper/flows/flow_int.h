@@ -1,0 +1,85 @@
+/* flow_int.h — what the parts of the wrapped compile share: the call, and
+ * the steps each part lends the others.  flow.c drives the call (parse,
+ * key, lookup, compile, store: flow.h); flow_direct.c is direct mode's
+ * lookup (manifests, their second chances, the remote's manifests);
+ * flow_observe.c is what a miss learns from watching the whole toolchain
+ * (observe.h).  Nothing else includes this. */
+#ifndef RICC_FLOW_INT_H
+#define RICC_FLOW_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache/util/config.h"
+#include "cache/reapi/digest.h"
+#include "cache/local/memo.h"
+#include "cache/local/statindex.h"
+#include "cache/local/store.h"
+#include "wrapper/key/action.h"
+#include "wrapper/compiler/compiler.h"
+#include "wrapper/compiler/depend.h"
+#include "wrapper/direct/manifest.h"
+#include "wrapper/remote/remote_flow.h"
+
+typedef struct call {
+    const config *cfg;
+    char *compiler;          /* resolved path of the real compiler */
+    char **argv;             /* the user's argv with argv[0] = compiler path */
+    int argc;
+    char cwd[4096];
+    compile_cmd cmd;
+    int have_cmd;
+    store *st;
+    char **deps;
+    int n_deps;
+    int n_extra;             /* the last n_extra deps: read by others than cc1 */
+    int base_seen;           /* an output held the base's name (flow_base_in_outputs) */
+    char **absent;           /* looked for by a helper program (observe.h) */
+    int n_absent;
+    action_inputs in;
+    digest toolkey;          /* toolchain digest or compiler identity */
+    digest mkey;             /* direct-mode manifest key */
+    statindex *index;
+    memo *scans;             /* include names by file digest, for the proof */
+    memo *codes;             /* code digests by file digest (comment_hit.h) */
+    action_key key;
+    int have_key;
+    int lock_fd;
+    int64_t t0;              /* when the call began */
+    rflow *rf;               /* the remote, NULL if none is configured */
+    int from_remote;         /* the hit came from the remote */
+    depend dep;              /* how a miss learns its inputs (depend mode) */
+} call;
+
+/* ---- flow.c ---- */
+
+/* Serve the call from a serialized ActionResult: its exit status, or -1
+ * (a miss; nothing written to stdout or stderr). */
+int flow_serve_hit(call *c, const void *bytes, size_t len);
+/* The local action cache for c->key.action: the exit status, or -1. */
+int flow_lookup(call *c);
+/* The remote's action cache for c->key.action: the exit status, or -1. */
+int flow_remote_lookup(call *c);
+/* Store m (taken) under c->mkey. */
+void flow_write_manifest(call *c, manifest *m);
+
+/* ---- flow_direct.c ---- */
+
+/* The preprocessor-free lookup: manifest → action → action cache.  The exit
+ * status on a hit; DIRECT_MISS; or DIRECT_SCAN when this source's include
+ * set could not be proven before, so only the dependency scan can tell. */
+#define DIRECT_MISS (-1)
+#define DIRECT_SCAN (-2)
+int flow_direct_lookup(call *c);
+
+/* ---- flow_observe.c ---- */
+
+/* After the compile of a miss (d: how it ran), what the whole toolchain
+ * read beyond c->deps: 1 to go on caching (*rehashed = 1 when the key was
+ * made again after the compile), 0 not cacheable (said why). */
+int flow_observe_inputs(call *c, const depend *d, int *rehashed);
+/* Do the outputs hold the base's name though the key does not?  1 when the
+ * key was made again to hold it, 0 when not needed, -1 not cacheable. */
+int flow_base_in_outputs(call *c);
+
+#endif
