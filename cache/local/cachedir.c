@@ -37,10 +37,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/local/layout.h"
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 
-#define MARK "dir-fallback"
 #define MARK_SECONDS 3600
 
 char *cachedir_fallback_path(void)
@@ -135,12 +135,13 @@ int cachedir_settle(char **dir, char **note)
 
 char *cachedir_scratch(const char *ricc_dir)
 {
-    char *dir = path_join(ricc_dir, "tmp");
+    char *dir = layout_path_dup(ricc_dir, LAYOUT_TMP, NULL);
     if (dir && fs_mkdir_p(dir, 0755) == 0)
         return dir;
     free(dir);
     char why[128], *fb = cachedir_fallback_path();
-    dir = fb && private_dir(fb, why, sizeof why) == 0 ? path_join(fb, "tmp") : NULL;
+    dir = fb && private_dir(fb, why, sizeof why) == 0 ? layout_path_dup(fb, LAYOUT_TMP, NULL)
+                                                     : NULL;
     free(fb);
     if (dir && mkdir(dir, 0700) != 0 && errno != EEXIST) {
         free(dir);
@@ -153,7 +154,7 @@ char *cachedir_scratch(const char *ricc_dir)
  * be kept: then every process warns rather than none). */
 static int take_mark(const char *dir)
 {
-    char *path = path_join(dir, MARK);
+    char *path = layout_path_dup(dir, LAYOUT_DIR_FALLBACK, NULL);
     if (!path)
         return 1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -167,7 +168,8 @@ static int take_mark(const char *dir)
     if (mine) {
         /* The content only makes the size non-zero; the time is the mtime. */
         if (pwrite(fd, "1\n", 2, 0) != 2 || futimens(fd, NULL) != 0)
-            LOG_D("cannot write the %s mark in %s: %s", MARK, dir, strerror(errno));
+            LOG_D("cannot write the %s mark in %s: %s", layout_name(LAYOUT_DIR_FALLBACK), dir,
+                  strerror(errno));
     }
     close(fd); /* releases the lock */
     return mine;

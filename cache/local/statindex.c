@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/local/layout.h"
 #include "cache/local/slotfile.h"
 
 #define MAGIC 0x5249434353494458ULL /* "RICCSIDX" */
@@ -69,7 +70,7 @@ static uint64_t checksum(const slot *s)
 statindex *statindex_open(const char *dir)
 {
     int created;
-    int fd = slotfile_open(dir, "statindex", &FORMAT, &created);
+    int fd = slotfile_open(dir, layout_name(LAYOUT_STATINDEX), &FORMAT, &created);
     if (fd < 0)
         return NULL;
     statindex *x = malloc(sizeof *x);

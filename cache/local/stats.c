@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache/local/layout.h"
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 
@@ -160,7 +161,7 @@ static int try_map(const char *path)
 int stats_open(const char *dir)
 {
     stats_close();
-    char *path = path_join(dir, "stats");
+    char *path = layout_path_dup(dir, LAYOUT_STATS, NULL);
     if (!path) {
         errno = ENOMEM;
         return -1;

@@ -28,6 +28,9 @@ enum stat_id {
     ST_CLEANUPS,          /* shard cleanups run */
     ST_STORE_ERRORS,      /* a write to the store failed (disk full, permissions) */
     ST_PUBLIC_COUNT,      /* number of counters shown to users */
+    /* internal: bytes under RICC_DIR outside the shards (layout_measure),
+     * as the last cleanup measured them; they come off max_size */
+    ST_OTHER_BYTES = 31,
     /* internal: bytes stored per shard (16 shards by first hex digit) */
     ST_SHARD_BYTES0 = 32,
     ST_SLOT_COUNT = ST_SHARD_BYTES0 + 16

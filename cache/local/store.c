@@ -47,11 +47,16 @@
 
 #include "cache/util/fsutil.h"
 #include "cache/util/hash64.h"
+#include "cache/local/layout.h"
 #include "cache/local/stats.h"
 
 enum area { AREA_CAS, AREA_AC, AREA_MANIFEST, AREA_COUNT };
 
-static const char *const area_dir[AREA_COUNT] = {"cas", "ac", "manifests"};
+/* The area's directory under RICC_DIR (layout.h keeps them in this order). */
+static const char *area_dir(int a)
+{
+    return layout_name((enum layout_item)(LAYOUT_CAS + a));
+}
 
 /* Frame of a keyed entry: magic, checksum of the payload (32 bytes),
  * payload.  Distinct magics per kind, so an entry copied into the wrong tree
@@ -97,8 +102,6 @@ static int frame_ok(enum area a, const char *f, size_t n)
     return memcmp(want, f + FRAME_MAGIC_LEN, 32) == 0;
 }
 
-#define BLOCK 4096
-#define STALE_TMP_SECONDS 3600
 #define SHARDS 16
 #define KEPT_MAX ((size_t)512 << 20)
 
@@ -179,7 +182,7 @@ static int entry_path(const store *s, enum area a, const char *hash, char *out, 
         errno = EINVAL;
         return -1;
     }
-    int n = snprintf(out, cap, "%s/%s/%.2s/%s", s->dir, area_dir[a], hash, hash);
+    int n = snprintf(out, cap, "%s/%s/%.2s/%s", s->dir, area_dir(a), hash, hash);
     if (n < 0 || (size_t)n >= cap) {
         errno = ENAMETOOLONG;
         return -1;
@@ -195,7 +198,7 @@ static int shard_of(const char *hash)
 /* What a file of `size` bytes is charged against the limit. */
 static int64_t charge(int64_t size)
 {
-    return (size + BLOCK - 1) / BLOCK * BLOCK;
+    return layout_charge(size);
 }
 
 static void account(store *s, const char *hash, int64_t delta)
@@ -531,29 +534,6 @@ static int older_first(const void *a, const void *b)
     return (x->mtime_ns > y->mtime_ns) - (x->mtime_ns < y->mtime_ns);
 }
 
-static int is_tmp_name(const char *name)
-{
-    return strstr(name, ".tmp.") != NULL;
-}
-
-/* Remove temporaries older than an hour in dir (not recursive): a writer
- * that crashed between create and rename leaves one behind. */
-static void sweep_stale_tmp(const char *dir, time_t now)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        struct stat st;
-        if (is_tmp_name(de->d_name) &&
-            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(st.st_mode) && now - st.st_mtime > STALE_TMP_SECONDS)
-            unlinkat(dirfd(d), de->d_name, 0);
-    }
-    closedir(d);
-}
-
 /* List every entry of one shard into vs; stale temporaries are removed on
  * the way, live ones (a write in progress) are left alone and not counted. */
 static int scan_shard(store *s, int shard, victims *vs, time_t now)
@@ -561,7 +541,7 @@ static int scan_shard(store *s, int shard, victims *vs, time_t now)
     char dpath[PATH_MAX];
     for (int a = 0; a < AREA_COUNT; a++) {
         for (int sub = 0; sub < 16; sub++) {
-            snprintf(dpath, sizeof dpath, "%s/%s/%c%c", s->dir, area_dir[a],
+            snprintf(dpath, sizeof dpath, "%s/%s/%c%c", s->dir, area_dir(a),
                      hexdigit[shard], hexdigit[sub]);
             DIR *d = opendir(dpath);
             if (!d)
@@ -573,8 +553,8 @@ static int scan_shard(store *s, int shard, victims *vs, time_t now)
                     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
                     !S_ISREG(st.st_mode))
                     continue;
-                if (is_tmp_name(de->d_name)) {
-                    if (now - st.st_mtime > STALE_TMP_SECONDS)
+                if (layout_is_tmp_name(de->d_name)) {
+                    if (now - st.st_mtime > LAYOUT_STALE_SECONDS)
                         unlinkat(dirfd(d), de->d_name, 0);
                     continue;
                 }
@@ -600,19 +580,13 @@ static int scan_shard(store *s, int shard, victims *vs, time_t now)
  * it (and !wait) or the lock cannot be made. */
 static int lock_shard(store *s, int shard, int wait)
 {
-    char path[PATH_MAX];
-    int n = snprintf(path, sizeof path, "%s/lock/shard-%c", s->dir, hexdigit[shard]);
-    if (n < 0 || (size_t)n >= sizeof path)
+    char path[PATH_MAX], name[16];
+    snprintf(name, sizeof name, "shard-%c", hexdigit[shard]);
+    if (layout_path(s->dir, LAYOUT_LOCK, name, path, sizeof path) != 0)
         return -1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == ENOENT) {
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        int r = fs_mkdir_p(path, 0755);
-        *slash = '/';
-        if (r == 0)
-            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    }
+    if (fd < 0 && errno == ENOENT && layout_make_parent(path) == 0)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
     while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
@@ -624,23 +598,50 @@ static int lock_shard(store *s, int shard, int wait)
     return fd;
 }
 
-/* Bring one shard down to `target` bytes, oldest first, and re-base its
- * counter on what the scan saw.  `trigger` >= 0 means "only if the counter
- * is still above trigger once we hold the lock" (another process may have
- * just cleaned it); a waiting caller passes -1. */
-static int clean_shard(store *s, int shard, int64_t target, int64_t trigger, int wait)
+/* Each shard's share of max_size, less what RICC_DIR holds outside the
+ * shards (the fixed tables, identity/, incdirs/: ST_OTHER_BYTES, as the
+ * last cleanup measured it).  INT64_MAX without a limit. */
+static int64_t shard_share(const store *s)
+{
+    if (!s->max_size)
+        return INT64_MAX;
+    int64_t other = stats_get(ST_OTHER_BYTES);
+    int64_t room = (int64_t)(s->max_size > INT64_MAX ? INT64_MAX : s->max_size) -
+                   (other > 0 ? other : 0);
+    return room > 0 ? room / SHARDS : 0;
+}
+
+/* Measure what lies outside the shards again (a table made since the last
+ * cleanup counts from now on) and remove killed processes' temporaries. */
+static void tend_layout(store *s, time_t now)
+{
+    stats_set(ST_OTHER_BYTES, (int64_t)layout_measure(s->dir));
+    layout_sweep(s->dir, now);
+}
+
+/* Bring one shard down to its share, oldest first, and re-base its counter
+ * on what the scan saw.  `automatic` (a write took the shard over its
+ * share): only if the counter is still over once we hold the lock (another
+ * process may have just cleaned it), down to 90% of the share, and never
+ * waiting for the lock.  Otherwise (ricc --cleanup) down to the share,
+ * waiting for the lock, after the caller has measured and swept. */
+static int clean_shard(store *s, int shard, int automatic)
 {
     enum stat_id slot = (enum stat_id)(ST_SHARD_BYTES0 + shard);
-    int lock = lock_shard(s, shard, wait);
+    int lock = lock_shard(s, shard, !automatic);
     if (lock < 0)
-        return wait ? -1 : 0;
-    if (trigger >= 0 && stats_get(slot) <= trigger) {
+        return automatic ? 0 : -1;
+    if (automatic && stats_get(slot) <= shard_share(s)) {
         close(lock);
         return 0;
     }
+    time_t now = time(NULL);
+    if (automatic)
+        tend_layout(s, now);
+    int64_t share = shard_share(s);
+    int64_t target = automatic ? share / 10 * 9 : share;
     int64_t before = stats_get(slot);
     victims vs = {0};
-    time_t now = time(NULL);
     if (scan_shard(s, shard, &vs, now) != 0) {
         free(vs.v);
         close(lock);
@@ -655,7 +656,7 @@ static int clean_shard(store *s, int shard, int64_t target, int64_t trigger, int
     char path[PATH_MAX];
     for (size_t i = 0; i < vs.n && total > target; i++) {
         const victim *v = &vs.v[i];
-        snprintf(path, sizeof path, "%s/%s/%c%c/%s", s->dir, area_dir[v->area],
+        snprintf(path, sizeof path, "%s/%s/%c%c/%s", s->dir, area_dir(v->area),
                  hexdigit[shard], hexdigit[v->sub], v->name);
         if (unlink(path) == 0) {
             evicted++;
@@ -676,72 +677,36 @@ static int clean_shard(store *s, int shard, int64_t target, int64_t trigger, int
 
 static void maybe_clean(store *s, int shard)
 {
-    int64_t share = (int64_t)(s->max_size / SHARDS);
-    if (stats_get((enum stat_id)(ST_SHARD_BYTES0 + shard)) <= share)
-        return;
-    clean_shard(s, shard, share / 10 * 9, share, 0);
+    if (stats_get((enum stat_id)(ST_SHARD_BYTES0 + shard)) > shard_share(s))
+        clean_shard(s, shard, 1);
 }
 
 /* ---- maintenance ---- */
-
-/* Remove everything below dir, keeping dir itself. */
-static int remove_contents(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : -1;
-    int rc = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            char *sub = path_join(dir, de->d_name);
-            if (!sub || remove_contents(sub) != 0)
-                rc = -1;
-            free(sub);
-            if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-                rc = -1;
-        } else if (unlinkat(dirfd(d), de->d_name, 0) != 0 && errno != ENOENT) {
-            rc = -1;
-        }
-    }
-    closedir(d);
-    return rc;
-}
 
 int store_clear(store *s)
 {
     int rc = 0;
     for (int a = 0; a < AREA_COUNT; a++) {
-        char *dir = path_join(s->dir, area_dir[a]);
-        if (!dir || remove_contents(dir) != 0)
+        char *dir = layout_path_dup(s->dir, (enum layout_item)(LAYOUT_CAS + a), NULL);
+        if (!dir || layout_remove_contents(dir) != 0)
             rc = -1;
         free(dir);
     }
+    if (layout_clear(s->dir) != 0)
+        rc = -1;
     for (int shard = 0; shard < SHARDS; shard++)
         stats_set((enum stat_id)(ST_SHARD_BYTES0 + shard), 0);
+    stats_set(ST_OTHER_BYTES, (int64_t)layout_measure(s->dir));
     return rc;
 }
 
 int store_cleanup(store *s)
 {
-    time_t now = time(NULL);
-    sweep_stale_tmp(s->dir, now);
-    for (int a = 0; a < AREA_COUNT; a++) {
-        char *dir = path_join(s->dir, area_dir[a]);
-        if (dir)
-            sweep_stale_tmp(dir, now);
-        free(dir);
-    }
+    tend_layout(s, time(NULL));
     /* Without a limit this still recounts the shards (and sweeps). */
-    int64_t share = s->max_size ? (int64_t)(s->max_size / SHARDS) : INT64_MAX;
     int rc = 0;
     for (int shard = 0; shard < SHARDS; shard++)
-        if (clean_shard(s, shard, share, -1, 1) != 0)
+        if (clean_shard(s, shard, 0) != 0)
             rc = -1;
     return rc;
 }

@@ -12,9 +12,13 @@
  * blob whose content does not hash to its name, or an entry whose checksum
  * fails, is removed, counted (ST_CORRUPT_ENTRY) and reported as missing.
  *
+ * (The names are layout.h's.)
+ *
  * Size limit: entries are accounted in 16 shards by the first hex digit of
- * their name (stats slots ST_SHARD_BYTES0..).  When a write pushes a shard
- * over max_size/16, that one shard is cleaned under a non-blocking lock:
+ * their name (stats slots ST_SHARD_BYTES0..).  What RICC_DIR holds besides
+ * (the fixed tables, ...: layout_measure, kept in ST_OTHER_BYTES by each
+ * cleanup) comes off max_size first.  When a write pushes a shard over its
+ * share, (max_size - other)/16, that one shard is cleaned under a non-blocking lock:
  * its files are listed, sorted by mtime (a hit refreshes mtime, so mtime is
  * "last used"), and the oldest removed until the shard is at 90% of its
  * share; the shard's byte count is then reset from what the scan saw, so
@@ -66,12 +70,16 @@ int store_put(store *s, enum store_kind k, const digest *key, const void *buf, s
 int store_remove(store *s, enum store_kind k, const digest *key);
 
 /* ---- maintenance ---- */
-/* Remove everything (ricc --clear). */
+/* Remove everything that is cache (ricc --clear): the three areas and what
+ * layout_clear() removes (the fixed tables, identity/, incdirs/, ...). */
 int store_clear(store *s);
 /* Clean every shard down to its share now and recount sizes (ricc --cleanup).
- * Also removes stray temporary files older than an hour. */
+ * Also measures what RICC_DIR holds outside the shards (layout_measure:
+ * it is subtracted from max_size before the shares are taken) and removes
+ * killed processes' temporaries (layout_sweep).  The automatic cleaning of a
+ * shard that a write took over its share does the same. */
 int store_cleanup(store *s);
-/* Total bytes accounted. */
+/* Total bytes accounted in the three areas (layout_measure() is the rest). */
 uint64_t store_size(store *s);
 
 #endif

@@ -63,10 +63,10 @@ static int write_mark(const char *path, const char *buf, size_t len)
 /* The epoch second until which mark file `name` holds for this server, 0
  * if none.  A garbled file, or one naming another server, counts as no mark
  * (the next mark rewrites it). */
-static long long mark_until(const config *cfg, const char *name)
+static long long mark_until(const config *cfg, enum layout_item name)
 {
     char path[PATH_MAX];
-    if (!cfg->dir || snprintf(path, sizeof path, "%s/%s", cfg->dir, name) >= (int)sizeof path)
+    if (!cfg->dir || layout_path(cfg->dir, name, NULL, path, sizeof path) != 0)
         return 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -85,23 +85,23 @@ static long long mark_until(const config *cfg, const char *name)
     return strtoll(buf, NULL, 10);
 }
 
-int remote_marked(const config *cfg, const char *name)
+int remote_marked(const config *cfg, enum layout_item name)
 {
     long long until = mark_until(cfg, name);
     return until > 0 && (long long)time(NULL) < until;
 }
 
-int remote_set_mark(const config *cfg, const char *name, const char *why)
+int remote_set_mark(const config *cfg, enum layout_item name, const char *why)
 {
     return remote_set_mark_for(cfg, name, why, cfg->remote_skip_seconds);
 }
 
-int remote_set_mark_for(const config *cfg, const char *name, const char *why, int seconds)
+int remote_set_mark_for(const config *cfg, enum layout_item name, const char *why, int seconds)
 {
     char lock[PATH_MAX], path[PATH_MAX];
     if (cfg->remote_skip_seconds <= 0 || !cfg->dir ||
-        snprintf(lock, sizeof lock, "%s/%s.lock", cfg->dir, name) >= (int)sizeof lock ||
-        snprintf(path, sizeof path, "%s/%s", cfg->dir, name) >= (int)sizeof path)
+        layout_lock_path(cfg->dir, name, lock, sizeof lock) != 0 ||
+        layout_path(cfg->dir, name, NULL, path, sizeof path) != 0)
         return 1;
     mkdir(cfg->dir, 0755); /* usually there already; deeper trouble just skips the mark */
     int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache/local/layout.h"
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "wrapper/compiler/compiler.h"
@@ -420,9 +421,9 @@ static char *record_path(const char *ricc_dir, const char *compiler, const char 
     }
     digest pd;
     digest_ctx_final(dc, &pd);
-    char name[32 + DIGEST_HEX_LEN];
-    snprintf(name, sizeof name, "identity/%.32s", pd.hash);
-    return path_join(ricc_dir, name);
+    char name[33];
+    snprintf(name, sizeof name, "%.32s", pd.hash);
+    return layout_path_dup(ricc_dir, LAYOUT_IDENTITY, name);
 }
 
 /* ---- the identity ---- */

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache/local/layout.h"
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "wrapper/util/run.h"
@@ -195,9 +196,7 @@ int incpath_chain(const char *compiler, const compile_cmd *cmd, const digest *to
     digest key;
     digest_ctx_final(dc, &key);
 
-    char name[16 + DIGEST_HEX_LEN];
-    snprintf(name, sizeof name, "incdirs/%s", key.hash);
-    char *path = path_join(ricc_dir, name);
+    char *path = layout_path_dup(ricc_dir, LAYOUT_INCDIRS, key.hash);
     char *text = NULL;
     size_t len;
     int rc = -1;

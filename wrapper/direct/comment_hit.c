@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/local/layout.h"
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "wrapper/compiler/codedigest.h"
@@ -54,7 +55,7 @@ int comment_hit_allowed(const config *cfg, const compile_cmd *cmd, const char *c
 static int code_of(memo **codes, const char *ricc_dir, const char *path, const digest *d,
                    unsigned char *val)
 {
-    if (!*codes && !(*codes = memo_open(ricc_dir, "codes")))
+    if (!*codes && !(*codes = memo_open(ricc_dir, layout_name(LAYOUT_CODES))))
         return -1;
     if (memo_get(*codes, d, val) == CODE_LEN)
         return CODE_LEN;
@@ -99,7 +100,7 @@ static int same_code(void *arg, const char *path, const digest *recorded, const 
 {
     same_ctx *s = arg;
     unsigned char was[MEMO_VALUE_MAX], is[MEMO_VALUE_MAX];
-    if (!*s->codes && !(*s->codes = memo_open(s->ricc_dir, "codes")))
+    if (!*s->codes && !(*s->codes = memo_open(s->ricc_dir, layout_name(LAYOUT_CODES))))
         return 0;
     if (memo_get(*s->codes, recorded, was) != CODE_LEN || was[0] != CODE_SOME ||
         code_of(s->codes, s->ricc_dir, path, now, is) != CODE_LEN || is[0] != CODE_SOME)

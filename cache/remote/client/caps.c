@@ -33,17 +33,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/local/layout.h"
+
 typedef Build__Bazel__Remote__Execution__V2__ServerCapabilities pb_caps;
 typedef Build__Bazel__Remote__Execution__V2__GetCapabilitiesRequest pb_caps_req;
 typedef Build__Bazel__Remote__Execution__V2__CacheCapabilities pb_cache_caps;
 typedef Build__Bazel__Remote__Execution__V2__ExecutionCapabilities pb_exec_caps;
 
 #define CAPS_TTL 600
-#define CAPS_FILE "remote-caps"
 
 static int caps_path(const rclient *c, char *buf, size_t len)
 {
-    return c->cfg->dir && snprintf(buf, len, "%s/" CAPS_FILE, c->cfg->dir) < (int)len;
+    return c->cfg->dir && layout_path(c->cfg->dir, LAYOUT_REMOTE_CAPS, NULL, buf, len) == 0;
 }
 
 /* The remembered limit for this instance and address, or 0; *executes

@@ -1,0 +1,258 @@
+/* Unit tests for cache/local/layout.c, the one owner of the names under
+ * RICC_DIR, and the maintenance that follows from them: every name distinct
+ * and under the directory; the fixed tables and identity/ and incdirs/
+ * counted toward the size, and kept within max_size by a cleanup; killed
+ * processes' temporaries (tmp/, "*.tmp.*") removed when stale and only
+ * then; --clear (store_clear) removing everything that is cache and nothing
+ * that is not (config.yaml, the counters, locks, the remote's marks). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache/local/layout.h"
+#include "cache/local/memo.h"
+#include "cache/local/statindex.h"
+#include "cache/local/stats.h"
+#include "cache/local/store.h"
+#include "cache/util/fsutil.h"
+#include "tests/unit/unit.h"
+
+static char root[64];
+static int case_no;
+
+static int suite_init(void)
+{
+    strcpy(root, "/tmp/ricc-test-layout-XXXXXX");
+    return mkdtemp(root) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    stats_close();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A fresh RICC_DIR, with the counters mapped there. */
+static char *fresh_dir(void)
+{
+    char name[32];
+    snprintf(name, sizeof name, "case%d", case_no++);
+    char *dir = path_join(root, name);
+    CU_ASSERT_FATAL(dir && stats_open(dir) == 0);
+    return dir;
+}
+
+/* Write `len` bytes to dir/rel (its directory made), with mtime `age`
+ * seconds ago.  Returns the path (malloc'd). */
+static char *put(const char *dir, const char *rel, size_t len, time_t age)
+{
+    char *p = path_join(dir, rel);
+    CU_ASSERT_FATAL(p != NULL);
+    CU_ASSERT_FATAL(layout_make_parent(p) == 0);
+    char *buf = calloc(1, len + 1);
+    CU_ASSERT_FATAL(buf && atomic_write_file(p, buf, len, 0644) == 0);
+    free(buf);
+    struct timespec t[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+    CU_ASSERT_FATAL(utimensat(AT_FDCWD, p, t, 0) == 0);
+    return p;
+}
+
+static int exists(const char *p)
+{
+    return access(p, F_OK) == 0;
+}
+
+static int exists_in(const char *dir, const char *rel)
+{
+    char *p = path_join(dir, rel);
+    int r = exists(p);
+    free(p);
+    return r;
+}
+
+static void test_names(void)
+{
+    for (int i = 0; i < LAYOUT_COUNT; i++) {
+        const char *n = layout_name((enum layout_item)i);
+        CU_ASSERT(n[0] != '\0' && n[0] != '/' && !strstr(n, ".."));
+        for (int j = 0; j < i; j++)
+            CU_ASSERT(strcmp(n, layout_name((enum layout_item)j)) != 0);
+    }
+    char buf[64];
+    CU_ASSERT_EQUAL(layout_path("/c", LAYOUT_STATINDEX, NULL, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "/c/statindex");
+    CU_ASSERT_EQUAL(layout_path("/c", LAYOUT_INCDIRS, "ab", buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "/c/incdirs/ab");
+    CU_ASSERT_EQUAL(layout_lock_path("/c", LAYOUT_REMOTE_DOWN, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "/c/remote-down.lock");
+    CU_ASSERT_EQUAL(layout_path("/c", LAYOUT_MANIFESTS, NULL, buf, 8), -1);
+    CU_ASSERT_EQUAL(errno, ENAMETOOLONG);
+    char *p = layout_path_dup("/c", LAYOUT_ACTION_LOCK, NULL);
+    CU_ASSERT_STRING_EQUAL(p, "/c/lock/actions");
+    free(p);
+    /* The store's areas are where store.c keeps them. */
+    CU_ASSERT_STRING_EQUAL(layout_name(LAYOUT_CAS), "cas");
+    CU_ASSERT_STRING_EQUAL(layout_name(LAYOUT_AC), "ac");
+    CU_ASSERT_STRING_EQUAL(layout_name(LAYOUT_MANIFESTS), "manifests");
+}
+
+/* The tables the calls make, identity/ and incdirs/ are counted in 4 KiB
+ * blocks; the counters, the settings and the store's areas are not. */
+static void test_measure(void)
+{
+    char *dir = fresh_dir();
+    CU_ASSERT_EQUAL(layout_measure(dir), 0);
+    statindex *x = statindex_open(dir);
+    memo *m = memo_open(dir, layout_name(LAYOUT_INCSCAN));
+    CU_ASSERT_FATAL(x && m);
+    struct stat a, b;
+    char *pa = layout_path_dup(dir, LAYOUT_STATINDEX, NULL);
+    char *pb = layout_path_dup(dir, LAYOUT_INCSCAN, NULL);
+    CU_ASSERT_FATAL(stat(pa, &a) == 0 && stat(pb, &b) == 0);
+    uint64_t tables = (uint64_t)(layout_charge(a.st_size) + layout_charge(b.st_size));
+    CU_ASSERT(tables >= 8u << 20); /* the two 4 MB tables */
+    CU_ASSERT_EQUAL(layout_measure(dir), tables);
+    free(put(dir, "identity/0123", 10, 0));
+    free(put(dir, "incdirs/4567", 5000, 0));
+    free(put(dir, "config.yaml", 100, 0));
+    free(put(dir, "cas/ab/abcd", 100, 0));
+    CU_ASSERT_EQUAL(layout_measure(dir), tables + 4096 + 8192);
+    statindex_close(x);
+    memo_close(m);
+    free(pa);
+    free(pb);
+    free(dir);
+}
+
+/* A cleanup keeps the store and the tables together within max_size. */
+static void test_tables_within_limit(void)
+{
+    char *dir = fresh_dir();
+    statindex *x = statindex_open(dir);
+    CU_ASSERT_FATAL(x != NULL);
+    uint64_t tables = layout_measure(dir);
+    const uint64_t limit = tables + 16 * 4 * 4096;
+    store *s = store_open(dir, 0);
+    for (int i = 0; i < 300; i++) {
+        char blob[64];
+        int n = snprintf(blob, sizeof blob, "blob %d", i);
+        CU_ASSERT(cas_put(s, blob, (size_t)n, NULL) == 0);
+    }
+    CU_ASSERT(store_size(s) + tables > limit);
+    store_close(s);
+    s = store_open(dir, limit);
+    CU_ASSERT_EQUAL(store_cleanup(s), 0);
+    CU_ASSERT(store_size(s) + layout_measure(dir) <= limit);
+    CU_ASSERT(store_size(s) > 0); /* evicting is not emptying */
+    CU_ASSERT_EQUAL(stats_get(ST_OTHER_BYTES), (int64_t)tables);
+    /* Writes after it keep the limit too (the automatic cleaning). */
+    for (int i = 0; i < 300; i++) {
+        char blob[64];
+        int n = snprintf(blob, sizeof blob, "later %d", i);
+        CU_ASSERT(cas_put(s, blob, (size_t)n, NULL) == 0);
+    }
+    CU_ASSERT(store_size(s) + layout_measure(dir) <= limit);
+    store_close(s);
+    statindex_close(x);
+    free(dir);
+}
+
+/* What killed processes left: stale temporaries go, fresh ones (a call in
+ * progress) and everything else stay. */
+static void test_sweep(void)
+{
+    char *dir = fresh_dir();
+    const time_t old = LAYOUT_STALE_SECONDS + 600, young = 60;
+    char *t_old = put(dir, "tmp/trace.tmp.123.0", 10, old);
+    char *t_dep = put(dir, "tmp/deps.123.d", 10, old);
+    char *t_new = put(dir, "tmp/deps.456.d", 10, young);
+    char *top_old = put(dir, "remote-caps.tmp.77.1", 10, old);
+    char *top_new = put(dir, "remote-caps.tmp.78.1", 10, young);
+    char *id_old = put(dir, "identity/0123.tmp.9.0", 10, old);
+    char *id = put(dir, "identity/0123", 10, old);
+    char *inc_old = put(dir, "incdirs/89ab.tmp.9.1", 10, old);
+    char *caps = put(dir, "remote-caps", 10, old);
+    char *area_old = put(dir, "ac/x.tmp.1.1", 10, old);
+    layout_sweep(dir, time(NULL));
+    CU_ASSERT_FALSE(exists(t_old));
+    CU_ASSERT_FALSE(exists(t_dep));
+    CU_ASSERT_TRUE(exists(t_new));
+    CU_ASSERT_FALSE(exists(top_old));
+    CU_ASSERT_TRUE(exists(top_new));
+    CU_ASSERT_FALSE(exists(id_old));
+    CU_ASSERT_TRUE(exists(id));
+    CU_ASSERT_FALSE(exists(inc_old));
+    CU_ASSERT_TRUE(exists(caps));
+    CU_ASSERT_FALSE(exists(area_old));
+    /* ricc --cleanup does the same. */
+    char *again = put(dir, "tmp/trace.tmp.124.0", 10, old);
+    store *s = store_open(dir, 0);
+    CU_ASSERT_EQUAL(store_cleanup(s), 0);
+    store_close(s);
+    CU_ASSERT_FALSE(exists(again));
+    CU_ASSERT_TRUE(exists(t_new));
+    char *all[] = {t_old, t_dep, t_new, top_old, top_new, id_old, id, inc_old, caps, area_old, again};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        free(all[i]);
+    free(dir);
+}
+
+/* --clear: every cache file goes, the settings, counters, locks and marks
+ * stay, and the size is zero. */
+static void test_clear(void)
+{
+    char *dir = fresh_dir();
+    statindex *x = statindex_open(dir);
+    memo *m = memo_open(dir, layout_name(LAYOUT_CODES));
+    CU_ASSERT_FATAL(x && m);
+    statindex_close(x);
+    memo_close(m);
+    store *s = store_open(dir, 0);
+    CU_ASSERT_EQUAL(cas_put(s, "x", 1, NULL), 0);
+    free(put(dir, "identity/0123", 10, 0));
+    free(put(dir, "incdirs/4567", 10, 0));
+    free(put(dir, "remote-caps", 10, 0));
+    free(put(dir, "config.yaml", 10, 0));
+    free(put(dir, "remote-down", 10, 0));
+    free(put(dir, "remote-down.lock", 0, 0));
+    free(put(dir, "dir-fallback", 2, 0));
+    free(put(dir, "lock/actions", 0, 0));
+    free(put(dir, "tmp/deps.1.d", 10, 0)); /* a call in progress */
+    CU_ASSERT_EQUAL(store_clear(s), 0);
+    CU_ASSERT_EQUAL(store_size(s) + layout_measure(dir), 0);
+    CU_ASSERT_EQUAL(stats_get(ST_OTHER_BYTES), 0);
+    static const char *const gone[] = {"statindex", "codes", "identity/0123", "incdirs/4567",
+                                       "remote-caps"};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
+        CU_ASSERT_FALSE(exists_in(dir, gone[i]));
+    static const char *const kept[] = {"config.yaml", "stats",        "remote-down",
+                                       "remote-down.lock", "dir-fallback", "lock/actions",
+                                       "tmp/deps.1.d"};
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+        CU_ASSERT_TRUE(exists_in(dir, kept[i]));
+    /* And the store works on. */
+    CU_ASSERT_EQUAL(cas_put(s, "y", 1, NULL), 0);
+    CU_ASSERT_EQUAL(store_size(s), 4096);
+    store_close(s);
+    free(dir);
+}
+
+int main(void)
+{
+    static const unit_test tests[] = {
+        {"names and paths", test_names},
+        {"the tables, identity/ and incdirs/ are measured", test_measure},
+        {"cleanup keeps store and tables within max_size", test_tables_within_limit},
+        {"killed processes' temporaries are swept when stale", test_sweep},
+        {"clear removes what is cache and only that", test_clear},
+        {NULL, NULL},
+    };
+    return unit_run("layout", suite_init, suite_clean, tests);
+}
