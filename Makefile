@@ -49,7 +49,10 @@ CACHE_SRC   := $(sort $(wildcard cache/*/*.c))
 CACHE_O     := $(patsubst %.c,$(B)/%.o,$(CACHE_SRC))
 WRAP_SRC    := $(sort $(wildcard wrapper/*.c wrapper/*/*.c))
 WRAP_O      := $(patsubst %.c,$(B)/%.o,$(WRAP_SRC))
-WRAP_LIB_O  := $(filter-out $(B)/wrapper/main.o,$(WRAP_O))
+# preload/match.c (pure string rules: compiler and archiver names, the shim
+# in LD_PRELOAD) is linked into ricc too, so each rule is written once; the
+# shim below still compiles it into itself.
+WRAP_LIB_O  := $(filter-out $(B)/wrapper/main.o,$(WRAP_O)) $(B)/preload/match.o
 # preload/trace*.c are their own library (ricc exec's tracer), not the shim.
 TRACE_SRC   := $(sort $(wildcard preload/trace*.c))
 PRELOAD_SRC := $(filter-out $(TRACE_SRC),$(sort $(wildcard preload/*.c)))

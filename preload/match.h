@@ -6,7 +6,11 @@
  * vfork child, so every function is async-signal-safe: no allocation, no
  * locks, no stdio, no errno changes, only reads of its arguments and writes
  * into the caller's buffers.  It is kept apart from shim.c so the unit test
- * (tests/unit/test_preload_match.c) can check it without loading the shim. */
+ * (tests/unit/test_preload_match.c) can check it without loading the shim,
+ * and so ricc itself links it (Makefile): the rules for compiler and
+ * archiver names and for taking the shim out of LD_PRELOAD are written here
+ * once, and the wrapper calls them (compiler_name_known, ar_name_known,
+ * `ricc run`, main.c). */
 #ifndef RICC_PRELOAD_MATCH_H
 #define RICC_PRELOAD_MATCH_H
 
@@ -22,14 +26,14 @@ const char *pm_base(const char *path);
 /* 1 if name (a base name) is a C/C++ compiler driver ricc knows: gcc, g++,
  * cc, c++, clang, clang++, alone or after a cross prefix ending in '-'
  * (x86_64-linux-gnu-gcc), with or without a version suffix (gcc-12,
- * clang++-14.0.6) — the same rule as compiler_name_known() in
- * wrapper/compiler/compiler.c, which decides masquerade — or a name listed exactly in
+ * clang++-14.0.6) — compiler_name_known() in wrapper/compiler/compiler.c,
+ * which decides masquerade, is this rule — or a name listed exactly in
  * extra, a ':'-separated list (the `compilers` setting; NULL for none). */
 int pm_is_compiler(const char *name, const char *extra);
 
 /* 1 if name (a base name) is an archiver ricc caches: ar, or a cross ar
- * (x86_64-linux-gnu-ar) but not the gcc-ar or llvm-ar wrappers — the same
- * rule as ar_name_known() in wrapper/flows/ar.c. */
+ * (x86_64-linux-gnu-ar) but not the gcc-ar or llvm-ar wrappers
+ * (ar_name_known() in wrapper/flows/ar.c). */
 int pm_is_archiver(const char *name);
 
 /* 1 if name is one of the ':'-separated entries of list (NULL: none). */

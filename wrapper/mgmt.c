@@ -7,14 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache/util/fsutil.h"
+#include "cache/local/layout.h"
 #include "cache/local/stats.h"
 #include "cache/local/store.h"
-#include "wrapper/compiler/compiler.h"
+#include "cache/util/fsutil.h"
+#include "cache/util/version.h"
+#include "preload/match.h"
 #include "wrapper/flows/flow.h"
 #include "wrapper/util/run.h"
-
-#define RICC_VERSION "0.1.0"
 
 void mgmt_usage(FILE *out)
 {
@@ -55,6 +55,17 @@ static void human_size(uint64_t n, char *buf, size_t cap)
     snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
+/* What the cache holds: the store's areas and the rest of RICC_DIR that
+ * counts toward max_size (the fixed tables, identity/, incdirs/), measured
+ * now. */
+static uint64_t cache_size(const config *cfg)
+{
+    store *s = store_open(cfg->dir, cfg->max_size);
+    uint64_t n = s ? store_size(s) : 0;
+    store_close(s);
+    return n + layout_measure(cfg->dir);
+}
+
 static int show_stats(const config *cfg)
 {
     int64_t hits = stats_get(ST_DIRECT_HIT) + stats_get(ST_PREPROCESSED_HIT) +
@@ -68,13 +79,10 @@ static int show_stats(const config *cfg)
         printf("  hits               0\n");
     for (int i = 0; i < ST_PUBLIC_COUNT; i++)
         printf("  %-19s%lld\n", stats_name(i), (long long)stats_get(i));
-    store *s = store_open(cfg->dir, cfg->max_size);
     char sz[32], mx[32];
-    human_size(s ? store_size(s) : 0, sz, sizeof sz);
+    human_size(cache_size(cfg), sz, sizeof sz);
     human_size(cfg->max_size, mx, sizeof mx);
     printf("cache size           %s of %s\n", sz, cfg->max_size ? mx : "unlimited");
-    if (s)
-        store_close(s);
     return 0;
 }
 
@@ -82,10 +90,7 @@ static int print_stats(const config *cfg)
 {
     for (int i = 0; i < ST_PUBLIC_COUNT; i++)
         printf("%s\t%lld\n", stats_name(i), (long long)stats_get(i));
-    store *s = store_open(cfg->dir, cfg->max_size);
-    printf("cache_size_bytes\t%llu\n", (unsigned long long)(s ? store_size(s) : 0));
-    if (s)
-        store_close(s);
+    printf("cache_size_bytes\t%llu\n", (unsigned long long)cache_size(cfg));
     return 0;
 }
 
@@ -138,24 +143,6 @@ static char *find_shim(void)
     return fs_library_beside_program("RICC_PRELOAD", "libricc-preload.so");
 }
 
-/* A compiler by the shim's rule (preload/match.c): a name ricc knows, or
- * one listed in the `compilers` setting. */
-static int is_compiler(const char *cmd, const config *cfg)
-{
-    const char *b = strrchr(cmd, '/');
-    b = b ? b + 1 : cmd;
-    if (compiler_name_known(b))
-        return 1;
-    size_t n = strlen(b);
-    for (const char *p = cfg->compilers; n && p && *p; ) {
-        const char *e = strchr(p, ':');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, b, n))
-            return 1;
-        p = e ? e + 1 : p + len;
-    }
-    return 0;
-}
 
 int mgmt_run(int argc, char **argv, const config *cfg)
 {
@@ -178,7 +165,7 @@ int mgmt_run(int argc, char **argv, const config *cfg)
     /* The command itself may be the compiler: `ricc run -- gcc -c foo.c`.
      * The shim only sees execs from processes that load it, and ricc has
      * not, so this one is taken here. */
-    if (is_compiler(argv[0], cfg)) {
+    if (pm_is_compiler(pm_base(argv[0]), cfg->compilers)) { /* the shim's rule */
         free(shim);
         return flow_compile(argc, argv, cfg);
     }

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "wrapper/compiler/compiler.h"
+#include "preload/match.h"
 
 enum family { FAM_UNKNOWN, FAM_GCC, FAM_CLANG };
 
@@ -713,21 +714,9 @@ void compile_cmd_free(compile_cmd *c)
 
 /* ---- compiler names ---- */
 
+/* The rule is the preload shim's (preload/match.c), linked into ricc too, so
+ * masquerade and `ricc run` can never disagree about what a compiler is. */
 int compiler_name_known(const char *name)
 {
-    static const char *const drivers[] = {"gcc", "g++", "cc", "c++", "clang", "clang++"};
-    size_t n = strlen(name);
-    /* Drop a version suffix: "-12", "-14.0.6". */
-    size_t k = n;
-    while (k > 0 && ((name[k - 1] >= '0' && name[k - 1] <= '9') || name[k - 1] == '.'))
-        k--;
-    if (k < n && k > 0 && name[k - 1] == '-' && name[k] >= '0' && name[k] <= '9')
-        n = k - 1;
-    for (size_t i = 0; i < sizeof drivers / sizeof *drivers; i++) {
-        size_t d = strlen(drivers[i]);
-        /* The driver name, alone or after a cross prefix ending in '-'. */
-        if (n >= d && !strncmp(name + n - d, drivers[i], d) && (n == d || name[n - d - 1] == '-'))
-            return 1;
-    }
-    return 0;
+    return pm_is_compiler(name, NULL);
 }

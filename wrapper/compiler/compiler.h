@@ -131,7 +131,8 @@ void compile_cmd_free(compile_cmd *c);
 
 /* 1 if `name` (a basename) names a compiler ricc models: gcc, g++, cc, c++,
  * clang, clang++, and their cross-prefixed (x86_64-linux-gnu-gcc) and
- * versioned (gcc-12, clang++-14) forms. */
+ * versioned (gcc-12, clang++-14) forms: pm_is_compiler's rule
+ * (preload/match.h), the one the preload shim applies. */
 int compiler_name_known(const char *name);
 
 /* Parse the make rule that `-M` prints (or a .d file): every prerequisite,
