@@ -38,6 +38,7 @@
 #include <yaml.h>
 
 #include "cache/local/cachedir.h"
+#include "cache/local/layout.h"
 #include "cache/util/fsutil.h"
 
 extern char **environ;
@@ -755,7 +756,7 @@ static int load_file(config *c, char **err)
     const char *named = getenv("RICC_CONFIG");
     if (named && *named)
         return read_file(c, named, 1, err);
-    char *p = path_join(c->dir, "config.yaml");
+    char *p = layout_path_dup(c->dir, LAYOUT_CONFIG, NULL);
     if (!p) {
         fail(err, "out of memory");
         return -1;
