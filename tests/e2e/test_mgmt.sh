@@ -1,6 +1,8 @@
 #!/bin/bash
 # test_mgmt.sh — the management commands: --print-stats's format,
-# --zero-stats, --clear (the next call misses), --cleanup, --show-config
+# --zero-stats, --clear (the next call misses; everything that is cache goes,
+# config.yaml stays), --cleanup (killed processes' leftovers go), the size
+# counting the fixed tables, --show-config
 # (every setting with where it came from), --show-stats, --version, --help,
 # and an unknown option.
 . "$(dirname "$0")/lib.sh"
@@ -81,6 +83,61 @@ cleanup_cache() {
     RICC_MAX_SIZE=1k cc_check any z.o $CMD
 }
 
+# Everything under RICC_DIR that is cache goes (layout.h): the store, the
+# fixed tables, identity/ and incdirs/; the settings stay.
+clear_all() {
+    src
+    cc_check miss z.o $CMD
+    printf 'max_size: 5G\n' >"$RICC_DIR/config.yaml"
+    local f left
+    for f in statindex identity; do
+        [ -e "$RICC_DIR/$f" ] || die "no $f after a miss (what this case checks is gone)"
+    done
+    R_raw --clear
+    [ "$RC" = 0 ] || die "--clear exited $RC"
+    for f in statindex incscan codes; do
+        [ ! -e "$RICC_DIR/$f" ] || die "$f left after --clear"
+    done
+    left=$(find "$RICC_DIR/cas" "$RICC_DIR/ac" "$RICC_DIR/manifests" "$RICC_DIR/identity" \
+        "$RICC_DIR/incdirs" -type f 2>/dev/null | wc -l)
+    [ "$left" = 0 ] || die "$left files left in the store, identity/ or incdirs/ after --clear"
+    [ -s "$RICC_DIR/config.yaml" ] || die "--clear removed config.yaml"
+    [ "$(counter cache_size_bytes)" = 0 ] || die "cache_size_bytes is $(counter cache_size_bytes) after --clear"
+    cc_check miss z.o $CMD
+    cc_check hit z.o $CMD
+}
+
+# The 4 MB stat index counts toward the size shown (and kept).
+size_counts_tables() {
+    src
+    cc_check miss z.o $CMD
+    local size table
+    size=$(counter cache_size_bytes)
+    table=$(stat -c %s "$RICC_DIR/statindex")
+    [ "$size" -gt "$table" ] || die "cache_size_bytes ($size) does not count the stat index ($table bytes)"
+}
+
+# What killed processes left in tmp/ (and "*.tmp.*" files) goes once it is
+# an hour old; a fresh one (a call in progress) stays.
+cleanup_leftovers() {
+    src
+    cc_check miss z.o $CMD
+    mkdir -p "$RICC_DIR/tmp"
+    local f
+    for f in tmp/trace.tmp.999999.0 tmp/deps.999999.d remote-caps.tmp.999999.1 identity/x.tmp.999999.2; do
+        printf x >"$RICC_DIR/$f"
+        touch -d '2 hours ago' "$RICC_DIR/$f"
+    done
+    printf x >"$RICC_DIR/tmp/deps.999998.d"
+    R_raw --cleanup
+    [ "$RC" = 0 ] || die "--cleanup exited $RC"
+    for f in tmp/trace.tmp.999999.0 tmp/deps.999999.d remote-caps.tmp.999999.1 identity/x.tmp.999999.2; do
+        [ ! -e "$RICC_DIR/$f" ] || die "--cleanup left the stale $f"
+    done
+    [ -e "$RICC_DIR/tmp/deps.999998.d" ] || die "--cleanup removed a fresh file in tmp/"
+    cc_check hit z.o $CMD
+}
+
 show_config() {
     export RICC_MAX_SIZE=7G RECC_NO_PATH_REWRITE=1
     local f="$CASE/conf.yaml"
@@ -134,6 +191,9 @@ run_case print-stats print_stats
 run_case zero-stats zero_stats
 run_case clear clear_cache
 run_case cleanup cleanup_cache
+run_case clear-all clear_all
+run_case size-counts-tables size_counts_tables
+run_case cleanup-leftovers cleanup_leftovers
 run_case show-config show_config
 run_case show-stats show_stats
 run_case version-help version_help
