@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache/util/config.h"
 #include "cache/util/fsutil.h"
 
 enum {
@@ -46,7 +47,7 @@ static const struct {
     [LAYOUT_REMOTE_NOEXEC] = {"remote-noexec", 0},
     [LAYOUT_REMOTE_CAPS] = {"remote-caps", K_CACHE},
     [LAYOUT_DIR_FALLBACK] = {"dir-fallback", 0},
-    [LAYOUT_CONFIG] = {"config.yaml", 0},
+    [LAYOUT_CONFIG] = {CONFIG_FILE_NAME, 0}, /* spelt in config.h, the layer below */
 };
 
 const char *layout_name(enum layout_item it)

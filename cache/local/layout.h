@@ -12,7 +12,8 @@
  *                         the remote's marks, each with a <mark>.lock
  *   remote-caps           the server's capabilities, remembered a while
  *   dir-fallback          the once-per-build warning mark (cachedir.c)
- *   config.yaml           the settings (config.c)
+ *   config.yaml           the settings (spelt in cache/util/config.h: the
+ *                         layer below may not include this one)
  *
  * Why one module: when each file spelt its own names, `--clear`,
  * `--cleanup` and the size shown each knew only some of them; the tables

@@ -38,7 +38,6 @@
 #include <yaml.h>
 
 #include "cache/local/cachedir.h"
-#include "cache/local/layout.h"
 #include "cache/util/fsutil.h"
 
 extern char **environ;
@@ -756,7 +755,7 @@ static int load_file(config *c, char **err)
     const char *named = getenv("RICC_CONFIG");
     if (named && *named)
         return read_file(c, named, 1, err);
-    char *p = layout_path_dup(c->dir, LAYOUT_CONFIG, NULL);
+    char *p = path_join(c->dir, CONFIG_FILE_NAME);
     if (!p) {
         fail(err, "out of memory");
         return -1;

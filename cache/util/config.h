@@ -31,6 +31,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The settings file in the cache directory.  Spelt here, the layer below the
+ * store, and named again by cache/local/layout.h with the rest of RICC_DIR. */
+#define CONFIG_FILE_NAME "config.yaml"
+
 enum log_level { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
 typedef struct config_kv {
