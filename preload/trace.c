@@ -357,7 +357,9 @@ EXPORT int open64(const char *path, int flags, ...)
     return do_openat(real_openat64, AT_FDCWD, path, flags, mode);
 }
 
-/* _FORTIFY_SOURCE builds call these when the flags are not constant. */
+/* _FORTIFY_SOURCE builds call these when the flags are not constant.
+ * (glibc's names are reserved identifiers: interposing means defining them.) */
+/* NOLINTBEGIN(bugprone-reserved-identifier) */
 EXPORT int __open_2(const char *path, int flags)
 {
     REAL(openat_fn, openat);
@@ -381,6 +383,7 @@ EXPORT int __openat64_2(int dirfd, const char *path, int flags)
     REAL(openat_fn, openat64);
     return do_openat(real_openat64, dirfd, path, flags, 0);
 }
+/* NOLINTEND(bugprone-reserved-identifier) */
 
 EXPORT int creat(const char *path, mode_t mode)
 {

@@ -305,7 +305,7 @@ static const char *untraceable(const char *path, int depth)
         memcpy(&e, h, sizeof e);
         for (unsigned i = 0; i < e.e_phnum && !interp; i++) {
             Elf32_Phdr ph;
-            if (pread(fd, &ph, sizeof ph, (off_t)(e.e_phoff + (uint32_t)i * e.e_phentsize)) !=
+            if (pread(fd, &ph, sizeof ph, (off_t)e.e_phoff + (off_t)i * e.e_phentsize) !=
                 (ssize_t)sizeof ph)
                 break;
             interp = ph.p_type == PT_INTERP;

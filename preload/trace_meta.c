@@ -181,7 +181,9 @@ FSTAT_LIKE(fstat64, struct stat64)
 FSTATAT_LIKE(fstatat, struct stat)
 FSTATAT_LIKE(fstatat64, struct stat64)
 
-/* Programs built against a C library before 2.33 call these instead. */
+/* Programs built against a C library before 2.33 call these instead.
+ * (glibc's names are reserved identifiers: interposing means defining them.) */
+/* NOLINTBEGIN(bugprone-reserved-identifier) */
 int __xstat(int, const char *, struct stat *);
 int __xstat64(int, const char *, struct stat *);
 int __lxstat(int, const char *, struct stat *);
@@ -190,6 +192,7 @@ int __fxstat(int, int, struct stat *);
 int __fxstat64(int, int, struct stat *);
 int __fxstatat(int, int, const char *, struct stat *, int);
 int __fxstatat64(int, int, const char *, struct stat *, int);
+/* NOLINTEND(bugprone-reserved-identifier) */
 
 #define XSTAT_LIKE(name, what)                                  \
     EXPORT int name(int ver, const char *path, struct stat *st) \
@@ -348,6 +351,7 @@ EXPORT ssize_t readlinkat(int dirfd, const char *restrict path, char *restrict b
 }
 
 /* _FORTIFY_SOURCE builds call these. */
+/* NOLINTBEGIN(bugprone-reserved-identifier) */
 EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t n, size_t cap)
 {
     REAL(readlink_chk_fn, __readlink_chk);
@@ -367,6 +371,7 @@ EXPORT ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t n
     note_name('L', dirfd, path, r < 0);
     return r;
 }
+/* NOLINTEND(bugprone-reserved-identifier) */
 
 EXPORT char *realpath(const char *restrict path, char *restrict out)
 {
@@ -378,6 +383,7 @@ EXPORT char *realpath(const char *restrict path, char *restrict out)
     return r;
 }
 
+/* NOLINTNEXTLINE(bugprone-reserved-identifier): glibc's name, interposed */
 EXPORT char *__realpath_chk(const char *path, char *out, size_t cap)
 {
     REAL(realpath_chk_fn, __realpath_chk);

@@ -46,7 +46,7 @@ static int ask(const char *compiler, char *const *opts, const char *const *extra
     int m = 0;
     while (extra[m])
         m++;
-    char **argv = calloc((size_t)(n + m + 2), sizeof *argv);
+    char **argv = calloc((size_t)n + (size_t)m + 2, sizeof *argv);
     if (!argv)
         return -1;
     argv[k++] = (char *)compiler;
