@@ -513,6 +513,7 @@ static int map_set(config *c, int i, const char *name, const char *value, const 
     o[at] = (struct origin){NULL, 0};
     origin_set(&o[at], var, line);
     (*n)++;
+    /* cppcheck-suppress memleak ; (k and v are kept in kv, which is *kvp) */
     return 0;
 }
 
@@ -630,7 +631,7 @@ static void suggest(const char *key, char *buf, size_t cap)
 {
     char low[64];
     size_t n = 0;
-    for (; key[n] && n < sizeof low - 1; n++)
+    for (; n < sizeof low - 1 && key[n]; n++)
         low[n] = (char)tolower((unsigned char)key[n]);
     low[n] = '\0';
     const char *name = low;

@@ -86,6 +86,7 @@ strtab_entry *strtab_get(strtab *t, const char *s, size_t n, int *added)
     t->slot[j] = (strtab_slot){t->n, h};
     if (added)
         *added = 1;
+    /* cppcheck-suppress memleak ; (copy is kept in t->e, not lost) */
     return &t->e[t->n++];
 }
 

@@ -147,6 +147,7 @@ static int add_plugins(digest_ctx *d, const char *dir)
         n++;
     }
     closedir(dh);
+    /* cppcheck-suppress uninitvar ; (qsort reads names[0..n), all set) */
     qsort(names, (size_t)n, sizeof *names, cmp_str);
     for (int i = 0; i < n; i++) {
         char *p = path_join(dir, names[i]);

@@ -569,6 +569,7 @@ uint64_t code_location_bound(const char *text, size_t len)
 {
     if (len == 0)
         text = "";
+    /* cppcheck-suppress pointerOutOfBoundsCond ; (text is "" only when len is 0) */
     const char *p = text, *end = text + len;
     uint64_t lines = 0, maps = 2;
     size_t longest = 0, logical = 0, longest_logical = 0;
