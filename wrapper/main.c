@@ -23,6 +23,7 @@
 #include "wrapper/flows/flow.h"
 #include "wrapper/flows/link.h"
 #include "wrapper/mgmt.h"
+#include "preload/match.h"
 
 static const char *base_name(const char *p)
 {
@@ -37,30 +38,23 @@ static const char *base_name(const char *p)
 static void drop_shim_from_env(void)
 {
     const char *v = getenv("LD_PRELOAD");
-    if (!v || !strstr(v, "libricc-preload"))
+    size_t n;
+    if (!v || !pm_shim_entry(v, &n))
         return;
-    char *out = malloc(strlen(v) + 1), *copy = strdup(v);
-    if (!out || !copy) {
-        free(out);
-        free(copy);
+    /* The rule is the shim's own (preload/match.h): entries split at ':' or
+     * ' ', those whose base name is the shim's dropped, the rest joined by
+     * ':'. */
+    static const char var[] = "LD_PRELOAD=";
+    size_t cap = sizeof var + strlen(v);
+    char *buf = malloc(cap);
+    if (!buf)
         return;
-    }
-    out[0] = '\0';
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save)) {
-        const char *b = strrchr(tok, '/');
-        if (!strcmp(b ? b + 1 : tok, "libricc-preload.so"))
-            continue;
-        if (out[0])
-            strcat(out, ":");
-        strcat(out, tok);
-    }
-    if (out[0])
-        setenv("LD_PRELOAD", out, 1);
-    else
+    int kept = pm_without_shim(buf, cap, v);
+    if (kept > 0)
+        setenv("LD_PRELOAD", buf + sizeof var - 1, 1);
+    else if (kept == 0)
         unsetenv("LD_PRELOAD");
-    free(out);
-    free(copy);
+    free(buf);
 }
 
 /* A wrapped call: an ar call when ar is what runs (ar.h), a link when link
