@@ -81,6 +81,7 @@
 #include "wrapper/remote/remote_flow.h"
 #include "wrapper/key/result.h"
 #include "wrapper/util/run.h"
+#include "preload/match.h"
 
 /* ---- the command line ---- */
 
@@ -204,22 +205,10 @@ void ar_cmd_free(ar_cmd *c)
     memset(c, 0, sizeof *c);
 }
 
+/* The rule is the preload shim's (preload/match.c), linked into ricc too. */
 int ar_name_known(const char *name)
 {
-    size_t n = strlen(name);
-    if (!strcmp(name, "ar"))
-        return 1;
-    if (n < 5 || strcmp(name + n - 3, "-ar") != 0)
-        return 0;
-    /* The prefix before "-ar": a target triple, not a wrapper. */
-    size_t p = n - 3;
-    static const char *const wrappers[] = {"gcc", "llvm"};
-    for (size_t i = 0; i < sizeof wrappers / sizeof *wrappers; i++) {
-        size_t w = strlen(wrappers[i]);
-        if (p >= w && !strncmp(name + p - w, wrappers[i], w) && (p == w || name[p - w - 1] == '-'))
-            return 0;
-    }
-    return 1;
+    return pm_is_archiver(name);
 }
 
 /* ---- the call ---- */
