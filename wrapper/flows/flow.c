@@ -13,6 +13,7 @@
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "cache/reapi/reapi.h"
+#include "cache/local/layout.h"
 #include "cache/local/stats.h"
 #include "cache/local/statindex.h"
 #include "cache/local/store.h"
@@ -80,15 +81,13 @@ static int scan_deps(call *c)
 static void lock_key(call *c, const digest *key)
 {
     c->lock_fd = -1;
-    char *dir = path_join(c->cfg->dir, "lock");
-    char *path = dir ? path_join(dir, "actions") : NULL;
+    char *path = layout_path_dup(c->cfg->dir, LAYOUT_ACTION_LOCK, NULL);
     if (path) {
         c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (c->lock_fd < 0 && errno == ENOENT && fs_mkdir_p(dir, 0755) == 0)
+        if (c->lock_fd < 0 && errno == ENOENT && layout_make_parent(path) == 0)
             c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     }
     free(path);
-    free(dir);
     if (c->lock_fd < 0)
         return;
     unsigned char raw[32];
@@ -203,7 +202,7 @@ static int build_manifest(call *c, manifest **out)
     if (!m && !(m = manifest_new()))
         return -1;
     if (!c->scans) /* (opened on the first miss that records a proof) */
-        c->scans = memo_open(c->cfg->dir, "incscan");
+        c->scans = memo_open(c->cfg->dir, layout_name(LAYOUT_INCSCAN));
     manifest_inputs mi = {
         .cmd = &c->cmd, .compiler = c->compiler, .toolkey = &c->toolkey,
         .ricc_dir = c->cfg->dir, .cwd = c->cwd, .deps = c->deps,
