@@ -44,8 +44,9 @@ export XDG_RUNTIME_DIR="$W/xdg" RICC_REMOTE_AGENT_IDLE=120
 for v in $(env | sed -n 's/^\(R[IE]CC_[A-Za-z0-9_]*\)=.*/\1/p'); do
     case $v in RICC_REMOTE_AGENT_IDLE) ;; *) unset "$v" ;; esac
 done
+RECC_REMOTE_PLATFORM_chrootRootDigest="$(printf toolchain | sha256sum | cut -c1-64)/9"
 export RICC_SERVER="$ADDR" RICC_CACHE_ONLY=1 RICC_CACHE_UPLOAD_LOCAL_BUILD=1 \
-    RECC_REMOTE_PLATFORM_chrootRootDigest="$(printf toolchain | sha256sum | cut -c1-64)/9"
+    RECC_REMOTE_PLATFORM_chrootRootDigest
 bench/gen-project.sh "$W/proj" "${FILES:-100}" >/dev/null
 /usr/bin/python3 - "$RICC" "$W" "${N:-30}" "${JOBS:-2}" "${RUNS:-3}" <<'EOF'
 import os, resource, shutil, statistics, subprocess, sys, time

@@ -43,7 +43,7 @@ export RICC_REMOTE_MODULE="$OLDPWD/$B/lib/libricc-remote.so"
 TC="$(printf remote-exec-bench | sha256sum | cut -c1-64)/1"
 NONCE="$$$(date +%s)"
 FLAGS="-O2 -std=gnu99 -DLUA_COMPAT_5_3 -DLUA_USE_LINUX -DBENCH_NONCE=$NONCE"
-FILES=$(ls *.c | grep -v '^lua\.c$\|^luac\.c$\|^onelua\.c$' || true)
+FILES=$(ls -- *.c | grep -v '^lua\.c$\|^luac\.c$\|^onelua\.c$' || true)
 
 now() { date +%s%N; }
 t_local=0 t_miss=0 t_exec=0 n=0 executed=0

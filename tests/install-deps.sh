@@ -24,6 +24,7 @@ packages="
     python3 python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev openssl
     cmake ninja-build bubblewrap
     ccache sccache
+    cppcheck clang-tidy shellcheck clang-format
 "
 # build: OpenSSL's libcrypto, protobuf-c, gRPC's C core, libyaml.
 # tests: CUnit; a real clang, and its libFuzzer and sanitizer runtimes (only
@@ -32,6 +33,8 @@ packages="
 # (Ninja and Makefile generators); bubblewrap for the sandbox test (a
 # BuildStream-like sandbox; skipped where it cannot make namespaces).
 # bench/: ccache and sccache side by side.
+# make lint: cppcheck, clang-tidy and shellcheck (and clang-format, for
+# .clang-format).
 
 if [ -n "$peers" ]; then
     PEERS=${RICC_PEERS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/peers}

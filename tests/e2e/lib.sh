@@ -23,6 +23,7 @@
 # $OUTCOME is that counter's name; `expect hit|nohit|miss|...` checks it, and
 # `delta NAME` is any counter's change over the last R.
 
+# shellcheck shell=bash
 set -u
 shopt -s inherit_errexit 2>/dev/null || true
 
@@ -103,7 +104,7 @@ counter() { stats_raw | awk -F'\t' -v k="$1" '$1 == k {v = $2} END {print v + 0}
 hits() {
     stats_raw | awk -F'\t' '$1 == "direct_hit" || $1 == "preprocessed_hit" {n += $2} END {print n + 0}'
 }
-SNAP_B= SNAP_A=
+SNAP_B='' SNAP_A=''
 snap() { SNAP_B=$(stats_raw) || die "ricc --print-stats failed"; }
 unsnap() { SNAP_A=$(stats_raw) || die "ricc --print-stats failed"; }
 # delta NAME: change of a counter between the last snap and unsnap.
@@ -221,6 +222,7 @@ flip_byte() {
     off=${2:-$((size / 2))}
     b=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
     chmod u+w "$f"
+    # shellcheck disable=SC2059 # the format is the byte, as an octal escape
     printf "\\$(printf %03o $((b ^ 255)))" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
 }
 

@@ -16,6 +16,7 @@
 # without letting the server keep it, then compiled here because the
 # worker's messages name paths as it spelt them; "hit": a remote hit.
 # rb NAME here|exec|quiet|hit CWD COMPILER ARGS...   (the outputs are CWD/out.*)
+# shellcheck shell=bash disable=SC2154 # ricc: set by test_remote.sh
 rb() {
     name=$1 expect=$2 cwd=$3; shift 3
     export RICC_DIR="$W/dir-rb-$name"

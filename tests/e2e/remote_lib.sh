@@ -5,6 +5,9 @@
 # trap that also stops the run's agents; ok/fail; and counting a method's
 # calls in the server's record.
 
+# shellcheck shell=bash
+# root and ricc are set by the script that sources this, which uses ADDR and TCP_PORT:
+# shellcheck disable=SC2154,SC2034
 SERVER_PID=
 RECORD=
 failures=0

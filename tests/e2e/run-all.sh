@@ -71,7 +71,7 @@ wait
 
 for i in "${!names[@]}"; do
     short=${names[$i]} tmp=${dirs[$i]}
-    reported_fail=0 reported=0 rc= secs=?
+    reported_fail=0 reported=0 rc='' secs='?'
     while IFS= read -r line; do
         case $line in
             "__rc "*)

@@ -32,12 +32,12 @@ restore() {
 }
 object_blob() {
     local f
-    for f in $(find "$RICC_DIR/cas" -type f); do
+    while IFS= read -r f; do
         if cmp -s "$f" big.o; then
             echo "$f"
             return 0
         fi
-    done
+    done < <(find "$RICC_DIR/cas" -type f)
     die "big.o's content is not a file under $RICC_DIR/cas"
 }
 # recompiled_after_damage: the call after the damage is a correct miss that
@@ -73,14 +73,14 @@ corrupt_ac() {
     prime
     local n=0 f
     [ -d "$RICC_DIR/ac" ] || die "no ac/ under RICC_DIR after a miss"
-    for f in $(find "$RICC_DIR/ac" -type f); do flip_byte "$f"; n=$((n + 1)); done
+    while IFS= read -r f; do flip_byte "$f"; n=$((n + 1)); done < <(find "$RICC_DIR/ac" -type f)
     [ $n -gt 0 ] || die "no entry under ac/"
     recompiled_after_damage "flipped byte in ac/ entries"
     restore
-    for f in $(find "$RICC_DIR/ac" -type f); do truncate -s 20 "$f"; done
+    find "$RICC_DIR/ac" -type f -exec truncate -s 20 {} +
     recompiled_after_damage "truncated ac/ entries"
     restore
-    for f in $(find "$RICC_DIR/ac" -type f); do flip_byte "$f" 0; done
+    while IFS= read -r f; do flip_byte "$f" 0; done < <(find "$RICC_DIR/ac" -type f)
     recompiled_after_damage "flipped magic of ac/ entries"
 }
 

@@ -238,6 +238,7 @@ direct_subdirectory() {
 # and clang, C and C++.  A test through a wrapper macro (fmt's
 # FMT_HAS_INCLUDE, used where has_include is not written), or with comments
 # between its tokens, is resolved: a file appearing for it must miss.
+# shellcheck disable=SC2059 # $r is printf text: escapes (\n), no %
 has_include_forms() { # COMPILER EXT: one source per form, x.h absent
     mkdir -p src inc late
     local r='#define R 1\n#else\n#define R 0\n#endif\nint f(void) { return R; }\n'
@@ -254,6 +255,7 @@ has_include_forms() { # COMPILER EXT: one source per form, x.h absent
     printf "#if __has_include /* c */ (<x.h>)\n$r" >src/comment.$2
 }
 
+# shellcheck disable=SC2089,SC2090 # -DDH="x.h": the quotes are for the compiler
 has_include_unknown() { # COMPILER EXT
     local cc=$1 f
     has_include_forms "$@"

@@ -124,6 +124,7 @@ asm_pieces_c() {
 __asm__(".section .rodata\n.globl blob\nblob: .inc" PART " \"blob.bin\"\n.text");
 int f(void) { return 1; }
 XEOF
+    # shellcheck disable=SC2206 # CFLAGS_CASE holds flags, to split
     CMD=(gcc ${CFLAGS_CASE:-} -c b.c -o b.o) OUTS="b.o ${DEPOUT:-}"
     content_story blob.bin
 }
@@ -163,6 +164,7 @@ clang_include_search() { have_clang; search_story a.S clang -Iinc1 -Iinc2; }
 incbin_s() {
     printf 'first\n' >blob.bin
     printf '.section .rodata\n.globl blob\nblob: .incbin "blob.bin"\n' >p.s
+    # shellcheck disable=SC2206 # CC_CASE may be a command with flags
     CMD=(${CC_CASE:-gcc} -c p.s -o p.o) OUTS=p.o
     content_story blob.bin
 }

@@ -756,6 +756,7 @@ preload_asan() {
     echo 'int main(void) { return 0; }' >t.c
     gcc $san -o t t.c 2>/dev/null && ./t || skip "no working ASan here"
     mkdir -p "$CASE/asan"
+    # shellcheck disable=SC2046 # the shim's sources, one word each
     gcc -std=c11 -D_GNU_SOURCE -I"$src/.." -Wall -Wextra -Werror -O1 -g $san -fPIC -shared \
         -fvisibility=hidden -o "$CASE/asan/libricc-preload.so" $(ls "$src"/*.c | grep -v '/trace[^/]*\.c$') \
         -ldl || die "cannot build the shim with ASan"

@@ -43,6 +43,7 @@ EOF
         echo 'long combine(long a, long b) { return a * 31 + b; }'
         echo 'int main(void) { long s = 0;'
         for i in $(seq -w 0 $((N - 2))); do echo "  s += f$i(s % 1000);"; done
+        # shellcheck disable=SC2028 # the \n is C's, for the source file
         echo '  printf("%ld\n", s); return 0; }'
     } >"$d/src/main.c"
     cat >"$d/Makefile" <<'EOF'

@@ -52,7 +52,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 ricc=${RICC:-$root/build/bin/ricc}
 W=$(mktemp -d /tmp/ricc-e2e-remote-XXXXXX)
-PB="$W/pb"
 EXT=${RICC_TEST_SERVER:-}
 # Does the server execute?  The test server does; another one as its
 # GetCapabilities says (tests/remote/run.sh asks once and exports it).

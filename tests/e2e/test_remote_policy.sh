@@ -47,7 +47,8 @@ mkdir -p "$W/ref"
 (cd "$P" && make -s CC=gcc CFLAGS="-O2 -DN=$N" && mv f?.o "$W/ref/")
 
 # Configured for remote execution, in BuildStream's environment.
-export RECC_SERVER= RECC_REMOTE_PLATFORM_chrootRootDigest="$(printf policy | sha256sum | cut -c1-64)/6"
+RECC_REMOTE_PLATFORM_chrootRootDigest="$(printf policy | sha256sum | cut -c1-64)/6"
+export RECC_SERVER='' RECC_REMOTE_PLATFORM_chrootRootDigest
 
 # build NAME [CFLAGS]: a fresh sandbox (RICC_DIR $W/dir-NAME, no objects),
 # make -j4; stderr in $W/NAME.err; outputs compared with plain gcc's.

@@ -34,7 +34,7 @@ EXT=${RICC_TEST_SERVER:-}   # (lib.sh clears every RICC_ variable)
 
 ROOT=$(cd "$E2E_DIR/../.." && pwd)
 export RICC_REMOTE_AGENT_IDLE=5
-SERVER_PID= SRV= SRV_DIR= SERVER_WHY=
+SERVER_PID='' SRV='' SRV_DIR='' SERVER_WHY=''
 
 start_server() {
     if [ -n "$EXT" ]; then
@@ -162,7 +162,8 @@ sim_build() {
     env -u RICC_DIR -u XDG_CACHE_HOME HOME="$HOME_RO" TMPDIR="$sb/tmp" "$RICC" --print-stats \
         >"$CASE/$1.stats" 2>/dev/null
     # The fallback: private, ours.
-    local fb="$sb/tmp/ricc-$(id -u)"
+    local fb
+    fb="$sb/tmp/ricc-$(id -u)"
     [ -d "$fb" ] && [ ! -L "$fb" ] || die "$1: no $fb"
     [ "$(stat -c '%a %u' "$fb")" = "700 $(id -u)" ] || die "$1: $fb is $(stat -c '%a %u' "$fb")"
 }
