@@ -1,6 +1,9 @@
 /* main.c — the ricc program: which way in, then dispatch.
  *
- *   ricc COMPILER ARGS...     a wrapped compile (flow.c)
+ *   ricc COMPILER ARGS...     a wrapped call: classified once (compile,
+ *                             ar or link), then the one cached-call
+ *                             pipeline (wrapper/flows/pipeline.h) with
+ *                             that kind's ops
  *   gcc ARGS... (masquerade)  ricc reached through a link named like a
  *                             compiler: the real one is found later on PATH
  *   ricc run -- COMMAND...    a whole build under the preload shim
@@ -57,16 +60,46 @@ static void drop_shim_from_env(void)
     free(buf);
 }
 
-/* A wrapped call: an ar call when ar is what runs (ar.h), a link when link
- * caching is on and it is one (link.h), else a compile (flow.h), which runs
- * anything else untouched. */
+/* The kinds of wrapped call, each a set of ops the one pipeline drives
+ * (wrapper/flows/pipeline.h). */
+enum call_kind { CALL_COMPILE, CALL_AR, CALL_LINK };
+
+/* Which kind a wrapped command is, decided once, here: an ar call when ar
+ * is what runs (by its name: ar.h), a link when link caching is on and the
+ * link parser says it is one (its parse, in *lc, set only then, is handed
+ * to the link, not made again), else a compile (flow.h), which also runs
+ * anything else untouched, and everything when ricc is disabled. */
+static enum call_kind classify(int argc, char **argv, const config *cfg, link_cmd *lc)
+{
+    if (cfg->disable)
+        return CALL_COMPILE;
+    if (ar_name_known(base_name(argv[0])))
+        return CALL_AR;
+    if (!cfg->link)
+        return CALL_COMPILE;
+    if (link_parse(argc, argv, lc) == 0 && lc->is_link)
+        return CALL_LINK;
+    link_cmd_free(lc);
+    return CALL_COMPILE;
+}
+
+/* A wrapped call.  An ar or link call whose program cannot be run (not
+ * found, out of memory) is NOT_MINE: flow_compile then reports it. */
 static int wrapped_call(int argc, char **argv, const config *cfg)
 {
-    int status = ar_flow(argc, argv, cfg);
-    if (status != AR_NOT_MINE)
-        return status;
-    status = link_flow(argc, argv, cfg);
-    return status != LINK_NOT_MINE ? status : flow_compile(argc, argv, cfg);
+    link_cmd lc;
+    int status;
+    switch (classify(argc, argv, cfg, &lc)) {
+    case CALL_AR:
+        status = ar_flow(argc, argv, cfg);
+        return status != AR_NOT_MINE ? status : flow_compile(argc, argv, cfg);
+    case CALL_LINK:
+        status = link_flow(argc, argv, cfg, &lc);
+        return status != LINK_NOT_MINE ? status : flow_compile(argc, argv, cfg);
+    case CALL_COMPILE:
+        break;
+    }
+    return flow_compile(argc, argv, cfg);
 }
 
 int main(int argc, char **argv)

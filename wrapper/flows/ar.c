@@ -77,6 +77,7 @@
 #include "wrapper/key/action.h"
 #include "wrapper/compiler/ar_tool.h"
 #include "wrapper/compiler/compiler.h"
+#include "wrapper/flows/pipeline.h"
 #include "wrapper/key/inputs.h"
 #include "wrapper/remote/remote_flow.h"
 #include "wrapper/key/result.h"
@@ -214,26 +215,20 @@ int ar_name_known(const char *name)
 /* ---- the call ---- */
 
 typedef struct acall {
-    const config *cfg;
+    pipeline p;              /* cfg, cwd, t0, toolchain, store, stat index, remote */
     char *ar;                /* resolved path of ar */
     char **argv;             /* what runs: argv[0] as the user gave it, or ar's
                               * path when a masquerade link would shadow it */
     char **orig_argv;        /* as the user gave it: the Command's arguments */
     int argc;
-    char cwd[4096];
     ar_cmd cmd;
     int archive_present;
-    store *st;
-    statindex *index;
-    digest toolchain, tool_id;
-    int have_toolchain;
+    digest tool_id;
     char kind;               /* 'D', 'U' (GNU ar, default D or U), 'X' (other) */
     action_key key;
     int have_key;
     char **deps;             /* members, then the archive when present */
     int n_deps;
-    int64_t t0;              /* when the call began (action.h, "the rule") */
-    rflow *rf;               /* the remote, NULL if none is configured */
 } acall;
 
 static int exec_plain(acall *c, enum stat_id counter)
@@ -300,9 +295,9 @@ static int make_key(acall *c, const char **why)
     compile_output out = {.path = (char *)c->cmd.archive, .kind = OUT_OBJECT};
     compile_cmd cc = {.argc = c->argc, .argv = c->orig_argv, .outputs = &out, .n_outputs = 1};
     action_inputs in = {
-        .cmd = &cc, .cfg = c->cfg, .cwd = c->cwd, .deps = c->deps, .n_deps = c->n_deps,
-        .toolchain = c->have_toolchain ? &c->toolchain : NULL,
-        .compiler_id = c->have_toolchain ? NULL : &c->tool_id,
+        .cmd = &cc, .cfg = c->p.cfg, .cwd = c->p.cwd, .deps = c->deps, .n_deps = c->n_deps,
+        .toolchain = c->p.have_toolchain ? &c->p.toolchain : NULL,
+        .compiler_id = c->p.have_toolchain ? NULL : &c->tool_id,
     };
     if (action_prepare(&in, &c->key, why) != 0)
         return -1;
@@ -329,18 +324,16 @@ static int serve_bytes(acall *c, const void *bytes, size_t len)
 {
     const char *path = c->cmd.archive;
     result_outputs o = {1, c->key.output_paths, &path, NULL};
-    return result_serve(c->st, &c->key.action, &o, bytes, len);
+    return result_serve(c->p.st, &c->key.action, &o, bytes, len);
 }
 
 static int serve(acall *c)
 {
-    char *bytes;
-    size_t len;
-    if (c->cfg->skip_cache || store_get(c->st, STORE_AC, &c->key.action, &bytes, &len) != 0)
+    if (c->p.cfg->skip_cache)
         return -1;
-    int status = serve_bytes(c, bytes, len);
-    free(bytes);
-    return status;
+    const char *path = c->cmd.archive;
+    result_outputs o = {1, c->key.output_paths, &path, NULL};
+    return pipeline_serve_local(&c->p, &c->key.action, &o);
 }
 
 /* Does deps[i] still have the digest the key holds, unchanged since the
@@ -374,7 +367,7 @@ static int archive_unchanged(acall *c, int64_t bound)
     struct stat st;
     if (i >= c->n_deps || stat(c->deps[i], &st) != 0)
         return i >= c->n_deps;
-    return action_stamp_ns(&st) <= c->t0 - ACTION_CLOCK_SLACK_NS || dep_unchanged(c, i, bound);
+    return action_stamp_ns(&st) <= c->p.t0 - ACTION_CLOCK_SLACK_NS || dep_unchanged(c, i, bound);
 }
 
 /* Run ar again, as this call did, on a copy of the archive it just wrote
@@ -383,7 +376,7 @@ static int archive_unchanged(acall *c, int64_t bound)
  * call on that archive. */
 static int rerun_gives_same(acall *c, const digest *x)
 {
-    char *dir = cachedir_scratch(c->cfg->dir);
+    char *dir = cachedir_scratch(c->p.cfg->dir);
     char *base = dir ? path_join(dir, "ar") : NULL;
     char *tmp = NULL;
     int fd = base ? fs_open_tmp_beside(base, 0644, &tmp) : -1;
@@ -450,7 +443,7 @@ static void remember_fixed_point(acall *c, const run_result *r)
     if (ok) {
         const char *path = c->cmd.archive;
         result_outputs o = {1, c->key.output_paths, &path, NULL};
-        if (result_store(c->st, &c->key.action, &o, r) == 0)
+        if (result_store(c->p.st, &c->key.action, &o, r) == 0)
             LOG_D("%s is also the result of the same ar call on itself", c->cmd.archive);
     }
     if (rekeyed) {
@@ -469,7 +462,7 @@ static void remember_fixed_point(acall *c, const run_result *r)
 static int run_and_store(acall *c)
 {
     run_result r;
-    int64_t bound = action_clock_pass(c->t0);
+    int64_t bound = action_clock_pass(c->p.t0);
     int archive_ok = archive_unchanged(c, bound);
     if (run_capture(c->ar, c->argv, &r) != 0)
         return exec_plain(c, ST_FALLBACK);
@@ -477,19 +470,19 @@ static int run_and_store(acall *c)
     run_write_out(2, r.err, r.err_len);
     int status = r.status;
     /* A remote that failed us: ricc's trouble, counted as such. */
-    enum stat_id counter = rflow_failed(c->rf) ? ST_FALLBACK : ST_MISS;
+    enum stat_id counter = rflow_failed(c->p.rf) ? ST_FALLBACK : ST_MISS;
     if (status != 0) {
         stats_add(ST_COMPILE_FAILED, 1);
-    } else if (c->cfg->action_uncacheable) {
+    } else if (c->p.cfg->action_uncacheable) {
         /* asked not to store */
     } else if (!archive_ok || c->key.newest_input_ns > bound || !members_unchanged(c, bound)) {
         LOG_I("a member of %s changed around the ar run; not caching", c->cmd.archive);
     } else {
         const char *path = c->cmd.archive;
         result_outputs o = {1, c->key.output_paths, &path, NULL};
-        int s = result_store(c->st, &c->key.action, &o, &r);
+        int s = result_store(c->p.st, &c->key.action, &o, &r);
         if (s < 0) {
-            LOG_W("cannot store the archive in %s: %s", c->cfg->dir, strerror(errno));
+            LOG_W("cannot store the archive in %s: %s", c->p.cfg->dir, strerror(errno));
             stats_add(ST_STORE_ERRORS, 1);
             counter = ST_FALLBACK;
         } else if (s > 0) {
@@ -520,12 +513,12 @@ static int run_cb(void *c)
 static int remote_ar(acall *c)
 {
     rflow_call rc = {
-        .key = &c->key, .deps = c->deps, .n_deps = c->n_deps, .cwd = c->cwd, .ctx = c,
+        .key = &c->key, .deps = c->deps, .n_deps = c->n_deps, .cwd = c->p.cwd, .ctx = c,
         .serve = serve_cb, .compile = run_cb,
         .no_execute = "ar runs here, not on a worker",
     };
     enum rflow_how how;
-    int status = rflow_miss(c->rf, &rc, &how);
+    int status = rflow_miss(c->p.rf, &rc, &how);
     if (how == RFLOW_HIT) {
         stats_add(ST_REMOTE_HIT, 1);
         LOG_P("Action Cache hit for %s", c->key.action.hash);
@@ -533,23 +526,29 @@ static int remote_ar(acall *c)
     return status;
 }
 
-static int wrapped(acall *c)
+/* ---- the ar call's ops (pipeline.h) ---- */
+
+static int op_plain(void *c, int counter)
 {
-    c->t0 = action_clock_ns();
+    return exec_plain(c, (enum stat_id)counter);
+}
+
+/* ar's identity (kept in the store: opened first), the archive, the key. */
+static int op_key(void *cp)
+{
+    acall *c = cp;
     if (!c->cmd.cacheable) {
         LOG_I("ar not cacheable: %s%s%s", c->cmd.why_not, c->cmd.why_arg ? ": " : "",
               c->cmd.why_arg ? c->cmd.why_arg : "");
         return exec_plain(c, ST_UNCACHEABLE);
     }
-    if (!getcwd(c->cwd, sizeof c->cwd))
+    if (!getcwd(c->p.cwd, sizeof c->p.cwd))
         return exec_plain(c, ST_FALLBACK);
-    c->index = statindex_open(c->cfg->dir);
-    inputs_set_index(c->index);
-    c->st = store_open(c->cfg->dir, c->cfg->max_size);
-    if (!c->st)
+    pipeline_open_index(&c->p);
+    if (!pipeline_open_store(&c->p))
         return exec_plain(c, ST_FALLBACK);
-    c->have_toolchain = action_toolchain_digest(c->cfg, &c->toolchain);
-    if (ar_tool_identity(c->ar, c->st, &c->kind, &c->tool_id) != 0)
+    pipeline_toolchain(&c->p);
+    if (ar_tool_identity(c->ar, c->p.st, &c->kind, &c->tool_id) != 0)
         return exec_plain(c, ST_FALLBACK);
     if (c->kind != 'D' && (c->kind != 'U' || !c->cmd.explicit_d)) {
         LOG_I("ar not cacheable: %s", c->kind != 'U' ? "not GNU ar" : "not deterministic (no D)");
@@ -570,6 +569,12 @@ static int wrapped(acall *c)
         LOG_I("cannot key this ar call: %s", why);
         return exec_plain(c, ST_UNCACHEABLE);
     }
+    return PIPELINE_GO;
+}
+
+static int op_lookup(void *cp)
+{
+    acall *c = cp;
     int status = serve(c);
     if (status >= 0) {
         stats_add(ST_DIRECT_HIT, 1);
@@ -577,11 +582,22 @@ static int wrapped(acall *c)
         return status;
     }
     LOG_I("ar cache miss for %s", c->cmd.archive);
-    c->rf = rflow_new(c->cfg, c->st);
-    if (rflow_active(c->rf))
-        return remote_ar(c);
+    return -1;
+}
+
+static int op_remote(void *c)
+{
+    return remote_ar(c);
+}
+
+static int op_run(void *c)
+{
     return run_and_store(c);
 }
+
+static const pipeline_ops ar_ops = {
+    .plain = op_plain, .key = op_key, .lookup = op_lookup, .remote = op_remote, .run = op_run,
+};
 
 /* Is `resolved` what a PATH search for `name` finds first?  Not when a
  * masquerade link to ricc comes first: then ar, which finds its plugin
@@ -609,9 +625,7 @@ static int first_on_path(const char *name, const char *resolved)
 
 int ar_flow(int argc, char **argv, const config *cfg)
 {
-    if (cfg->disable || !ar_name_known(base_name(argv[0])))
-        return AR_NOT_MINE;
-    acall c = {.cfg = cfg, .argc = argc, .orig_argv = argv};
+    acall c = {.p.cfg = cfg, .argc = argc, .orig_argv = argv};
     c.ar = run_find_program(argv[0]);
     c.argv = calloc((size_t)argc + 1, sizeof *c.argv);
     if (!c.ar || !c.argv || ar_parse(argc, argv, &c.cmd) != 0) {
@@ -625,14 +639,10 @@ int ar_flow(int argc, char **argv, const config *cfg)
      * when it leads to the same program. */
     if (strchr(argv[0], '/') == NULL && !first_on_path(argv[0], c.ar))
         c.argv[0] = c.ar;
-    int status = wrapped(&c);
+    int status = pipeline_run(&ar_ops, &c, &c.p);
     if (c.have_key)
         action_key_free(&c.key);
-    rflow_close(c.rf);
-    if (c.st)
-        store_close(c.st);
-    inputs_set_index(NULL);
-    statindex_close(c.index);
+    pipeline_end(&c.p);
     free(c.deps);
     ar_cmd_free(&c.cmd);
     free(c.argv);

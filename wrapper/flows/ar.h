@@ -2,15 +2,17 @@
  * (`ar rcs`, `crs`, `qc`, with or without D).  Design: ar.c.
  *
  * ar_parse() models an ar command line (pure: no file system access);
- * ar_flow() is the wrapped call.  Always on: reaching ricc under an ar name
- * (`ricc ar ...`, or a masquerade link named ar) is the user asking for it. */
+ * ar_flow() is the wrapped call: ar's ops for the cached-call pipeline
+ * (pipeline.h), chosen by main.c's classify() from ar_name_known().
+ * Always on: reaching ricc under an ar name (`ricc ar ...`, or a
+ * masquerade link named ar) is the user asking for it. */
 #ifndef RICC_AR_H
 #define RICC_AR_H
 
 #include "cache/util/config.h"
 
-/* ar_flow's answer when argv[0] is not an ar ricc knows, or ricc is
- * disabled: the caller goes on as for any other command. */
+/* ar_flow's answer when ar cannot be run by it (not found, out of memory):
+ * the caller goes on as for any other command (flow_compile reports it). */
 #define AR_NOT_MINE (-1001)
 
 typedef struct ar_cmd {
@@ -37,8 +39,9 @@ void ar_cmd_free(ar_cmd *c);
  * own choosing with a plugin, and llvm-ar parses its options differently. */
 int ar_name_known(const char *name);
 
-/* The wrapped call.  argv[0] is ar as the user named it.  The exit status,
- * AR_NOT_MINE, or does not return (exec). */
+/* The wrapped call, for an argv[0] that ar_name_known() (and ricc enabled).
+ * argv[0] is ar as the user named it.  The exit status, AR_NOT_MINE, or
+ * does not return (exec). */
 int ar_flow(int argc, char **argv, const config *cfg);
 
 #endif

@@ -76,6 +76,7 @@
 #include "cache/local/store.h"
 #include "wrapper/key/action.h"
 #include "wrapper/direct/exec_manifest.h"
+#include "wrapper/flows/pipeline.h"
 #include "wrapper/trace/exec_trace.h"
 #include "wrapper/key/inputs.h"
 #include "wrapper/remote/remote_flow.h"
@@ -90,18 +91,13 @@
 extern char **environ;
 
 typedef struct xcall {
-    const config *cfg;
+    pipeline p;        /* cfg, cwd, t0, store, stat index, remote */
     char *tool;        /* resolved path */
     char **argv;       /* argv with argv[0] = tool */
     int argc;
     char **orig_argv;  /* as the user gave it (the key) */
-    char cwd[PATH_MAX];
-    store *st;
-    statindex *index;
     digest mkey;
-    int64_t t0;        /* when the call began (action.h, "the rule") */
     int64_t bound;     /* inputs stamped later changed while the tool ran */
-    rflow *rf;         /* the remote, NULL if none is configured */
     digest action;     /* the action served from the remote, or stored */
     int stored;        /* record() stored a result under action */
 } xcall;
@@ -209,7 +205,7 @@ static int make_key(xcall *c)
     digest_ctx_update(d, num, strlen(num) + 1);
     for (int i = 0; i < c->argc; i++)
         digest_ctx_update(d, c->orig_argv[i], strlen(c->orig_argv[i]) + 1);
-    digest_ctx_update(d, c->cwd, strlen(c->cwd) + 1);
+    digest_ctx_update(d, c->p.cwd, strlen(c->p.cwd) + 1);
     snprintf(num, sizeof num, "env=%zu", k);
     digest_ctx_update(d, num, strlen(num) + 1);
     for (size_t i = 0; i < k; i++)
@@ -244,7 +240,7 @@ static int serve_entry(xcall *c, const xman_entry *m, const void *bytes, size_t 
     for (int i = 0; i < m->n_outputs; i++)
         make_parents(m->outputs[i]);
     result_outputs o = {m->n_outputs, m->outputs, (const char *const *)m->outputs, NULL};
-    return result_serve(c->st, &m->action, &o, bytes, len);
+    return result_serve(c->p.st, &m->action, &o, bytes, len);
 }
 
 /* The exit status, or -1 (nothing written to stdout or stderr). */
@@ -252,14 +248,14 @@ static int lookup(xcall *c)
 {
     char *text;
     size_t len;
-    if (c->cfg->skip_cache || store_get(c->st, STORE_MANIFEST, &c->mkey, &text, &len) != 0)
+    if (c->p.cfg->skip_cache || store_get(c->p.st, STORE_MANIFEST, &c->mkey, &text, &len) != 0)
         return -1;
     xman_entry m = {0};
     int status = -1;
     if (xman_match(text, &m) == 1) {
         char *bytes;
         size_t blen;
-        if (store_get(c->st, STORE_AC, &m.action, &bytes, &blen) == 0) {
+        if (store_get(c->p.st, STORE_AC, &m.action, &bytes, &blen) == 0) {
             status = serve_entry(c, &m, bytes, blen);
             free(bytes);
         }
@@ -278,7 +274,7 @@ static int remote_lookup(xcall *c)
     char *text, *local;
     size_t len, llen;
     rflow_carried *carried = NULL;
-    if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len, &carried)) {
+    if (!rflow_manifest_fetch(c->p.rf, &c->mkey, &text, &len, &carried)) {
         LOG_D("remote manifest %s: none", c->mkey.hash);
         return -1;
     }
@@ -290,9 +286,9 @@ static int remote_lookup(xcall *c)
         return -1;
     }
     memcpy(copy, text, len + 1);
-    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &local, &llen) == 0)
+    if (store_get(c->p.st, STORE_MANIFEST, &c->mkey, &local, &llen) == 0)
         free(local);
-    else if (store_put(c->st, STORE_MANIFEST, &c->mkey, copy, len) != 0)
+    else if (store_put(c->p.st, STORE_MANIFEST, &c->mkey, copy, len) != 0)
         LOG_D("cannot store the exec manifest: %s", strerror(errno));
     xman_entry m = {0};
     int status = -1, found = xman_match(text, &m) == 1 &&
@@ -303,8 +299,8 @@ static int remote_lookup(xcall *c)
     /* Only what import_result reads: the action and the outputs to expect. */
     action_key key = {.action = m.action, .output_paths = m.outputs, .n_outputs = m.n_outputs};
     /* Its result may have come with the manifest: then one call in all. */
-    if (found && (rflow_take(c->rf, carried, &key, &ar, &ar_len) == 0 ||
-                  rflow_lookup(c->rf, &key, &ar, &ar_len) == 0)) {
+    if (found && (rflow_take(c->p.rf, carried, &key, &ar, &ar_len) == 0 ||
+                  rflow_lookup(c->p.rf, &key, &ar, &ar_len) == 0)) {
         status = serve_entry(c, &m, ar, ar_len);
         c->action = m.action;
         free(ar);
@@ -329,7 +325,7 @@ static char *tree_relative(const xcall *c, const char *path)
         *slash = '\0';
         char *real = realpath(dir[0] ? dir : "/", NULL);
         char *full = real ? path_join(real, slash + 1) : NULL;
-        char *rel = full ? path_relative_to(full, c->cwd) : NULL;
+        char *rel = full ? path_relative_to(full, c->p.cwd) : NULL;
         if (rel && rel[0])
             out = rel;
         else
@@ -498,7 +494,7 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
         LOG_I("not caching %s: %s", c->tool, why);
         return ST_UNCACHEABLE;
     }
-    if (c->cfg->action_uncacheable)
+    if (c->p.cfg->action_uncacheable)
         return ST_MISS;
     tbuf body = {0}, entry = {0};
     char **outs = NULL;
@@ -516,15 +512,15 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     if (tbuf_add(&entry, head, strlen(head)) || tbuf_add(&entry, body.p ? body.p : "", body.len))
         goto out;
     result_outputs o = {n_outs, outs, (const char *const *)outs, NULL};
-    int s = result_store(c->st, &action, &o, r);
+    int s = result_store(c->p.st, &action, &o, r);
     if (s < 0) {
-        LOG_W("cannot store the tool's result in %s: %s", c->cfg->dir, strerror(errno));
+        LOG_W("cannot store the tool's result in %s: %s", c->p.cfg->dir, strerror(errno));
         stats_add(ST_STORE_ERRORS, 1);
     }
     if (s <= 0) {
         /* Not written, the store keeps it in memory all the same: the
          * result and its manifest still reach the remote. */
-        textman_update(c->st, &c->mkey, &entry, &action, MAX_ENTRIES, "exec");
+        textman_update(c->p.st, &c->mkey, &entry, &action, MAX_ENTRIES, "exec");
         counter = s < 0 ? ST_FALLBACK : ST_MISS;
         c->action = action;
         c->stored = 1;
@@ -549,8 +545,9 @@ static int run_traced(xcall *c)
     run_result r;
     char *text = NULL;
     size_t len = 0;
-    c->bound = action_clock_pass(c->t0);
-    int started = tracer_capture(lib, c->cfg->dir, 0, TRACE_ALL, c->tool, c->argv, &r, &text, &len);
+    c->bound = action_clock_pass(c->p.t0);
+    int started =
+        tracer_capture(lib, c->p.cfg->dir, 0, TRACE_ALL, c->tool, c->argv, &r, &text, &len);
     free(lib);
     if (started != 0)
         return exec_plain(c, ST_FALLBACK);
@@ -570,7 +567,7 @@ static int run_traced(xcall *c)
         counter = record(c, &t, &r);
         exec_trace_free(&t);
     }
-    if (counter == ST_MISS && rflow_failed(c->rf))
+    if (counter == ST_MISS && rflow_failed(c->p.rf))
         counter = ST_FALLBACK; /* the remote failed us: ricc's trouble */
     stats_add(counter, 1);
     free(text);
@@ -589,22 +586,32 @@ static int stdin_is_data(void)
     return !(S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev);
 }
 
-static int wrapped(xcall *c)
+/* ---- the traced tool's ops (pipeline.h) ---- */
+
+static int op_plain(void *c, int counter)
 {
-    c->t0 = action_clock_ns();
+    return exec_plain(c, counter);
+}
+
+/* Its standard input, the key (no toolchain: the tool is in the key). */
+static int op_key(void *cp)
+{
+    xcall *c = cp;
     if (stdin_is_data()) {
         LOG_I("not caching %s: its standard input is a file or pipe it may read", c->tool);
         return exec_plain(c, ST_UNCACHEABLE);
     }
-    if (!getcwd(c->cwd, sizeof c->cwd))
+    if (!getcwd(c->p.cwd, sizeof c->p.cwd))
         return exec_plain(c, ST_FALLBACK);
-    c->index = statindex_open(c->cfg->dir);
-    inputs_set_index(c->index);
+    pipeline_open_index(&c->p);
     if (make_key(c) != 0)
         return exec_plain(c, ST_FALLBACK);
-    c->st = store_open(c->cfg->dir, c->cfg->max_size);
-    if (!c->st)
-        return exec_plain(c, ST_FALLBACK);
+    return PIPELINE_GO;
+}
+
+static int op_lookup(void *cp)
+{
+    xcall *c = cp;
     int status = lookup(c);
     if (status >= 0) {
         stats_add(ST_DIRECT_HIT, 1);
@@ -612,28 +619,43 @@ static int wrapped(xcall *c)
         return status;
     }
     LOG_I("exec cache miss for %s; running it traced", c->tool);
-    c->rf = rflow_new(c->cfg, c->st);
-    if (!rflow_active(c->rf))
-        return run_traced(c);
+    return -1;
+}
+
+/* The remote's manifest and result, else a traced run here whose result
+ * and manifest are uploaded. */
+static int op_remote(void *cp)
+{
+    xcall *c = cp;
+    int status;
     if ((status = remote_lookup(c)) >= 0) {
         stats_add(ST_REMOTE_HIT, 1);
         LOG_P("Action Cache hit for %s", c->action.hash);
         return status;
     }
-    if (c->cfg->cache_only && !rflow_failed(c->rf))
+    if (c->p.cfg->cache_only && !rflow_failed(c->p.rf))
         LOG_P("Action not cached and running in cache-only mode, executing locally");
-    else if (!rflow_failed(c->rf))
+    else if (!rflow_failed(c->p.rf))
         LOG_P("Action not cached and not executable remotely (a traced tool's inputs are known "
               "only once it ran), executing locally%s",
-              c->cfg->action_uncacheable ? "" : " and uploading the result");
+              c->p.cfg->action_uncacheable ? "" : " and uploading the result");
     status = run_traced(c);
     /* With the manifest, which is what leads a fresh sandbox to it. */
     if (c->stored) {
         action_key key = {.action = c->action};
-        rflow_upload(c->rf, &key, &c->mkey);
+        rflow_upload(c->p.rf, &key, &c->mkey);
     }
     return status;
 }
+
+static int op_run(void *c)
+{
+    return run_traced(c);
+}
+
+static const pipeline_ops exec_ops = {
+    .plain = op_plain, .key = op_key, .lookup = op_lookup, .remote = op_remote, .run = op_run,
+};
 
 int exec_tool(int argc, char **argv, const config *cfg)
 {
@@ -643,7 +665,7 @@ int exec_tool(int argc, char **argv, const config *cfg)
         fprintf(stderr, "usage: ricc exec [--] TOOL [ARGS...]\n");
         return 2;
     }
-    xcall c = {.cfg = cfg, .argc = argc, .orig_argv = argv};
+    xcall c = {.p.cfg = cfg, .argc = argc, .orig_argv = argv};
     c.tool = run_find_program(argv[0]);
     if (!c.tool) {
         fprintf(stderr, "ricc: exec: %s: command not found\n", argv[0]);
@@ -656,12 +678,8 @@ int exec_tool(int argc, char **argv, const config *cfg)
     }
     memcpy(c.argv, argv, (size_t)argc * sizeof *argv);
     /* The tool sees its name as the user gave it (a script may print it). */
-    int status = cfg->disable ? exec_plain(&c, -1) : wrapped(&c);
-    rflow_close(c.rf);
-    if (c.st)
-        store_close(c.st);
-    inputs_set_index(NULL);
-    statindex_close(c.index);
+    int status = cfg->disable ? exec_plain(&c, -1) : pipeline_run(&exec_ops, &c, &c.p);
+    pipeline_end(&c.p);
     free(c.argv);
     free(c.tool);
     return status;

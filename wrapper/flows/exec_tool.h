@@ -1,5 +1,6 @@
 /* exec_tool.h — `ricc exec [--] TOOL ARGS...`: cache any deterministic tool
- * by tracing the files it reads and writes (design: exec_tool.c). */
+ * by tracing the files it reads and writes (design: exec_tool.c), as the
+ * traced tool's ops for the one cached-call pipeline (pipeline.h). */
 #ifndef RICC_EXEC_TOOL_H
 #define RICC_EXEC_TOOL_H
 

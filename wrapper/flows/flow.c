@@ -81,7 +81,7 @@ static int scan_deps(call *c)
 static void lock_key(call *c, const digest *key)
 {
     c->lock_fd = -1;
-    char *path = layout_path_dup(c->cfg->dir, LAYOUT_ACTION_LOCK, NULL);
+    char *path = layout_path_dup(c->p.cfg->dir, LAYOUT_ACTION_LOCK, NULL);
     if (path) {
         c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (c->lock_fd < 0 && errno == ENOENT && layout_make_parent(path) == 0)
@@ -155,7 +155,7 @@ int flow_serve_hit(call *c, const void *bytes, size_t len)
     call_outputs co;
     if (outputs_of(c, &co) != 0)
         return -1;
-    int status = result_serve(c->st, &c->key.action, &co.o, bytes, len);
+    int status = result_serve(c->p.st, &c->key.action, &co.o, bytes, len);
     outputs_free(&co);
     return status;
 }
@@ -164,7 +164,7 @@ int flow_lookup(call *c)
 {
     char *bytes;
     size_t len;
-    int r = store_get(c->st, STORE_AC, &c->key.action, &bytes, &len);
+    int r = store_get(c->p.st, STORE_AC, &c->key.action, &bytes, &len);
     if (r != 0)
         return -1;
     int status = flow_serve_hit(c, bytes, len);
@@ -181,7 +181,7 @@ static int store_result(call *c, const run_result *r)
     call_outputs co;
     if (outputs_of(c, &co) != 0)
         return -1;
-    int rc = result_store(c->st, &c->key.action, &co.o, r);
+    int rc = result_store(c->p.st, &c->key.action, &co.o, r);
     outputs_free(&co);
     return rc;
 }
@@ -196,16 +196,16 @@ static int build_manifest(call *c, manifest **out)
     char *bytes = NULL;
     size_t len = 0;
     manifest *m = NULL;
-    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) == 0)
+    if (store_get(c->p.st, STORE_MANIFEST, &c->mkey, &bytes, &len) == 0)
         m = manifest_parse(bytes, len);
     free(bytes);
     if (!m && !(m = manifest_new()))
         return -1;
     if (!c->scans) /* (opened on the first miss that records a proof) */
-        c->scans = memo_open(c->cfg->dir, layout_name(LAYOUT_INCSCAN));
+        c->scans = memo_open(c->p.cfg->dir, layout_name(LAYOUT_INCSCAN));
     manifest_inputs mi = {
         .cmd = &c->cmd, .compiler = c->compiler, .toolkey = &c->toolkey,
-        .ricc_dir = c->cfg->dir, .cwd = c->cwd, .deps = c->deps,
+        .ricc_dir = c->p.cfg->dir, .cwd = c->p.cwd, .deps = c->deps,
         .dep_digests = c->key.dep_digests, .n_deps = c->n_deps, .action = &c->key.action,
         .base = keybase_paths_base(&c->key.kb), .base_in_action = c->key.late_base,
         .base_in_output = c->base_seen,
@@ -219,8 +219,8 @@ static int build_manifest(call *c, manifest **out)
         manifest_free(m);
         return r;
     }
-    if (r == 0 && comment_hit_allowed(c->cfg, &c->cmd, c->compiler))
-        comment_hit_remember(&c->codes, c->cfg->dir, c->deps, c->key.dep_digests, c->n_deps);
+    if (r == 0 && comment_hit_allowed(c->p.cfg, &c->cmd, c->compiler))
+        comment_hit_remember(&c->codes, c->p.cfg->dir, c->deps, c->key.dep_digests, c->n_deps);
     *out = m;
     return r;
 }
@@ -229,7 +229,7 @@ void flow_write_manifest(call *c, manifest *m)
 {
     size_t len;
     char *bytes = manifest_serialize(m, &len);
-    if (bytes && store_put(c->st, STORE_MANIFEST, &c->mkey, bytes, len) != 0)
+    if (bytes && store_put(c->p.st, STORE_MANIFEST, &c->mkey, bytes, len) != 0)
         LOG_D("cannot store the manifest: %s", strerror(errno));
     free(bytes);
     manifest_free(m);
@@ -239,7 +239,7 @@ void flow_write_manifest(call *c, manifest *m)
 static void record_manifest(call *c)
 {
     manifest *m;
-    if (c->cfg->no_direct || build_manifest(c, &m) == MANIFEST_PCH || !m)
+    if (c->p.cfg->no_direct || build_manifest(c, &m) == MANIFEST_PCH || !m)
         return;
     flow_write_manifest(c, m);
 }
@@ -280,7 +280,7 @@ static int finish_key(call *c, action_inputs *in, const char **why)
         return 0;
     hasinclude_in hi = {
         .cmd = &c->cmd, .compiler = c->compiler, .toolkey = &c->toolkey,
-        .ricc_dir = c->cfg->dir, .cwd = c->cwd, .flags = c->key.dep_flags,
+        .ricc_dir = c->p.cfg->dir, .cwd = c->p.cwd, .flags = c->key.dep_flags,
     };
     int added = hasinclude_add(&hi, &c->deps, &c->n_deps);
     if (added < 0) {
@@ -309,7 +309,7 @@ static int inputs_settled(call *c, int64_t bound, int hashed_after)
         unsigned flags;
         if (stat(c->deps[i], &st) != 0 || action_stamp_ns(&st) > bound)
             return 0;
-        if (action_stamp_ns(&st) > c->t0 - ACTION_CLOCK_SLACK_NS &&
+        if (action_stamp_ns(&st) > c->p.t0 - ACTION_CLOCK_SLACK_NS &&
             (input_digest(c->deps[i], &st, &d, &flags) != 0 ||
              !digest_equal(&d, &c->key.dep_digests[i]) || action_stamp_ns(&st) > bound))
             return 0;
@@ -326,8 +326,8 @@ static int compile_and_store(call *c, int in_depend_mode)
         depend_plain(&plain);
     depend *d = in_depend_mode ? &c->dep : &plain;
     run_result r;
-    int64_t bound = action_clock_pass(c->t0);
-    if (depend_run(d, &c->cmd, c->argv, c->argc, c->cfg->dir, &r) != 0) {
+    int64_t bound = action_clock_pass(c->p.t0);
+    if (depend_run(d, &c->cmd, c->argv, c->argc, c->p.cfg->dir, &r) != 0) {
         depend_free(d);
         unlock_action(c);
         return run_plain(c, ST_FALLBACK);
@@ -335,16 +335,16 @@ static int compile_and_store(call *c, int in_depend_mode)
     run_write_out(1, r.out, r.out_len);
     run_write_out(2, r.err, r.err_len);
     int status = r.status;
-    enum stat_id counter = rflow_failed(c->rf) ? ST_FALLBACK : ST_MISS;
+    enum stat_id counter = rflow_failed(c->p.rf) ? ST_FALLBACK : ST_MISS;
     if (status != 0) {
         stats_add(ST_COMPILE_FAILED, 1);
-    } else if (!c->cfg->action_uncacheable) {
+    } else if (!c->p.cfg->action_uncacheable) {
         const char *why = NULL;
         int ok = 1, hashed_after = in_depend_mode;
         if (in_depend_mode) {
             action_inputs in = c->in;
             int pch;
-            c->n_deps = depend_deps(d, &c->cmd, c->cwd, &c->deps, &pch);
+            c->n_deps = depend_deps(d, &c->cmd, c->p.cwd, &c->deps, &pch);
             ok = c->n_deps > 0;
             if (pch)
                 LOG_I("a precompiled header was used; not caching");
@@ -368,7 +368,7 @@ static int compile_and_store(call *c, int in_depend_mode)
             ok = 0;
         }
         manifest *m = NULL;
-        int proof = ok && !c->cfg->no_direct ? build_manifest(c, &m) : 0;
+        int proof = ok && !c->p.cfg->no_direct ? build_manifest(c, &m) : 0;
         if (proof == MANIFEST_PCH) {
             LOG_I("a precompiled header could stand in for a header; not caching");
             ok = 0;
@@ -422,11 +422,7 @@ static void call_free(call *c)
     if (c->have_cmd)
         compile_cmd_free(&c->cmd);
     depend_free(&c->dep);
-    rflow_close(c->rf);
-    if (c->st)
-        store_close(c->st);
-    inputs_set_index(NULL);
-    statindex_close(c->index);
+    pipeline_end(&c->p);
     memo_close(c->scans);
     memo_close(c->codes);
     unlock_action(c);
@@ -441,7 +437,7 @@ int flow_remote_lookup(call *c)
 {
     void *ar;
     size_t len;
-    if (c->cfg->skip_cache || rflow_lookup(c->rf, &c->key, &ar, &len) != 0)
+    if (c->p.cfg->skip_cache || rflow_lookup(c->p.rf, &c->key, &ar, &len) != 0)
         return -1;
     int status = flow_serve_hit(c, ar, len);
     free(ar);
@@ -493,8 +489,8 @@ static int hit(call *c, enum stat_id counter, int status)
 static int remote_miss(call *c)
 {
     rflow_call rc = {
-        .key = &c->key, .mkey = c->cfg->no_direct ? NULL : &c->mkey, .deps = c->deps,
-        .n_deps = c->n_deps, .cwd = c->cwd, .ctx = c, .serve = serve_cb, .compile = compile_cb,
+        .key = &c->key, .mkey = c->p.cfg->no_direct ? NULL : &c->mkey, .deps = c->deps,
+        .n_deps = c->n_deps, .cwd = c->p.cwd, .ctx = c, .serve = serve_cb, .compile = compile_cb,
         .carry_result = 1,
         /* The assembler's .incbin and .include files are known only from
          * what it reads (observe.h), which a worker does not tell. */
@@ -503,16 +499,26 @@ static int remote_miss(call *c)
                           : NULL,
     };
     enum rflow_how how;
-    int status = rflow_miss(c->rf, &rc, &how);
+    int status = rflow_miss(c->p.rf, &rc, &how);
     if (how == RFLOW_EXECUTED)
         stats_add(ST_MISS, 1);
     return how == RFLOW_HIT ? hit(c, ST_REMOTE_HIT, status) : status;
 }
 
-static int wrapped(call *c, int argc, char **argv)
+/* ---- the compile's ops (pipeline.h) ---- */
+
+static int op_plain(void *c, int counter)
 {
-    const config *cfg = c->cfg;
-    c->t0 = action_clock_ns();
+    if (counter < 0)
+        return exec_compiler(c);
+    return run_plain(c, (enum stat_id)counter);
+}
+
+/* Parse, the toolchain, the Action's first half and the manifest key. */
+static int op_key(void *cp)
+{
+    call *c = cp;
+    const config *cfg = c->p.cfg;
     if (cfg->disable)
         return exec_compiler(c);
     /* Variables that make the compiler write files of its own. */
@@ -524,9 +530,9 @@ static int wrapped(call *c, int argc, char **argv)
             LOG_I("%s set: not caching", writers[i]);
             return run_plain(c, ST_UNCACHEABLE);
         }
-    if (!getcwd(c->cwd, sizeof c->cwd))
+    if (!getcwd(c->p.cwd, sizeof c->p.cwd))
         return run_plain(c, ST_FALLBACK);
-    if (compiler_parse(argc, argv, c->cwd, &c->cmd) != 0)
+    if (compiler_parse(c->argc, c->user_argv, c->p.cwd, &c->cmd) != 0)
         return run_plain(c, ST_UNCACHEABLE);
     c->have_cmd = 1;
     if (!c->cmd.cacheable) {
@@ -534,22 +540,20 @@ static int wrapped(call *c, int argc, char **argv)
         return run_plain(c, ST_UNCACHEABLE);
     }
 
-    digest toolchain;
-    int have_toolchain = action_toolchain_digest(cfg, &toolchain);
+    int have_toolchain = pipeline_toolchain(&c->p);
     if (have_toolchain) {
-        c->toolkey = toolchain;
+        c->toolkey = c->p.toolchain;
     } else if (compiler_identity_for(c->compiler, cfg->dir, identity_programs(c->cmd.lang),
                                      c->cmd.driver_opts, &c->toolkey) != 0) {
         LOG_W("cannot read the compiler %s: %s", c->compiler, strerror(errno));
         return run_plain(c, ST_FALLBACK);
     }
 
-    c->index = statindex_open(cfg->dir);
-    inputs_set_index(c->index);
+    pipeline_open_index(&c->p);
     int depfile = compile_cmd_output(&c->cmd, OUT_DEPFILE) != NULL;
     c->in = (action_inputs){
-        .cmd = &c->cmd, .cfg = cfg, .cwd = c->cwd,
-        .toolchain = have_toolchain ? &toolchain : NULL,
+        .cmd = &c->cmd, .cfg = cfg, .cwd = c->p.cwd,
+        .toolchain = have_toolchain ? &c->p.toolchain : NULL,
         .compiler_id = have_toolchain ? NULL : &c->toolkey,
         .compile = 1, .depfile_gcc = depfile && compiler_is_gcc(&c->cmd, c->compiler),
     };
@@ -567,21 +571,34 @@ static int wrapped(call *c, int argc, char **argv)
         return compile_uncached(c); /* the compiler will say what is wrong */
     }
     action_manifest_key(&c->key, &src, &c->mkey);
+    return PIPELINE_GO;
+}
 
-    c->st = store_open(cfg->dir, cfg->max_size);
-    if (!c->st)
-        return run_plain(c, ST_FALLBACK);
-    c->rf = rflow_new(cfg, c->st);
-
+/* Direct mode's lookup (flow_direct.c): its miss is kept in c->direct. */
+static int op_lookup(void *cp)
+{
+    call *c = cp;
     int status = flow_direct_lookup(c);
     if (status >= 0)
         return hit(c, ST_DIRECT_HIT, status);
+    c->direct = status;
+    return -1;
+}
+
+/* After a direct miss: depend mode, or the dependency scan, its lookup,
+ * and the remote or the compile. */
+static int op_run(void *cp)
+{
+    call *c = cp;
+    const config *cfg = c->p.cfg;
+    int status = c->direct;
+    const char *why = NULL;
 
     /* Depend mode: one compile gives the result and its own key (not with
      * a remote, which must be asked before compiling).  Racing
      * identical compiles wait on the manifest key's lock, and the second
      * then finds a direct hit. */
-    if (!cfg->no_direct && status != DIRECT_SCAN && !rflow_active(c->rf))
+    if (!cfg->no_direct && status != DIRECT_SCAN && !rflow_active(c->p.rf))
         depend_choose(&c->dep, &c->cmd, c->compiler);
     if (c->dep.way != DEPEND_NONE) {
         lock_key(c, &c->mkey);
@@ -619,15 +636,19 @@ static int wrapped(call *c, int argc, char **argv)
     /* Someone may have stored it while we waited for the lock. */
     if (!cfg->skip_cache && (status = flow_lookup(c)) >= 0)
         return hit(c, ST_PREPROCESSED_HIT, status);
-    if (rflow_active(c->rf))
+    if (rflow_active(c->p.rf))
         return remote_miss(c);
     LOG_I("Action Cache miss for %s; compiling", c->key.action.hash);
     return compile_and_store(c, 0);
 }
 
+static const pipeline_ops compile_ops = {
+    .plain = op_plain, .key = op_key, .lookup = op_lookup, .remote = NULL, .run = op_run,
+};
+
 int flow_compile(int argc, char **argv, const config *cfg)
 {
-    call c = {.cfg = cfg, .lock_fd = -1};
+    call c = {.p.cfg = cfg, .lock_fd = -1};
     c.compiler = run_find_program(argv[0]);
     if (!c.compiler) {
         fprintf(stderr, "ricc: %s: command not found\n", argv[0]);
@@ -640,11 +661,12 @@ int flow_compile(int argc, char **argv, const config *cfg)
         return 1;
     }
     c.argc = argc;
+    c.user_argv = argv;
     memcpy(c.argv, argv, (size_t)argc * sizeof *argv);
     /* The compiler gets its PATH-resolved name as argv[0] (not the link
      * target), so gcc finds its own tools and messages keep its name. */
     c.argv[0] = c.compiler;
-    int status = wrapped(&c, argc, argv);
+    int status = pipeline_run(&compile_ops, &c, &c.p);
     call_free(&c);
     return status;
 }

@@ -14,6 +14,12 @@
  * serialized on a per-action lock, so the second finds the first's result
  * instead of compiling over the file the first is storing.
  *
+ * The steps are the compile's ops for the one cached-call pipeline
+ * (pipeline.h), which opens the store, the stat index and the remote:
+ * key (parse, toolchain, Action, manifest key), lookup (direct mode),
+ * run (depend mode, or the dependency scan, its lookup, then the remote
+ * or the compile).
+ *
  * Failure policy (design.md): anything that goes wrong inside ricc falls back
  * to running the compiler as if ricc were not there, counted as a fallback;
  * the exit status is always the compiler's. */

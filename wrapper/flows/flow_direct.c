@@ -57,7 +57,7 @@ static int serve_twin(call *c, manifest *m, manifest_twin *tw, int silent)
     char *bytes = NULL;
     size_t len = 0;
     int status = -1;
-    if (store_get(c->st, STORE_AC, &tw->action, &bytes, &len) != 0 ||
+    if (store_get(c->p.st, STORE_AC, &tw->action, &bytes, &len) != 0 ||
         (silent && !result_is_silent(bytes, len)))
         goto out;
     /* The action of the files as they are, which must still be those.
@@ -78,7 +78,7 @@ static int serve_twin(call *c, manifest *m, manifest_twin *tw, int silent)
             goto out;
     if ((status = flow_serve_hit(c, bytes, len)) < 0)
         goto out;
-    if (store_put(c->st, STORE_AC, &c->key.action, bytes, len) == 0 &&
+    if (store_put(c->p.st, STORE_AC, &c->key.action, bytes, len) == 0 &&
         manifest_add_twin(m, tw, &c->key.action,
                           c->key.late_base ? keybase_paths_base(&c->key.kb) : NULL) == 0) {
         flow_write_manifest(c, m);
@@ -106,8 +106,8 @@ out:
 static int second_chance(call *c, manifest *m)
 {
     manifest_twin tw;
-    if (comment_hit_allowed(c->cfg, &c->cmd, c->compiler) &&
-        comment_hit_match(&c->codes, c->cfg->dir, m, keybase_paths_base(&c->key.kb), &tw))
+    if (comment_hit_allowed(c->p.cfg, &c->cmd, c->compiler) &&
+        comment_hit_match(&c->codes, c->p.cfg->dir, m, keybase_paths_base(&c->key.kb), &tw))
         return serve_twin(c, m, &tw, 1);
     if (manifest_match_elsewhere(m, keybase_paths_base(&c->key.kb), &tw)) {
         if (!file_macros_record_base(c)) {
@@ -167,8 +167,8 @@ static int remote_manifest_match(call *c, int have_local, digest *action, int *t
     size_t len;
     rflow_carried *carried;
     *taken = 0;
-    if (c->cfg->no_direct || !rflow_manifest_fetch(c->rf, &c->mkey, &bytes, &len, &carried)) {
-        if (rflow_active(c->rf))
+    if (c->p.cfg->no_direct || !rflow_manifest_fetch(c->p.rf, &c->mkey, &bytes, &len, &carried)) {
+        if (rflow_active(c->p.rf))
             LOG_D("remote manifest %s/%lld: none", c->mkey.hash, (long long)c->mkey.size_bytes);
         return 0;
     }
@@ -184,8 +184,8 @@ static int remote_manifest_match(call *c, int have_local, digest *action, int *t
     if (found) {
         void *ar;
         size_t ar_len;
-        if (rflow_take(c->rf, carried, &c->key, &ar, &ar_len) == 0) {
-            *taken = !c->cfg->action_uncacheable;
+        if (rflow_take(c->p.rf, carried, &c->key, &ar, &ar_len) == 0) {
+            *taken = !c->p.cfg->action_uncacheable;
             free(ar);
         }
     }
@@ -201,18 +201,18 @@ static int remote_manifest_match(call *c, int have_local, digest *action, int *t
 
 int flow_direct_lookup(call *c)
 {
-    if (c->cfg->no_direct || c->cfg->skip_cache)
+    if (c->p.cfg->no_direct || c->p.cfg->skip_cache)
         return DIRECT_MISS;
     char *bytes;
     size_t len;
     digest action;
     int found = 0, scan_only = 0, have_local = 0, taken = 0;
-    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &bytes, &len) == 0) {
+    if (store_get(c->p.st, STORE_MANIFEST, &c->mkey, &bytes, &len) == 0) {
         manifest *m = manifest_parse(bytes, len);
         free(bytes);
         if (!m) {
             LOG_W("manifest %s does not parse; removing it", c->mkey.hash);
-            store_remove(c->st, STORE_MANIFEST, &c->mkey);
+            store_remove(c->p.st, STORE_MANIFEST, &c->mkey);
             stats_add(ST_CORRUPT_ENTRY, 1);
             return -1;
         }

@@ -1,7 +1,8 @@
 /* flow_int.h — what the parts of the wrapped compile share: the call, and
- * the steps each part lends the others.  flow.c drives the call (parse,
- * key, lookup, compile, store: flow.h); flow_direct.c is direct mode's
- * lookup (manifests, their second chances, the remote's manifests);
+ * the steps each part lends the others.  flow.c is the compile's ops for
+ * the pipeline (pipeline.h; parse, key, lookup, compile, store: flow.h);
+ * flow_direct.c is direct mode's lookup (manifests, their second chances,
+ * the remote's manifests);
  * flow_observe.c is what a miss learns from watching the whole toolchain
  * (observe.h).  Nothing else includes this. */
 #ifndef RICC_FLOW_INT_H
@@ -19,17 +20,17 @@
 #include "wrapper/compiler/compiler.h"
 #include "wrapper/compiler/depend.h"
 #include "wrapper/direct/manifest.h"
+#include "wrapper/flows/pipeline.h"
 #include "wrapper/remote/remote_flow.h"
 
 typedef struct call {
-    const config *cfg;
+    pipeline p;              /* cfg, cwd, t0, toolchain, store, stat index, remote */
     char *compiler;          /* resolved path of the real compiler */
     char **argv;             /* the user's argv with argv[0] = compiler path */
+    char **user_argv;        /* as the user gave it (what compiler_parse reads) */
     int argc;
-    char cwd[4096];
     compile_cmd cmd;
     int have_cmd;
-    store *st;
     char **deps;
     int n_deps;
     int n_extra;             /* the last n_extra deps: read by others than cc1 */
@@ -39,14 +40,12 @@ typedef struct call {
     action_inputs in;
     digest toolkey;          /* toolchain digest or compiler identity */
     digest mkey;             /* direct-mode manifest key */
-    statindex *index;
     memo *scans;             /* include names by file digest, for the proof */
     memo *codes;             /* code digests by file digest (comment_hit.h) */
     action_key key;
     int have_key;
     int lock_fd;
-    int64_t t0;              /* when the call began */
-    rflow *rf;               /* the remote, NULL if none is configured */
+    int direct;              /* the direct lookup's miss: DIRECT_MISS or DIRECT_SCAN */
     int from_remote;         /* the hit came from the remote */
     depend dep;              /* how a miss learns its inputs (depend mode) */
 } call;

@@ -41,7 +41,7 @@ static int learn_programs(call *c, const observed *o)
         else
             u[n++] = real;
     }
-    n = identity_uncovered(c->compiler, c->cfg->dir, progs, c->cmd.driver_opts, u, n);
+    n = identity_uncovered(c->compiler, c->p.cfg->dir, progs, c->cmd.driver_opts, u, n);
     for (int i = 0; i < n; i++)
         LOG_I("the compile ran %s, which the compiler's identity did not foresee", u[i]);
     rc = 0;
@@ -52,7 +52,7 @@ static int learn_programs(call *c, const observed *o)
     unsigned flags;
     const char *why = "its record changed, or a program cannot be read";
     rc = -1;
-    if (identity_learn(c->compiler, c->cfg->dir, progs, c->cmd.driver_opts, &c->toolkey, u, n,
+    if (identity_learn(c->compiler, c->p.cfg->dir, progs, c->cmd.driver_opts, &c->toolkey, u, n,
                        &id) != 0 ||
         input_digest(c->cmd.source, &st, &src, &flags) != 0) {
         LOG_I("not caching: the compile ran programs its identity does not cover: %s", why);
@@ -84,7 +84,7 @@ out:
 int flow_observe_inputs(call *c, const depend *d, int *rehashed)
 {
     observed o;
-    if (depend_observe(d, c->cwd, c->deps, c->n_deps, &o) != 0)
+    if (depend_observe(d, c->p.cwd, c->deps, c->n_deps, &o) != 0)
         return 0;
     int ok = 0;
     if (o.why_not) {

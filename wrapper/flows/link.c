@@ -65,6 +65,7 @@
 #include "wrapper/key/action.h"
 #include "wrapper/compiler/compiler.h"
 #include "wrapper/compiler/identity.h"
+#include "wrapper/flows/pipeline.h"
 #include "wrapper/key/inputs.h"
 #include "wrapper/remote/remote_flow.h"
 #include "wrapper/key/result.h"
@@ -76,26 +77,20 @@
 #define MANIFEST_MAGIC "ricc-link-manifest-1\n"
 
 typedef struct lcall {
-    const config *cfg;
+    pipeline p;              /* cfg, cwd, t0, toolchain, store, stat index, remote */
     char *compiler;          /* resolved path of the driver */
     char **argv;             /* the user's argv with argv[0] = compiler */
     char **orig_argv;        /* as the user gave it: the Command's arguments */
     int argc;
-    char cwd[4096];
     link_cmd lc;
     compile_cmd cc;          /* the link as action.h sees it (no path rewriting) */
     compile_output out;
-    store *st;
-    statindex *index;
-    digest toolchain, toolkey;
-    int have_toolchain;
+    digest toolkey;
     char **driver_opts;      /* compiler_driver_opts of argv (identity.h) */
     action_key key;
     int have_key;
     digest mkey;
-    int64_t t0;              /* when the call began (action.h, "the rule") */
     int64_t bound;           /* inputs stamped later changed during the link */
-    rflow *rf;               /* the remote, NULL if none is configured */
     int stored;              /* link_and_store kept a result under key.action */
 } lcall;
 
@@ -122,9 +117,9 @@ static int prepare_key(lcall *c)
     c->cc.outputs = &c->out;
     c->cc.n_outputs = 1;
     action_inputs in = {
-        .cmd = &c->cc, .cfg = c->cfg, .cwd = c->cwd,
-        .toolchain = c->have_toolchain ? &c->toolchain : NULL,
-        .compiler_id = c->have_toolchain ? NULL : &c->toolkey,
+        .cmd = &c->cc, .cfg = c->p.cfg, .cwd = c->p.cwd,
+        .toolchain = c->p.have_toolchain ? &c->p.toolchain : NULL,
+        .compiler_id = c->p.have_toolchain ? NULL : &c->toolkey,
     };
     const char *why = NULL;
     if (action_prepare(&in, &c->key, &why) != 0) {
@@ -134,7 +129,7 @@ static int prepare_key(lcall *c)
     c->have_key = 1;
     if (action_salt_append(&c->key, "link=", "1") || action_salt_append(&c->key, "LD_RUN_PATH=", getenv("LD_RUN_PATH")) ||
         action_salt_append(&c->key, "LD_LIBRARY_PATH=", getenv("LD_LIBRARY_PATH")) ||
-        (!c->have_toolchain && action_salt_append(&c->key, "PATH=", getenv("PATH"))))
+        (!c->p.have_toolchain && action_salt_append(&c->key, "PATH=", getenv("PATH"))))
         return -1;
     digest_ctx *d = digest_ctx_new();
     if (!d)
@@ -222,26 +217,22 @@ static int serve_bytes(lcall *c, const digest *action, const void *bytes, size_t
 {
     const char *path = c->lc.output;
     result_outputs o = {1, c->key.output_paths, &path, NULL};
-    return result_serve(c->st, action, &o, bytes, len);
+    return result_serve(c->p.st, action, &o, bytes, len);
 }
 
 /* Serve from the local action cache: the exit status, or -1. */
 static int serve(lcall *c, const digest *action)
 {
-    char *bytes;
-    size_t len;
-    if (store_get(c->st, STORE_AC, action, &bytes, &len) != 0)
-        return -1;
-    int status = serve_bytes(c, action, bytes, len);
-    free(bytes);
-    return status;
+    const char *path = c->lc.output;
+    result_outputs o = {1, c->key.output_paths, &path, NULL};
+    return pipeline_serve_local(&c->p, action, &o);
 }
 
 static int lookup(lcall *c)
 {
     char *text;
     size_t len;
-    if (c->cfg->skip_cache || store_get(c->st, STORE_MANIFEST, &c->mkey, &text, &len) != 0)
+    if (c->p.cfg->skip_cache || store_get(c->p.st, STORE_MANIFEST, &c->mkey, &text, &len) != 0)
         return -1;
     digest action;
     int found = manifest_match(text, &action, NULL, NULL);
@@ -292,12 +283,12 @@ static int parse_trace(const char *out, strvec *inputs, strvec *absent)
  * it; elsewhere, absolute without the leading '/'.  malloc'd. */
 static char *tree_name(const lcall *c, const char *path)
 {
-    char *abs = path_absolute(path, c->cwd);
+    char *abs = path_absolute(path, c->p.cwd);
     if (!abs)
         return NULL;
-    char *rootabs = c->cfg->no_path_rewrite ? NULL
-                    : c->cfg->project_root ? path_absolute(c->cfg->project_root, c->cwd)
-                                           : strdup(c->cwd);
+    char *rootabs = c->p.cfg->no_path_rewrite ? NULL
+                    : c->p.cfg->project_root ? path_absolute(c->p.cfg->project_root, c->p.cwd)
+                                           : strdup(c->p.cwd);
     char *rel = rootabs ? path_relative_to(abs, rootabs) : NULL;
     free(rootabs);
     if (rel && rel[0]) {
@@ -371,18 +362,18 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, in
     if (merkle_finish(t, &root, NULL, NULL) != 0)
         goto out;
 
-    reapi_property *props = calloc((size_t)c->cfg->n_remote_platform + 1, sizeof *props);
-    reapi_property **pp = calloc((size_t)c->cfg->n_remote_platform + 1, sizeof *pp);
+    reapi_property *props = calloc((size_t)c->p.cfg->n_remote_platform + 1, sizeof *props);
+    reapi_property **pp = calloc((size_t)c->p.cfg->n_remote_platform + 1, sizeof *pp);
     if (props && pp) {
         reapi_platform platform = REAPI_PLATFORM_INIT;
-        for (int i = 0; i < c->cfg->n_remote_platform; i++) {
+        for (int i = 0; i < c->p.cfg->n_remote_platform; i++) {
             reapi_property init = REAPI_PROPERTY_INIT;
             props[i] = init;
-            props[i].name = c->cfg->remote_platform[i].name;
-            props[i].value = c->cfg->remote_platform[i].value;
+            props[i].name = c->p.cfg->remote_platform[i].name;
+            props[i].value = c->p.cfg->remote_platform[i].value;
             pp[i] = &props[i];
         }
-        platform.n_properties = (size_t)c->cfg->n_remote_platform;
+        platform.n_properties = (size_t)c->p.cfg->n_remote_platform;
         platform.properties = pp;
         reapi_action a = REAPI_ACTION_INIT;
         reapi_digest cmd_d, root_d;
@@ -395,7 +386,7 @@ static int build_action(lcall *c, const strvec *inputs, const strvec *absent, in
         if (platform.n_properties)
             a.platform = &platform;
         Google__Protobuf__Duration timeout;
-        reapi_action_timeout(&a, &timeout, c->cfg->exec_timeout_s);
+        reapi_action_timeout(&a, &timeout, c->p.cfg->exec_timeout_s);
         size_t len;
         void *blob = reapi_pack(&a.base, &len, action);
         if (blob) {
@@ -434,7 +425,7 @@ static int store_result(lcall *c, const digest *action, const run_result *r)
     /* Standard output held ld's --verbose trace, ricc's, not the user's. */
     run_result kept = *r;
     kept.out_len = 0;
-    return result_store(c->st, action, &o, &kept);
+    return result_store(c->p.st, action, &o, &kept);
 }
 
 /* The compiler's collect2, when it has one: the program between the driver
@@ -473,7 +464,7 @@ static int link_and_store(lcall *c)
     memcpy(argv, c->argv, (size_t)c->argc * sizeof *argv);
     argv[c->argc] = "-Wl,--verbose";
     run_result r;
-    c->bound = action_clock_pass(c->t0);
+    c->bound = action_clock_pass(c->p.t0);
     int started = run_capture(c->compiler, argv, &r);
     free(argv);
     if (started != 0)
@@ -507,23 +498,23 @@ static int link_and_store(lcall *c)
         ok = 0;
         why = "the output is also an input";
     }
-    enum stat_id counter = rflow_failed(c->rf) ? ST_FALLBACK : ST_MISS;
+    enum stat_id counter = rflow_failed(c->p.rf) ? ST_FALLBACK : ST_MISS;
     tbuf entry = {0};
     digest action;
-    if (ok && !c->cfg->action_uncacheable) {
+    if (ok && !c->p.cfg->action_uncacheable) {
         if (build_action(c, &inputs, &absent, 1, &entry, &action, &why) != 0) {
             LOG_I("not caching this link: %s", why ? why : "?");
         } else {
             int s = store_result(c, &action, &r);
             if (s != 0) {
-                LOG_W("cannot store the link's result in %s: %s", c->cfg->dir, strerror(errno));
+                LOG_W("cannot store the link's result in %s: %s", c->p.cfg->dir, strerror(errno));
                 stats_add(ST_STORE_ERRORS, 1);
                 counter = ST_FALLBACK;
             }
             /* Not written, the store keeps it in memory all the same: the
              * result and its manifest still reach the remote. */
             if (s <= 0) {
-                textman_update(c->st, &c->mkey, &entry, &action, MAX_ENTRIES, "link");
+                textman_update(c->p.st, &c->mkey, &entry, &action, MAX_ENTRIES, "link");
                 c->stored = 1;
             }
         }
@@ -574,14 +565,14 @@ static int find_entry(lcall *c, digest *action, strvec *inputs, strvec *absent, 
     size_t len;
     int have_local = 0;
     *from_remote = 0;
-    if (store_get(c->st, STORE_MANIFEST, &c->mkey, &text, &len) == 0) {
+    if (store_get(c->p.st, STORE_MANIFEST, &c->mkey, &text, &len) == 0) {
         have_local = 1;
         int found = manifest_match(text, action, inputs, absent);
         free(text);
         if (found)
             return 1;
     }
-    if (!rflow_manifest_fetch(c->rf, &c->mkey, &text, &len, carried)) {
+    if (!rflow_manifest_fetch(c->p.rf, &c->mkey, &text, &len, carried)) {
         LOG_D("remote manifest %s/%lld: none", c->mkey.hash, (long long)c->mkey.size_bytes);
         return 0;
     }
@@ -604,7 +595,7 @@ static int remote_link(lcall *c)
     strvec inputs = {0}, absent = {0};
     tbuf entry = {0};
     const char *why = NULL;
-    int from_remote = 0, status;
+    int from_remote = 0, status = -1; /* (set on every path below) */
     LOG_D("link of %s: not in the local cache; asking the remote", c->lc.output);
     rflow_carried *carried = NULL;
     char *keep = NULL;
@@ -619,12 +610,12 @@ static int remote_link(lcall *c)
     }
     free(entry.p);
     /* The remote's manifest, kept locally only once its entry is checked. */
-    if (keep && known && store_put(c->st, STORE_MANIFEST, &c->mkey, keep, keep_len) != 0)
+    if (keep && known && store_put(c->p.st, STORE_MANIFEST, &c->mkey, keep, keep_len) != 0)
         LOG_D("cannot store the link manifest: %s", strerror(errno));
     free(keep);
     void *ar;
     size_t ar_len;
-    if (known && from_remote && rflow_take(c->rf, carried, &c->key, &ar, &ar_len) == 0) {
+    if (known && from_remote && rflow_take(c->p.rf, carried, &c->key, &ar, &ar_len) == 0) {
         /* Its result came with the manifest: one call in all. */
         status = serve_cb(c, ar, ar_len);
         free(ar);
@@ -638,12 +629,12 @@ static int remote_link(lcall *c)
     if (known > 0) {
         rflow_call rc = {
             .key = &c->key, .mkey = from_remote ? NULL : &c->mkey, .deps = inputs.v,
-            .n_deps = inputs.n, .cwd = c->cwd, .ctx = c, .serve = serve_cb, .compile = link_cb,
-            .no_execute = c->have_toolchain ? NULL : "a link without a toolchain digest",
+            .n_deps = inputs.n, .cwd = c->p.cwd, .ctx = c, .serve = serve_cb, .compile = link_cb,
+            .no_execute = c->p.have_toolchain ? NULL : "a link without a toolchain digest",
             .carry_result = 1,
         };
         enum rflow_how how;
-        status = rflow_miss(c->rf, &rc, &how);
+        status = rflow_miss(c->p.rf, &rc, &how);
         if (how == RFLOW_HIT) {
             stats_add(ST_REMOTE_HIT, 1);
             LOG_P("Action Cache hit for %s", c->key.action.hash);
@@ -652,47 +643,52 @@ static int remote_link(lcall *c)
              * call has the manifest that leads a fresh sandbox to it. */
             stats_add(ST_MISS, 1);
             if (!from_remote)
-                rflow_upload(c->rf, &c->key, &c->mkey);
+                rflow_upload(c->p.rf, &c->key, &c->mkey);
         }
     } else if (known == 0) {
-        if (rflow_failed(c->rf))
+        if (rflow_failed(c->p.rf))
             LOG_I("link cache miss for %s; linking", c->lc.output);
-        else if (c->cfg->cache_only)
+        else if (c->p.cfg->cache_only)
             LOG_P("Action not cached and running in cache-only mode, executing locally");
         else
             LOG_P("Action not cached and not executable remotely (a link's inputs are known "
                   "only once it ran), executing locally%s",
-                  c->cfg->action_uncacheable ? "" : " and uploading the result");
+                  c->p.cfg->action_uncacheable ? "" : " and uploading the result");
         status = link_and_store(c);
         if (c->stored)
-            rflow_upload(c->rf, &c->key, &c->mkey);
+            rflow_upload(c->p.rf, &c->key, &c->mkey);
     }
     strvec_free(&inputs);
     strvec_free(&absent);
     return status;
 }
 
-/* ---- the call ---- */
+/* ---- the link's ops (pipeline.h) ---- */
 
-static int wrapped(lcall *c)
+static int op_plain(void *c, int counter)
 {
-    c->t0 = action_clock_ns();
+    return exec_plain(c, counter);
+}
+
+/* The toolchain (and collect2's driver options), the manifest key. */
+static int op_key(void *cp)
+{
+    lcall *c = cp;
     if (!c->lc.cacheable) {
         LOG_I("link not cacheable: %s%s%s", c->lc.why_not, c->lc.why_arg ? ": " : "",
               c->lc.why_arg ? c->lc.why_arg : "");
         return exec_plain(c, ST_UNCACHEABLE);
     }
-    if (!getcwd(c->cwd, sizeof c->cwd))
+    if (!getcwd(c->p.cwd, sizeof c->p.cwd))
         return exec_plain(c, ST_FALLBACK);
-    c->have_toolchain = action_toolchain_digest(c->cfg, &c->toolchain);
+    pipeline_toolchain(&c->p);
     if (!(c->driver_opts = compiler_driver_opts(c->argc, c->argv)))
         return exec_plain(c, ST_FALLBACK);
-    if (!c->have_toolchain &&
-        compiler_identity_for(c->compiler, c->cfg->dir, identity_programs(LANG_NONE),
+    if (!c->p.have_toolchain &&
+        compiler_identity_for(c->compiler, c->p.cfg->dir, identity_programs(LANG_NONE),
                               c->driver_opts, &c->toolkey) != 0)
         return exec_plain(c, ST_FALLBACK);
-    c->index = statindex_open(c->cfg->dir);
-    inputs_set_index(c->index);
+    pipeline_open_index(&c->p);
     int k = prepare_key(c);
     if (k < 0)
         return exec_plain(c, ST_UNCACHEABLE);
@@ -701,31 +697,40 @@ static int wrapped(lcall *c)
         stats_add(ST_COMPILE_FAILED, 1);
         return exec_plain(c, ST_MISS);
     }
-    c->st = store_open(c->cfg->dir, c->cfg->max_size);
-    if (!c->st)
-        return exec_plain(c, ST_FALLBACK);
+    return PIPELINE_GO;
+}
+
+static int op_lookup(void *cp)
+{
+    lcall *c = cp;
     int status = lookup(c);
     if (status >= 0) {
         stats_add(ST_DIRECT_HIT, 1);
         LOG_I("link cache hit for %s", c->lc.output);
-        return status;
     }
-    c->rf = rflow_new(c->cfg, c->st);
-    if (rflow_active(c->rf))
-        return remote_link(c);
+    return status;
+}
+
+static int op_remote(void *c)
+{
+    return remote_link(c);
+}
+
+static int op_run(void *cp)
+{
+    lcall *c = cp;
     LOG_I("link cache miss for %s; linking", c->lc.output);
     return link_and_store(c);
 }
 
-int link_flow(int argc, char **argv, const config *cfg)
+static const pipeline_ops link_ops = {
+    .plain = op_plain, .key = op_key, .lookup = op_lookup, .remote = op_remote, .run = op_run,
+};
+
+int link_flow(int argc, char **argv, const config *cfg, link_cmd *lc)
 {
-    if (!cfg->link || cfg->disable)
-        return LINK_NOT_MINE;
-    lcall c = {.cfg = cfg, .argc = argc, .orig_argv = argv};
-    if (link_parse(argc, argv, &c.lc) != 0 || !c.lc.is_link) {
-        link_cmd_free(&c.lc);
-        return LINK_NOT_MINE;
-    }
+    lcall c = {.p.cfg = cfg, .argc = argc, .orig_argv = argv, .lc = *lc};
+    memset(lc, 0, sizeof *lc); /* (taken) */
     c.compiler = run_find_program(argv[0]);
     c.argv = calloc((size_t)argc + 1, sizeof *c.argv);
     if (!c.compiler || !c.argv) {
@@ -736,14 +741,10 @@ int link_flow(int argc, char **argv, const config *cfg)
     }
     memcpy(c.argv, argv, (size_t)argc * sizeof *argv);
     c.argv[0] = c.compiler;
-    int status = wrapped(&c);
+    int status = pipeline_run(&link_ops, &c, &c.p);
     if (c.have_key)
         action_key_free(&c.key);
-    rflow_close(c.rf);
-    if (c.st)
-        store_close(c.st);
-    inputs_set_index(NULL);
-    statindex_close(c.index);
+    pipeline_end(&c.p);
     link_cmd_free(&c.lc);
     compiler_driver_opts_free(c.driver_opts);
     free(c.argv);
