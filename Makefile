@@ -269,9 +269,9 @@ LINT_B      = $(B)/lint
 LINT_C      = $(sort $(wildcard cache/*/*.c cache/*/*/*.c wrapper/*.c wrapper/*/*.c preload/*.c))
 LINT_FLAGS  = $(filter -D% -I%,$(CPPFLAGS)) -I$(LINT_B)/inc
 CLANG_TIDY ?= clang-tidy
-.PHONY: lint lint-cppcheck lint-tidy lint-shell
+.PHONY: lint lint-cppcheck lint-tidy lint-shell lint-layers
 lint:
-	@rc=0; for t in cppcheck tidy shell; do $(MAKE) --no-print-directory lint-$$t || rc=1; done; \
+	@rc=0; for t in cppcheck tidy shell layers; do $(MAKE) --no-print-directory lint-$$t || rc=1; done; \
 	    [ $$rc = 0 ] && echo "lint: clean" || { echo "lint: FAILED"; exit 1; }
 
 lint-cppcheck: $(PROTO_H)
@@ -293,6 +293,10 @@ lint-tidy: $(PROTO_H)
 	    [ $$rc = 0 ]
 
 # Every *.sh, and every other executable file that starts with #!...sh.
+# The include rules of doc/ARCHITECTURE.md.
+lint-layers:
+	@tests/check-layers.sh && echo "layers: 0 finding(s)"
+
 lint-shell:
 	@mkdir -p $(LINT_B); files=$$(find . \( -name .git -o -name 'build*' \) -prune -o -type f \( -name '*.sh' -o -perm -u+x \) \
 	    -print | while read -r f; do case $$f in *.sh) echo "$$f" ;; \

@@ -179,7 +179,7 @@ static int manifest_match(char *text, digest *action, strvec *inputs, strvec *ab
             if (in_entry && ok)
                 return 1;
             in_entry = 1;
-            if (inputs) {
+            if (inputs && absent) { /* given together, or neither */
                 strvec_free(inputs);
                 strvec_free(absent);
             }
