@@ -33,7 +33,7 @@
  *   U  the tool did something that makes it uncacheable; PATH is the
  *      reason ("reads the clock", "lists a directory /x", ...)
  *
- * With RICC_TRACE_READS=1 as well (depend mode, wrapper/compiler/depend.c), a
+ * With RICC_TRACE_READS=1 as well (depend mode, wrapper/deps/depend.c), a
  * process that is a compiler proper (cc1, cc1plus, cc1obj, cc1objplus;
  * `clang -cc1`: decided once at load from /proc/self/exe and
  * /proc/self/cmdline) writes only H and R records, to stay cheap (its

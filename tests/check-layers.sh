@@ -29,10 +29,11 @@ cache/remote/        cache/remote/remote.h cache/remote/remote_marks.h cache/rem
 wrapper/util/        wrapper/util/
 wrapper/trace/       wrapper/trace/ wrapper/util/ $C_LOW $W_MATCH
 wrapper/compiler/    wrapper/compiler/ wrapper/trace/ wrapper/util/ $C_LOW $W_MATCH
-wrapper/key/         wrapper/key/ wrapper/compiler/ wrapper/util/ $C_LOW $W_MATCH
-wrapper/direct/      wrapper/direct/ wrapper/compiler/ wrapper/key/ wrapper/trace/ wrapper/util/ $C_LOW $W_MATCH
-wrapper/remote/      wrapper/remote/ wrapper/direct/ wrapper/compiler/ wrapper/key/ wrapper/trace/ wrapper/util/ $C_LOW cache/remote/remote.h $W_MATCH
-wrapper/flows/       wrapper/flows/ wrapper/remote/ wrapper/direct/ wrapper/compiler/ wrapper/key/ wrapper/trace/ wrapper/util/ $C_LOW cache/remote/remote.h $W_MATCH
+wrapper/deps/        wrapper/deps/ wrapper/compiler/ wrapper/trace/ wrapper/util/ $C_LOW $W_MATCH
+wrapper/key/         wrapper/key/ wrapper/deps/ wrapper/compiler/ wrapper/util/ $C_LOW $W_MATCH
+wrapper/direct/      wrapper/direct/ wrapper/deps/ wrapper/compiler/ wrapper/key/ wrapper/trace/ wrapper/util/ $C_LOW $W_MATCH
+wrapper/remote/      wrapper/remote/ wrapper/direct/ wrapper/deps/ wrapper/compiler/ wrapper/key/ wrapper/trace/ wrapper/util/ $C_LOW cache/remote/remote.h $W_MATCH
+wrapper/flows/       wrapper/flows/ wrapper/remote/ wrapper/direct/ wrapper/deps/ wrapper/compiler/ wrapper/key/ wrapper/trace/ wrapper/util/ $C_LOW cache/remote/remote.h $W_MATCH
 wrapper/             wrapper/ $C_LOW cache/remote/remote.h $W_MATCH
 "
 
@@ -40,9 +41,6 @@ wrapper/             wrapper/ $C_LOW cache/remote/remote.h $W_MATCH
 # "Known exceptions").
 EXCEPTIONS="
 cache/util/config.c:cache/local/cachedir.h
-wrapper/compiler/ar_tool.c:wrapper/key/inputs.h
-wrapper/compiler/hasinclude.c:wrapper/key/inputs.h
-wrapper/compiler/incscan.c:wrapper/key/inputs.h
 "
 
 # The rule line for folder $1 ("wrapper/key/"): its own, not a parent's, so

@@ -310,7 +310,7 @@ direct_has_include_scan() {
 
 direct_missing_subdirs() {
     # When a watched directory changed, its absent paths are checked one
-    # directory at a time (wrapper/compiler/pathprobe.h): a path under a subdirectory
+    # directory at a time (wrapper/deps/pathprobe.h): a path under a subdirectory
     # still missing costs no stat().  What appears there must still be seen.
     # <a/b/x.h> is found in inc; inc2 lacks a/ altogether.
     project .

@@ -273,7 +273,7 @@ n=$(stat_of bst-second miss)
 
 # A new sandbox stages the project anew: same path, new inodes, so no
 # directory a manifest watches has the stamps it was recorded with, and
-# each remote manifest's absent paths are checked (wrapper/compiler/pathprobe.h).
+# each remote manifest's absent paths are checked (wrapper/deps/pathprobe.h).
 # Still every action a remote hit; then a header appearing under a
 # directory the proofs found missing (include/bits/, searched before the
 # system's for <bits/...>) must make the compiles that would read it miss,

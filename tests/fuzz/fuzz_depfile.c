@@ -2,7 +2,7 @@
  * forms of a result's text (bytes a compiler writes, or a damaged or
  * hostile cache entry holds).  The first byte, a digit (seeds stay text),
  * picks:
- *   0  depfile_parse()          the make rule -M prints (wrapper/compiler/depfile.c)
+ *   0  depfile_parse()          the make rule -M prints (wrapper/deps/depfile.c)
  *   1  relocate_dep_restore()   a stored .d with base/target markers back
  *                               to this call's (wrapper/key/relocate.c)
  *   2  relocate_text_restore()  a stored stream (stdout, stderr, .su)

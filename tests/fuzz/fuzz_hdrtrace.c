@@ -1,12 +1,12 @@
 /* fuzz_hdrtrace.c — libFuzzer target for a compile's stderr with gcc's or
  * clang's `-H` trace in it (depend mode reads it on every miss; the
  * compiler's diagnostics quote the user's source, so the lines can hold
- * anything): hdrtrace_split() (wrapper/compiler/hdrtrace.c).  The stderr it keeps
+ * anything): hdrtrace_split() (wrapper/deps/hdrtrace.c).  The stderr it keeps
  * must be no longer than what it was given, and the header list sorted and
  * without duplicates, as hdrtrace.h promises. */
 #include "tests/fuzz/fuzz.h"
 
-#include "wrapper/compiler/hdrtrace.h"
+#include "wrapper/deps/hdrtrace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

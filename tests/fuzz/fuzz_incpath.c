@@ -7,7 +7,7 @@
  *   1  inc_refs_decode()       a memo value of the #include names of a
  *                              file ($RICC_DIR/incscan, cache/local/memo.h)
  *   2  incpath_scan()          a source or header's #include directives
- *                              (wrapper/compiler/incscan.c); what it finds must
+ *                              (wrapper/deps/incscan.c); what it finds must
  *                              encode and decode back the same
  *   3  incpath_scan_tests() and incpath_scan_uses() (the __has_include
  *                              tests, and those made through wrappers)
@@ -16,7 +16,7 @@
  * product is exported for the fuzzer's sake. */
 #include "tests/fuzz/fuzz.h"
 
-#include "wrapper/compiler/incpath.c"
+#include "wrapper/deps/incpath.c"
 
 static void scan(const char *p, size_t n)
 {

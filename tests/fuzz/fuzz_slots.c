@@ -21,7 +21,7 @@
 #include "cache/local/memo.h"
 #include "cache/local/slotfile.h"
 #include "cache/local/statindex.h"
-#include "wrapper/compiler/incpath.h"
+#include "wrapper/deps/incpath.h"
 
 #define SI_SLOT 128
 #define SI_PROBE 8

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/compiler/hdrtrace.h"
+#include "wrapper/deps/hdrtrace.h"
 
 static hdrtrace t;
 

@@ -7,7 +7,7 @@
 #include "tests/unit/sysheaders.h"
 #include "tests/unit/unit.h"
 #include "wrapper/key/action.h"
-#include "wrapper/compiler/incpath.h"
+#include "wrapper/deps/incpath.h"
 #include "wrapper/direct/manifest.h"
 
 static int scan(const char *text, inc_ref **refs)

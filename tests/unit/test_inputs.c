@@ -1,4 +1,4 @@
-/* Unit tests for the scan in wrapper/key/inputs.c: the one-pass scanner finds
+/* Unit tests for the scan in wrapper/compiler/inputs.c: the one-pass scanner finds
  * exactly what a plain substring search finds (the clock macros, __FILE__
  * and its kin, __has_include), wherever the words sit in
  * the buffer (its 16-byte blocks and its scalar tail), and on real headers. */
@@ -7,7 +7,7 @@
 
 #include "tests/unit/sysheaders.h"
 #include "tests/unit/unit.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 
 /* The meaning, spelled out with memmem. */
 static unsigned reference(const char *p, size_t n)

@@ -1,4 +1,4 @@
-/* Unit tests for wrapper/compiler/pathprobe.c: over a tree of files, directories,
+/* Unit tests for wrapper/deps/pathprobe.c: over a tree of files, directories,
  * symbolic links (to a directory, to a file, dangling) and paths through a
  * file, a missing directory, "." and "..", every path of up to three parts
  * gets the answer stat() gives, asked in order through one probe (whose
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "tests/unit/unit.h"
-#include "wrapper/compiler/pathprobe.h"
+#include "wrapper/deps/pathprobe.h"
 
 static char top[PATH_MAX];
 

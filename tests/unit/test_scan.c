@@ -1,4 +1,4 @@
-/* Unit tests for incpath_scan's lexing (wrapper/compiler/incscan.c): what is a
+/* Unit tests for incpath_scan's lexing (wrapper/deps/incscan.c): what is a
  * directive and what is only text that looks like one.  Hand-written cases
  * for each rule, then every file under /usr/include against a slow, obvious
  * reading written here: the scanner must find every include that reading
@@ -9,7 +9,7 @@
 
 #include "tests/unit/sysheaders.h"
 #include "tests/unit/unit.h"
-#include "wrapper/compiler/incpath.h"
+#include "wrapper/deps/incpath.h"
 
 /* The include directives found in text (tests left out), as one string:
  * each name followed by a space, "<" before an angle one, "!" before a

@@ -32,7 +32,7 @@
 
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 #include "wrapper/util/run.h"
 
 #define TOOL_MAGIC "ricc-ar-tool-1\n"

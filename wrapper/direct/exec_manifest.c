@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "wrapper/trace/exec_trace.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 #include "wrapper/direct/textman.h"
 
 #define ACTION_MAGIC "ricc-exec-action-1\n"

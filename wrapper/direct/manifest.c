@@ -18,9 +18,9 @@
 #include <time.h>
 
 #include "cache/util/fsutil.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 #include "wrapper/direct/pathlist.h"
-#include "wrapper/compiler/pathprobe.h"
+#include "wrapper/deps/pathprobe.h"
 #include "wrapper/util/tbuf.h"
 
 #define MAGIC "RICCMAN5" /* its format is also in the manifest key: action.c */

@@ -22,9 +22,9 @@
 #include "cache/util/log.h"
 #include "cache/local/memo.h"
 #include "cache/util/strtab.h"
-#include "wrapper/compiler/hasinclude.h"
-#include "wrapper/compiler/incpath.h"
-#include "wrapper/compiler/pathprobe.h"
+#include "wrapper/deps/hasinclude.h"
+#include "wrapper/deps/incpath.h"
+#include "wrapper/deps/pathprobe.h"
 #include "wrapper/util/strvec.h"
 
 typedef struct depref {

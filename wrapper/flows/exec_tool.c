@@ -78,7 +78,7 @@
 #include "wrapper/direct/exec_manifest.h"
 #include "wrapper/flows/pipeline.h"
 #include "wrapper/trace/exec_trace.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 #include "wrapper/remote/remote_flow.h"
 #include "wrapper/key/result.h"
 #include "wrapper/util/run.h"

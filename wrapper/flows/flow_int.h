@@ -18,7 +18,7 @@
 #include "cache/local/store.h"
 #include "wrapper/key/action.h"
 #include "wrapper/compiler/compiler.h"
-#include "wrapper/compiler/depend.h"
+#include "wrapper/deps/depend.h"
 #include "wrapper/direct/manifest.h"
 #include "wrapper/flows/pipeline.h"
 #include "wrapper/remote/remote_flow.h"

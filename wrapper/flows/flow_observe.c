@@ -11,7 +11,7 @@
 #include "cache/util/log.h"
 #include "wrapper/flows/flow_int.h"
 #include "wrapper/compiler/identity.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 #include "wrapper/trace/observe.h"
 
 /* The programs o saw run that the compiler's identity does not cover,

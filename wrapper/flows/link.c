@@ -66,7 +66,7 @@
 #include "wrapper/compiler/compiler.h"
 #include "wrapper/compiler/identity.h"
 #include "wrapper/flows/pipeline.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 #include "wrapper/remote/remote_flow.h"
 #include "wrapper/key/result.h"
 #include "wrapper/util/run.h"

@@ -33,7 +33,7 @@
 
 #include "cache/local/stats.h"
 #include "wrapper/key/action.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 
 int pipeline_run(const pipeline_ops *ops, void *call, pipeline *p)
 {

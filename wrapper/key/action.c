@@ -23,7 +23,7 @@
 #include "cache/util/log.h"
 #include "cache/reapi/merkle.h"
 #include "cache/reapi/reapi.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 
 const char *const action_env_vars[] = {
     "CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH",

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cache/util/fsutil.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 #include "wrapper/key/relocate.h"
 
 /* Is dir equal to or below prefix (component-wise)?  Both normalized. */

@@ -43,7 +43,7 @@
 #include <string.h>
 
 #include "cache/reapi/reapi.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 
 /* Why a compile runs here, for the log. */
 static const char W_DEBUG[] =

@@ -6,7 +6,7 @@
  * takes out gcc's closing "include guards" block, which lists only paths
  * the trace named.  Requiring that keeps a look-alike line of the user's own
  * output from being eaten. */
-#include "wrapper/compiler/hdrtrace.h"
+#include "wrapper/deps/hdrtrace.h"
 
 #include <stdlib.h>
 #include <string.h>

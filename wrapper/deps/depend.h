@@ -27,7 +27,7 @@
 #include <stddef.h>
 
 #include "wrapper/compiler/compiler.h"
-#include "wrapper/compiler/hdrtrace.h"
+#include "wrapper/deps/hdrtrace.h"
 #include "wrapper/trace/observe.h"
 #include "wrapper/util/run.h"
 

@@ -1,6 +1,6 @@
 /* inputs.c — hash an input file and note the macros that make output depend
  * on the clock.  See inputs.h. */
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 
 #include <errno.h>
 #include <fcntl.h>

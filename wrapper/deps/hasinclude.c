@@ -1,6 +1,6 @@
 /* hasinclude.c — the files a compile's __has_include tests find, as inputs.
  * See hasinclude.h for why. */
-#include "wrapper/compiler/hasinclude.h"
+#include "wrapper/deps/hasinclude.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +9,8 @@
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "cache/util/strtab.h"
-#include "wrapper/compiler/incpath.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/deps/incpath.h"
+#include "wrapper/compiler/inputs.h"
 
 typedef struct search {
     const inc_chain *chain;

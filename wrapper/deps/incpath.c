@@ -6,7 +6,7 @@
  * CPATH and the C++ library dirs are all the compiler's business.  Asking
  * costs a process, so the answer is stored per (toolchain, flags, include
  * environment) and shared by every file compiled with the same flags. */
-#include "wrapper/compiler/incpath.h"
+#include "wrapper/deps/incpath.h"
 
 #include <stdio.h>
 #include <stdlib.h>

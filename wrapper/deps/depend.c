@@ -1,5 +1,5 @@
 /* depend.c — see depend.h for the ways and why. */
-#include "wrapper/compiler/depend.h"
+#include "wrapper/deps/depend.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* pathprobe.c — see pathprobe.h. */
-#include "wrapper/compiler/pathprobe.h"
+#include "wrapper/deps/pathprobe.h"
 
 #include <string.h>
 #include <sys/stat.h>

@@ -39,14 +39,14 @@
  * text (comments and strings included), as a name reported needlessly costs
  * only a hit; then, lexed the same way, the ones whose name the text does
  * not show, and the macros that wrap the operator (see tests_pass). */
-#include "wrapper/compiler/incpath.h"
+#include "wrapper/deps/incpath.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache/util/strtab.h"
 #include "wrapper/compiler/clex.h"
-#include "wrapper/key/inputs.h"
+#include "wrapper/compiler/inputs.h"
 
 /* Dialect rules a pass lexes by (none set: C++ with every raw string
  * prefix, no trigraphs, no digit separators, // comments). */

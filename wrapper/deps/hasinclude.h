@@ -31,7 +31,7 @@
 
 #include "cache/reapi/digest.h"
 #include "wrapper/compiler/compiler.h"
-#include "wrapper/compiler/incpath.h"
+#include "wrapper/deps/incpath.h"
 
 typedef struct hasinclude_in {
     const compile_cmd *cmd;
