@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ricc — build, test, install.
 #
 # Layout (design.md): proto/ (REAPI .proto files, compiled by protoc-c at build

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/agent-fresh.sh — what a fresh sandbox (a RICC_DIR never seen
 # before) pays for reaching the remote, next to a local hit.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cas_server.c — a small native REAPI cache server, for bench/remote-hit.sh.
  *
  *   cas_server --unix PATH --ready-file FILE

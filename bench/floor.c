@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* floor.c — the "floor" column of bench/projects.sh: a compiler launcher
  * that compiles nothing.
  *

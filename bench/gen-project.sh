@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/gen-project.sh — write a synthetic C project for bench/run.sh.
 #
 #   bench/gen-project.sh DIR [FILES]      (FILES: number of .c sources, default 300)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/preload.sh — what the preload shim costs (issue 4's two targets).
 #
 #   RICC=/abs/path/to/ricc [RICC_PRELOAD=/abs/path/to/libricc-preload.so] bench/preload.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/projects.sh — ricc beside plain gcc, ccache and sccache on real
 # projects (lua, zlib, fmt), with a floor under them all.
 #

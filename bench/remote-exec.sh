@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/remote-exec.sh — what a compile Executed by a remote costs, next to
 # the same compile here.
 #

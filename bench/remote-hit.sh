@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench/remote-hit.sh — what a remote cache hit costs, next to a local one.
 #
 #   B=build bench/remote-hit.sh          (needs $B/lib/libricc-cache.a and

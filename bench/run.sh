@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/run.sh — ricc side by side with plain gcc and ccache, in one run.
 #
 #   RICC=/abs/path/to/ricc bench/run.sh        (what `make bench` does)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spawn-time.c — time one command, each call on its own, started the way a
  * build tool starts a compiler.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* execlist.h — the list forms of exec (execl, execlp, execle) for both
  * preload libraries, the exec shim (shim.c) and ricc exec's tracer
  * (trace_exec.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* match.c — see match.h.  Plain loops over bytes: the C library's string
  * functions would do, but these few are short enough that writing them out
  * makes the async-signal-safety obvious. */

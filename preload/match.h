@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* match.h — the pure string work of the preload shim: is this program a
  * compiler, does an environment still carry the shim, joining paths into
  * fixed buffers.

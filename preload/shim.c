@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* shim.c — libricc-preload.so: send every compiler a build runs through ricc.
  *
  * `ricc run -- make` (or LD_PRELOAD=.../libricc-preload.so) loads this

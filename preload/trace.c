@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* trace.c — libricc-trace.so: record what a tool reads and writes, for
  * `ricc exec -- TOOL ARGS...` (wrapper/flows/exec_tool.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* trace.h — what the parts of libricc-trace.so share: trace.c (the record
  * file, files), trace_meta.c (metadata: stat, access, readlink) and
  * trace_exec.c (programs, and the calls that make a tool uncacheable).

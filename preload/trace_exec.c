@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* trace_exec.c — libricc-trace.so, second half: programs, and the calls
  * that make a tool uncacheable.  The record format and the rules every
  * interposer follows are in trace.c.

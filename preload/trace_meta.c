@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* trace_meta.c — libricc-trace.so, third part: what a tool asks about a
  * file without reading it.  The record format and the rules every
  * interposer follows are in trace.c.

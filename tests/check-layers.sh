@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # check-layers.sh — the include rules of doc/ARCHITECTURE.md, checked.
 #
 # Every #include "..." of a source file under cache/, wrapper/ and preload/

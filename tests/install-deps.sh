@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/install-deps.sh — install, from Debian's packages, everything ricc's
 # build, its tests and its benchmark need.  README's first command and CI
 # (.ci/run) both run it, so the list lives here once.  As root it runs

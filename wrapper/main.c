@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c — the ricc program: which way in, then dispatch.
  *
  *   ricc COMPILER ARGS...     a wrapped call: classified once (compile,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mgmt.c — `ricc --OPTION`: what a user of ccache expects (-s, -z, -C, -c
  * and their long forms), plus --print-stats for scripts and --show-config. */
 #include "wrapper/mgmt.h"

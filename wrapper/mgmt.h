@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mgmt.h — the management commands: stats, config, clearing, running a
  * build under the preload shim. */
 #ifndef RICC_MGMT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cachedir.c — a private fallback for a default cache directory that cannot
  * be written.
  *

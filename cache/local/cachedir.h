@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cachedir.h — the default cache directory when it cannot be used: a private
  * one under TMPDIR instead (cachedir.c says why and how).
  *

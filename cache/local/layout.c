@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layout.c — the names under RICC_DIR and the maintenance that follows from
  * their kinds (layout.h says what each is and why one module names them).
  *

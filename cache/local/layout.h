@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* layout.h — every name under RICC_DIR, and what each one is.
  *
  *   cas/ ac/ manifests/   the store (store.h): <area>/<h0h1>/<hash>

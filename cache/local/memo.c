@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* memo.c — the digest → small value file.  See memo.h for the design;
  * slotfile.c has the file itself. */
 #include "cache/local/memo.h"

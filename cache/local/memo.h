@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* memo.h — small values keyed by a content digest, shared by every ricc
  * process through one file ($RICC_DIR/<name>).
  *

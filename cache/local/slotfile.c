@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* slotfile.c — creating, checking and replacing an index file of fixed
  * slots.  See slotfile.h. */
 #include "cache/local/slotfile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* slotfile.h — the file under each shared index ($RICC_DIR/statindex,
  * $RICC_DIR/incscan): a 128-byte header, then a fixed number of slots of a
  * fixed size.

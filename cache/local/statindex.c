@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* statindex.c — the shared stat → digest index.  See statindex.h for the
  * design; this file is the mechanics: the file, the slots, the checksum.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* statindex.h — (device, inode, size, mtime, ctime) → content digest, shared
  * by every ricc process through one file, $RICC_DIR/statindex.
  *

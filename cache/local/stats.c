@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stats.c — lock-free counters in a shared memory-mapped file.
  *
  * ccache rewrites a stats file under a lock on every call, which costs a

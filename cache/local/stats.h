@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stats.h — counters shared by every ricc process using one RICC_DIR.
  *
  * The counters live in one small memory-mapped file ($RICC_DIR/stats) of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store.c — the local store: CAS blobs, keyed entries, and the size limit.
  *
  * Everything is a plain file named by a SHA-256 under a two-hex-digit

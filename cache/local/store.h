@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store.h — the local store under RICC_DIR: CAS blobs and keyed entries.
  *
  * Layout (design.md "Local store"):

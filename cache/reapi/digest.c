@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* digest.c — SHA-256 digests through libcrypto.
  *
  * libcrypto's SHA-256 block function (SHA-NI where the CPU has it), called

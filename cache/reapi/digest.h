@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* digest.h — REAPI content digests: SHA-256 hex hash plus size in bytes.
  *
  * Everything ricc stores or looks up is named by a digest (design.md "The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* merkle.c — build a REAPI input root from a list of paths.
  *
  * A compile reads hundreds of files (a C++ one ~500 headers, many of them in

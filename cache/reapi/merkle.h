@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* merkle.h — build a REAPI input root (a tree of Directory messages).
  *
  * The caller adds files, symlinks and empty directories by relative path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reapi.c — serialization helpers shared by every user of the REAPI types. */
 #include "cache/reapi/reapi.h"
 

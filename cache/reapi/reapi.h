@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reapi.h — short names for the generated REAPI v2 message types, and the
  * one operation every user of them needs: serialize a message to bytes and
  * name those bytes by digest (a REAPI digest of a message is the SHA-256 of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote.h — the remote REAPI v2 client, as the wrapper sees it.
  *
  * NOTE FOR CALLERS (API v1, stable): call remote_open() only after a local

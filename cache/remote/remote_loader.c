@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_loader.c — reach the remote without making ricc pay for gRPC; the
  * failure policy.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_marks.c — the failure policy around the remote: marks in RICC_DIR
  * that make later calls skip a server that is down or refuses updates.
  *

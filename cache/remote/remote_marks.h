@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_marks.h — the marks behind the remote's failure policy
  * (remote_marks.c), shared by the loader's calls.  remote_configured,
  * remote_usable and remote_mark_down are in remote.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* wire.h — the framing between ricc and its remote agent (same user, same
  * machine, same build: native byte order, structs such as digest copied as
  * they are).

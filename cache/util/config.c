@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config.c — ricc's settings: environment, then a YAML file, then defaults.
  *
  * Everything is driven by one table, settings[] below: a setting's name, its

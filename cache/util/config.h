@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config.h — ricc's settings: environment, then a YAML file, then defaults.
  *
  * Every setting NAME has an environment variable RICC_NAME (upper case);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fsutil.c — file-system helpers: whole-file I/O, atomic replacement, and
  * lexical path arithmetic.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fsutil.h — small file-system helpers every module needs.
  *
  * The one rule they enforce: a file another process may read is never seen

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hash64.h — a fast hash of bytes, eight at a time, for hash tables
  * (strtab.c) and for the checksums that catch torn or corrupted slots
  * (memo.c).  Not cryptographic and not a digest (digest.h is for those); a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log.c — leveled logging for one ricc process.
  *
  * ricc is a short-lived process run thousands of times per build, usually

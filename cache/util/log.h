@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log.h — leveled logging for one ricc process.
  *
  * To stderr by default; with log_directory set, each process writes its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* prefault.c — see prefault.h. */
 #include "cache/util/prefault.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* prefault.h — fault in a fresh buffer's pages in one call, before it is
  * filled.
  *

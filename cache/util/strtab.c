@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* strtab.c — see strtab.h.  Linear probing over a slot array kept at most
  * half full; each slot keeps its string's hash, so a probe compares strings
  * only when the hashes agree and growing never hashes again (hash64.h:

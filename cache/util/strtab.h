@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* strtab.h — a set of strings with a small value each, in first-seen order.
  *
  * Several places collect path names that repeat many times (a dependency

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """ac_copy.py — make a REAPI server lie: store the action cache entry of one
 digest under another, as a server that mixes up its keys would answer.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/lib.sh — sourced by every tests/e2e/test_*.sh (bash).
 #
 # The one rule every end-to-end test checks: whatever ricc leaves behind

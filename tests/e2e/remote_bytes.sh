@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/remote_bytes.sh — part of tests/e2e/test_remote.sh (sourced by
 # it, in scenario 2, with its helpers and variables; not a test file of its
 # own): remote execution must not change the bytes.  Kept apart only to keep

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/remote_lib.sh — what the remote end-to-end scripts share
 # (test_remote.sh, test_remote_policy.sh), sourced once root, ricc and W
 # are set: the agents of the run live in $W/xdg and are short-lived; the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/run-all.sh — run every tests/e2e/test_*.sh against a built ricc.
 #
 #   RICC=/abs/path/to/ricc tests/e2e/run-all.sh [NAME...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_ar.sh — archive caching (`ricc ar rcs ...`): a hit writes the archive
 # byte-identical to what plain ar writes now, in the same place, from the same
 # prior archive; a changed member or a different prior archive misses; what

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_badinput.sh — misuse of ricc is an error that says what to change;
 # ricc's own trouble is not the build's.
 #   malformed RICC_CONFIG / bad value in it -> non-zero, file and line named

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_basic.sh — a miss, then a hit that restores the object and replays the
 # compiler's stdout and stderr byte for byte, with gcc and (if installed)
 # clang; every result identical to the plain compiler's.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_comments.sh — the second chance of a direct-mode miss (comment_hit.h):
 # an edit to a header's comments that cannot reach gcc's output is a direct
 # hit, with outputs byte-identical to plain gcc's now (cc_check), debug info

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_corrupt.sh — a damaged store never yields a hit with bad data.
 # After a miss, one file of the store is damaged: the object's blob under
 # cas/ (a flipped byte; truncated; emptied), the entry under ac/, each other

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_direct.sh — direct mode (no preprocessor on a hit) and its proof.
 #
 # A second identical call must be a direct_hit: with relative -I directories,

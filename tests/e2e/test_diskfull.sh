@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_diskfull.sh — the cache's file system is full: compiles still run and
 # give plain gcc's result, a fallback is counted, nothing crashes (a store
 # whose writes fail, a stats file or stat index that cannot grow), and once

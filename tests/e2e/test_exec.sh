@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_exec.sh — `ricc exec -- TOOL ARGS...`: a tool cached by tracing what it
 # reads and writes.  A hit leaves the same files, stdout, stderr and status
 # as running the tool plainly; any change to what it read misses; a tool

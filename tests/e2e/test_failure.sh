@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_failure.sh — what ricc must pass through untouched.
 # A failing compile: gcc's exit status and stderr, no object, nothing cached
 # (the next call is not a hit).  Commands ricc cannot cache (unknown or

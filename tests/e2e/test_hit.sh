@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_hit.sh — what must not cost a compile: touching files without changing
 # them, removing the output, the same project built in another directory with
 # the same relative command lines.  With -g the directory is in the debug

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_link.sh — link caching (RICC_LINK / RECC_LINK): a hit is byte-identical
 # to plain gcc's link and runs; any change to what the linker reads, or to
 # which library its search would find, misses; off by default.

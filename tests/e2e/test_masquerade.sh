@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_masquerade.sh — ricc reached through links named gcc, cc (and g++,
 # clang when installed) first on PATH: it finds the real compiler further
 # down PATH, skipping itself (also when several directories of links come

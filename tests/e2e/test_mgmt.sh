@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_mgmt.sh — the management commands: --print-stats's format,
 # --zero-stats, --clear (the next call misses; everything that is cache goes,
 # config.yaml stays), --cleanup (killed processes' leftovers go), the size

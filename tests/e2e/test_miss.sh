@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_miss.sh — every change that can change the output must change the key:
 # a header (also a same-size edit that keeps the mtime), a header in an
 # -isystem directory, a header only tested with __has_include, a -D macro, CPATH, the compiler behind the same name,

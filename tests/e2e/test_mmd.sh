@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_mmd.sh — depend mode for compiles that ask for -MMD.
 #
 # -MMD's dependency file leaves system headers out, so ricc learns the full

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_observe.sh — a hit is what the toolchain would produce now (issue
 # 19): what the assembler reads (.incbin, .include), in .S and .s sources
 # and inside asm() statements of C, with gcc and clang, is part of the key;

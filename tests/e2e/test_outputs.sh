@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_outputs.sh — every output a flag asks for is restored on a hit,
 # byte-identical to plain gcc's: -MD -MF (with -MT/-MQ/-MP), -MMD's default
 # .d name, -gsplit-dwarf's .dwo, --coverage's .gcno, -fstack-usage's .su,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_pathrewrite.sh — one project in two directories under RICC_PROJECT_ROOT
 # (or recc's RECC_PROJECT_ROOT), compiled with absolute -I paths under the
 # root; and one source under several output names.  ricc may rewrite those paths and hit, or miss; either way the object

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_preload.sh — the third way in: `ricc run -- BUILD` with unchanged
 # build files.  The preload shim routes every compiler exec of the build
 # through ricc; everything else runs untouched.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_project.sh — a 50-file project with a Makefile, CC="ricc gcc":
 # make -j4 cold (50 misses, the link uncacheable), make clean, make -j4 again
 # (50 hits), every object and the program byte-identical to a plain gcc build

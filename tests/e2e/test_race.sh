@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_race.sh — 2, then 8, ricc processes running the same action at once
 # (same relative command line in copies of one project, so the same key),
 # against a cold store (directories and the stats file created concurrently)

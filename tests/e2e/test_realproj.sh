@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_realproj.sh — ricc on real projects, built by their own build systems:
 # Lua 5.4.7 with its makefile, zlib 1.3.1 with CMake and Ninja (the trees in
 # ../shared/projects beside the checkout, or E2E_PROJECTS; see the README

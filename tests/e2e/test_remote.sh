@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/test_remote.sh — ricc against a real gRPC REAPI server, end to end.
 #
 # A small make project (four C files, a header, a link) is built with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/test_remote_policy.sh — what ricc does when the server cannot
 # execute, or does not finish: configured for remote execution (no
 # cache-only), a make -j4 of a four-file project against

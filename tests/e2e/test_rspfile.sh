@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_rspfile.sh — @file arguments: the key follows the file's content, not
 # its name (a changed response file misses, an unchanged one hits), nested
 # and quoted forms are understood, and a missing one fails as gcc fails.

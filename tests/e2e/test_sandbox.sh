@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_sandbox.sh — ricc in a build sandbox whose HOME cannot be written and
 # where RICC_DIR is not set (BuildStream's: read-only root, a fresh /tmp,
 # the server's socket bound in, recc's variables), against a real REAPI

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_scan.sh — the include names direct mode's proof is built from, with a
 # real gcc.
 #

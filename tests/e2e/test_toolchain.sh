@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_toolchain.sh — the toolchain a hit stands for is the one the driver
 # would run now (identity.h).  Programs found through COMPILER_PATH,
 # GCC_EXEC_PREFIX or -B and edited in place, or appearing in a directory

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The README's first command ends here: compile an example twice through ricc
 # with an empty cache — a miss, then a hit that restores the object and
 # replays the warning — check the object against plain gcc, show the counters.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The README's example: a compile with a warning, so a hit visibly replays it. */
 #include <stdio.h>
 #include "foo.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fake_rpc.c — a scripted server in place of rpc.c.  See fake_rpc.h. */
 #include "tests/fuzz/fake_rpc.h"
 

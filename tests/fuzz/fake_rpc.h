@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fake_rpc.h — a scripted server in place of cache/remote/client/rpc.c, for the
  * targets that drive the remote module (fuzz_server.c, fuzz_agent.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz.h — what the libFuzzer targets (tests/fuzz/fuzz_*.c) share.
  *
  * A parser that reads a file rather than bytes gets the input through one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_agent.c — libFuzzer target for the agent's socket protocol: the
  * bytes a ricc process (or anything that can connect to the per-user
  * socket) sends the agent, framed as wire.h says — requests to look up,

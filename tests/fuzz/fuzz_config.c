@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_config.c — libFuzzer target for the configuration file: the bytes
  * are $RICC_CONFIG (YAML, any user's file or a sandbox's /etc/ricc.yaml),
  * read by config_load() (cache/util/config.c: libyaml, then every setting's

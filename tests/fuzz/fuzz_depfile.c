@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_depfile.c — libFuzzer target for dependency files and the stored
  * forms of a result's text (bytes a compiler writes, or a damaged or
  * hostile cache entry holds).  The first byte, a digit (seeds stay text),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_hdrtrace.c — libFuzzer target for a compile's stderr with gcc's or
  * clang's `-H` trace in it (depend mode reads it on every miss; the
  * compiler's diagnostics quote the user's source, so the lines can hold

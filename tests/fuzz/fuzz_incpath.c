@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_incpath.c — libFuzzer target for what ricc reads to find and follow
  * #include: the first byte, a digit (seeds stay text), picks
  *   0  parse_chain()           the include search list of `-E -v` (the

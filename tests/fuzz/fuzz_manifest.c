@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_manifest.c — libFuzzer target for the parsers of bytes that may come
  * from a remote server or a damaged cache: direct-mode manifests (binary,
  * with front-coded path lists), the text manifests of `ricc exec` and of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_respfile.c — libFuzzer target for response files: the bytes are
  * the contents of `@a.rsp` on a compile's command line (written by a build
  * system, or by anyone who can write the build tree), expanded by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_result.c — libFuzzer target for stored results: the bytes are an
  * action cache entry (a serialized ActionResult under $RICC_DIR/ac/, which
  * a damaged disk, another ricc version or anyone who can write the cache

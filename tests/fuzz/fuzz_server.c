@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_server.c — libFuzzer target for what a remote REAPI server sends:
  * the ServerCapabilities, ActionResult, FindMissingBlobs, BatchReadBlobs,
  * BatchUpdateBlobs, ByteStream Read/QueryWriteStatus replies and the

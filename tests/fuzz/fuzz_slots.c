@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_slots.c — libFuzzer target for the shared slot files under
  * RICC_DIR: the stat index ($RICC_DIR/statindex, cache/local/statindex.c) and the
  * memos ($RICC_DIR/incscan and codes, cache/local/memo.c) — files every ricc

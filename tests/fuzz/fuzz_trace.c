@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_trace.c — libFuzzer target for the records libricc-trace.so writes
  * (preload/trace.c has the format): every process of a traced tool or
  * compile appends to the one file, so its lines are as the tool's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mkseeds.c — seed inputs for the fuzz targets whose interesting inputs
  * name blobs by digest (fuzz_result, fuzz_server, fuzz_agent) or are
  * binary (fuzz_slots): a fuzzer cannot find a SHA-256 by itself, but from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_client.c — what a remote action cache hit costs the client.
  *
  *   bench_client ADDR DIR seed          store a 10 KB output and its

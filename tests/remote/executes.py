@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """executes.py ADDRESS: does the REAPI server at ADDRESS execute actions?
 
 Prints 1 when its GetCapabilities answer has execution_capabilities with

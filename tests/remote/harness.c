@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* harness.c — the shared part of the remote client tests (harness.h).
  *
  * Each test starts tests/remote/server.py (a REAPI server in Python on

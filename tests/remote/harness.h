@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* harness.h — what the remote client tests share: the test REAPI server
  * (tests/remote/server.py) started and stopped per test, its record of
  * calls, a warning-counting logger standing in for ricc's, a config, and

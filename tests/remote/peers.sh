@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/remote/peers.sh — `make check-peers`: the remote suite (run.sh: the
 # CUnit client tests and tests/e2e/test_remote.sh) against the two
 # third-party REAPI servers in ../shared/peers (their README.md), one after

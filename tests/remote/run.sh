@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/remote/run.sh — the remote client tests, against tests/remote/server.py
 # (a REAPI server on Debian's python3-grpcio), or against any REAPI server
 # named by RICC_TEST_SERVER=<address> (bazel-remote and BuildGrid in CI: see

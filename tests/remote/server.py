@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A small REAPI v2 server for ricc's tests, speaking real gRPC.
 
 It serves Capabilities, ContentAddressableStorage (FindMissingBlobs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_remote_cas.c — the remote client's blob and action cache calls
  * against a real gRPC server (tests/remote/server.py, harness.c): round
  * trips, FindMissingBlobs first, ByteStream over the batch limit both ways

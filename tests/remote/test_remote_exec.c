@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_remote_exec.c — Execute (a real command on a staged input root,
  * over a unix socket and TCP, through a broken stream with WaitExecution, a
  * result with an unsafe path refused) and the agent: started by a fresh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_remote_faults.c — servers that are down, slow, refusing or
  * demanding: retries on UNAVAILABLE, the remote marked down once with one
  * warning, deadlines, PERMISSION_DENIED on UpdateActionResult, a server

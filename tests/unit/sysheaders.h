@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sysheaders.h — real input for the scanners' tests: every .h file of
  * /usr/include and of its bits/ directory, with its bytes; or every file
  * under a directory, however deep.  Real headers have what no hand-written

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for ar_parse and ar_name_known: which ar command lines ricc
  * caches, what it refuses and why, the archive and member names, and which
  * program names are GNU ar's. */

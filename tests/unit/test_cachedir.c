@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_cachedir.c — the fallback for a default cache directory that cannot
  * be written (cache/local/cachedir.c), its one warning per build, the scratch
  * directory, and fs_write_keep/fs_read_kept (cache/util/fsutil.c).

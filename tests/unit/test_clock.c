@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the clock rule in action.h: a result is kept only if no
  * input is stamped after t0, and the tool starts once action_clock_pass says
  * the clock has passed t0.  These check that rule against the real file

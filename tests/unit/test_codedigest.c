@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for code_digest (wrapper/compiler/codedigest.c): which edits keep the
  * digest and which change it, rule by rule, then every byte of a sample
  * file mutated against spans worked out by hand, then code_location_bound.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* code_digest (wrapper/compiler/codedigest.c) against the real gcc.
  *
  * Equal code digests promise byte-identical gcc output.  This takes real

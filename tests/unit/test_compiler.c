@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the gcc/clang command-line model (wrapper/compiler/compiler.h).
  *
  * Most tests are tables of real command lines.  The output tables are also

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/util/config.c: defaults, the order of precedence
  * (RICC_ over RECC_ over the file over defaults), the value parsers, the
  * YAML reader with every kind of value, its error messages (file, line,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for depfile_parse: the make rules gcc and clang write with -M,
  * -MD and -MP, including the escapes they use for awkward file names. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/reapi/digest.c: SHA-256 against published vectors, the
  * file, incremental and one-shot paths agreeing with each other, and the
  * strict "hash/size" text form (every malformed shape refused with a

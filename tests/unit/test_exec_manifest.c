@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for exec_manifest.c: matching a traced tool's manifest against
  * real files (in a temporary directory), the paths an entry may restore,
  * and the check that an entry's lines give its action (what keeps a remote

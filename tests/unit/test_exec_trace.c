@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for exec_trace_parse: libricc-trace.so's records (the format
  * is in preload/trace.c) to inputs, probes, absent paths, outputs and the
  * reason a tool must not be cached. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/util/fsutil.c: atomic writes and copies (content, mode,
  * directory creation, no temporaries left behind, failure leaves nothing),
  * whole-file reads, and the lexical path helpers that decide which paths the

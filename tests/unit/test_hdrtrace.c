@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for hdrtrace_split: the -H trace taken out of a compile's
  * stderr, every other byte kept.  The inputs are what gcc 12 and clang 14
  * print (copied from real runs, with shorter paths). */

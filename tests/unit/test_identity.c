@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_identity.c — the driver options the identity asks with
  * (compiler_driver_opts), and the identity itself against the real gcc:
  * remembered, unchanged by a reinstall-like touch of a searched directory,

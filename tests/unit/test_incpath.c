@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the direct-mode pieces that need no compiler: include-name
  * scanning (its lexing rules: test_scan.c), its encoding for the memo,
  * manifest bytes, and action_relpath. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the scan in wrapper/compiler/inputs.c: the one-pass scanner finds
  * exactly what a plain substring search finds (the clock macros, __FILE__
  * and its kin, __has_include), wherever the words sit in

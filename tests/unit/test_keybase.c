@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for wrapper/key/keybase.c: the base a compile's key is relative to,
  * and when the key keeps the base or the output names (keybase.h). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/local/layout.c, the one owner of the names under
  * RICC_DIR, and the maintenance that follows from them: every name distinct
  * and under the directory; the fixed tables and identity/ and incdirs/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for link_parse: which command lines are links, which of them
  * ricc may cache, the output name, and the files the command names. */
 #include <stdlib.h>

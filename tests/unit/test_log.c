@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/util/log.c: level filtering, the stderr line format, the
  * per-process log file (glog-style name, created lazily with its
  * directory), falling back to stderr when the directory cannot be made,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/local/memo.c: a value comes back only for its own key,
  * through eviction, corruption, a damaged file, and processes writing and
  * reading at once. */

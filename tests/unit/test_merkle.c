@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/reapi/merkle.c.  The input root digest is half of every
  * cache key, so the tests pin it down from both sides: against the
  * independent REAPI vectors in tests/vectors/reapi-vectors (found through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_observe.c — observe_parse: which records of a traced compile become
  * inputs, absent paths and programs, and which make it uncacheable. */
 #include <stdlib.h>

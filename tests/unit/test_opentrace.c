@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for wrapper/trace/opentrace.c: the files gcc's compiler proper read,
  * from libricc-trace.so records shaped like a real `gcc -c` (driver, cc1,
  * as): only cc1's reads, the program itself and kernel files left out, each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for pathlist: the compact absent-path lists of manifests. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for wrapper/deps/pathprobe.c: over a tree of files, directories,
  * symbolic links (to a directory, to a file, dangling) and paths through a
  * file, a missing directory, "." and "..", every path of up to three parts

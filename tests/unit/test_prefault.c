@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/util/prefault.c and reapi_result_unpack (cache/reapi/reapi.c),
  * which uses it: prefault() makes resident exactly the whole pages inside
  * the buffer it is given, nothing below PREFAULT_MIN, keeps errno; and an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for preload/match.c, the pure string work of the preload shim:
  * which program names are compilers, finding the shim in an LD_PRELOAD
  * list, environment lookups, bounded path joins.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Wire compatibility of proto/ with the published REAPI v2 protos.
  *
  * proto/ was written for this project, so a wrong field number or type would

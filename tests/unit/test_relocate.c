@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for relocate.h, against the real gcc.
  *
  * The dependency-file emitter must write what gcc 12 writes, and nothing

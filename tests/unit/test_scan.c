@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for incpath_scan's lexing (wrapper/deps/incscan.c): what is a
  * directive and what is only text that looks like one.  Hand-written cases
  * for each rule, then every file under /usr/include against a slow, obvious

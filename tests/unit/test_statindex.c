@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/local/statindex.c: hits only on an exact stat match, never
  * trusts a racy file, survives corruption and truncation, and stays correct
  * under concurrent writers and with readers racing them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/local/stats.c: counter names, counting and persistence,
  * 200 concurrent processes creating and updating one file without losing a
  * count, rebuilding a damaged file, and staying harmless (no-ops, no crash)

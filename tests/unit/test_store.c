@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/local/store.c: CAS and keyed round trips; every kind of
  * damage (flipped byte, truncation, bad frame, wrong tree) read as a miss,
  * removed and counted; materialization (bytes, mode, LRU touch); the size

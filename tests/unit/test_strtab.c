@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/util/strtab.c: each string once, in first-seen order,
  * found by a length-bounded key (a name inside a longer buffer), through
  * many growths of the slot array; values kept; taking the strings out. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cache/remote/wire.h, the framing between ricc and its
  * remote agent: fields round trip; every malformed body (a length running
  * past the end, a number of the wrong size, a string without its NUL) is

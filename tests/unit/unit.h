@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* unit.h — the main() of every CUnit test file here: one suite, its tests
  * from a table, run verbosely, and an exit status that is non-zero on any
  * failed assertion or CUnit error.  Each file then holds only its tests. */

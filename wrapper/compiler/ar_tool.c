@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ar_tool.c — the identity of an ar program, by content (ar.c's key holds it
  * when no toolchain digest stands for the toolchain).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ar_tool.h — the identity of an ar program by content, for ar.c's key.
  * Design: ar_tool.c. */
 #ifndef RICC_AR_TOOL_H

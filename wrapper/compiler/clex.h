@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* clex.h — the lexing primitives of translation phases 1-3, shared by the
  * include scanner (incscan.c) and the comment-blind digest (codedigest.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* codedigest.c — the comment-blind digest of a source file.  See
  * codedigest.h for the contract and what the caller must check.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* codedigest.h — a digest of a C/C++ source file that edits inside its
  * comments do not change, and that changes whenever gcc could compile the
  * file differently.

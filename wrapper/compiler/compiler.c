@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* compiler.c — the gcc/clang command-line model (see compiler.h).
  *
  * A cached result is only right if ricc knows every file the compile reads

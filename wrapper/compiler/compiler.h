@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* compiler.h — the gcc/clang command-line model.
  *
  * compiler_parse() reads a compiler invocation and decides whether ricc may

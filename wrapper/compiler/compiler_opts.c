@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* compiler_opts.c — the gcc/clang option table, the language tables, and
  * the options that change the driver's own search (compiler_driver_opts).
  *

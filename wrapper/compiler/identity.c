@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* identity.c — the compiler's identity by content, remembered by stat.
  * See identity.h for the why.
  *

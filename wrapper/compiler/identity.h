@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* identity.h — what "the compiler" is, by content.
  *
  * Without a toolchain digest (RECC_REMOTE_PLATFORM_chrootRootDigest), the key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* identity_int.h — what identity.c (the record) and identity_probe.c
  * (asking the driver) share.  Not for other modules. */
 #ifndef RICC_IDENTITY_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* identity_probe.c — asking the driver what the identity (identity.h) is
  * made of, and noting what it searched.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* inputs.c — hash an input file and note the macros that make output depend
  * on the clock.  See inputs.h. */
 #include "wrapper/compiler/inputs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* inputs.h — the digest of a file the compile reads, and the facts about its
  * text the key needs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* respfile.c — expansion of @file arguments, as gcc and clang do it.
  *
  * Build systems pass long command lines through response files: an argument

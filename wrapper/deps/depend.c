@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* depend.c — see depend.h for the ways and why. */
 #include "wrapper/deps/depend.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* depend.h — depend mode: a miss learns its key from the compile itself.
  *
  * A miss that ran the dependency scan (`cc -M`) and then the compile would

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* depfile.c — reading the make rules that `cc -M` / `-MD` write.
  *
  * The dependency scan's output is how ricc learns every file a compile

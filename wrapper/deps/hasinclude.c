@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hasinclude.c — the files a compile's __has_include tests find, as inputs.
  * See hasinclude.h for why. */
 #include "wrapper/deps/hasinclude.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hasinclude.h — the files a compile's __has_include tests find, as inputs.
  *
  * `#if __has_include(<x.h>)` asks whether x.h exists along the include

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hdrtrace.c — separating the -H header trace from a compile's stderr.
  * See hdrtrace.h for what the trace looks like and why ricc asks for it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hdrtrace.h — the headers a compile read, from the trace `-H` prints on
  * its stderr, and that stderr as it would have been without `-H`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* incpath.c — include search chains (the scanning of include names is
  * incscan.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* incpath.h — the preprocessor's include search, as direct mode needs it:
  * the compiler's real search chain (incpath.c), and the names each file
  * includes (incscan.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* incscan.c — the names a file includes, found the way the preprocessor
  * finds its directives.  See incpath.h for the contract.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pathprobe.c — see pathprobe.h. */
 #include "wrapper/deps/pathprobe.h"
 

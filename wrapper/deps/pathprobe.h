@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pathprobe.h — does a path exist, with one stat() per directory.
  *
  * A direct-mode proof is mostly paths that must not exist, and most of them

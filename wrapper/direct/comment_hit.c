@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* comment_hit.c — code digests kept by content digest, and the comparison
  * the second chance makes.  See comment_hit.h. */
 #include "wrapper/direct/comment_hit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* comment_hit.h — the second chance of a direct-mode miss: a header whose
  * comments alone changed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exec_manifest.c — the manifests of traced tools (exec_tool.c, whose top
  * comment gives the format): does an entry still hold here, and which
  * action do its lines give.

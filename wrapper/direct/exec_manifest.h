@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exec_manifest.h — the manifests of traced tools (`ricc exec`): matching
  * an entry against the files here, and the action an entry's lines give.
  * Design: exec_manifest.c; the format: exec_tool.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* manifest.c — direct-mode manifests: the record, its bytes, its lookup.
  * See manifest.h for the design; manifest_proof.c records the proof.
  *

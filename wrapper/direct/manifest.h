@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* manifest.h — direct mode: knowing a compile's action without running the
  * preprocessor.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* manifest_int.h — what manifest.c (bytes, lookup) and manifest_proof.c
  * (recording the proof) share: the in-memory form of a manifest.  Nothing
  * else includes it but the fuzz target (tests/fuzz/); manifest.h is the

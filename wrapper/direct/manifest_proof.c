@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* manifest_proof.c — recording a direct-mode manifest's proof: every
  * #include of every input resolved the way the preprocessor searches, each
  * candidate before the one found (and its .gch/.pch where the compiler

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pathlist.c — a sorted list of paths as compact bytes.  See pathlist.h. */
 #include "wrapper/direct/pathlist.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pathlist.h — a sorted list of paths as compact bytes.
  *
  * A direct-mode manifest's proof is mostly paths that must not exist: every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* textman.c — see textman.h.  Kept apart so that the two flows with text
  * manifests (links, traced tools) share one copy of the bounding rule. */
 #include "wrapper/direct/textman.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* textman.h — the line-based manifests of links (link.c) and traced tools
  * (exec_tool.c): the rule that keeps such a manifest bounded.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ar.c — caching `ar r`/`ar q` (creating or replacing archive members).
  *
  * When a rebuild changes one source of a static library, every step that did

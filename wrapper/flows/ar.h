@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ar.h — caching GNU ar calls that create or replace archive members
  * (`ar rcs`, `crs`, `qc`, with or without D).  Design: ar.c.
  *

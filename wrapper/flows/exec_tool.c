@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exec_tool.c — `ricc exec [--] TOOL ARGS...`: caching any deterministic
  * tool (a code generator, a compiler ricc has no model of) by tracing it.
  *

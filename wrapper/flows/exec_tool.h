@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exec_tool.h — `ricc exec [--] TOOL ARGS...`: cache any deterministic tool
  * by tracing the files it reads and writes (design: exec_tool.c), as the
  * traced tool's ops for the one cached-call pipeline (pipeline.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* flow.c — the wrapped call.  See flow.h for the shape. */
 #include "wrapper/flows/flow.h"
 

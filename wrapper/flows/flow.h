@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* flow.h — one wrapped compiler call: lookup, execute, store.
  *
  *   parse the command ─ not cacheable ──────────────► exec the compiler untouched

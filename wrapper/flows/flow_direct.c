@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* flow_direct.c — direct mode's lookup for a wrapped compile (flow_int.h):
  * the local manifest's entries, then its second chances (comment-only
  * edits, another checkout's entry), then the remote's manifest, whose

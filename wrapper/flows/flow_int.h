@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* flow_int.h — what the parts of the wrapped compile share: the call, and
  * the steps each part lends the others.  flow.c is the compile's ops for
  * the pipeline (pipeline.h; parse, key, lookup, compile, store: flow.h);

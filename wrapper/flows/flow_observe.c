@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* flow_observe.c — what a miss learns from watching the whole toolchain
  * (observe.h) and from its outputs, for a wrapped compile (flow_int.h):
  * files other programs than the preprocessor read become inputs, programs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* link.c — caching link commands (RICC_LINK / RECC_LINK).
  *
  * What a link reads is known only after it ran: the objects and archives on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* link.h — caching gcc/g++/clang link commands (the `link` setting,
  * RICC_LINK / RECC_LINK; off by default as in recc).  Design: link.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* link_parse.c — the link command-line model (link.h).
  *
  * A conservative allow-list: an option is accepted only when its effect on

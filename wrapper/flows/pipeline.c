@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pipeline.c — the one cached call (pipeline.h), driven through a kind's
  * ops.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pipeline.h — the one cached call that every kind of wrapped call plugs
  * into: a compile (flow.c), an ar call (ar.c), a link (link.c) and
  * `ricc exec` (exec_tool.c).  Design: pipeline.c.

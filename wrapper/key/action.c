@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* action.c — turning a parsed compile and its dependency list into the REAPI
  * Action that is its cache key.  See action.h for what goes where and why.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* action.h — the cache key: the REAPI Action of one compile.
  *
  * Everything that can change the compiler's output goes into the Action

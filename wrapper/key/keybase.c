@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keybase.c — the base directory and the output names a compile's key may
  * leave out.  See keybase.h for the rules and why. */
 #include "wrapper/key/keybase.h"

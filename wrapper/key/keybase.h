@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keybase.h — what a compile's key may leave out: the directory of its
  * checkout, and the names of its outputs.
  *

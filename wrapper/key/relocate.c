@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* relocate.c — see relocate.h for the contract.
  *
  * Text streams are plain substitution: a marker byte for the base on the

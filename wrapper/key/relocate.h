@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* relocate.h — a cached result's bytes, made independent of the checkout's
  * directory and of the output names, and made this call's again.
  *

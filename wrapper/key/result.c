@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* result.c — serving and storing an action's result.  See result.h. */
 #include "wrapper/key/result.h"
 

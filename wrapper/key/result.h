@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* result.h — an action's result and the files of the call, both ways.
  *
  * A cached result is a serialized REAPI ActionResult in the local action

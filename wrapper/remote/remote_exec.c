@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_exec.c — a compile Executed by the remote (remote_flow.c decides
  * when: a miss outside cache-only mode).
  *

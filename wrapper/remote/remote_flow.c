@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_flow.c — the remote REAPI server in a wrapped call.
  *
  * Where it sits.  flow.c looks in the local store first (direct mode, then

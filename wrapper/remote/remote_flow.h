@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_flow.h — the remote REAPI server in a wrapped call (flow.c's
  * hooks).  remote_flow.c explains the design.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_flow_int.h — what remote_flow.c shares with remote_exec.c, and
  * with nothing else: the per-call remote state, the list of blobs to
  * upload, and bringing a result home.  Not a contract for other modules:

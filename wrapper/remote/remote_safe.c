@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_safe.c — may a compile be Executed by a worker without changing its
  * bytes?
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote_safe.h — may a compile be Executed by a worker without changing its
  * bytes?  remote_safe.c explains the cases and why. */
 #ifndef RICC_REMOTE_SAFE_H

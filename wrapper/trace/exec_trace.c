@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exec_trace.c — from libricc-trace.so's records to inputs, outputs and the
  * reason not to cache.  See exec_trace.h; the records are described in
  * preload/trace.c.

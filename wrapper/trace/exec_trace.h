@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exec_trace.h — what a traced tool did, from libricc-trace.so's records
  * (preload/trace.c has the record format).
  *

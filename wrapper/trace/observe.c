@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* observe.c — see observe.h.  One pass over the records in the order they
  * were written (each is one write(2) with O_APPEND), keeping per path what
  * happened to it so far, then the sets are filtered.  exec_trace.c reads

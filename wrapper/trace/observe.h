@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* observe.h — what every process of a compile read, beyond what its
  * dependency output says.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* opentrace.c — see opentrace.h.  Two passes over the records: the first
  * finds the compiler-proper processes (their H records may come after
  * records of the same process, the tracer writes it once it is set up), the

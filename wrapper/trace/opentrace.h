@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* opentrace.h — the files gcc's compiler proper read, from the records of
  * libricc-trace.so (preload/trace.c has the format).
  *

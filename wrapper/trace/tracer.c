@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tracer.c — see tracer.h.
  *
  * The records go to a file, not a pipe: every process of the tool appends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tracer.h — running a program under libricc-trace.so.
  *
  * The tracer (preload/trace.c) records every file a program and its

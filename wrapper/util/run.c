@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.c — starting children: capture, wait, exec, PATH lookup.
  *
  * The compile on a miss runs with stdout and stderr captured so the exact

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.h — running the real compiler (and the few helper commands ricc needs).
  *
  * Modelled on git's run-command: one function per way of running a child,

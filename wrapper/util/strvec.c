@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* strvec.c — see strvec.h. */
 #include "wrapper/util/strvec.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* strvec.h — a growing array of malloc'd strings, kept NULL-terminated (so
  * that v can be handed on as an argv).  Used wherever the wrapper collects
  * paths or arguments: response-file expansion, a link's inputs, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tbuf.c — see tbuf.h. */
 #include "wrapper/util/tbuf.h"
 

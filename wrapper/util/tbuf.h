@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tbuf.h — a byte buffer that grows, NUL-terminated for text's sake.
  * Manifests of every kind are built in one. */
 #ifndef RICC_TBUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* agent.c — the agent's side: answer ricc processes' remote calls over a
  * unix socket, with gRPC loaded and channels connected once.
  *

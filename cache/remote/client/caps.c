@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* caps.c — GetCapabilities, asked once and remembered for a while.
  *
  * A client must know the server's digest functions (ricc only speaks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cas.c — moving blobs to and from the remote CAS.
  *
  * Upload: ask FindMissingBlobs first (an upload of what the server already

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* client.c — the remote module's entry point: channels, credentials,
  * request metadata, capabilities and the action cache.
  *

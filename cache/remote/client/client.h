@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* client.h — internals of the gRPC client module (libricc-remote.so).
  *
  *   rpc.c     calls on gRPC C core: one synchronous completion queue, unary

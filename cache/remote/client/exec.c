@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exec.c — Execution.Execute and WaitExecution.
  *
  * Execute answers with a stream of google.longrunning.Operations: progress

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rpc.c — gRPC calls over the C core API, synchronously.
  *
  * The C core is asynchronous: a call is a sequence of batches of operations

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ricc-remote — the remote client as a program, for a statically linked
  * ricc, which cannot load libricc-remote.so (remote_loader.c says how ricc
  * starts it).  It links the module's code and gRPC directly; everything it
