@@ -64,7 +64,7 @@ trap cleanup EXIT INT TERM
 # shellcheck disable=SC2086,SC2046
 $CC -std=c11 -D_GNU_SOURCE -O2 -I. -I"$B/proto" $(pkg-config --cflags $PKGS) \
     -Wl,--export-dynamic-symbol=log_msg -Wl,--export-dynamic-symbol=log_enabled \
-    -o "$W/bench_client" tests/remote/bench_client.c cache/remote/remote_loader.c \
+    -o "$W/bench_client" tests/remote/bench_client.c cache/remote/remote_loader.c cache/remote/agent_start.c \
     "$B/lib/libricc-cache.a" $(pkg-config --libs $PKGS) -ldl
 export RICC_REMOTE_MODULE="$PWD/$B/lib/libricc-remote.so"
 # A static ricc reaches the remote through this program instead.

@@ -61,7 +61,7 @@ for t in cas faults exec; do
         -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
         -Wl,--export-dynamic-symbol=log_msg -Wl,--export-dynamic-symbol=log_enabled \
         -o "$bin" "tests/remote/test_remote_$t.c" tests/remote/harness.c \
-        cache/remote/remote_loader.c "$B/lib/libricc-cache.a" $(pkg-config --libs $PKGS) -ldl -lcunit
+        cache/remote/remote_loader.c cache/remote/agent_start.c "$B/lib/libricc-cache.a" $(pkg-config --libs $PKGS) -ldl -lcunit
     echo "== $bin${RICC_TEST_SERVER:+ (against $RICC_TEST_SERVER)}"
     "$bin" || status=1
 done
