@@ -10,8 +10,11 @@
  * refused"), so the caller prints nothing more (LOG_D at most), falls back
  * to running the compile here and counts a fallback.  remote_error(r) gives
  * the gRPC code and message for a debug log.  Buffers returned are malloc'd:
- * free() them.  Nothing here writes to the local store: a remote hit's bytes
- * come back in memory (or in files you name) and the caller stores them.
+ * free() them.  The caller stores what comes back: a remote hit's bytes come
+ * back in memory (or in files you name).  The one exception is the agent,
+ * which writes a fetched blob of 64 KiB or more straight into the caller's
+ * store (RICC_DIR travels with each request), checked against its digest,
+ * rather than pass it through the socket (cache/remote/client/agent.c).
  *
  * The flow, in short:
  *   lookup   r = remote_open(cfg); remote_get_action_result(r, &key.action,

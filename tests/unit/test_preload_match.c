@@ -6,9 +6,8 @@
  * match.c is part of libricc-preload.so, not of the libraries the unit
  * tests link (libricc-wrapper.a, libricc-cache.a), and the shim exports
  * nothing but the functions it interposes; so the test compiles the file
- * itself, the exact code the shim runs.  The shim's rule for compiler names
- * must agree with the wrapper's (compiler_name_known, which decides
- * masquerade), and the test checks that against the linked wrapper. */
+ * itself, the exact code the shim runs.  (ricc links the same file since
+ * the rule is kept once: compiler_name_known is pm_is_compiler.) */
 #include <string.h>
 
 #include "preload/match.c"

@@ -55,10 +55,10 @@
  * when cache_upload_local_build is set), so a fresh sandbox hits.  Only
  * the first key is shared, not the rerun's.
  *
- * Not done here: the preload shim (ar execs under `ricc run` are not
- * rerouted), and the archive's file mode (a hit writes it 0644 less the
- * umask, as ar does when it creates one; ar keeps an existing archive's
- * mode). */
+ * Under `ricc run` the preload shim reroutes ar execs here too (the rule is
+ * preload/match.c's pm_is_archiver, ar_name_known below).  Not done here:
+ * the archive's file mode (a hit writes it 0644 less the umask, as ar does
+ * when it creates one; ar keeps an existing archive's mode). */
 #include "wrapper/flows/ar.h"
 
 #include <errno.h>
