@@ -277,6 +277,9 @@ agent_once() {
     make_project agent
     recc_env
     export XDG_RUNTIME_DIR="$CASE/run"
+    # The second round needs the first round's agent alive, however loaded
+    # the machine: it is stopped at the end of the case.
+    export RICC_REMOTE_AGENT_IDLE=60
     mkdir -m 700 "$XDG_RUNTIME_DIR"
     local i
     for i in $(seq 1 16); do
