@@ -154,13 +154,23 @@ SERVER_PID=$!
 i=0
 while [ ! -f "$W/silent.ready" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
 export RECC_SERVER="unix:$W/silent.sock" RECC_CACHE_ONLY=1 RICC_REQUEST_TIMEOUT=2 RECC_RETRY_LIMIT=3
-export RICC_LOG_LEVEL=debug RICC_LOG_DIRECTORY="$W/silent-log"
+# Calls made here, not by an agent (which keeps no log).
+export RICC_LOG_LEVEL=debug RICC_LOG_DIRECTORY="$W/silent-log" RICC_REMOTE_AGENT=0
 build silent
+n=$(cat "$W/silent-log"/* 2>/dev/null | grep -c "(code 4)" || true)
+[ "${n:-0}" -ge 1 ] || fail "silent: no call's deadline expired in the logs: the retries below were not seen"
 n=$( { cat "$W/silent.err"; cat "$W/silent-log"/* 2>/dev/null | grep '^W[0-9]'; } | grep -ci "unreachable\|down\|deadline" || true)
 [ "${n:-0}" = 1 ] || fail "silent: ${n:-0} warnings about the server, expected 1"
-n=$(cat "$W/silent-log"/* 2>/dev/null | grep -c "retrying in" || true)
-[ "${n:-0}" = 0 ] || fail "silent: ${n:-0} retries of a call whose deadline expired"
-unset RECC_CACHE_ONLY RICC_REQUEST_TIMEOUT RECC_RETRY_LIMIT RICC_LOG_LEVEL RICC_LOG_DIRECTORY
+# The client's own lines ("retrying in ...") reach the log only when it runs
+# in ricc's process (a dynamic build: make check-asan's); a static ricc's
+# helper program keeps none, and test_remote_faults checks it there.
+if readelf -d "$ricc" 2>/dev/null | grep -q 'NEEDED'; then
+    n=$(cat "$W/silent-log"/* 2>/dev/null | grep -c "retrying in" || true)
+    [ "${n:-0}" = 0 ] || fail "silent: ${n:-0} retries of a call whose deadline expired"
+else
+    echo "(static ricc: whether a deadline is retried is test_remote_faults' to check)"
+fi
+unset RECC_CACHE_ONLY RICC_REQUEST_TIMEOUT RECC_RETRY_LIMIT RICC_LOG_LEVEL RICC_LOG_DIRECTORY RICC_REMOTE_AGENT
 [ "$failures" = "$f0" ] && ok "a server that never answers: no retry, one warning, built here"
 
 echo "test_remote_policy: $failures failed"
