@@ -159,18 +159,11 @@ int exec_execute(rclient *c, const digest *action, int skip_cache_lookup, char *
     time_t end = limit > 0 ? time(NULL) + limit : 0;
     for (;;) {
         int waiting = name != NULL;
-        int timeout = c->timeout_s > EXEC_TIMEOUT_S ? c->timeout_s : EXEC_TIMEOUT_S;
-        if (end) {
-            time_t left = end - time(NULL);
-            if (left <= 0) {
-                st_set(st, GRPC_STATUS_DEADLINE_EXCEEDED,
-                       "Execute: no result within exec_timeout (%d s)", limit);
-                break;
-            }
-            timeout = (int)left;
-        }
-        int code = one_stream(c, action, skip_cache_lookup, &name, outputs, n_outputs, timeout,
-                              &o, st);
+        int timeout = end ? (int)(end - time(NULL))
+                          : c->timeout_s > EXEC_TIMEOUT_S ? c->timeout_s : EXEC_TIMEOUT_S;
+        int code = timeout <= 0 ? GRPC_STATUS_DEADLINE_EXCEEDED
+                                : one_stream(c, action, skip_cache_lookup, &name, outputs,
+                                             n_outputs, timeout, &o, st);
         if (o.done)
             break;
         if (code == GRPC_STATUS_DEADLINE_EXCEEDED && end) {
