@@ -16,7 +16,9 @@
 #      timeout, and the worker is held to it; the mark of scenario 1 (that
 #      server does not execute) does not hold for this one;
 #   4. a server that accepts connections and never answers: no retry, one
-#      warning for the build, every compile built here.
+#      warning for the build, every compile built here;
+#   5. a server that checks that a result's blobs are in its CAS, the empty
+#      one included, as BuildGrid does: quiet compiles' results still hit.
 # Needs: RICC, gcc, make, /usr/bin/python3 with grpc + protobuf, protoc.
 set -eu
 for v in $(env | sed -n 's/^\(R[IE]CC_[A-Za-z0-9_]*\)=.*/\1/p'); do
@@ -172,6 +174,24 @@ else
 fi
 unset RECC_CACHE_ONLY RICC_REQUEST_TIMEOUT RECC_RETRY_LIMIT RICC_LOG_LEVEL RICC_LOG_DIRECTORY RICC_REMOTE_AGENT
 [ "$failures" = "$f0" ] && ok "a server that never answers: no retry, one warning, built here"
+
+# ---- 5. a server that checks a result's blobs, as BuildGrid does ----
+# The four compiles are quiet: their results name the empty blob for stdout
+# and stderr, which the server holds only once someone uploaded it.  Looked
+# up by action (no manifests), a fresh sandbox hits all four.
+if [ -n "${RICC_TEST_SERVER:-}" ]; then
+    echo "(RICC_TEST_SERVER set: the result-blob check is the test server's --check-result-blobs)"
+else
+    f0=$failures
+    start_server blobs --check-result-blobs
+    export RECC_SERVER="$ADDR" RECC_CACHE_ONLY=1 RECC_CACHE_UPLOAD_LOCAL_BUILD=1 RICC_NO_DIRECT=1
+    build blobs-first
+    build blobs-second
+    [ "$(stat_of blobs-second remote_hit)" = 4 ] ||
+        fail "blobs-second: $(stat_of blobs-second remote_hit) remote hits, expected 4"
+    unset RECC_CACHE_ONLY RECC_CACHE_UPLOAD_LOCAL_BUILD RICC_NO_DIRECT
+    [ "$failures" = "$f0" ] && ok "a server that checks a result's blobs: quiet results hit (the empty blob uploaded)"
+fi
 
 echo "test_remote_policy: $failures failed"
 [ "$failures" = 0 ]

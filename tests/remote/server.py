@@ -35,6 +35,10 @@ named in brackets, so that the client's failure handling can be tested:
                                            answers UNIMPLEMENTED
   --hang-execute        [RTS_HANG_EXECUTE] Execute and WaitExecution say
                                            EXECUTING, then nothing
+  --check-result-blobs  [RTS_CHECK_RESULT_BLOBS] as BuildGrid: GetActionResult
+                                           answers NOT_FOUND for a result naming
+                                           a blob not in the CAS, the empty one
+                                           included (held only once uploaded)
   --require-token T     [RTS_REQUIRE_TOKEN] demand "authorization: Bearer T"
   --record FILE         [RTS_RECORD]       one JSON line per call: method,
                                            authorization, RequestMetadata (and
@@ -152,6 +156,10 @@ def parse_args():
     p.add_argument("--hang-execute", action="store_true",
                    default=env_default("RTS_HANG_EXECUTE", bool, False),
                    help="Execute and WaitExecution say EXECUTING, then nothing until the client leaves")
+    p.add_argument("--check-result-blobs", action="store_true",
+                   default=env_default("RTS_CHECK_RESULT_BLOBS", bool, False),
+                   help="as BuildGrid: a result naming a blob not in the CAS is NOT_FOUND, "
+                        "and the empty blob is there only once uploaded")
     p.add_argument("--require-token", default=env_default("RTS_REQUIRE_TOKEN"))
     p.add_argument("--record", default=env_default("RTS_RECORD"))
     return p.parse_args()
@@ -216,7 +224,8 @@ class Server:
         return self.pb.Digest(hash=h, size_bytes=len(data))
 
     def has(self, d):
-        return d.hash == EMPTY_HASH or (d.hash in self.cas and len(self.cas[d.hash]) == d.size_bytes)
+        stored = d.hash in self.cas and len(self.cas[d.hash]) == d.size_bytes
+        return stored or (d.hash == EMPTY_HASH and not self.a.check_result_blobs)
 
     def get(self, d):
         return b"" if d.hash == EMPTY_HASH else self.cas.get(d.hash)
@@ -348,6 +357,11 @@ class Server:
         if raw is None:
             context.abort(grpc.StatusCode.NOT_FOUND, "test server: no such action")
         result = self.pb.ActionResult.FromString(raw)
+        if self.a.check_result_blobs:
+            named = [f.digest for f in result.output_files]
+            named += [d for d in (result.stdout_digest, result.stderr_digest) if d.hash]
+            if not all(self.has(d) for d in named):
+                context.abort(grpc.StatusCode.NOT_FOUND, "test server: a blob of the result is missing")
         # Inline what was asked for while it fits in the batch limit, as real
         # servers do (the spec lets a server inline less than requested), so
         # that a small --max-batch makes clients fetch with ByteStream.
