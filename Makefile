@@ -24,7 +24,7 @@ CC      ?= cc
 OPT     ?= -O2 -g
 CFLAGS  ?= $(OPT)
 WARN     = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-PKGS     = libcrypto libprotobuf-c yaml-0.1
+PKGS     = libcrypto libprotobuf-c yaml-0.1 libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CPPFLAGS += -D_GNU_SOURCE -I. -I$(B)/proto $(PKG_CFLAGS)
@@ -103,9 +103,9 @@ $(LIBWRAP): $(WRAP_LIB_O)
 # brings ~1,600 relative relocations whose fix-up touched seven pages more
 # per process, a tenth of a hit's page faults.
 ifeq ($(STATIC),1)
-RICC_LIBS = -static -Wl,--gc-sections -lprotobuf-c -lyaml -lcrypto -pthread
+RICC_LIBS = -static -Wl,--gc-sections -lprotobuf-c -lyaml -lzstd -lcrypto -pthread
 else
-RICC_LIBS = -no-pie -Wl,--gc-sections -Wl,-Bstatic -lprotobuf-c -lyaml -lcrypto -Wl,-Bdynamic -ldl -pthread
+RICC_LIBS = -no-pie -Wl,--gc-sections -Wl,-Bstatic -lprotobuf-c -lyaml -lzstd -lcrypto -Wl,-Bdynamic -ldl -pthread
 endif
 $(RICC): $(B)/wrapper/main.o $(LIBWRAP) $(LIBCACHE)
 	@mkdir -p $(dir $@)

@@ -19,7 +19,7 @@ case ${1:-} in
 esac
 
 packages="
-    libssl-dev libprotobuf-c-dev protobuf-c-compiler libgrpc-dev libyaml-dev pkg-config
+    libssl-dev libprotobuf-c-dev protobuf-c-compiler libgrpc-dev libyaml-dev libzstd-dev pkg-config
     gcc g++ make
     libcunit1-dev clang libclang-rt-14-dev
     python3 python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev openssl
@@ -27,7 +27,7 @@ packages="
     ccache sccache
     cppcheck clang-tidy shellcheck clang-format
 "
-# build: OpenSSL's libcrypto, protobuf-c, gRPC's C core, libyaml.
+# build: OpenSSL's libcrypto, protobuf-c, gRPC's C core, libyaml, libzstd.
 # tests: CUnit; a real clang, and its libFuzzer and sanitizer runtimes (only
 # recommended by clang, which --no-install-recommends leaves out); the Python REAPI test server (protoc needs
 # libprotobuf-dev's google/protobuf/*.proto) and its TLS case; real CMake

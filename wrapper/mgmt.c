@@ -2,6 +2,7 @@
 /* mgmt.c — `ricc --OPTION`: what a user of ccache expects (-s, -z, -C, -c
  * and their long forms), plus --print-stats for scripts and --show-config. */
 #include "wrapper/mgmt.h"
+#include "wrapper/mgmt_stats.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -46,55 +47,6 @@ void mgmt_version(void)
     printf("ricc %s\n", RICC_VERSION);
 }
 
-static void human_size(uint64_t n, char *buf, size_t cap)
-{
-    const char *unit[] = {"B", "kB", "MB", "GB", "TB"};
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1000 && u < 4)
-        v /= 1000, u++;
-    snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
-/* What the cache holds: the store's areas and the rest of RICC_DIR that
- * counts toward max_size (the fixed tables, identity/, incdirs/), measured
- * now. */
-static uint64_t cache_size(const config *cfg)
-{
-    store *s = store_open(cfg->dir, cfg->max_size);
-    uint64_t n = s ? store_size(s) : 0;
-    store_close(s);
-    return n + layout_measure(cfg->dir);
-}
-
-static int show_stats(const config *cfg)
-{
-    int64_t hits = stats_get(ST_DIRECT_HIT) + stats_get(ST_PREPROCESSED_HIT) +
-                   stats_get(ST_REMOTE_HIT);
-    int64_t cacheable = hits + stats_get(ST_MISS);
-    printf("cache directory      %s\n", cfg->dir);
-    printf("cacheable calls      %lld\n", (long long)cacheable);
-    if (cacheable)
-        printf("  hits               %lld (%.1f%%)\n", (long long)hits, 100.0 * (double)hits / (double)cacheable);
-    else
-        printf("  hits               0\n");
-    for (int i = 0; i < ST_PUBLIC_COUNT; i++)
-        printf("  %-19s%lld\n", stats_name(i), (long long)stats_get(i));
-    char sz[32], mx[32];
-    human_size(cache_size(cfg), sz, sizeof sz);
-    human_size(cfg->max_size, mx, sizeof mx);
-    printf("cache size           %s of %s\n", sz, cfg->max_size ? mx : "unlimited");
-    return 0;
-}
-
-static int print_stats(const config *cfg)
-{
-    for (int i = 0; i < ST_PUBLIC_COUNT; i++)
-        printf("%s\t%lld\n", stats_name(i), (long long)stats_get(i));
-    printf("cache_size_bytes\t%llu\n", (unsigned long long)cache_size(cfg));
-    return 0;
-}
-
 static int store_op(const config *cfg, int clear)
 {
     store *s = store_open(cfg->dir, cfg->max_size);
@@ -118,9 +70,9 @@ int mgmt_command(int argc, char **argv, const config *cfg)
         return 2;
     }
     if (!strcmp(o, "-s") || !strcmp(o, "--show-stats"))
-        return show_stats(cfg);
+        return mgmt_show_stats(cfg, 0);
     if (!strcmp(o, "--print-stats"))
-        return print_stats(cfg);
+        return mgmt_print_stats(cfg, NULL);
     if (!strcmp(o, "-z") || !strcmp(o, "--zero-stats")) {
         stats_zero();
         return 0;

@@ -32,7 +32,7 @@
 #include "cache/util/log.h"
 
 #define STATS_MAGIC 0x5249434353544154ULL /* "RICCSTAT" */
-#define STATS_VERSION 1
+#define STATS_VERSION 2
 
 typedef struct stats_header {
     uint64_t magic;

@@ -29,12 +29,23 @@ enum stat_id {
     ST_CLEANUPS,          /* shard cleanups run */
     ST_STORE_ERRORS,      /* a write to the store failed (disk full, permissions) */
     ST_PUBLIC_COUNT,      /* number of counters shown to users */
+    /* 11..29: free for more public counters (remote ones) */
+    /* internal: when the counters were last zeroed (unix seconds) */
+    ST_ZEROED_AT = 30,
     /* internal: bytes under RICC_DIR outside the shards (layout_measure),
      * as the last cleanup measured them; they come off max_size */
     ST_OTHER_BYTES = 31,
     /* internal: bytes stored per shard (16 shards by first hex digit) */
     ST_SHARD_BYTES0 = 32,
-    ST_SLOT_COUNT = ST_SHARD_BYTES0 + 16
+    /* internal: the same entries' uncompressed bytes per shard */
+    ST_SHARD_RAW_BYTES0 = 48,
+    /* per kind of call (compile, link, ar, exec), 8 slots each: the first
+     * six outcome counters again */
+    ST_KIND0 = 64,
+    /* misses and uncacheable calls by reason (wrapper/flows/reason.h) */
+    ST_MISS_REASON0 = 96,
+    ST_UNCACHEABLE_REASON0 = 128,
+    ST_SLOT_COUNT = 160
 };
 
 /* The user-facing name of a public counter ("direct_hit", ...). */

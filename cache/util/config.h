@@ -20,7 +20,8 @@
  * 500ms, 2s, 5m.
  *
  * Settings (see config.c for the table and defaults):
- *   dir, max_size, log_level, log_directory, project_root, no_path_rewrite,
+ *   dir, max_size, log_level, log_directory, log_file, stats_log, compression,
+ *   compression_level, umask, project_root, no_path_rewrite,
  *   deps_global_paths, skip_cache, action_uncacheable, disable, no_direct, comment_hits, link,
  *   hard_link, compilers, exec_tools, server, cas_server, action_cache_server, instance,
  *   cache_only, cache_upload_local_build, server_ssl, server_cert, client_cert,
@@ -50,6 +51,11 @@ typedef struct config {
     uint64_t max_size;       /* bytes; "5G", "500M", "0" = unlimited; default 5G */
     enum log_level log_level;/* error|warning|info|debug|trace; default warning */
     char *log_directory;     /* NULL: log to stderr */
+    char *log_file;          /* one file every process appends to (log.h), or NULL */
+    char *stats_log;         /* a file each call appends its outcome to (stats), or NULL */
+    int compression;         /* store blobs compressed with zstd (store.c) */
+    int compression_level;   /* zstd level for compression */
+    char *umask;             /* octal umask for what ricc writes under dir, or NULL */
     char *project_root;      /* NULL: the current directory */
     int no_path_rewrite;
     int deps_global_paths;
