@@ -54,7 +54,7 @@ static int store_op(const config *cfg, int clear)
         fprintf(stderr, "ricc: cannot open the cache at %s: %s\n", cfg->dir, strerror(errno));
         return 1;
     }
-    int r = clear ? store_clear(s) : store_cleanup(s);
+    int r = clear ? store_clear(s, NULL) : store_cleanup(s, NULL);
     if (r != 0)
         fprintf(stderr, "ricc: %s of %s failed: %s\n", clear ? "clearing" : "cleanup",
                 cfg->dir, strerror(errno));

@@ -625,8 +625,11 @@ static void tend_layout(store *s, time_t now)
  * share): only if the counter is still over once we hold the lock (another
  * process may have just cleaned it), down to 90% of the share, and never
  * waiting for the lock.  Otherwise (ricc --cleanup) down to the share,
- * waiting for the lock, after the caller has measured and swept. */
-static int clean_shard(store *s, int shard, int automatic)
+ * waiting for the lock, after the caller has measured and swept.  With
+ * older_ns (ricc --evict-older-than), only the entries last used before
+ * that time go, whatever the share.  What went is added to *out (or NULL). */
+static int clean_shard(store *s, int shard, int automatic, int64_t older_ns,
+                       store_removed *out)
 {
     enum stat_id slot = (enum stat_id)(ST_SHARD_BYTES0 + shard);
     int lock = lock_shard(s, shard, !automatic);
@@ -640,7 +643,7 @@ static int clean_shard(store *s, int shard, int automatic)
     if (automatic)
         tend_layout(s, now);
     int64_t share = shard_share(s);
-    int64_t target = automatic ? share / 10 * 9 : share;
+    int64_t target = older_ns ? INT64_MAX : automatic ? share / 10 * 9 : share;
     int64_t before = stats_get(slot);
     victims vs = {0};
     if (scan_shard(s, shard, &vs, now) != 0) {
@@ -653,14 +656,15 @@ static int clean_shard(store *s, int shard, int automatic)
         total += vs.v[i].bytes;
     if (vs.n > 1)
         qsort(vs.v, vs.n, sizeof *vs.v, older_first);
-    int64_t evicted = 0;
+    int64_t evicted = 0, evicted_bytes = 0;
     char path[PATH_MAX];
-    for (size_t i = 0; i < vs.n && total > target; i++) {
+    for (size_t i = 0; i < vs.n && (total > target || vs.v[i].mtime_ns < older_ns); i++) {
         const victim *v = &vs.v[i];
         snprintf(path, sizeof path, "%s/%s/%c%c/%s", s->dir, area_dir(v->area),
                  hexdigit[shard], hexdigit[v->sub], v->name);
         if (unlink(path) == 0) {
             evicted++;
+            evicted_bytes += v->bytes;
             total -= v->bytes;
         } else if (errno == ENOENT) {
             total -= v->bytes; /* someone removed it (a corrupt entry) */
@@ -673,20 +677,36 @@ static int clean_shard(store *s, int shard, int automatic)
     stats_add(ST_EVICTED_FILES, evicted);
     stats_add(ST_CLEANUPS, 1);
     close(lock);
+    if (out) {
+        out->files += (uint64_t)evicted;
+        out->bytes += (uint64_t)evicted_bytes;
+    }
     return 0;
 }
 
 static void maybe_clean(store *s, int shard)
 {
     if (stats_get((enum stat_id)(ST_SHARD_BYTES0 + shard)) > shard_share(s))
-        clean_shard(s, shard, 1);
+        clean_shard(s, shard, 1, 0, NULL);
 }
 
 /* ---- maintenance ---- */
 
-int store_clear(store *s)
+int store_clear(store *s, store_removed *out)
 {
     int rc = 0;
+    /* What goes, for the message: the entries as a scan sees them, and the
+     * rest of RICC_DIR by what layout_measure() finds before and after. */
+    uint64_t other = layout_measure(s->dir);
+    for (int shard = 0; out && shard < SHARDS; shard++) {
+        victims vs = {0};
+        if (scan_shard(s, shard, &vs, time(NULL)) == 0)
+            for (size_t i = 0; i < vs.n; i++) {
+                out->files++;
+                out->bytes += (uint64_t)vs.v[i].bytes;
+            }
+        free(vs.v);
+    }
     for (int a = 0; a < AREA_COUNT; a++) {
         char *dir = layout_path_dup(s->dir, (enum layout_item)(LAYOUT_CAS + a), NULL);
         if (!dir || layout_remove_contents(dir) != 0)
@@ -697,17 +717,20 @@ int store_clear(store *s)
         rc = -1;
     for (int shard = 0; shard < SHARDS; shard++)
         stats_set((enum stat_id)(ST_SHARD_BYTES0 + shard), 0);
-    stats_set(ST_OTHER_BYTES, (int64_t)layout_measure(s->dir));
+    uint64_t left = layout_measure(s->dir);
+    stats_set(ST_OTHER_BYTES, (int64_t)left);
+    if (out && other > left)
+        out->bytes += other - left;
     return rc;
 }
 
-int store_cleanup(store *s)
+int store_cleanup(store *s, store_removed *out)
 {
     tend_layout(s, time(NULL));
     /* Without a limit this still recounts the shards (and sweeps). */
     int rc = 0;
     for (int shard = 0; shard < SHARDS; shard++)
-        if (clean_shard(s, shard, 0) != 0)
+        if (clean_shard(s, shard, 0, 0, out) != 0)
             rc = -1;
     return rc;
 }
@@ -722,4 +745,23 @@ uint64_t store_size(store *s)
             total += (uint64_t)v;
     }
     return total;
+}
+
+/* ricc --evict-older-than: every shard is scanned under its lock (waiting,
+ * as --cleanup does) and what was last used (mtime: a hit refreshes it)
+ * before now - age goes; the shard's counter is re-based on the scan, as by a
+ * cleanup, since it is the same code (clean_shard) with a time instead of a
+ * share. */
+int store_evict_older_than(store *s, int64_t age_seconds, store_removed *out)
+{
+    time_t now = time(NULL);
+    tend_layout(s, now);
+    int64_t cutoff_ns = ((int64_t)now - (age_seconds > 0 ? age_seconds : 0)) * 1000000000;
+    if (cutoff_ns <= 0)
+        cutoff_ns = 1; /* 0 would mean "no cutoff" to clean_shard */
+    int rc = 0;
+    for (int shard = 0; shard < SHARDS; shard++)
+        if (clean_shard(s, shard, 0, cutoff_ns, out) != 0)
+            rc = -1;
+    return rc;
 }

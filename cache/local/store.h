@@ -71,15 +71,26 @@ int store_put(store *s, enum store_kind k, const digest *key, const void *buf, s
 int store_remove(store *s, enum store_kind k, const digest *key);
 
 /* ---- maintenance ---- */
+/* What a maintenance call removed: entries (files) of the three areas, and
+ * bytes as the size limit counts them.  Each call adds to it; NULL: not
+ * wanted. */
+typedef struct store_removed {
+    uint64_t files, bytes;
+} store_removed;
 /* Remove everything that is cache (ricc --clear): the three areas and what
- * layout_clear() removes (the fixed tables, identity/, incdirs/, ...). */
-int store_clear(store *s);
+ * layout_clear() removes (the fixed tables, identity/, incdirs/, ...); the
+ * latter count in out->bytes, not in out->files. */
+int store_clear(store *s, store_removed *out);
 /* Clean every shard down to its share now and recount sizes (ricc --cleanup).
  * Also measures what RICC_DIR holds outside the shards (layout_measure:
  * it is subtracted from max_size before the shares are taken) and removes
  * killed processes' temporaries (layout_sweep).  The automatic cleaning of a
  * shard that a write took over its share does the same. */
-int store_cleanup(store *s);
+int store_cleanup(store *s, store_removed *out);
+/* Remove the entries of the three areas last used (mtime) more than
+ * age_seconds ago, and recount the shards as store_cleanup() does
+ * (ricc --evict-older-than).  0 or -1 (a shard could not be locked). */
+int store_evict_older_than(store *s, int64_t age_seconds, store_removed *out);
 /* Total bytes accounted in the three areas (layout_measure() is the rest). */
 uint64_t store_size(store *s);
 

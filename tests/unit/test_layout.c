@@ -149,7 +149,7 @@ static void test_tables_within_limit(void)
     CU_ASSERT(store_size(s) + tables > limit);
     store_close(s);
     s = store_open(dir, limit);
-    CU_ASSERT_EQUAL(store_cleanup(s), 0);
+    CU_ASSERT_EQUAL(store_cleanup(s, NULL), 0);
     CU_ASSERT(store_size(s) + layout_measure(dir) <= limit);
     CU_ASSERT(store_size(s) > 0); /* evicting is not emptying */
     CU_ASSERT_EQUAL(stats_get(ST_OTHER_BYTES), (int64_t)tables);
@@ -195,7 +195,7 @@ static void test_sweep(void)
     /* ricc --cleanup does the same. */
     char *again = put(dir, "tmp/trace.tmp.124.0", 10, old);
     store *s = store_open(dir, 0);
-    CU_ASSERT_EQUAL(store_cleanup(s), 0);
+    CU_ASSERT_EQUAL(store_cleanup(s, NULL), 0);
     store_close(s);
     CU_ASSERT_FALSE(exists(again));
     CU_ASSERT_TRUE(exists(t_new));
@@ -226,7 +226,7 @@ static void test_clear(void)
     free(put(dir, "dir-fallback", 2, 0));
     free(put(dir, "lock/actions", 0, 0));
     free(put(dir, "tmp/deps.1.d", 10, 0)); /* a call in progress */
-    CU_ASSERT_EQUAL(store_clear(s), 0);
+    CU_ASSERT_EQUAL(store_clear(s, NULL), 0);
     CU_ASSERT_EQUAL(store_size(s) + layout_measure(dir), 0);
     CU_ASSERT_EQUAL(stats_get(ST_OTHER_BYTES), 0);
     static const char *const gone[] = {"statindex", "codes", "identity/0123", "incdirs/4567",

@@ -540,7 +540,7 @@ static void test_lru_order(void)
 
     /* A full cleanup brings every shard to its share, oldest first; the
      * used AC entry survives its shard's cleanup too. */
-    CU_ASSERT_EQUAL(store_cleanup(s), 0);
+    CU_ASSERT_EQUAL(store_cleanup(s, NULL), 0);
     CU_ASSERT(store_size(s) <= LIMIT);
     buf = NULL;
     CU_ASSERT_EQUAL(store_get(s, STORE_AC, &key, &buf, &n), 0);
@@ -664,7 +664,7 @@ static void test_concurrent(void)
     run_workers(dir, LIMIT);
     CU_ASSERT(stats_get(ST_CLEANUPS) > 0);
     store *s = store_open(dir, LIMIT);
-    CU_ASSERT_EQUAL(store_cleanup(s), 0);
+    CU_ASSERT_EQUAL(store_cleanup(s, NULL), 0);
     CU_ASSERT(store_size(s) <= LIMIT);
     store_close(s);
     free(dir);
@@ -696,7 +696,7 @@ static int put_unwritable(void)
     digest_str("k", &key);
     bad += store_get(s, STORE_MANIFEST, &key, &buf, &n) != 1;
     bad += cas_get(s, &key, &buf, &n) != 1;
-    bad += store_cleanup(s) != -1; /* cannot lock, but no crash */
+    bad += store_cleanup(s, NULL) != -1; /* cannot lock, but no crash */
     store_close(s);
     return bad;
 }
@@ -787,7 +787,7 @@ static void test_clear_and_cleanup(void)
     set_mtime(stale, time(NULL) - 7200);
     set_mtime(top, time(NULL) - 7200);
     int64_t cleanups = stats_get(ST_CLEANUPS);
-    CU_ASSERT_EQUAL(store_cleanup(s), 0);
+    CU_ASSERT_EQUAL(store_cleanup(s, NULL), 0);
     CU_ASSERT_EQUAL(store_size(s), 60 * 4096);
     CU_ASSERT_FALSE(exists(stale));
     CU_ASSERT_FALSE(exists(top));
@@ -799,14 +799,14 @@ static void test_clear_and_cleanup(void)
 
     /* Cleanup with a limit: each shard to its share. */
     s = store_open(dir, 16 * 2 * 4096);
-    CU_ASSERT_EQUAL(store_cleanup(s), 0);
+    CU_ASSERT_EQUAL(store_cleanup(s, NULL), 0);
     CU_ASSERT(store_size(s) <= 16 * 2 * 4096);
     CU_ASSERT(stats_get(ST_EVICTED_FILES) > 0);
     CU_ASSERT_EQUAL(store_size(s), (uint64_t)store_files(dir, NULL) * 4096);
 
     /* Clear removes everything and zeroes the accounting. */
     stats_add(ST_MISS, 3);
-    CU_ASSERT_EQUAL(store_clear(s), 0);
+    CU_ASSERT_EQUAL(store_clear(s, NULL), 0);
     CU_ASSERT_EQUAL(store_size(s), 0);
     char *buf;
     size_t n;
