@@ -14,20 +14,29 @@
 #   make bench-projects  the same on real projects (lua, zlib, fmt; bench/projects.sh)
 #   make fuzz          libFuzzer over every parser of untrusted bytes (clang; not in check)
 #   make lint          cppcheck, clang-tidy, shellcheck: any finding fails (not in check)
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX, DESTDIR, BINDIR, LIBDIR, LIBEXECDIR, MANDIR
+#   make uninstall    the same variables: removes what install put there
 
-PREFIX  ?= /usr/local
-DESTDIR ?=
-B       ?= build
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR     ?= $(PREFIX)/share/man
+B          ?= build
 
 CC      ?= cc
 OPT     ?= -O2 -g
 CFLAGS  ?= $(OPT)
-WARN     = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+# -Werror is for the project's own builds (.ci/run sets WERROR=1): a
+# packager's newer compiler may warn about something new, and that must not
+# stop a build of a released ricc.
+WERROR  ?= 0
+WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror)
 PKGS     = libcrypto libprotobuf-c yaml-0.1 libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-CPPFLAGS += -D_GNU_SOURCE -I. -I$(B)/proto $(PKG_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -I. -I$(B)/proto -I$(B) $(PKG_CFLAGS)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN) -fPIC
 
 # ricc is a fresh process per compile, and a statically linked one starts in
@@ -72,7 +81,7 @@ LIBWRAP     := $(B)/lib/libricc-wrapper.a
 RICC        := $(B)/bin/ricc
 PRELOAD     := $(if $(PRELOAD_SRC),$(B)/lib/libricc-preload.so)
 
-.PHONY: demo all check check-unit check-e2e check-remote check-asan bench install clean
+.PHONY: demo all check check-unit check-e2e check-remote check-asan bench install uninstall clean FORCE
 .SECONDARY:
 
 all: $(RICC) $(PRELOAD) $(TRACE) $(REMOTE_SO) $(HELPER)
@@ -275,7 +284,7 @@ lint:
 	@rc=0; for t in cppcheck tidy shell layers; do $(MAKE) --no-print-directory lint-$$t || rc=1; done; \
 	    [ $$rc = 0 ] && echo "lint: clean" || { echo "lint: FAILED"; exit 1; }
 
-lint-cppcheck: $(PROTO_H)
+lint-cppcheck: $(PROTO_H) $(B)/gen/installdirs.h
 	@mkdir -p $(LINT_B)/inc && ln -sfn $(shell pkg-config --variable=includedir libprotobuf-c)/protobuf-c $(LINT_B)/inc/
 	@cppcheck --quiet --std=c11 --enable=warning,portability,performance --inline-suppr \
 	    --error-exitcode=1 --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
@@ -284,7 +293,7 @@ lint-cppcheck: $(PROTO_H)
 	    echo "cppcheck: $$(grep -c '^[^ ]*:[0-9]*:[0-9]*: ' $(LINT_B)/cppcheck.txt) finding(s)"; exit $$rc
 
 # One clang-tidy per file, two at a time; a header's finding is counted once.
-lint-tidy: $(PROTO_H)
+lint-tidy: $(PROTO_H) $(B)/gen/installdirs.h
 	@mkdir -p $(LINT_B)
 	@printf '%s\n' $(LINT_C) | xargs -P2 -I{} sh -c '$(CLANG_TIDY) --quiet {} -- -std=c11 \
 	    $(LINT_FLAGS) $(shell pkg-config --cflags grpc) >$(LINT_B)/tidy-$$$$.txt 2>/dev/null \
@@ -307,13 +316,45 @@ lint-shell:
 	        "in $$(echo $$files | wc -w) scripts"; \
 	    exit $${rc:-0}
 
+# Installed layout (the places ricc looks, fsutil.h fs_beside_program):
+#   BINDIR/ricc
+#   LIBDIR/ricc/libricc-{preload,trace,remote}.so   loaded by ricc or a build
+#   LIBDIR/ricc/masquerade/{gcc,g++,cc,c++,clang,clang++} -> BINDIR/ricc
+#   LIBEXECDIR/ricc/ricc-remote                     the static ricc's remote helper
+#   MANDIR/man1/ricc.1
+# The masquerade links are absolute (BINDIR without DESTDIR): a staged tree
+# is copied to where BINDIR says.
+MASQUERADE = gcc g++ cc c++ clang clang++
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/ricc
-	install -m 755 $(RICC) $(DESTDIR)$(PREFIX)/bin/ricc
-	$(if $(PRELOAD),install -m 755 $(PRELOAD) $(DESTDIR)$(PREFIX)/lib/ricc/)
-	$(if $(TRACE),install -m 755 $(TRACE) $(DESTDIR)$(PREFIX)/lib/ricc/)
-	$(if $(REMOTE_SO),install -m 755 $(REMOTE_SO) $(DESTDIR)$(PREFIX)/lib/ricc/)
-	$(if $(HELPER),install -m 755 $(HELPER) $(DESTDIR)$(PREFIX)/lib/ricc/)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/ricc/masquerade \
+	    $(DESTDIR)$(LIBEXECDIR)/ricc $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(RICC) $(DESTDIR)$(BINDIR)/ricc
+	$(if $(PRELOAD),install -m 755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/ricc/)
+	$(if $(TRACE),install -m 755 $(TRACE) $(DESTDIR)$(LIBDIR)/ricc/)
+	$(if $(REMOTE_SO),install -m 755 $(REMOTE_SO) $(DESTDIR)$(LIBDIR)/ricc/)
+	$(if $(HELPER),install -m 755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/ricc/)
+	for n in $(MASQUERADE); do ln -sfn $(BINDIR)/ricc $(DESTDIR)$(LIBDIR)/ricc/masquerade/$$n; done
+	install -m 644 doc/ricc.1 $(DESTDIR)$(MANDIR)/man1/ricc.1
+
+# Only what install put there, then the directories it made if now empty.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ricc $(DESTDIR)$(MANDIR)/man1/ricc.1 \
+	    $(DESTDIR)$(LIBDIR)/ricc/libricc-preload.so $(DESTDIR)$(LIBDIR)/ricc/libricc-trace.so \
+	    $(DESTDIR)$(LIBDIR)/ricc/libricc-remote.so $(DESTDIR)$(LIBEXECDIR)/ricc/ricc-remote \
+	    $(MASQUERADE:%=$(DESTDIR)$(LIBDIR)/ricc/masquerade/%)
+	-rmdir $(DESTDIR)$(LIBDIR)/ricc/masquerade $(DESTDIR)$(LIBDIR)/ricc $(DESTDIR)$(LIBEXECDIR)/ricc 2>/dev/null
+
+# Where an installed ricc finds its libraries and helper when they are not
+# beside it (LIBDIR or LIBEXECDIR outside PREFIX): compiled into fsutil.c.
+# Rewritten only when a value changes, so `make install LIBDIR=...` after a
+# plain make rebuilds just what depends on it.
+$(B)/gen/installdirs.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define RICC_INSTALL_LIBDIR "%s/ricc"\n#define RICC_INSTALL_LIBEXECDIR "%s/ricc"\n' \
+	    '$(LIBDIR)' '$(LIBEXECDIR)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/cache/util/fsutil.o: $(B)/gen/installdirs.h
+FORCE:
 
 clean:
 	rm -rf build build-asan build-fuzz

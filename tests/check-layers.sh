@@ -21,7 +21,7 @@ C_LOW="cache/util/ cache/reapi/ cache/local/"
 W_MATCH="preload/match.h"   # the name rules, pure: shared by ricc and the shim
 RULES="
 preload/             preload/
-cache/util/          cache/util/
+cache/util/          cache/util/ gen/
 cache/reapi/         cache/reapi/ cache/util/ pb
 cache/local/         cache/local/ cache/reapi/ cache/util/
 cache/remote/client/ cache/ pb

@@ -14,6 +14,7 @@
  * system, so they give the same answer inside and outside a sandbox and cost
  * no system calls. */
 #include "cache/util/fsutil.h"
+#include "gen/installdirs.h" /* $(B)/gen, made by the Makefile: LIBDIR, LIBEXECDIR */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -510,20 +511,11 @@ char *path_absolute(const char *p, const char *cwd)
     return r;
 }
 
-char *fs_beside_program(const char *env_name, const char *name)
+/* The first of dir/NAME for dir in the list that exists, malloc'd. */
+static char *first_existing(const char *const *dirs, size_t n, const char *base, const char *name)
 {
-    const char *env = getenv(env_name);
-    if (env && *env)
-        return strdup(env);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    static const char *const rel[] = {"../lib", "../lib/ricc"};
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        char *dir = path_join(exe, rel[i]);
+    for (size_t i = 0; i < n; i++) {
+        char *dir = base ? path_join(base, dirs[i]) : strdup(dirs[i]);
         char *p = dir ? path_join(dir, name) : NULL;
         free(dir);
         if (p && access(p, F_OK) == 0)
@@ -531,6 +523,30 @@ char *fs_beside_program(const char *env_name, const char *name)
         free(p);
     }
     return NULL;
+}
+
+char *fs_beside_program(const char *env_name, const char *name)
+{
+    const char *env = getenv(env_name);
+    if (env && *env)
+        return strdup(env);
+    /* Relative first: the build tree, and an installation moved as a whole
+     * (PREFIX/bin beside PREFIX/lib/ricc and PREFIX/libexec/ricc). */
+    static const char *const rel[] = {"../lib", "../lib/ricc", "../libexec/ricc"};
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    char *p = NULL;
+    if (slash) {
+        *slash = '\0';
+        p = first_existing(rel, sizeof rel / sizeof *rel, exe, name);
+    }
+    /* Then where `make install` put them when LIBDIR or LIBEXECDIR is not
+     * under PREFIX (a distribution's /usr/lib/<triplet>). */
+    static const char *const installed[] = {RICC_INSTALL_LIBDIR, RICC_INSTALL_LIBEXECDIR};
+    if (!p)
+        p = first_existing(installed, sizeof installed / sizeof *installed, NULL, name);
+    return p;
 }
 
 char *fs_library_beside_program(const char *env_name, const char *name)

@@ -74,9 +74,10 @@ char *path_absolute(const char *p, const char *cwd);
 
 /* A file installed with this program: the value of the environment
  * variable env_name when it is set (as it is, whether or not it exists),
- * else the first of <directory of /proc/self/exe>/../lib/NAME and
- * ../lib/ricc/NAME that exists (the build tree, and an installation under
- * PREFIX/bin and PREFIX/lib/ricc).  malloc'd, or NULL. */
+ * else the first that exists of <directory of /proc/self/exe>/../lib/NAME,
+ * ../lib/ricc/NAME, ../libexec/ricc/NAME (the build tree, an installation
+ * under PREFIX), then LIBDIR/ricc/NAME and LIBEXECDIR/ricc/NAME as `make
+ * install` was given them.  malloc'd, or NULL. */
 char *fs_beside_program(const char *env_name, const char *name);
 /* The same, for a library to preload: NULL unless it is readable. */
 char *fs_library_beside_program(const char *env_name, const char *name);
