@@ -14,6 +14,8 @@
 
 ROOT=$(cd "$E2E_DIR/../.." && pwd)
 TB=$T/b
+# The installed ricc must find its own shim, not the build tree's.
+unset RICC_PRELOAD RICC_TRACE_LIB RICC_REMOTE_HELPER RICC_REMOTE_MODULE
 
 mk() { make -s -C "$ROOT" B="$TB" -j2 "$@" >"$CASE/make.out" 2>&1 || { tail -20 "$CASE/make.out" >&2; die "make $* failed"; }; }
 
@@ -130,9 +132,11 @@ elsewhere() {
     [ "$(RICC="$p/bin/ricc" counter miss)" = 1 ] || die "the shim in LIBDIR was not found"
     if [ -e "$TB/lib/ricc-remote" ]; then
         # The helper program is looked for when a remote is configured; no
-        # server is needed to see which one was started.
+        # server is needed to see which one was started.  (A source no
+        # compile above cached: a local hit would not ask the remote.)
+        printf 'int n;\n' >n.c
         RICC_SERVER=unix:$CASE/none.sock RICC_REMOTE_AGENT=0 RICC_LOG_LEVEL=debug \
-            "$p/bin/ricc" gcc -c m.c -o m2.o 2>remote.err || die "the compile failed"
+            "$p/bin/ricc" gcc -c n.c -o n.o 2>remote.err || die "the compile failed"
         grep -q "remote calls through $e/libexec/ricc/ricc-remote" remote.err ||
             die "ricc-remote not found in LIBEXECDIR: $(grep -i remote remote.err | head -3)"
     fi
