@@ -1,24 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* config.c — ricc's settings: environment, then a YAML file, then defaults.
+/* config.c — ricc's settings, loaded in layers: defaults, /etc/ricc.yaml,
+ * the user's file, the cache directory's file (or RICC_CONFIG), then the
+ * environment.
  *
- * Everything is driven by one table, settings[] below: a setting's name, its
- * type, its default (as text, parsed like any other value), whether recc has
- * it too (so RECC_<NAME> is read as well as RICC_<NAME>), and where it lives
- * in struct config.  The environment reader, the YAML reader, --show-config
+ * Everything is driven by one table, config_settings[] below: a setting's
+ * name, its type, its default (as text, parsed like any other value),
+ * whether recc has it too (so RECC_<NAME> is read as well as RICC_<NAME>),
+ * and where it lives in struct config.  The environment reader, the YAML
+ * reader, --show-config (config_show.c), the file writer (config_write.c)
  * and config_free all walk that table, so adding a setting is one line here
  * and one field in config.h.
  *
- * Loading goes from weakest to strongest source, each overwriting the last:
- * defaults, then the file, then RECC_<NAME>, then RICC_<NAME>.  Only the
- * cache directory is looked at early, because it says where the default file
- * is.  Each setting remembers where its value came from (struct origin) so
- * --show-config can answer "why is this set?" and so a setting given twice
- * in one file can be reported.
+ * Loading goes from weakest to strongest source, each overwriting what it
+ * sets (a map, per name): defaults, the system's file, the user's
+ * ($XDG_CONFIG_HOME/ricc/config.yaml), the cache directory's (or
+ * RICC_CONFIG), then RECC_<NAME>, then RICC_<NAME>.  As ccache does, a user
+ * keeps personal settings in the user's file and a cache's own in that
+ * cache's directory.  Only the cache directory is settled early, because it
+ * says where its file is: the weaker files may name it, RICC_DIR or
+ * ricc -d override them.  Each setting remembers where its value came from
+ * (struct origin: the variable, or the file and line) so --show-config can
+ * answer "why is this set?" and so a setting given twice in one file can be
+ * reported.
  *
  * An empty value — `RICC_SERVER=` or `server:` with nothing after it — puts
- * the setting back to its default.  That lets an environment variable switch
- * off what a file switched on, and matches the shell habit of "empty means
- * unset".
+ * the setting back to its default.  That lets an environment variable or a
+ * stronger file switch off what a weaker one switched on, and matches the
+ * shell habit of "empty means unset".
  *
  * Bad input is misuse of ricc, the one thing that is allowed to fail a
  * build, so messages must say exactly what to change: the file and line or
@@ -27,6 +35,7 @@
  * allocation; only the final message is malloc'd.  The parsers of one value
  * that others use too (sizes, addresses, ...) are in config_values.c. */
 #include "cache/util/config.h"
+#include "cache/util/config_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,31 +53,11 @@
 
 extern char **environ;
 
-enum type {
-    T_STRING,    /* char *; empty means NULL */
-    T_BOOL,      /* int 0/1 */
-    T_SIZE,      /* uint64_t bytes */
-    T_INT,       /* int >= 0 */
-    T_LOG_LEVEL, /* enum log_level */
-    T_MSECS,     /* int, a duration kept in milliseconds */
-    T_SECS,      /* int, a duration kept in seconds */
-    T_MAP,       /* config_kv * with an int count beside it */
-};
-
-struct setting {
-    const char *name;
-    enum type type;
-    const char *def;  /* default as text; NULL for "unset" */
-    int recc;         /* recc has it: read RECC_<NAME> too */
-    size_t off;       /* the field in struct config */
-    size_t count_off; /* T_MAP only: the entry count field */
-};
-
 #define S(name, field, type, def, recc) {name, type, def, recc, offsetof(config, field), 0}
 #define M(name, field, recc) \
     {name, T_MAP, NULL, recc, offsetof(config, field), offsetof(config, n_##field)}
 
-static const struct setting settings[] = {
+const struct setting config_settings[] = {
     S("dir", dir, T_STRING, NULL, 0), /* default: default_dir() */
     S("max_size", max_size, T_SIZE, "5G", 0),
     S("log_level", log_level, T_LOG_LEVEL, "warning", 1),
@@ -109,23 +98,8 @@ static const struct setting settings[] = {
     M("remote_platform", remote_platform, 1),
     M("remote_env", remote_env, 1),
 };
-
-#define N_SETTINGS ((int)(sizeof settings / sizeof settings[0]))
-#define FIELD(c, s, T) ((T *)((char *)(c) + (s)->off))
-#define CFIELD(c, s, T) ((const T *)((const char *)(c) + (s)->off))
-#define COUNT(c, s) (*(const int *)((const char *)(c) + (s)->count_off))
-
-/* Where a value came from: an environment variable (var != NULL), a line of
- * c->file (line > 0), or the default. */
-struct origin {
-    char *var;
-    int line;
-};
-
-struct config_origin {
-    struct origin set[N_SETTINGS];
-    struct origin *entry[N_SETTINGS]; /* T_MAP: parallel to the entries */
-};
+_Static_assert(sizeof config_settings / sizeof config_settings[0] == N_SETTINGS,
+               "N_SETTINGS (config_int.h) is the number of settings");
 
 /* ---- small helpers ---- */
 
@@ -140,10 +114,10 @@ static void fail(char **err, const char *fmt, ...)
     va_end(ap);
 }
 
-static int find_setting(const char *name)
+int config_find_setting(const char *name)
 {
     for (int i = 0; i < N_SETTINGS; i++)
-        if (!strcmp(settings[i].name, name))
+        if (!strcmp(config_settings[i].name, name))
             return i;
     return -1;
 }
@@ -172,11 +146,14 @@ static int env_has_ours(void)
     return 0;
 }
 
-static void origin_set(struct origin *o, const char *var, int line)
+/* From variable var, or line `line` of file (one of origins->paths). */
+static void origin_set(struct origin *o, const char *var, const char *file, int line)
 {
     free(o->var);
     o->var = var ? strdup(var) : NULL;
+    o->file = file;
     o->line = line;
+    o->option = NULL;
 }
 
 /* $XDG_CACHE_HOME/ricc, else $HOME/.cache/ricc.  A sandbox may have neither
@@ -202,12 +179,6 @@ static char *default_dir(void)
 }
 
 /* ---- parsing values (the public parsers: config_values.c) ---- */
-
-static const char *log_level_name(enum log_level l)
-{
-    static const char *names[] = {"error", "warning", "info", "debug", "trace"};
-    return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "?";
-}
 
 /* Decimal digits only, 0..INT_MAX. */
 static int parse_int(const char *s, int *out)
@@ -273,7 +244,8 @@ static int is_address(const struct setting *s)
 
 /* Parse text as setting s and store it in c.  NULL or "" means the default.
  * 0, or -1 with the reason in why. */
-static int set_value(config *c, const struct setting *s, const char *text, char *why, size_t cap)
+int config_set_value(config *c, const struct setting *s, const char *text, char *why,
+                     size_t cap)
 {
     if (!text || !*text)
         text = s->def;
@@ -352,9 +324,9 @@ static int map_find(const config *c, const struct setting *s, const char *name)
 
 /* Set name = value in map setting i, keeping it sorted.  0 or -1 (ENOMEM). */
 static int map_set(config *c, int i, const char *name, const char *value, const char *var,
-                   int line)
+                   const char *file, int line)
 {
-    const struct setting *s = &settings[i];
+    const struct setting *s = &config_settings[i];
     config_kv **kvp = FIELD(c, s, config_kv *);
     int *n = (int *)((char *)c + s->count_off);
     struct origin **from = &c->origins->entry[i];
@@ -365,7 +337,7 @@ static int map_set(config *c, int i, const char *name, const char *value, const 
     if (at >= 0) {
         free((*kvp)[at].value);
         (*kvp)[at].value = v;
-        origin_set(&(*from)[at], var, line);
+        origin_set(&(*from)[at], var, file, line);
         return 0;
     }
     at = -at - 1;
@@ -384,8 +356,8 @@ static int map_set(config *c, int i, const char *name, const char *value, const 
     memmove(&kv[at + 1], &kv[at], (size_t)(*n - at) * sizeof *kv);
     memmove(&o[at + 1], &o[at], (size_t)(*n - at) * sizeof *o);
     kv[at] = (config_kv){k, v};
-    o[at] = (struct origin){NULL, 0};
-    origin_set(&o[at], var, line);
+    o[at] = (struct origin){0};
+    origin_set(&o[at], var, file, line);
     (*n)++;
     /* cppcheck-suppress memleak ; (k and v are kept in kv, which is *kvp) */
     return 0;
@@ -395,7 +367,7 @@ static int map_set(config *c, int i, const char *name, const char *value, const 
 
 static int env_setting(config *c, int i, char **err)
 {
-    const struct setting *s = &settings[i];
+    const struct setting *s = &config_settings[i];
     char var[64], why[512];
     env_name(var, sizeof var, "RICC_", s->name);
     const char *v = getenv(var);
@@ -405,20 +377,20 @@ static int env_setting(config *c, int i, char **err)
     }
     if (!v)
         return 0;
-    if (set_value(c, s, v, why, sizeof why) != 0) {
+    if (config_set_value(c, s, v, why, sizeof why) != 0) {
         fail(err, "%s: %s", var, why);
         return -1;
     }
-    origin_set(&c->origins->set[i], var, 0);
+    origin_set(&c->origins->set[i], var, NULL, 0);
     return 0;
 }
 
 /* RECC_REMOTE_PLATFORM_<name>=value, then RICC_..., so RICC_ wins. */
 static int env_map(config *c, int i, char **err)
 {
-    for (int pass = settings[i].recc ? 0 : 1; pass < 2; pass++) {
+    for (int pass = config_settings[i].recc ? 0 : 1; pass < 2; pass++) {
         char prefix[64];
-        env_name(prefix, sizeof prefix - 1, pass ? "RICC_" : "RECC_", settings[i].name);
+        env_name(prefix, sizeof prefix - 1, pass ? "RICC_" : "RECC_", config_settings[i].name);
         strcat(prefix, "_");
         size_t plen = strlen(prefix);
         for (char **e = environ; e && *e; e++) {
@@ -426,7 +398,7 @@ static int env_map(config *c, int i, char **err)
             if (strncmp(*e, prefix, plen) != 0 || !eq || eq == *e + plen)
                 continue;
             char *var = strndup(*e, (size_t)(eq - *e));
-            int r = var ? map_set(c, i, var + plen, eq + 1, var, 0) : -1;
+            int r = var ? map_set(c, i, var + plen, eq + 1, var, NULL, 0) : -1;
             free(var);
             if (r != 0) {
                 fail(err, "out of memory");
@@ -460,11 +432,13 @@ static const char *node_kind(const yaml_node_t *n)
                                                                                    : "a value";
 }
 
-/* A mapping of name: value under remote_platform: or remote_env:. */
+/* A mapping of name: value under remote_platform: or remote_env:.  An
+ * entry a weaker layer set is replaced; one this file already set is an
+ * error. */
 static int file_map(config *c, int i, const char *path, yaml_document_t *doc, yaml_node_t *v,
                     char **err)
 {
-    const char *name = settings[i].name;
+    const char *name = config_settings[i].name;
     if (node_is_null(v))
         return 0;
     if (v->type != YAML_MAPPING_NODE) {
@@ -485,35 +459,19 @@ static int file_map(config *c, int i, const char *path, yaml_document_t *doc, ya
                  name, key, node_kind(val));
             return -1;
         }
-        int at = map_find(c, &settings[i], key);
-        if (at >= 0) {
+        int at = map_find(c, &config_settings[i], key);
+        if (at >= 0 && c->origins->entry[i][at].file == path) {
             fail(err, "%s:%d: %s.%s: given twice (first on line %d)", path, node_line(k), name,
                  key, c->origins->entry[i][at].line);
             return -1;
         }
         const char *text = node_is_null(val) ? "" : (const char *)val->data.scalar.value;
-        if (map_set(c, i, key, text, NULL, node_line(k)) != 0) {
+        if (map_set(c, i, key, text, NULL, path, node_line(k)) != 0) {
             fail(err, "out of memory");
             return -1;
         }
     }
     return 0;
-}
-
-/* " (did you mean 'server'?)" for RICC_SERVER, RECC_SERVER or SERVER. */
-static void suggest(const char *key, char *buf, size_t cap)
-{
-    char low[64];
-    size_t n = 0;
-    for (; n < sizeof low - 1 && key[n]; n++)
-        low[n] = (char)tolower((unsigned char)key[n]);
-    low[n] = '\0';
-    const char *name = low;
-    if (!strncmp(name, "ricc_", 5) || !strncmp(name, "recc_", 5))
-        name += 5;
-    buf[0] = '\0';
-    if (find_setting(name) >= 0)
-        snprintf(buf, cap, " (did you mean '%s'?)", name);
 }
 
 static int file_settings(config *c, const char *path, yaml_document_t *doc, char **err)
@@ -535,21 +493,21 @@ static int file_settings(config *c, const char *path, yaml_document_t *doc, char
             return -1;
         }
         const char *key = (const char *)k->data.scalar.value;
-        int i = find_setting(key);
+        int i = config_find_setting(key);
         if (i < 0) {
             char hint[96];
-            suggest(key, hint, sizeof hint);
+            config_suggest(key, hint, sizeof hint);
             fail(err, "%s:%d: %s: unknown setting%s", path, node_line(k), key, hint);
             return -1;
         }
         struct origin *o = &c->origins->set[i];
-        if (o->line) {
+        if (o->file == path && o->line) {
             fail(err, "%s:%d: %s: given twice (first on line %d)", path, node_line(k), key,
                  o->line);
             return -1;
         }
-        o->line = node_line(k);
-        if (settings[i].type == T_MAP) {
+        origin_set(o, NULL, path, node_line(k));
+        if (config_settings[i].type == T_MAP) {
             if (file_map(c, i, path, doc, v, err) != 0)
                 return -1;
             continue;
@@ -561,7 +519,7 @@ static int file_settings(config *c, const char *path, yaml_document_t *doc, char
         }
         char why[512];
         const char *text = node_is_null(v) ? "" : (const char *)v->data.scalar.value;
-        if (set_value(c, &settings[i], text, why, sizeof why) != 0) {
+        if (config_set_value(c, &config_settings[i], text, why, sizeof why) != 0) {
             fail(err, "%s:%d: %s: %s", path, node_line(v), key, why);
             return -1;
         }
@@ -589,9 +547,13 @@ static void yaml_failure(const yaml_parser_t *p, const char *path, const char *b
         fail(err, "%s:%zu: invalid YAML: %s", path, line, problem);
 }
 
-/* Read one YAML file.  A missing file is fine unless required; a file that
- * is there but cannot be read is not, since it was surely meant to count. */
-static int read_file(config *c, const char *path, int required, char **err)
+static int read_text(config *c, enum layer layer, const char *path, const char *buf,
+                     size_t len, char **err);
+
+/* Read one YAML file as layer `layer`.  A missing file is fine unless
+ * required; a file that is there but cannot be read is not, since it was
+ * surely meant to count. */
+static int read_file(config *c, enum layer layer, const char *path, int required, char **err)
 {
     char *buf;
     size_t len;
@@ -602,12 +564,24 @@ static int read_file(config *c, const char *path, int required, char **err)
              required ? " (named by RICC_CONFIG)" : "");
         return -1;
     }
+    int r = read_text(c, layer, path, buf, len, err);
+    free(buf);
+    return r;
+}
+
+/* The text of a file, buf[0..len), as layer `layer`, named path. */
+static int read_text(config *c, enum layer layer, const char *path, const char *buf,
+                     size_t len, char **err)
+{
+    /* The origins of what this file sets point at paths[layer]. */
+    free(c->file);
     c->file = strdup(path);
+    c->origins->paths[layer] = strdup(path);
+    path = c->origins->paths[layer];
     yaml_parser_t parser;
     yaml_document_t doc;
     int r = -1;
-    if (!c->file || !yaml_parser_initialize(&parser)) {
-        free(buf);
+    if (!c->file || !path || !yaml_parser_initialize(&parser)) {
         fail(err, "out of memory");
         return -1;
     }
@@ -619,32 +593,70 @@ static int read_file(config *c, const char *path, int required, char **err)
         yaml_document_delete(&doc);
     }
     yaml_parser_delete(&parser);
-    free(buf);
     return r;
 }
 
-/* RICC_CONFIG, else $RICC_DIR/config.yaml, else /etc/ricc.yaml: the first
- * one present is the only one read. */
-static int load_file(config *c, char **err)
+/* The system's file: /etc/ricc.yaml, or RICC_SYSTEM_CONFIG (for tests,
+ * which must not read the machine's). */
+static const char *system_file(void)
+{
+    const char *named = getenv("RICC_SYSTEM_CONFIG");
+    return named && *named ? named : "/etc/ricc.yaml";
+}
+
+char *config_user_file(void)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    if (xdg && *xdg)
+        return path_join(xdg, "ricc/" CONFIG_FILE_NAME);
+    const char *home = getenv("HOME");
+    return home && *home ? path_join(home, ".config/ricc/" CONFIG_FILE_NAME) : NULL;
+}
+
+/* The strongest file: RICC_CONFIG, else the cache directory's. */
+static int load_dir_file(config *c, char **err)
 {
     const char *named = getenv("RICC_CONFIG");
     if (named && *named)
-        return read_file(c, named, 1, err);
+        return read_file(c, LAYER_DIR, named, 1, err);
     char *p = path_join(c->dir, CONFIG_FILE_NAME);
     if (!p) {
         fail(err, "out of memory");
         return -1;
     }
-    int r = read_file(c, p, 0, err);
+    int r = read_file(c, LAYER_DIR, p, 0, err);
     free(p);
-    if (r != 0 || c->file)
-        return r;
-    return read_file(c, "/etc/ricc.yaml", 0, err);
+    return r;
+}
+
+/* dir = the option's value (ricc -d), strongest of all. */
+static int set_dir_option(config *c, const char *dir, char **err)
+{
+    int i = config_find_setting("dir");
+    char why[512];
+    if (config_set_value(c, &config_settings[i], dir, why, sizeof why) != 0) {
+        fail(err, "--dir: %s", why);
+        return -1;
+    }
+    origin_set(&c->origins->set[i], NULL, NULL, 0);
+    c->origins->set[i].option = "--dir";
+    return 0;
 }
 
 /* ---- the public functions ---- */
 
 int config_load(config *c, char **err)
+{
+    return config_load_dir(c, NULL, err);
+}
+
+/* Weakest first, each layer overwriting what it sets: defaults, the
+ * system's file, the user's, the cache directory's (or RICC_CONFIG), then
+ * RECC_<NAME> and RICC_<NAME>.  The cache directory is settled before its
+ * file is looked for: by the option, else RICC_DIR, else the weaker files,
+ * else the default. */
+/* *c = the defaults.  0, or -1 with *err (c is freed). */
+static int load_defaults(config *c, char **err)
 {
     char why[512];
     memset(c, 0, sizeof *c);
@@ -655,24 +667,54 @@ int config_load(config *c, char **err)
         return -1;
     }
     for (int i = 0; i < N_SETTINGS; i++)
-        if (settings[i].type != T_MAP && set_value(c, &settings[i], NULL, why, sizeof why) != 0) {
-            fail(err, "%s: default: %s", settings[i].name, why);
-            goto fail;
+        if (config_settings[i].type != T_MAP &&
+            config_set_value(c, &config_settings[i], NULL, why, sizeof why) != 0) {
+            fail(err, "%s: default: %s", config_settings[i].name, why);
+            config_free(c);
+            return -1;
         }
-    /* The cache directory first: it says where the default file is. */
+    return 0;
+}
+
+int config_check_text(const char *path, const char *buf, size_t len, char **err)
+{
+    config c;
+    if (load_defaults(&c, err) != 0)
+        return -1;
+    int r = read_text(&c, LAYER_DIR, path, buf, len, err);
+    config_free(&c);
+    return r;
+}
+
+int config_load_dir(config *c, const char *dir, char **err)
+{
+    if (load_defaults(c, err) != 0)
+        return -1;
     int ours = env_has_ours();
-    if ((ours && env_setting(c, find_setting("dir"), err) != 0) || load_file(c, err) != 0)
+    char *user = config_user_file();
+    int r = read_file(c, LAYER_SYSTEM, system_file(), 0, err);
+    if (r == 0 && user)
+        r = read_file(c, LAYER_USER, user, 0, err);
+    free(user);
+    if (r != 0)
+        goto fail;
+    if (dir ? set_dir_option(c, dir, err) != 0
+            : ours && env_setting(c, config_find_setting("dir"), err) != 0)
+        goto fail;
+    if (load_dir_file(c, err) != 0)
         goto fail;
     for (int i = 0; ours && i < N_SETTINGS; i++) {
-        int r = settings[i].type == T_MAP ? env_map(c, i, err) : env_setting(c, i, err);
+        r = config_settings[i].type == T_MAP ? env_map(c, i, err) : env_setting(c, i, err);
         if (r != 0)
             goto fail;
     }
+    if (dir && set_dir_option(c, dir, err) != 0) /* over RICC_DIR again */
+        goto fail;
     /* A directory ricc chose itself must be one it can write (a sandbox's
      * read-only HOME): else a private one under TMPDIR.  One named by the
      * user stays, whatever it costs them. */
-    const struct origin *o = &c->origins->set[find_setting("dir")];
-    if (!o->var && !o->line && c->dir)
+    const struct origin *o = &c->origins->set[config_find_setting("dir")];
+    if (!o->var && !o->line && !o->option && c->dir)
         cachedir_settle(&c->dir, &c->dir_note);
     return 0;
 fail:
@@ -680,10 +722,21 @@ fail:
     return -1;
 }
 
+char *config_write_target(const config *c)
+{
+    const char *named = getenv("RICC_CONFIG");
+    if (named && *named)
+        return strdup(named);
+    const struct origin *o = &c->origins->set[config_find_setting("dir")];
+    if (c->dir && (o->var || o->option))
+        return path_join(c->dir, CONFIG_FILE_NAME);
+    return config_user_file();
+}
+
 void config_free(config *c)
 {
     for (int i = 0; i < N_SETTINGS; i++) {
-        const struct setting *s = &settings[i];
+        const struct setting *s = &config_settings[i];
         if (s->type == T_STRING) {
             free(*FIELD(c, s, char *));
         } else if (s->type == T_MAP) {
@@ -702,6 +755,8 @@ void config_free(config *c)
             free(c->origins->entry[i]);
         }
     }
+    for (int l = 0; c->origins && l < N_LAYERS; l++)
+        free(c->origins->paths[l]);
     free(c->origins);
     free(c->file);
     free(c->dir_note);
@@ -713,77 +768,3 @@ void config_announce(const config *c)
     cachedir_announce(c->dir, c->dir_note);
 }
 
-/* Print a size so that it reads back the same: 5G, 512Mi, or bytes. */
-static void format_size(uint64_t v, char *buf, size_t cap)
-{
-    static const uint64_t bases[] = {1000, 1024};
-    for (int b = 0; b < 2 && v; b++) {
-        uint64_t m = 1;
-        int u = -1; /* index into "kMGT" */
-        while (u < 3 && v % (m * bases[b]) == 0) {
-            m *= bases[b];
-            u++;
-        }
-        if (u >= 0) {
-            snprintf(buf, cap, "%llu%c%s", (unsigned long long)(v / m), "kMGT"[u], b ? "i" : "");
-            return;
-        }
-    }
-    snprintf(buf, cap, "%llu", (unsigned long long)v);
-}
-
-static void print_origin(const config *c, const struct origin *o, FILE *out)
-{
-    if (o->var)
-        fprintf(out, "  (environment %s)\n", o->var);
-    else if (o->line)
-        fprintf(out, "  (file %s:%d)\n", c->file ? c->file : "?", o->line);
-    else
-        fprintf(out, "  (default)\n");
-}
-
-void config_show(const config *c, FILE *out)
-{
-    char value[64];
-    for (int i = 0; i < N_SETTINGS; i++) {
-        const struct setting *s = &settings[i];
-        const char *text = value;
-        switch (s->type) {
-        case T_STRING:
-            text = *CFIELD(c, s, char *) ? *CFIELD(c, s, char *) : "";
-            break;
-        case T_BOOL:
-            text = *CFIELD(c, s, int) ? "true" : "false";
-            break;
-        case T_SIZE:
-            format_size(*CFIELD(c, s, uint64_t), value, sizeof value);
-            break;
-        case T_INT:
-            snprintf(value, sizeof value, "%d", *CFIELD(c, s, int));
-            break;
-        case T_LOG_LEVEL:
-            text = log_level_name(*CFIELD(c, s, enum log_level));
-            break;
-        case T_MSECS:
-        case T_SECS:
-            snprintf(value, sizeof value, "%d%s", *CFIELD(c, s, int),
-                     s->type == T_MSECS ? "ms" : "s");
-            break;
-        case T_MAP: {
-            const config_kv *kv = *CFIELD(c, s, config_kv *);
-            int n = COUNT(c, s);
-            if (n == 0) {
-                fprintf(out, "%s = (none)", s->name);
-                print_origin(c, &c->origins->set[i], out);
-            }
-            for (int j = 0; j < n; j++) {
-                fprintf(out, "%s.%s = %s", s->name, kv[j].name, kv[j].value);
-                print_origin(c, &c->origins->entry[i][j], out);
-            }
-            continue;
-        }
-        }
-        fprintf(out, "%s = %s", s->name, text);
-        print_origin(c, &c->origins->set[i], out);
-    }
-}

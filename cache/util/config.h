@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* config.h — ricc's settings: environment, then a YAML file, then defaults.
+/* config.h — ricc's settings, in layers, weakest first: defaults,
+ * /etc/ricc.yaml, the user's $XDG_CONFIG_HOME/ricc/config.yaml (default
+ * ~/.config/ricc/config.yaml), the cache directory's config.yaml (or the
+ * file RICC_CONFIG names, instead), then the environment.  Each layer
+ * overrides what it sets; maps merge per name.
  *
  * Every setting NAME has an environment variable RICC_NAME (upper case);
  * settings recc also has are read from RECC_NAME too (RICC_ wins when both
- * are set).  The YAML file is RICC_CONFIG if set, else $RICC_DIR/config.yaml
- * if it exists, else /etc/ricc.yaml if it exists: a mapping of lower-case
- * setting names to scalars, plus the mappings `remote_platform:` and
- * `remote_env:` (name: value).  Environment variables
+ * are set).  A YAML file is a mapping of lower-case setting names to
+ * scalars, plus the mappings `remote_platform:` and `remote_env:`
+ * (name: value).  The cache directory (`dir`) may be set in the system's or
+ * the user's file; RICC_DIR and ricc -d override it, and its config.yaml is
+ * the one read.  RICC_SYSTEM_CONFIG names another system file (for tests,
+ * which must not read the machine's).  Environment variables
  * RECC_REMOTE_PLATFORM_<name> / RICC_REMOTE_PLATFORM_<name> and
  * RECC_REMOTE_ENV_<name> / RICC_REMOTE_ENV_<name> add to those maps.
  *
@@ -84,20 +90,49 @@ typedef struct config {
 
     /* where each setting came from, for --show-config (internal) */
     struct config_origin *origins;
-    char *file;              /* the YAML file read, or NULL */
+    char *file;              /* the strongest YAML file read, or NULL */
 } config;
 
 /* Load into *c.  Returns 0, or -1 with *err a malloc'd message such as
  * "/home/u/.cache/ricc/config.yaml:3: max_size: '12Q' is not a size". */
 int config_load(config *c, char **err);
+/* The same with the cache directory given (ricc -d DIR; NULL: as
+ * config_load), stronger than RICC_DIR: its config.yaml is the layer read. */
+int config_load_dir(config *c, const char *dir, char **err);
 void config_free(config *c);
+
+/* The user's file: $XDG_CONFIG_HOME/ricc/config.yaml, else
+ * $HOME/.config/ricc/config.yaml; NULL with neither variable.  malloc'd. */
+char *config_user_file(void);
+/* The file ricc -M and -o write: RICC_CONFIG if set; else the cache
+ * directory's config.yaml when that directory was named (RICC_DIR, -d);
+ * else the user's file.  malloc'd, or NULL. */
+char *config_write_target(const config *c);
+/* Parse buf[0..len) as a settings file named path, on the defaults: 0, or
+ * -1 with *err the message loading it would give. */
+int config_check_text(const char *path, const char *buf, size_t len, char **err);
+/* Check that KEY (a setting, or MAP.NAME for remote_platform/remote_env)
+ * may be set to VALUE (empty: back to the default): 0, or -1 with *err the
+ * message loading would give ("max_size: 'x' is not a size", or "servr:
+ * unknown setting (did you mean 'server'?)"). */
+int config_check_setting(const char *key, const char *value, char **err);
+/* Set KEY to VALUE in the YAML file at path (made, with its directory, if
+ * missing): the line `key:` (or the entry `  NAME:` under `map:`) is
+ * replaced, or added at the end; every other line and comment is kept; an
+ * empty VALUE removes the setting.  The result is checked as loading would
+ * and then written atomically.  0, or -1 with *err. */
+int config_file_set(const char *path, const char *key, const char *value, char **err);
+/* Print KEY's value (or MAP.NAME's, or a map's NAME=VALUE lines) as
+ * --show-config does.  0, or -1 with *err (unknown setting). */
+int config_get(const config *c, const char *key, FILE *out, char **err);
 
 /* After log_init: the one warning of a build whose default cache directory
  * could not be used (dir_note), if this process is the one to give it. */
 void config_announce(const config *c);
 
 /* Print every setting, its value and where it came from
- * ("environment RECC_SERVER", "file /etc/ricc.yaml:4", "default"). */
+ * ("environment RECC_SERVER", "file /etc/ricc.yaml:4", "option --dir",
+ * "default"). */
 void config_show(const config *c, FILE *out);
 
 /* Parse helpers, exposed for tests.  0 or -1. */

@@ -2,7 +2,10 @@
 /* Unit tests for cache/util/config.c: defaults, the order of precedence
  * (RICC_ over RECC_ over the file over defaults), the value parsers, the
  * YAML reader with every kind of value, its error messages (file, line,
- * setting), the remote_platform / remote_env maps, and --show-config output.
+ * setting), the remote_platform / remote_env maps, --show-config output,
+ * the layers (system < user < cache directory or RICC_CONFIG <
+ * environment; where `dir` may come from) and the settings-file writer of
+ * -o and -M (comments and other lines kept, nothing written when refused).
  *
  * Every test starts from an environment with no RICC_* or RECC_* variable
  * and a fresh RICC_DIR under a scratch directory, so results do not depend
@@ -21,6 +24,7 @@ extern char **environ;
 
 static char tmpdir[64];
 static char ricc_dir[128];
+static char xdg_config[192];
 static int n_dirs;
 
 static int suite_init(void)
@@ -53,6 +57,10 @@ static void fresh_env(void)
     snprintf(ricc_dir, sizeof ricc_dir, "%s/d%d", tmpdir, n_dirs++);
     mkdir(ricc_dir, 0755);
     setenv("RICC_DIR", ricc_dir, 1);
+    /* The machine's and the user's files are layers too: none here. */
+    setenv("RICC_SYSTEM_CONFIG", "/nonexistent/ricc.yaml", 1);
+    snprintf(xdg_config, sizeof xdg_config, "%s/xdg-config", ricc_dir);
+    setenv("XDG_CONFIG_HOME", xdg_config, 1);
 }
 
 /* Write content to <ricc_dir>/name; returns a static path. */
@@ -596,6 +604,273 @@ static void test_addresses(void)
     }
 }
 
+
+/* Write content to path (any directory under tmpdir, made here). */
+static void put(const char *path, const char *content)
+{
+    char *dir = path_dirname(path);
+    CU_ASSERT_EQUAL_FATAL(fs_mkdir_p(dir, 0755), 0);
+    free(dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(content, f);
+    fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+    char *buf = NULL;
+    size_t len;
+    if (fs_read_file(path, &buf, &len) != 0)
+        return NULL;
+    return buf;
+}
+
+/* Weakest first: system < user < the cache directory's file < environment;
+ * each layer overrides only what it sets, maps merge per name, and
+ * --show-config names the file and line of the layer that gave a value. */
+static void test_layers(void)
+{
+    fresh_env();
+    char sys[256], user[256], line[512];
+    snprintf(sys, sizeof sys, "%s/etc/ricc.yaml", ricc_dir);
+    snprintf(user, sizeof user, "%s/ricc/config.yaml", xdg_config);
+    setenv("RICC_SYSTEM_CONFIG", sys, 1);
+    put(sys, "retry_limit: 1\n"
+             "instance: sys\n"
+             "server: sys:1\n"
+             "log_level: error\n"
+             "remote_platform:\n"
+             "  OSFamily: linux\n"
+             "  ISA: sys\n");
+    put(user, "# mine\n"
+              "instance: user\n"
+              "server: user:1\n"
+              "remote_platform:\n"
+              "  ISA: user\n");
+    const char *dirf = write_file("config.yaml", "server: dir:1\nretry_limit:\n");
+    setenv("RICC_LOG_LEVEL", "debug", 1);
+    config c;
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.instance, "user");
+    CU_ASSERT_STRING_EQUAL(c.server, "dir:1");
+    CU_ASSERT_EQUAL(c.retry_limit, 3); /* empty in the dir's file: the default again */
+    CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
+    CU_ASSERT_EQUAL_FATAL(c.n_remote_platform, 2);
+    CU_ASSERT_STRING_EQUAL(c.remote_platform[0].value, "user"); /* ISA */
+    CU_ASSERT_STRING_EQUAL(c.remote_platform[1].value, "linux"); /* OSFamily */
+    CU_ASSERT_STRING_EQUAL(c.file, dirf);
+    char *out = show(&c);
+    snprintf(line, sizeof line, "instance = user  (file %s:2)\n", user);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    snprintf(line, sizeof line, "server = dir:1  (file %s:1)\n", dirf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    snprintf(line, sizeof line, "retry_limit = 3  (file %s:2)\n", dirf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    snprintf(line, sizeof line, "remote_platform.OSFamily = linux  (file %s:6)\n", sys);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    snprintf(line, sizeof line, "remote_platform.ISA = user  (file %s:5)\n", user);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "log_level = debug  (environment RICC_LOG_LEVEL)\n"));
+    free(out);
+    config_free(&c);
+
+    /* RICC_CONFIG instead of the cache directory's file, over the user's. */
+    put(user, "instance: user\nmax_size: 1G\n");
+    char named[256];
+    snprintf(named, sizeof named, "%s/named.yaml", ricc_dir);
+    put(named, "max_size: 2G\n");
+    setenv("RICC_CONFIG", named, 1);
+    load_ok(&c);
+    CU_ASSERT_EQUAL(c.max_size, 2000000000ULL);
+    CU_ASSERT_STRING_EQUAL(c.server, "sys:1"); /* the dir's file is not read */
+    CU_ASSERT_STRING_EQUAL(c.instance, "user");
+    config_free(&c);
+    unsetenv("RICC_CONFIG");
+
+    /* A key given twice in one file is an error; in two layers it is not. */
+    put(user, "instance: a\ninstance: b\n");
+    char *err = load_err();
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, user));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "given twice"));
+    free(err);
+    put(user, "remote_platform:\n  OSFamily: a\n  OSFamily: b\n");
+    err = load_err();
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "given twice"));
+    free(err);
+    /* A bad value in the system's file names that file. */
+    put(user, "");
+    put(sys, "max_size: lots\n");
+    err = load_err();
+    snprintf(line, sizeof line, "%s:1: max_size: 'lots' is not a size", sys);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, line));
+    free(err);
+}
+
+/* dir in the user's file says which cache directory's file is read; RICC_DIR
+ * and the option (config_load_dir) are stronger. */
+static void test_layers_dir(void)
+{
+    fresh_env();
+    char user[256], there[256], line[512];
+    snprintf(user, sizeof user, "%s/ricc/config.yaml", xdg_config);
+    snprintf(there, sizeof there, "%s/there", ricc_dir);
+    snprintf(line, sizeof line, "dir: %s\nmax_size: 1G\n", there);
+    put(user, line);
+    snprintf(line, sizeof line, "%s/config.yaml", there);
+    put(line, "max_size: 3G\n");
+    unsetenv("RICC_DIR");
+    config c;
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.dir, there);
+    CU_ASSERT_EQUAL(c.max_size, 3000000000ULL);
+    char *target = config_write_target(&c); /* dir from a file: not named */
+    CU_ASSERT_STRING_EQUAL(target, user);
+    free(target);
+    config_free(&c);
+
+    setenv("RICC_DIR", ricc_dir, 1);
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.dir, ricc_dir);
+    CU_ASSERT_EQUAL(c.max_size, 1000000000ULL); /* ricc_dir has no file */
+    target = config_write_target(&c);
+    snprintf(line, sizeof line, "%s/config.yaml", ricc_dir);
+    CU_ASSERT_STRING_EQUAL(target, line);
+    free(target);
+    config_free(&c);
+
+    char *err = NULL;
+    CU_ASSERT_EQUAL_FATAL(config_load_dir(&c, there, &err), 0);
+    CU_ASSERT_STRING_EQUAL(c.dir, there);
+    CU_ASSERT_EQUAL(c.max_size, 3000000000ULL);
+    char *out = show(&c);
+    snprintf(line, sizeof line, "dir = %s  (option --dir)\n", there);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    free(out);
+    config_free(&c);
+
+    setenv("RICC_CONFIG", "/dev/null", 1);
+    load_ok(&c);
+    target = config_write_target(&c);
+    CU_ASSERT_STRING_EQUAL(target, "/dev/null");
+    free(target);
+    config_free(&c);
+}
+
+/* The writer: one line replaced or added, comments and the other lines
+ * kept, map entries, quoting that reads back, and nothing written when the
+ * result would not load. */
+static void test_file_set(void)
+{
+    fresh_env();
+    char path[256];
+    snprintf(path, sizeof path, "%s/w/config.yaml", ricc_dir);
+    char *err = NULL, *text;
+    /* A missing file (and directory) is made. */
+    CU_ASSERT_EQUAL(config_file_set(path, "max_size", "1G", &err), 0);
+    text = slurp(path);
+    CU_ASSERT_STRING_EQUAL(text, "max_size: 1G\n");
+    free(text);
+    put(path, "# top comment\n"
+              "server: localhost:1   # the server\n"
+              "\n"
+              "max_size: 9G\n"
+              "remote_platform:\n"
+              "    OSFamily: linux\n"
+              "    # a comment in the map\n"
+              "    ISA: x86\n"
+              "log_level: info");
+    CU_ASSERT_EQUAL(config_file_set(path, "max_size", "2G", &err), 0);
+    CU_ASSERT_EQUAL(config_file_set(path, "remote_platform.ISA", "arm", &err), 0);
+    CU_ASSERT_EQUAL(config_file_set(path, "remote_platform.chrootRootDigest", "ab/1", &err), 0);
+    CU_ASSERT_EQUAL(config_file_set(path, "remote_platform.OSFamily", "", &err), 0);
+    CU_ASSERT_EQUAL(config_file_set(path, "instance", "a: b #c \"d\"", &err), 0);
+    CU_ASSERT_EQUAL(config_file_set(path, "remote_env.LANG", "C", &err), 0);
+    CU_ASSERT_EQUAL(config_file_set(path, "server", "", &err), 0);
+    CU_ASSERT_EQUAL(config_file_set(path, "compilers", "null", &err), 0);
+    text = slurp(path);
+    CU_ASSERT_STRING_EQUAL(text, "# top comment\n"
+                                 "\n"
+                                 "max_size: 2G\n"
+                                 "remote_platform:\n"
+                                 "    # a comment in the map\n"
+                                 "    ISA: arm\n"
+                                 "    chrootRootDigest: ab/1\n"
+                                 "log_level: info\n"
+                                 "instance: \"a: b #c \\\"d\\\"\"\n"
+                                 "remote_env:\n"
+                                 "  LANG: C\n"
+                                 "compilers: \"null\"\n");
+    free(text);
+    /* It loads back as written. */
+    setenv("RICC_CONFIG", path, 1);
+    config c;
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.instance, "a: b #c \"d\"");
+    CU_ASSERT_STRING_EQUAL(c.compilers, "null");
+    CU_ASSERT_EQUAL(c.max_size, 2000000000ULL);
+    CU_ASSERT_EQUAL(c.n_remote_platform, 2);
+    CU_ASSERT_PTR_NULL(c.server);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    CU_ASSERT_EQUAL(config_get(&c, "max_size", f, &err), 0);
+    CU_ASSERT_EQUAL(config_get(&c, "remote_platform", f, &err), 0);
+    CU_ASSERT_EQUAL(config_get(&c, "remote_platform.ISA", f, &err), 0);
+    CU_ASSERT_EQUAL(config_get(&c, "retry_delay", f, &err), 0);
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(out, "2G\nISA=arm\nchrootRootDigest=ab/1\narm\n1000ms\n");
+    free(out);
+    f = fopen("/dev/null", "w");
+    CU_ASSERT_EQUAL(config_get(&c, "max_sise", f, &err), -1);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "did you mean 'max_size'"));
+    free(err);
+    config_free(&c);
+    unsetenv("RICC_CONFIG");
+
+    /* Refused, the file untouched: unknown keys (with the loader's
+     * suggestion), bad values (the loader's message), a whole map, an
+     * inline map, a file that does not load. */
+    char *before = slurp(path);
+    static const char *const bad[][3] = {
+        {"servr", "h:1", "did you mean 'server'"},
+        {"RICC_SERVER", "h:1", "did you mean 'server'"},
+        {"max_size", "12Q", "'12Q' is not a size"},
+        {"retry_limit", "-1", "not a whole number"},
+        {"server", "nohost", "nohost"},
+        {"remote_platform", "x", "remote_platform.NAME=VALUE"},
+        {"remote_platform.a b", "x", "not a name"},
+        {"max_size.x", "1", "unknown setting"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err = NULL;
+        CU_ASSERT_EQUAL(config_file_set(path, bad[i][0], bad[i][1], &err), -1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+        if (!strstr(err, bad[i][2]))
+            fprintf(stderr, "\n%s=%s: %s\n", bad[i][0], bad[i][1], err);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i][2]));
+        free(err);
+    }
+    text = slurp(path);
+    CU_ASSERT_STRING_EQUAL(text, before);
+    free(text);
+    free(before);
+    put(path, "remote_env: {A: b}\n");
+    CU_ASSERT_EQUAL(config_file_set(path, "remote_env.C", "d", &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "by hand"));
+    free(err);
+    put(path, "max_size: [\n");
+    CU_ASSERT_EQUAL(config_file_set(path, "server", "h:1", &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "invalid YAML"));
+    free(err);
+    text = slurp(path);
+    CU_ASSERT_STRING_EQUAL(text, "max_size: [\n");
+    free(text);
+    CU_ASSERT_EQUAL(config_check_setting("log_level", "trace", &err), 0);
+    CU_ASSERT_EQUAL(config_check_setting("dir", "", &err), 0);
+}
+
 static const unit_test tests[] = {
     {"defaults", test_defaults},
     {"default dir", test_default_dir},
@@ -612,6 +887,9 @@ static const unit_test tests[] = {
     {"maps merge", test_maps_merge},
     {"show", test_show},
     {"server addresses", test_addresses},
+    {"layers", test_layers},
+    {"layers and the cache directory", test_layers_dir},
+    {"file writer", test_file_set},
     {NULL, NULL},
 };
 
