@@ -271,7 +271,7 @@ static int set_config(run_state *rs, const char *key, const char *value, const c
     return reload(rs);
 }
 
-static int store_op(const config *cfg, enum opt id, int64_t age)
+static int store_op(const config *cfg, enum opt id, int64_t age, const char *age_text)
 {
     store *s = store_open(cfg->dir, cfg->max_size);
     if (!s) {
@@ -294,8 +294,8 @@ static int store_op(const config *cfg, enum opt id, int64_t age)
         printf("Cleaned up cache: removed %llu files, %s\n", (unsigned long long)gone.files,
                size);
     else
-        printf("Evicted %llu files, %s not used for %lld seconds\n",
-               (unsigned long long)gone.files, size, (long long)age);
+        printf("Evicted %llu files, %s (not used for %s)\n", (unsigned long long)gone.files,
+               size, age_text);
     return r != 0;
 }
 
@@ -320,10 +320,10 @@ static int run_step(run_state *rs, const step *st)
         return 0;
     case O_CLEAR:
     case O_CLEANUP:
-        return store_op(cfg, st->id, 0);
+        return store_op(cfg, st->id, 0, NULL);
     case O_EVICT:
         parse_age(st->arg, &age); /* checked */
-        return store_op(cfg, st->id, age);
+        return store_op(cfg, st->id, age, st->arg);
     case O_VERSION:
         mgmt_version();
         return 0;

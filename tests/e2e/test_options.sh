@@ -220,7 +220,7 @@ evict() {
     [ -z "$(find "$RICC_DIR/cas" "$RICC_DIR/ac" "$RICC_DIR/manifests" -type f -mmin +1440)" ] ||
         die "an old entry stayed"
     # The size is recounted: what is left, not what was.
-    local size_left real=0 f
+    local size_left
     size_left=$(counter cache_size_bytes)
     [ "$size_left" -lt "$size_all" ] || die "cache_size_bytes $size_left after eviction, $size_all before"
     R_raw --cleanup
