@@ -184,7 +184,7 @@ static int read_option(int argc, char **argv, int *i, step *st)
 }
 
 /* Is the step's argument good?  0, or 2 after a message. */
-static int check_step(const step *st)
+static int check_step(const step *st, const config *cfg)
 {
     char *err = NULL;
     uint64_t size;
@@ -217,6 +217,17 @@ static int check_step(const step *st)
         fprintf(stderr, "ricc: %s: '%s' is not an age (e.g. 30s, 5m, 12h, 2d, or seconds); "
                         "nothing done\n", st->name, st->arg);
         return 2;
+    case O_GET_CONFIG: { /* a setting's name: asked for, the answer dropped */
+        FILE *null = fopen("/dev/null", "w");
+        int r = null ? config_get(cfg, st->arg, null, &err) : 0;
+        if (null)
+            fclose(null);
+        if (r == 0)
+            return 0;
+        fprintf(stderr, "ricc: %s: %s; nothing done\n", st->name, err ? err : "out of memory");
+        free(err);
+        return 2;
+    }
     case O_FORMAT:
         if (!strcmp(st->arg, "tsv") || !strcmp(st->arg, "json"))
             return 0;
@@ -389,7 +400,7 @@ int mgmt_command(int argc, char **argv, config *cfg)
     for (int i = 0; i < argc && r == 0; n++) {
         r = read_option(argc, argv, &i, &steps[n]);
         if (r == 0)
-            r = check_step(&steps[n]);
+            r = check_step(&steps[n], cfg);
         if (r == 0 && steps[n].id == O_VERBOSE)
             rs.verbose = 1;
         if (r == 0 && steps[n].id == O_FORMAT)

@@ -49,6 +49,7 @@ static const struct {
     [LAYOUT_REMOTE_CAPS] = {"remote-caps", K_CACHE},
     [LAYOUT_DIR_FALLBACK] = {"dir-fallback", 0},
     [LAYOUT_CONFIG] = {CONFIG_FILE_NAME, 0}, /* spelt in config.h, the layer below */
+    [LAYOUT_WHY] = {"why", K_DIR | K_CACHE | K_COUNTED},
 };
 
 const char *layout_name(enum layout_item it)

@@ -13,6 +13,9 @@
  *                         the remote's marks, each with a <mark>.lock
  *   remote-caps           the server's capabilities, remembered a while
  *   dir-fallback          the once-per-build warning mark (cachedir.c)
+ *   why/                  per call (working directory and output), the key
+ *                         parts of its last miss, to say what changed since
+ *                         (wrapper/flows/explain.h)
  *   config.yaml           the settings (spelt in cache/util/config.h: the
  *                         layer below may not include this one)
  *
@@ -23,7 +26,7 @@
  * from the kinds, so a new file under RICC_DIR is one line in layout.c.
  *
  * What is cache (removed by --clear): the store, the tables, identity/,
- * incdirs/ and remote-caps.  What is not: config.yaml; stats (counters
+ * incdirs/, why/ and remote-caps.  What is not: config.yaml; stats (counters
  * survive a clear as in ccache; --zero-stats zeroes them); lock/ and the
  * *.lock files (removing a lock another process holds would let a third
  * take it too); the marks (a fact about a server or this build, not about
@@ -56,6 +59,7 @@ enum layout_item {
     LAYOUT_REMOTE_CAPS,
     LAYOUT_DIR_FALLBACK,
     LAYOUT_CONFIG,
+    LAYOUT_WHY,         /* why/: each call's last key parts (explain.h) */
     LAYOUT_COUNT
 };
 
@@ -80,7 +84,7 @@ int layout_make_parent(const char *path);
 int64_t layout_charge(int64_t size);
 
 /* The bytes outside the store's areas that count toward max_size: the three
- * fixed tables and the files in identity/ and incdirs/, charged as above,
+ * fixed tables and the files in identity/, incdirs/ and why/, charged as above,
  * as they are now. */
 uint64_t layout_measure(const char *dir);
 
@@ -90,7 +94,7 @@ uint64_t layout_measure(const char *dir);
  * them), and anything in tmp/, when older than an hour at `now`. */
 void layout_sweep(const char *dir, time_t now);
 
-/* Remove what is cache outside the store's areas (the tables, identity/,
+/* Remove what is cache outside the store's areas (the tables, identity/, why/,
  * incdirs/, remote-caps) and sweep as layout_sweep.  0, or -1 when
  * something could not be removed. */
 int layout_clear(const char *dir);

@@ -47,7 +47,8 @@ nothing_done_on_error() {
     src
     cc_check miss z.o $CMD
     local o
-    for o in --no-such-option -X '-M nonsense' '--evict-older-than 3w' '--format xml' '-o nokey=1' '-M'; do
+    for o in --no-such-option -X '-M nonsense' '--evict-older-than 3w' '--format xml' '-o nokey=1' \
+        '-k nokey' '-M'; do
         # shellcheck disable=SC2086 # the option and its argument are two words
         R_raw -z -M 3G $o
         [ "$RC" = 2 ] || die "'-z -M 3G $o' exited $RC, not 2"

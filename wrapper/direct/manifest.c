@@ -309,6 +309,11 @@ static int store_paths(char **v, int n, const char *base)
  * NULL when it does not fit, or names the base with none to resolve it. */
 static const char *resolved(const char *p, const char *base, char *buf, size_t cap)
 {
+    return manifest_resolved(p, base, buf, cap);
+}
+
+const char *manifest_resolved(const char *p, const char *base, char *buf, size_t cap)
+{
     if (p[0] != RELOC)
         return p;
     if (!base || snprintf(buf, cap, "%s%s%s", base, p[1] ? "/" : "", p + 1) >= (int)cap)

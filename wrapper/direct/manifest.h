@@ -131,6 +131,31 @@ int manifest_refreshed(const manifest *m);
  * dependency scan decides. */
 int manifest_scan_only(const manifest *m);
 
+/* Why no entry of m holds (a miss's explanation, reason.h), without
+ * changing m or anything on disk: the closest entry — the one with the most
+ * files whose digest is still the recorded one, the newest of equals (an
+ * edit to one header leaves the build it came from one file short, while
+ * an older configuration of the same call differs in many) — and the first
+ * thing in it that does not hold, in the order a lookup checks: a file's
+ * digest (or the file gone), a path that had to stay absent, a file the
+ * proof found present, the day of a __DATE__.  MDIFF_NONE: that entry
+ * holds (its action is known; its result is what is missing).  Entries
+ * from the remote not yet checked here, and another checkout's, are left
+ * out (MDIFF_EMPTY when none is left). */
+enum manifest_diff_kind {
+    MDIFF_NONE, MDIFF_EMPTY, MDIFF_FILE, MDIFF_GONE, MDIFF_APPEARED, MDIFF_PRESENT, MDIFF_DATE
+};
+typedef struct manifest_diff {
+    enum manifest_diff_kind kind;
+    int entry, n_entries;      /* the closest entry, of how many */
+    int matched, total;        /* its files with their digest, of how many */
+    char path[4096];           /* the file or path that differs */
+    digest was, now;           /* MDIFF_FILE, MDIFF_PRESENT: the digests */
+    char date[16];             /* MDIFF_DATE: the entry's day */
+    digest action;             /* MDIFF_NONE: the entry's action */
+} manifest_diff;
+void manifest_explain(const manifest *m, const char *base, manifest_diff *out);
+
 /* What a miss learned: the inputs (as the compiler named them, with their
  * digests), the action they gave, and whether the date is part of it. */
 typedef struct manifest_inputs {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* manifest_int.h — what manifest.c (bytes, lookup) and manifest_proof.c
  * (recording the proof) share: the in-memory form of a manifest.  Nothing
- * else includes it but the fuzz target (tests/fuzz/); manifest.h is the
+ * else includes it but manifest_explain.c (which reads entries to say why
+ * none matched) and the fuzz target (tests/fuzz/); manifest.h is the
  * contract. */
 #ifndef RICC_MANIFEST_INT_H
 #define RICC_MANIFEST_INT_H
@@ -70,5 +71,10 @@ static inline int64_t manifest_ts(struct timespec t)
  * and record in e what must stay absent and present (see manifest.h).  0,
  * -1 (not provable) or MANIFEST_PCH. */
 int manifest_record_proof(entry *e, const manifest_inputs *in);
+
+/* A stored path (RELOC-marked relative to the base, or as it is) as this
+ * call names it: in buf (cap bytes), or p itself; NULL when it does not
+ * fit or names the base with none given. */
+const char *manifest_resolved(const char *p, const char *base, char *buf, size_t cap);
 
 #endif

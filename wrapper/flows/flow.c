@@ -22,6 +22,7 @@
 #include "wrapper/direct/comment_hit.h"
 #include "wrapper/compiler/compiler.h"
 #include "wrapper/deps/depend.h"
+#include "wrapper/flows/explain.h"
 #include "wrapper/flows/flow_int.h"
 #include "wrapper/deps/hasinclude.h"
 #include "wrapper/compiler/identity.h"
@@ -46,7 +47,7 @@ static int run_plain(call *c, enum stat_id counter)
 
 /* ---- dependency scan ---- */
 
-static int scan_deps(call *c)
+int flow_scan_deps(call *c)
 {
     if (c->cmd.preprocessed)
         return depend_source_only(c->cmd.source, &c->deps, &c->n_deps);
@@ -84,9 +85,9 @@ static void lock_key(call *c, const digest *key)
     c->lock_fd = -1;
     char *path = layout_path_dup(c->p.cfg->dir, LAYOUT_ACTION_LOCK, NULL);
     if (path) {
-        c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
         if (c->lock_fd < 0 && errno == ENOENT && layout_make_parent(path) == 0)
-            c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+            c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
     }
     free(path);
     if (c->lock_fd < 0)
@@ -247,7 +248,7 @@ static void record_manifest(call *c)
 
 /* Does a precompiled header sit beside a header the scan listed?  (The
  * compiler would use it instead, and the scan does not say so.) */
-static int deps_have_pch(const call *c)
+int flow_deps_have_pch(const call *c)
 {
     for (int i = 0; i < c->n_deps; i++) {
         size_t n = strlen(c->deps[i]);
@@ -293,6 +294,11 @@ static int finish_key(call *c, action_inputs *in, const char **why)
     in->deps = c->deps;
     in->n_deps = c->n_deps;
     return action_finish(in, &c->key, why);
+}
+
+int flow_finish_key(call *c, const char **why)
+{
+    return finish_key(c, &c->in, why);
 }
 
 /* Did every input stay as the compile read it (action.h, "the rule")?
@@ -350,7 +356,8 @@ static int compile_and_store(call *c, int in_depend_mode)
             if (pch)
                 LOG_I("a precompiled header was used; not caching");
             if (ok && finish_key(c, &in, &why) != 0) {
-                LOG_I("not caching: %s", why);
+                reason_uncacheable(reason_classify(why, UNC_UNKEYABLE_INPUT), "not caching",
+                                   why, NULL);
                 ok = 0;
                 counter = ST_UNCACHEABLE; /* (what it read cannot be keyed) */
             }
@@ -373,7 +380,7 @@ static int compile_and_store(call *c, int in_depend_mode)
         if (proof == MANIFEST_PCH) {
             LOG_I("a precompiled header could stand in for a header; not caching");
             ok = 0;
-        } else if (proof != 0 && in_depend_mode && deps_have_pch(c)) {
+        } else if (proof != 0 && in_depend_mode && flow_deps_have_pch(c)) {
             /* Unproven, the proof did not get to look for precompiled
              * headers: the dependency scan's own check, as a scan would. */
             LOG_I("a precompiled header sits beside a header; not caching");
@@ -390,6 +397,8 @@ static int compile_and_store(call *c, int in_depend_mode)
                 stats_add(ST_STORE_ERRORS, 1);
                 counter = ST_FALLBACK;
             }
+            if (s == 0)
+                explain_record(c);
             /* (Not stored, but kept in memory by the store: the manifest
              * too, so both can still reach the remote.) */
             if (s > 0) {
@@ -403,6 +412,8 @@ static int compile_and_store(call *c, int in_depend_mode)
             manifest_free(m);
     }
     stats_add(counter, 1);
+    if (counter == ST_MISS)
+        reason_count_miss(c->miss);
     depend_free(d);
     run_result_free(&r);
     return status;
@@ -410,7 +421,7 @@ static int compile_and_store(call *c, int in_depend_mode)
 
 /* ---- the call ---- */
 
-static void call_free(call *c)
+void flow_call_free(call *c)
 {
     if (c->have_key)
         action_key_free(&c->key);
@@ -474,8 +485,10 @@ static int compile_uncached(call *c)
     int status = r.status;
     run_result_free(&r);
     stats_add(status != 0 ? ST_MISS : ST_FALLBACK, 1);
-    if (status != 0)
+    if (status != 0) {
         stats_add(ST_COMPILE_FAILED, 1);
+        reason_count_miss(c->miss);
+    }
     return status;
 }
 
@@ -501,8 +514,10 @@ static int remote_miss(call *c)
     };
     enum rflow_how how;
     int status = rflow_miss(c->p.rf, &rc, &how);
-    if (how == RFLOW_EXECUTED)
+    if (how == RFLOW_EXECUTED) {
         stats_add(ST_MISS, 1);
+        reason_count_miss(c->miss);
+    }
     return how == RFLOW_HIT ? hit(c, ST_REMOTE_HIT, status) : status;
 }
 
@@ -515,30 +530,39 @@ static int op_plain(void *c, int counter)
     return run_plain(c, (enum stat_id)counter);
 }
 
-/* Parse, the toolchain, the Action's first half and the manifest key. */
-static int op_key(void *cp)
+int flow_key(call *c, const char **why, const char **arg, enum uncacheable_reason *r)
 {
-    call *c = cp;
     const config *cfg = c->p.cfg;
+    *why = *arg = NULL;
+    *r = UNC_OTHER;
     if (cfg->disable)
-        return exec_compiler(c);
+        return FLOW_DISABLED;
     /* Variables that make the compiler write files of its own. */
     static const char *const writers[] = {"DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES",
                                           "CC_PRINT_HEADERS", "CC_LOG_DIAGNOSTICS",
                                           "CC_PRINT_OPTIONS", NULL};
     for (int i = 0; writers[i]; i++)
         if (getenv(writers[i])) {
-            LOG_I("%s set: not caching", writers[i]);
-            return run_plain(c, ST_UNCACHEABLE);
+            *why = "the compiler writes files of its own when this variable is set";
+            *arg = writers[i];
+            *r = UNC_ENVIRONMENT;
+            return FLOW_UNCACHEABLE;
         }
-    if (!getcwd(c->p.cwd, sizeof c->p.cwd))
-        return run_plain(c, ST_FALLBACK);
-    if (compiler_parse(c->argc, c->user_argv, c->p.cwd, &c->cmd) != 0)
-        return run_plain(c, ST_UNCACHEABLE);
+    if (!getcwd(c->p.cwd, sizeof c->p.cwd)) {
+        *why = "the working directory cannot be named";
+        return FLOW_FALLBACK;
+    }
+    if (compiler_parse(c->argc, c->user_argv, c->p.cwd, &c->cmd) != 0) {
+        *why = "the command line cannot be read (a response file?)";
+        return FLOW_UNCACHEABLE;
+    }
     c->have_cmd = 1;
+    stats_set_subject(c->cmd.source); /* for the stats log (stats_log.h) */
     if (!c->cmd.cacheable) {
-        LOG_I("not cacheable: %s", c->cmd.why_not ? c->cmd.why_not : "?");
-        return run_plain(c, ST_UNCACHEABLE);
+        *why = c->cmd.why_not ? c->cmd.why_not : "?";
+        *arg = c->cmd.why_arg;
+        *r = reason_classify(*why, *arg ? UNC_UNSUPPORTED_OPTION : UNC_OTHER);
+        return FLOW_UNCACHEABLE;
     }
 
     int have_toolchain = pipeline_toolchain(&c->p);
@@ -547,10 +571,11 @@ static int op_key(void *cp)
     } else if (compiler_identity_for(c->compiler, cfg->dir, identity_programs(c->cmd.lang),
                                      c->cmd.driver_opts, &c->toolkey) != 0) {
         LOG_W("cannot read the compiler %s: %s", c->compiler, strerror(errno));
-        return run_plain(c, ST_FALLBACK);
+        return FLOW_FALLBACK;
     }
 
-    pipeline_open_index(&c->p);
+    if (!c->explaining)
+        pipeline_open_index(&c->p);
     int depfile = compile_cmd_output(&c->cmd, OUT_DEPFILE) != NULL;
     c->in = (action_inputs){
         .cmd = &c->cmd, .cfg = cfg, .cwd = c->p.cwd,
@@ -558,21 +583,52 @@ static int op_key(void *cp)
         .compiler_id = have_toolchain ? NULL : &c->toolkey,
         .compile = 1, .depfile_gcc = depfile && compiler_is_gcc(&c->cmd, c->compiler),
     };
-    const char *why = NULL;
-    if (action_prepare(&c->in, &c->key, &why) != 0) {
-        LOG_I("cannot key this compile: %s", why);
-        return run_plain(c, ST_UNCACHEABLE);
+    if (action_prepare(&c->in, &c->key, why) != 0) {
+        *r = reason_classify(*why, UNC_UNKEYABLE_INPUT);
+        return FLOW_UNCACHEABLE;
     }
     c->have_key = 1;
     struct stat sst;
-    digest src;
     unsigned sflags;
-    if (input_digest(c->cmd.source, &sst, &src, &sflags) != 0) {
+    if (input_digest(c->cmd.source, &sst, &c->src, &sflags) != 0) {
         LOG_I("cannot read %s: %s", c->cmd.source, strerror(errno));
-        return compile_uncached(c); /* the compiler will say what is wrong */
+        return FLOW_NO_SOURCE;
     }
-    action_manifest_key(&c->key, &src, &c->mkey);
-    return PIPELINE_GO;
+    action_manifest_key(&c->key, &c->src, &c->mkey);
+    return FLOW_KEYED;
+}
+
+/* The pipeline's key op: flow_key, and what to do when it does not key. */
+static int op_key(void *cp)
+{
+    call *c = cp;
+    const char *why, *arg;
+    enum uncacheable_reason r;
+    switch (flow_key(c, &why, &arg, &r)) {
+    case FLOW_KEYED:
+        return PIPELINE_GO;
+    case FLOW_DISABLED:
+        return exec_compiler(c);
+    case FLOW_UNCACHEABLE:
+        reason_uncacheable(r, "not cacheable", why, arg);
+        return run_plain(c, ST_UNCACHEABLE);
+    case FLOW_NO_SOURCE:
+        c->miss = MISS_NO_KEY;
+        return compile_uncached(c); /* the compiler will say what is wrong */
+    default:
+        if (why)
+            LOG_I("%s; running the compiler plainly", why);
+        return run_plain(c, ST_FALLBACK);
+    }
+}
+
+/* A miss: why (explain.h), logged at info and kept for the counter. */
+static void explain_call_miss(call *c)
+{
+    miss_why w;
+    explain_miss(c, c->p.st, &w);
+    explain_log(&w);
+    c->miss = w.reason;
 }
 
 /* Direct mode's lookup (flow_direct.c): its miss is kept in c->direct. */
@@ -607,6 +663,7 @@ static int op_run(void *cp)
         if (status >= 0)
             return hit(c, ST_DIRECT_HIT, status);
         if (status != DIRECT_SCAN) {
+            explain_call_miss(c);
             LOG_I("Action Cache miss; compiling (depend mode)");
             return compile_and_store(c, 1);
         }
@@ -614,18 +671,20 @@ static int op_run(void *cp)
     }
 
     /* Preprocessor mode: the dependency scan gives the key before compiling. */
-    if (scan_deps(c) != 0) {
+    if (flow_scan_deps(c) != 0) {
         /* Usually a missing header or a syntax error the compile will report
          * itself: run it for its messages and status. */
         LOG_I("dependency scan failed; compiling without caching");
+        c->miss = MISS_NO_KEY;
         return compile_uncached(c);
     }
-    if (deps_have_pch(c)) {
-        LOG_I("a precompiled header sits beside a header; not caching");
+    if (flow_deps_have_pch(c)) {
+        reason_uncacheable(UNC_PRECOMPILED_HEADER, "not cacheable",
+                           "a precompiled header sits beside a header", NULL);
         return run_plain(c, ST_UNCACHEABLE);
     }
     if (finish_key(c, &c->in, &why) != 0) {
-        LOG_I("cannot key this compile: %s", why);
+        reason_uncacheable(reason_classify(why, UNC_UNKEYABLE_INPUT), "not cacheable", why, NULL);
         return run_plain(c, ST_UNCACHEABLE);
     }
     LOG_D("action %s/%lld", c->key.action.hash, (long long)c->key.action.size_bytes);
@@ -637,6 +696,7 @@ static int op_run(void *cp)
     /* Someone may have stored it while we waited for the lock. */
     if (!cfg->skip_cache && (status = flow_lookup(c)) >= 0)
         return hit(c, ST_PREPROCESSED_HIT, status);
+    explain_call_miss(c);
     if (rflow_active(c->p.rf))
         return remote_miss(c);
     LOG_I("Action Cache miss for %s; compiling", c->key.action.hash);
@@ -668,6 +728,6 @@ int flow_compile(int argc, char **argv, const config *cfg)
      * target), so gcc finds its own tools and messages keep its name. */
     c.argv[0] = c.compiler;
     int status = pipeline_run(&compile_ops, &c, &c.p);
-    call_free(&c);
+    flow_call_free(&c);
     return status;
 }

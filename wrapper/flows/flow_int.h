@@ -22,6 +22,7 @@
 #include "wrapper/deps/depend.h"
 #include "wrapper/direct/manifest.h"
 #include "wrapper/flows/pipeline.h"
+#include "wrapper/flows/reason.h"
 #include "wrapper/remote/remote_flow.h"
 
 typedef struct call {
@@ -41,6 +42,7 @@ typedef struct call {
     action_inputs in;
     digest toolkey;          /* toolchain digest or compiler identity */
     digest mkey;             /* direct-mode manifest key */
+    digest src;              /* the source's digest (in mkey) */
     memo *scans;             /* include names by file digest, for the proof */
     memo *codes;             /* code digests by file digest (comment_hit.h) */
     action_key key;
@@ -49,6 +51,8 @@ typedef struct call {
     int direct;              /* the direct lookup's miss: DIRECT_MISS or DIRECT_SCAN */
     int from_remote;         /* the hit came from the remote */
     depend dep;              /* how a miss learns its inputs (depend mode) */
+    enum miss_reason miss;   /* why it missed (explain.h), counted with ST_MISS */
+    int explaining;          /* `ricc --explain`: nothing may be written */
 } call;
 
 /* ---- flow.c ---- */
@@ -62,6 +66,22 @@ int flow_lookup(call *c);
 int flow_remote_lookup(call *c);
 /* Store m (taken) under c->mkey. */
 void flow_write_manifest(call *c, manifest *m);
+/* Parse, the toolchain, the Action's first half and the manifest key
+ * (the key op's work, which `ricc --explain` shares): FLOW_KEYED, or why
+ * not — FLOW_UNCACHEABLE (*why, *arg, *r), FLOW_FALLBACK (ricc's trouble;
+ * *why or NULL when already said), FLOW_DISABLED, FLOW_NO_SOURCE (the
+ * source cannot be read: the compiler will say so).  Runs nothing. */
+enum { FLOW_KEYED, FLOW_UNCACHEABLE, FLOW_FALLBACK, FLOW_DISABLED, FLOW_NO_SOURCE };
+int flow_key(call *c, const char **why, const char **arg, enum uncacheable_reason *r);
+/* The dependency scan into c->deps: 0 or -1. */
+int flow_scan_deps(call *c);
+/* The key's second half over c->deps (and __has_include's finds): 0, or -1
+ * with *why. */
+int flow_finish_key(call *c, const char **why);
+/* A precompiled header beside a header the scan listed? */
+int flow_deps_have_pch(const call *c);
+/* Free what the call holds (and close what its pipeline opened). */
+void flow_call_free(call *c);
 
 /* ---- flow_direct.c ---- */
 

@@ -11,6 +11,7 @@
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "wrapper/flows/flow_int.h"
+#include "wrapper/flows/reason.h"
 #include "wrapper/compiler/identity.h"
 #include "wrapper/compiler/inputs.h"
 #include "wrapper/trace/observe.h"
@@ -31,7 +32,8 @@ static int learn_programs(call *c, const observed *o)
     for (int i = 0; i < o->n_ran; i++) {
         char *real = realpath(o->ran[i], NULL);
         if (!real) {
-            LOG_I("not caching: a program the compile ran is gone: %s", o->ran[i]);
+            reason_uncacheable(UNC_UNKEYABLE_INPUT, "not caching", "a program the compile ran is gone",
+                               o->ran[i]);
             goto out;
         }
         int known = !strcmp(self, real);
@@ -56,14 +58,15 @@ static int learn_programs(call *c, const observed *o)
     if (identity_learn(c->compiler, c->p.cfg->dir, progs, c->cmd.driver_opts, &c->toolkey, u, n,
                        &id) != 0 ||
         input_digest(c->cmd.source, &st, &src, &flags) != 0) {
-        LOG_I("not caching: the compile ran programs its identity does not cover: %s", why);
+        reason_uncacheable(UNC_UNKEYABLE_INPUT, "not caching",
+                           "the compile ran programs its identity does not cover", why);
         goto out;
     }
     c->toolkey = id; /* (c->in.compiler_id points here) */
     action_key_free(&c->key);
     c->have_key = 0;
     if (action_prepare(&c->in, &c->key, &why) != 0) {
-        LOG_I("not caching: %s", why);
+        reason_uncacheable(reason_classify(why, UNC_UNKEYABLE_INPUT), "not caching", why, NULL);
         goto out;
     }
     c->have_key = 1;
@@ -85,11 +88,15 @@ out:
 int flow_observe_inputs(call *c, const depend *d, int *rehashed)
 {
     observed o;
-    if (depend_observe(d, c->p.cwd, c->deps, c->n_deps, &o) != 0)
+    if (depend_observe(d, c->p.cwd, c->deps, c->n_deps, &o) != 0) {
+        reason_uncacheable(UNC_UNKEYABLE_INPUT, "not caching", "what the compile ran cannot be known",
+                           NULL);
         return 0;
+    }
     int ok = 0;
     if (o.why_not) {
-        LOG_I("not caching: %s", o.why_not);
+        reason_uncacheable(reason_classify(o.why_not, UNC_UNKEYABLE_INPUT), "not caching",
+                           o.why_not, NULL);
         goto out;
     }
     /* A program the identity did not foresee (the gcc a wrapper script
@@ -110,7 +117,8 @@ int flow_observe_inputs(call *c, const depend *d, int *rehashed)
                           !strcmp(o.extra[i] + n - 4, ".pch"))) {
                 /* (One's bytes are a compiler's memory: not an input to
                  * key, as with the other ways a precompiled header shows.) */
-                LOG_I("a precompiled header was used; not caching");
+                reason_uncacheable(UNC_PRECOMPILED_HEADER, "not caching",
+                                   "a precompiled header was used", o.extra[i]);
                 goto out;
             }
         }
@@ -134,7 +142,8 @@ int flow_observe_inputs(call *c, const depend *d, int *rehashed)
         in.n_unscanned = c->n_extra;
         const char *why;
         if (action_finish(&in, &c->key, &why) != 0) {
-            LOG_I("not caching: %s", why);
+            reason_uncacheable(reason_classify(why, UNC_UNKEYABLE_INPUT), "not caching", why,
+                               NULL);
             goto out;
         }
         *rehashed = 1;
