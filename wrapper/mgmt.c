@@ -29,6 +29,7 @@
 #include "cache/util/fsutil.h"
 #include "cache/util/version.h"
 #include "preload/match.h"
+#include "wrapper/flows/explain.h"
 #include "wrapper/flows/flow.h"
 #include "wrapper/util/run.h"
 
@@ -57,6 +58,7 @@ void mgmt_usage(FILE *out)
           "                           remove entries not used for AGE (30s, 5m, 12h, 2d;\n"
           "                           a bare number is seconds)\n"
           "  -d, --dir PATH           use the cache at PATH for the options after it\n"
+          "      --explain COMMAND... would COMMAND hit, and if not, why (compiles nothing)\n"
           "  -V, --version            print the version\n"
           "  -h, --help               print this help\n"
           "\n"
@@ -392,6 +394,8 @@ static int run_step(run_state *rs, const step *st)
 int mgmt_command(int argc, char **argv, config *cfg)
 {
     /* (--explain COMMAND... is taken here: it consumes the rest.) */
+    if (argc >= 1 && !strcmp(argv[0], "--explain"))
+        return explain_command(argc - 1, argv + 1, cfg);
     step *steps = calloc((size_t)argc + 1, sizeof *steps);
     if (!steps)
         return 1;
