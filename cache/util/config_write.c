@@ -19,6 +19,7 @@
 #include "cache/util/config_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,10 +300,25 @@ int config_file_set(const char *path, const char *key, const char *value, char *
     char *text = NULL;
     size_t len = 0;
     struct stat st;
-    mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
+    mode_t mode = 0644;
+    /* A link (dotfiles kept elsewhere) is written through, not replaced;
+     * anything but a regular file (RICC_CONFIG=/dev/null) is not ours. */
+    char *real = realpath(path, NULL);
+    if (real)
+        path = real;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            fail(err, "%s: not a regular file; not written", path);
+            free(real);
+            return -1;
+        }
+        mode = st.st_mode & 07777;
+    }
+    int r = -1;
     if (fs_read_file(path, &text, &len) != 0) {
         if (errno != ENOENT) {
             fail(err, "%s: cannot read the configuration file: %s", path, strerror(errno));
+            free(real);
             return -1;
         }
         text = NULL;
@@ -322,13 +338,14 @@ int config_file_set(const char *path, const char *key, const char *value, char *
     if (!out) {
         if (!*err)
             fail(err, "out of memory");
-        return -1;
-    }
-    int r = config_check_text(path, out, out_len, err);
-    if (r == 0 && atomic_write_file(path, out, out_len, mode) != 0) {
-        fail(err, "%s: cannot write the configuration file: %s", path, strerror(errno));
-        r = -1;
+    } else {
+        r = config_check_text(path, out, out_len, err);
+        if (r == 0 && atomic_write_file(path, out, out_len, mode) != 0) {
+            fail(err, "%s: cannot write the configuration file: %s", path, strerror(errno));
+            r = -1;
+        }
     }
     free(out);
+    free(real);
     return r;
 }

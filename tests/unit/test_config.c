@@ -869,6 +869,24 @@ static void test_file_set(void)
     free(text);
     CU_ASSERT_EQUAL(config_check_setting("log_level", "trace", &err), 0);
     CU_ASSERT_EQUAL(config_check_setting("dir", "", &err), 0);
+
+    /* Not a regular file (RICC_CONFIG=/dev/null): refused, left alone. */
+    CU_ASSERT_EQUAL(config_file_set("/dev/null", "max_size", "1G", &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "not a regular file"));
+    free(err);
+    struct stat st;
+    CU_ASSERT(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+    /* A link is written through: the link stays, its target changes. */
+    char target[256], link[256];
+    snprintf(target, sizeof target, "%s/dotfiles/ricc.yaml", ricc_dir);
+    snprintf(link, sizeof link, "%s/linked.yaml", ricc_dir);
+    put(target, "# kept\n");
+    CU_ASSERT_EQUAL_FATAL(symlink(target, link), 0);
+    CU_ASSERT_EQUAL(config_file_set(link, "max_size", "1G", &err), 0);
+    CU_ASSERT(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+    text = slurp(target);
+    CU_ASSERT_STRING_EQUAL(text, "# kept\nmax_size: 1G\n");
+    free(text);
 }
 
 static const unit_test tests[] = {
