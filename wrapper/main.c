@@ -131,7 +131,7 @@ int main(int argc, char **argv)
         free(err);
         return 2;
     }
-    log_init(cfg.log_level, cfg.log_directory, self);
+    log_init(cfg.log_level, cfg.log_directory, cfg.log_file, self);
     config_announce(&cfg); /* a default cache directory replaced: once per build */
     stats_open(cfg.dir);
 

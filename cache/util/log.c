@@ -15,6 +15,14 @@
  * them, "<program>.<host>.<user>.log.INFO.<YYYYMMDD-HHMMSS>.<pid>", so
  * tooling written for recc's logs finds ours; lines look like glog's too.
  *
+ * log_file (ccache's setting) is the other way round: one file that every
+ * process appends to, so a whole build reads in order, each line saying
+ * when (to the millisecond), which process and how serious:
+ * "2026-12-06 21:03:11.123 ricc[4242] info: ...".  O_APPEND and one write()
+ * per line keep the lines of make -j64 whole.  With both set, a line goes
+ * to both: the directory's files are for tools written for recc, the one
+ * file for people; neither should lose lines because the other is set.
+ *
  * Logging must never break a build: if the directory or file cannot be
  * made, we quietly fall back to stderr for the rest of the process rather
  * than retrying (and failing) on every line.  errno is preserved, because
@@ -38,16 +46,22 @@ static char *directory;               /* NULL: log to stderr */
 static char program_name[64] = "ricc";
 static int log_fd = -1;               /* the per-process file, once opened */
 static int file_failed;               /* could not open it: use stderr */
+static char *one_file;                /* log_file: NULL for none */
+static int one_fd = -1;               /* log_file, once opened */
+static int one_failed;                /* could not open it */
 
 static const char *const level_names[] = {"error", "warning", "info", "debug", "trace"};
 static const char level_letters[] = "EWIDT";
 
-void log_init(enum log_level level, const char *log_directory, const char *program)
+void log_init(enum log_level level, const char *log_directory, const char *log_file,
+              const char *program)
 {
     log_close();
     threshold = level;
     if (log_directory && *log_directory)
         directory = strdup(log_directory); /* NULL on failure: stderr, which is fine */
+    if (log_file && *log_file)
+        one_file = strdup(log_file);
     snprintf(program_name, sizeof program_name, "%s", program && *program ? program : "ricc");
 }
 
@@ -59,6 +73,12 @@ void log_close(void)
     free(directory);
     directory = NULL;
     file_failed = 0;
+    if (one_fd >= 0)
+        close(one_fd);
+    one_fd = -1;
+    free(one_file);
+    one_file = NULL;
+    one_failed = 0;
 }
 
 int log_enabled(enum log_level level)
@@ -101,7 +121,7 @@ static int open_log_file(void)
                  host, user, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                  tm.tm_min, tm.tm_sec, (int)getpid()) < 0)
         return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
     free(path);
     if (fd < 0)
         return -1;
@@ -139,7 +159,23 @@ static void emit(int fd, const char *head, const char *text, size_t tlen)
 
 int log_to_files(void)
 {
-    return directory != NULL;
+    return directory != NULL || one_file != NULL;
+}
+
+/* Open what is configured and not open yet; 1 if any file is open. */
+static int open_files(void)
+{
+    int saved = errno;
+    if (directory && log_fd < 0 && !file_failed) {
+        log_fd = open_log_file();
+        file_failed = log_fd < 0;
+    }
+    if (one_file && one_fd < 0 && !one_failed) {
+        one_fd = open(one_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+        one_failed = one_fd < 0;
+    }
+    errno = saved;
+    return log_fd >= 0 || one_fd >= 0;
 }
 
 static void vlog(enum log_level level, const char *fmt, va_list ap0)
@@ -148,7 +184,7 @@ static void vlog(enum log_level level, const char *fmt, va_list ap0)
     if ((unsigned)level > LOG_TRACE)
         level = LOG_TRACE;
 
-    char small[1024], *text = small;
+    char small[1024], *text = small, *big = NULL;
     va_list ap;
     va_copy(ap, ap0);
     int n = vsnprintf(small, sizeof small, fmt, ap);
@@ -157,27 +193,21 @@ static void vlog(enum log_level level, const char *fmt, va_list ap0)
         errno = saved_errno;
         return;
     }
-    if ((size_t)n >= sizeof small && (text = malloc((size_t)n + 1)) != NULL) {
+    if ((size_t)n >= sizeof small && (big = malloc((size_t)n + 1)) != NULL) {
         va_copy(ap, ap0);
-        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
         va_end(ap);
-    }
-    if (!text) { /* keep the truncated copy */
-        text = small;
+        text = big;
+    } else if ((size_t)n >= sizeof small) { /* no memory: keep the truncated copy */
         n = (int)strlen(small);
     }
     size_t tlen = (size_t)n;
     while (tlen > 0 && text[tlen - 1] == '\n') /* we add our own */
         tlen--;
 
-    if (directory && log_fd < 0 && !file_failed) {
-        log_fd = open_log_file();
-        file_failed = log_fd < 0;
-    }
-
     char head[96];
     snprintf(head, sizeof head, "ricc[%d] %s: ", (int)getpid(), level_names[level]);
-    if (log_fd >= 0) {
+    if (open_files()) {
         /* As glog does, errors also reach the terminal. */
         if (level == LOG_ERROR)
             emit(STDERR_FILENO, head, text, tlen);
@@ -185,16 +215,24 @@ static void vlog(enum log_level level, const char *fmt, va_list ap0)
         struct tm tm;
         clock_gettime(CLOCK_REALTIME, &ts);
         localtime_r(&ts.tv_sec, &tm);
-        snprintf(head, sizeof head, "%c%04d%02d%02d %02d:%02d:%02d.%06ld %d] ",
-                 level_letters[level], tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, (int)getpid());
-        emit(log_fd, head, text, tlen);
+        if (one_fd >= 0) {
+            char one[160];
+            snprintf(one, sizeof one, "%04d-%02d-%02d %02d:%02d:%02d.%03ld %s", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, head);
+            emit(one_fd, one, text, tlen);
+        }
+        if (log_fd >= 0) {
+            snprintf(head, sizeof head, "%c%04d%02d%02d %02d:%02d:%02d.%06ld %d] ",
+                     level_letters[level], tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, (int)getpid());
+            emit(log_fd, head, text, tlen);
+        }
     } else {
         emit(STDERR_FILENO, head, text, tlen);
     }
 
-    if (text != small)
-        free(text);
+    free(big);
     errno = saved_errno;
 }
 
@@ -210,19 +248,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 void log_progress(const char *fmt, ...)
 {
-    if (!log_enabled(LOG_INFO)) {
-        /* Only to the file: the user's stderr stays as the level says. */
-        if (!directory || file_failed)
-            return;
-        if (log_fd < 0) {
-            int saved = errno;
-            log_fd = open_log_file();
-            file_failed = log_fd < 0;
-            errno = saved;
-            if (file_failed)
-                return;
-        }
-    }
+    /* Only to the files: the user's stderr stays as the level says. */
+    if (!log_enabled(LOG_INFO) && !open_files())
+        return;
     va_list ap;
     va_start(ap, fmt);
     vlog(LOG_INFO, fmt, ap);

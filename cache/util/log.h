@@ -3,16 +3,20 @@
  *
  * To stderr by default; with log_directory set, each process writes its own
  * file there named "<program>.<hostname>.<user>.log.<LEVEL>.<date>-<time>.<pid>"
- * (the glog-style name recc writes, which existing tooling greps).  Lines are
- * prefixed with level and pid.  Logging below the configured level costs a
+ * (the glog-style name recc writes, which existing tooling greps).  With
+ * log_file set, every process appends its lines to that one file too, each
+ * "YYYY-MM-DD HH:MM:SS.mmm ricc[PID] LEVEL: text" (both may be set: the
+ * lines go to both).  Logging below the configured level costs a
  * comparison; nothing is opened until the first line is written. */
 #ifndef RICC_LOG_H
 #define RICC_LOG_H
 
 #include "cache/util/config.h"
 
-/* program: the name ricc was invoked as (basename of argv[0]). */
-void log_init(enum log_level level, const char *log_directory, const char *program);
+/* program: the name ricc was invoked as (basename of argv[0]).
+ * log_directory, log_file: NULL or "" for none. */
+void log_init(enum log_level level, const char *log_directory, const char *log_file,
+              const char *program);
 void log_close(void);
 int log_enabled(enum log_level level);
 
@@ -22,7 +26,8 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  * locally", "Executing action remotely", "Remote execution finished with
  * exit code N"): recc writes them to its log files whatever the log level,
  * and tools count them there (BuildStream's tests do).  So with a log
- * directory they are always written; on stderr they are info lines. */
+ * directory or a log file they are always written there; on stderr they
+ * are info lines. */
 int log_to_files(void);
 void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -3,7 +3,10 @@
  * per-process log file (glog-style name, created lazily with its
  * directory), falling back to stderr when the directory cannot be made,
  * errno preservation, long messages, and whole lines under concurrency
- * (several processes appending to one file never split a line).
+ * (several processes appending to one file never split a line); the one
+ * log_file every process appends to (its line format: date, time to the
+ * millisecond, pid, level; progress lines whatever the level; whole lines
+ * from concurrent processes; both it and a log directory at once).
  *
  * stderr is captured by pointing fd 2 at a scratch file for the duration
  * of a test. */
@@ -66,7 +69,7 @@ static char *capture_end(void)
 
 static void test_filter_and_stderr_format(void)
 {
-    log_init(LOG_WARNING, NULL, "ricc");
+    log_init(LOG_WARNING, NULL, NULL, "ricc");
     CU_ASSERT(log_enabled(LOG_ERROR));
     CU_ASSERT(log_enabled(LOG_WARNING));
     CU_ASSERT(!log_enabled(LOG_INFO));
@@ -86,7 +89,7 @@ static void test_filter_and_stderr_format(void)
     CU_ASSERT_STRING_EQUAL(out, want);
     free(out);
 
-    log_init(LOG_TRACE, NULL, "ricc");
+    log_init(LOG_TRACE, NULL, NULL, "ricc");
     CU_ASSERT(log_enabled(LOG_TRACE));
     capture_start("trace.txt");
     LOG_D("now shown");
@@ -98,7 +101,7 @@ static void test_filter_and_stderr_format(void)
 
 static void test_errno_preserved(void)
 {
-    log_init(LOG_DEBUG, NULL, "ricc");
+    log_init(LOG_DEBUG, NULL, NULL, "ricc");
     capture_start("errno.txt");
     errno = EACCES;
     LOG_W("something %s", "happened");
@@ -116,7 +119,7 @@ static void test_long_message(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(big);
     memset(big, 'x', n);
     big[n] = '\0';
-    log_init(LOG_INFO, NULL, "ricc");
+    log_init(LOG_INFO, NULL, NULL, "ricc");
     capture_start("long.txt");
     LOG_I("<%s>", big);
     char *out = capture_end();
@@ -153,7 +156,7 @@ static void test_log_directory(void)
 {
     char dir[160];
     snprintf(dir, sizeof dir, "%s/logs/nested", tmpdir);
-    log_init(LOG_INFO, dir, "gcc");
+    log_init(LOG_INFO, dir, NULL, "gcc");
 
     /* Nothing is created until a line passes the filter. */
     LOG_D("filtered out");
@@ -226,7 +229,7 @@ static void test_unusable_directory_falls_back(void)
     fclose(f);
     snprintf(dir, sizeof dir, "%s/sub", blocker);
 
-    log_init(LOG_INFO, dir, "ricc");
+    log_init(LOG_INFO, dir, NULL, "ricc");
     capture_start("fallback.txt");
     LOG_I("first");
     LOG_W("second");
@@ -247,7 +250,7 @@ static void test_concurrent_lines_whole(void)
     memset(pad, 'a', sizeof pad - 1);
     pad[sizeof pad - 1] = '\0';
 
-    log_init(LOG_INFO, NULL, "ricc");
+    log_init(LOG_INFO, NULL, NULL, "ricc");
     capture_start("concurrent.txt");
     pid_t kids[PROCS];
     for (int p = 0; p < PROCS; p++) {
@@ -278,6 +281,138 @@ static void test_concurrent_lines_whole(void)
     free(out);
 }
 
+/* Is line "YYYY-MM-DD HH:MM:SS.mmm ricc[PID] LEVEL: TEXT"?  Sets *pid and
+ * points *text at TEXT (within line). */
+static int one_file_line(const char *line, int *pid, const char **level, const char **text)
+{
+    static const char shape[] = "dddd-dd-dd dd:dd:dd.ddd ricc[";
+    for (size_t i = 0; i < sizeof shape - 1; i++)
+        if (shape[i] == 'd' ? line[i] < '0' || line[i] > '9' : line[i] != shape[i])
+            return 0;
+    char *end;
+    long p = strtol(line + sizeof shape - 1, &end, 10);
+    if (end == line + sizeof shape - 1 || strncmp(end, "] ", 2) != 0)
+        return 0;
+    *pid = (int)p;
+    *level = end + 2;
+    const char *colon = strstr(*level, ": ");
+    if (!colon)
+        return 0;
+    *text = colon + 2;
+    return 1;
+}
+
+static void test_log_file(void)
+{
+    char path[160], dir[160];
+    snprintf(path, sizeof path, "%s/one.log", tmpdir);
+    log_init(LOG_INFO, NULL, path, "ricc");
+    LOG_D("filtered out");
+    struct stat st;
+    CU_ASSERT_NOT_EQUAL(stat(path, &st), 0); /* nothing yet: not created */
+    capture_start("one-stderr.txt");
+    LOG_I("hello %s", "file");
+    LOG_E("an error");
+    char *err_out = capture_end();
+    log_close();
+    /* errors reach the terminal too, as with a log directory */
+    char want[96];
+    snprintf(want, sizeof want, "ricc[%d] error: an error\n", (int)getpid());
+    CU_ASSERT_STRING_EQUAL(err_out, want);
+    free(err_out);
+
+    /* Below the level, progress lines (recc's "Action Cache hit ...") still
+     * go to the file, and nothing to stderr; the file is appended to. */
+    log_init(LOG_WARNING, NULL, path, "ricc");
+    capture_start("one-stderr2.txt");
+    LOG_I("not at warning level");
+    LOG_P("Action Cache hit for [%s]", "x");
+    err_out = capture_end();
+    CU_ASSERT_STRING_EQUAL(err_out, "");
+    free(err_out);
+    log_close();
+
+    char *text = NULL;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(path, &text, &len), 0);
+    const char *want_text[] = {"hello file", "an error", "Action Cache hit for [x]"};
+    const char *want_level[] = {"info", "error", "info"};
+    int n = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), n++) {
+        int pid;
+        const char *level, *t;
+        CU_ASSERT_FATAL(one_file_line(line, &pid, &level, &t));
+        CU_ASSERT_EQUAL(pid, (int)getpid());
+        if (n < 3) {
+            CU_ASSERT_EQUAL(strncmp(level, want_level[n], strlen(want_level[n])), 0);
+            CU_ASSERT_STRING_EQUAL(t, want_text[n]);
+        }
+    }
+    CU_ASSERT_EQUAL(n, 3);
+    free(text);
+
+    /* Both set: each line goes to both. */
+    snprintf(dir, sizeof dir, "%s/both-dir", tmpdir);
+    snprintf(path, sizeof path, "%s/both.log", tmpdir);
+    log_init(LOG_INFO, dir, path, "ricc");
+    LOG_I("in both");
+    log_close();
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(path, &text, &len), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "] info: in both\n"));
+    free(text);
+    int count;
+    char *name = only_entry(dir, &count);
+    CU_ASSERT_EQUAL_FATAL(count, 1);
+    char full[800];
+    snprintf(full, sizeof full, "%s/%s", dir, name);
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(full, &text, &len), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "] in both\n"));
+    free(text);
+    free(name);
+}
+
+/* make -j: processes appending to the one file never split a line. */
+static void test_log_file_concurrent(void)
+{
+    enum { PROCS = 8, LINES = 200 };
+    char pad[600], path[160];
+    memset(pad, 'b', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    snprintf(path, sizeof path, "%s/many.log", tmpdir);
+    pid_t kids[PROCS];
+    for (int p = 0; p < PROCS; p++) {
+        kids[p] = fork();
+        if (kids[p] == 0) {
+            log_init(LOG_INFO, NULL, path, "ricc");
+            for (int i = 0; i < LINES; i++)
+                LOG_I("%d %d %s end", p, i, pad);
+            log_close();
+            _exit(0);
+        }
+    }
+    for (int p = 0; p < PROCS; p++)
+        waitpid(kids[p], NULL, 0);
+    char *text = NULL;
+    size_t len;
+    CU_ASSERT_EQUAL_FATAL(fs_read_file(path, &text, &len), 0);
+    int lines = 0, whole = 0, seen[PROCS] = {0};
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        lines++;
+        int pid, p, i;
+        const char *level, *t;
+        char end[8];
+        if (one_file_line(line, &pid, &level, &t) && !strncmp(level, "info", 4) &&
+            sscanf(t, "%d %d %*s %7s", &p, &i, end) == 3 && !strcmp(end, "end") && p >= 0 &&
+            p < PROCS && pid == (int)kids[p] && i == seen[p]) {
+            seen[p]++; /* each process's lines in its order */
+            whole++;
+        }
+    }
+    CU_ASSERT_EQUAL(lines, PROCS * LINES);
+    CU_ASSERT_EQUAL(whole, PROCS * LINES);
+    free(text);
+}
+
 static const unit_test tests[] = {
     {"filter and stderr format", test_filter_and_stderr_format},
     {"errno preserved", test_errno_preserved},
@@ -285,6 +420,8 @@ static const unit_test tests[] = {
     {"log directory", test_log_directory},
     {"unusable directory falls back", test_unusable_directory_falls_back},
     {"concurrent lines whole", test_concurrent_lines_whole},
+    {"log file", test_log_file},
+    {"log file: concurrent lines whole", test_log_file_concurrent},
     {NULL, NULL},
 };
 
