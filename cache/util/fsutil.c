@@ -12,7 +12,12 @@
  *
  * The path helpers are pure string functions: they never consult the file
  * system, so they give the same answer inside and outside a sandbox and cost
- * no system calls. */
+ * no system calls.
+ *
+ * Modes and the umask (fsutil.h): a mode given is widened for the umask to
+ * decide, so that the `umask` setting can make a cache a group shares; the
+ * writers of build outputs put the user's own umask back around creating
+ * the file: no system call at all when the setting is not used. */
 #include "cache/util/fsutil.h"
 #include "gen/installdirs.h" /* $(B)/gen, made by the Makefile: LIBDIR, LIBEXECDIR */
 
@@ -27,10 +32,66 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* ---- modes and the umask ---- */
+
+/* The modes callers give (0644, 0755) are what a file gets under the usual
+ * umask 022.  As for any program, group and others get write permission
+ * where the owner has it and the umask lets them: 0644 is created 0666,
+ * 0755 0777, and the umask decides (022 gives 0644 and 0755 as before; the
+ * `umask` setting 002 gives a cache a group can share; a user's own umask
+ * 002 gives the outputs the compiler itself would have made).  A private
+ * mode (0600, 0700) stays private. */
+static mode_t widen(mode_t mode)
+{
+    return mode & 0200 ? mode | (mode & 044) >> 1 : mode;
+}
+
+/* The user's umask while the cache's is in force (fs_umask_for_cache), so
+ * that what is written for the build gets the user's own. */
+static int have_user_umask;
+static mode_t user_umask;
+
+int fs_parse_umask(const char *text, mode_t *mask)
+{
+    unsigned v = 0;
+    size_t n = 0;
+    for (; text && text[n]; n++) {
+        if (text[n] < '0' || text[n] > '7' || n >= 4)
+            return -1;
+        v = v * 8 + (unsigned)(text[n] - '0');
+    }
+    if (n == 0 || v > 0777)
+        return -1;
+    *mask = (mode_t)v;
+    return 0;
+}
+
+mode_t fs_umask_for_cache(mode_t mask)
+{
+    mode_t old = umask(mask);
+    if (!have_user_umask) {
+        user_umask = old;
+        have_user_umask = 1;
+    }
+    return user_umask;
+}
+
+mode_t fs_umask_user_begin(void)
+{
+    return have_user_umask ? umask(user_umask) : (mode_t)-1;
+}
+
+void fs_umask_user_end(mode_t saved)
+{
+    if (saved != (mode_t)-1)
+        umask(saved);
+}
+
 /* ---- directories and whole files ---- */
 
 int fs_mkdir_p(const char *path, mode_t mode)
 {
+    mode = widen(mode);
     /* Optimistic: the directory or at least its parent usually exists, so
      * try the full path first and only walk upwards on ENOENT. */
     if (mkdir(path, mode) == 0)
@@ -163,6 +224,7 @@ int fs_open_tmp_beside(const char *path, mode_t mode, char **tmp)
         errno = ENOMEM;
         return -1;
     }
+    mode = widen(mode);
     for (int tries = 0; tries < 100; tries++) {
         snprintf(name, cap, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
         int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -279,11 +341,12 @@ static int copy_fd(int in, int out)
     }
 }
 
-/* Copy what `in` holds to a temporary beside dst and rename it into place. */
-static int copy_into_place(int in, const char *dst, mode_t mode, int unlink_first)
+/* Copy what `in` holds to a temporary beside dst and rename it into place;
+ * `output`: a file of the build's, created under the user's umask. */
+static int copy_into_place(int in, const char *dst, mode_t mode, int unlink_first, int output)
 {
     char *tmp = NULL;
-    int out = fs_open_tmp_beside(dst, mode, &tmp);
+    int out = output ? fs_open_tmp_output(dst, mode, &tmp) : fs_open_tmp_beside(dst, mode, &tmp);
     if (out < 0)
         return -1;
     /* A reflink shares the blocks: instant, and no extra disk space. */
@@ -352,7 +415,7 @@ int atomic_copy_file(const char *src, const char *dst, mode_t mode)
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return -1;
-    int r = copy_into_place(in, dst, mode, 0);
+    int r = copy_into_place(in, dst, mode, 0, 0);
     int e = errno;
     close(in);
     errno = e;
@@ -363,7 +426,27 @@ int fs_place_copy(int in, const char *dst, mode_t mode)
 {
     if (lseek(in, 0, SEEK_SET) != 0)
         return -1;
-    return copy_into_place(in, dst, mode, 1);
+    return copy_into_place(in, dst, mode, 1, 1);
+}
+
+int fs_open_tmp_output(const char *path, mode_t mode, char **tmp)
+{
+    mode_t saved = fs_umask_user_begin();
+    int fd = fs_open_tmp_beside(path, mode, tmp);
+    int e = errno;
+    fs_umask_user_end(saved);
+    errno = e;
+    return fd;
+}
+
+int fs_write_output(const char *path, const void *buf, size_t len, mode_t mode)
+{
+    char *tmp = NULL;
+    int fd = fs_open_tmp_output(path, mode, &tmp);
+    if (fd < 0)
+        return -1;
+    int ok = fs_write_all(fd, buf, len) == 0;
+    return finish_tmp(fd, tmp, path, ok, 0);
 }
 
 /* ---- paths ---- */

@@ -13,6 +13,32 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Modes.  A mode given to the functions below that create (0644, 0755) is
+ * what the file gets under the usual umask 022: group and others are given
+ * write permission where the owner has it (0644 is created 0666, 0755 0777)
+ * and the umask decides, as for any program; a private mode (0600, 0700)
+ * stays private.
+ *
+ * The umask.  With the `umask` setting, files under RICC_DIR are made under
+ * that umask (a group sharing a cache, as with ccache) and the build's own
+ * files under the user's: fs_umask_for_cache() puts the setting's umask in
+ * force for this process; fs_place_copy and fs_write_output, the writers
+ * of outputs, use the user's; children get the user's (run.h). */
+
+/* text: an octal umask of 1 to 4 digits, at most 0777 ("002", "0027").
+ * 0, or -1 when it is not one. */
+int fs_parse_umask(const char *text, mode_t *mask);
+
+/* Put mask in force; returns the user's own umask (the one in force
+ * before the first call). */
+mode_t fs_umask_for_cache(mode_t mask);
+
+/* Around creating a file of the user's: the user's umask in force while a
+ * cache umask is; begin returns what end restores ((mode_t)-1: nothing to
+ * do, no system call). */
+mode_t fs_umask_user_begin(void);
+void fs_umask_user_end(mode_t saved);
+
 /* mkdir -p; 0 or -1 with errno. */
 int fs_mkdir_p(const char *path, mode_t mode);
 
@@ -51,8 +77,16 @@ int atomic_copy_file(const char *src, const char *dst, mode_t mode);
  * file renamed over an existing one before rename() returns, which cost a
  * hit ~0.1 ms per output here.  A reader in between sees no dst, never a
  * partial one, and ricc killed there leaves the output missing, which make
- * rebuilds.  0 or -1 with errno. */
+ * rebuilds.  Created under the user's umask (above).  0 or -1 with errno. */
 int fs_place_copy(int in, const char *dst, mode_t mode);
+
+/* fs_open_tmp_beside for a build output (renamed into place by the
+ * caller): created under the user's umask (above). */
+int fs_open_tmp_output(const char *path, mode_t mode, char **tmp);
+
+/* atomic_write_file for a build output: written under the user's umask
+ * (above).  0 or -1 with errno. */
+int fs_write_output(const char *path, const void *buf, size_t len, mode_t mode);
 
 /* The directory part of path: "." when there is none, "/" for a name in
  * the root; malloc'd. */

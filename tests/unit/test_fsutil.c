@@ -460,6 +460,80 @@ static void test_path_absolute(void)
     free(want);
 }
 
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+static void test_parse_umask(void)
+{
+    mode_t m = 0;
+    CU_ASSERT(fs_parse_umask("002", &m) == 0 && m == 02);
+    CU_ASSERT(fs_parse_umask("0027", &m) == 0 && m == 027);
+    CU_ASSERT(fs_parse_umask("777", &m) == 0 && m == 0777);
+    CU_ASSERT(fs_parse_umask("0", &m) == 0 && m == 0);
+    static const char *const bad[] = {"", "8", "0x12", "1000", "00000", "-2", "22 ", "u=rwx"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CU_ASSERT(fs_parse_umask(bad[i], &m) != 0);
+    CU_ASSERT(fs_parse_umask(NULL, &m) != 0);
+}
+
+/* The modes given are widened for the umask to decide (0644 -> 0666 less
+ * the umask), private ones stay private; with a cache umask in force, the
+ * writers of build outputs use the user's.  In a child: the umask is the
+ * process's. */
+static void test_umask_modes(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        char p[256];
+        umask(022);
+        snprintf(p, sizeof p, "%s/m-default", tmpdir);
+        bad += atomic_write_file(p, "x", 1, 0644) != 0 || mode_of(p) != 0644;
+        umask(002);
+        snprintf(p, sizeof p, "%s/m-group", tmpdir);
+        bad += atomic_write_file(p, "x", 1, 0644) != 0 || mode_of(p) != 0664;
+        snprintf(p, sizeof p, "%s/m-private", tmpdir);
+        bad += atomic_write_file(p, "x", 1, 0600) != 0 || mode_of(p) != 0600;
+        snprintf(p, sizeof p, "%s/m-dir/sub", tmpdir);
+        bad += fs_mkdir_p(p, 0755) != 0 || mode_of(p) != 0775;
+        /* The user's 022, the cache's 002: cache files group-writable, the
+         * outputs as the user's umask makes them. */
+        umask(022);
+        bad += fs_umask_for_cache(002) != 022;
+        snprintf(p, sizeof p, "%s/m-cache", tmpdir);
+        bad += atomic_write_file(p, "x", 1, 0644) != 0 || mode_of(p) != 0664;
+        snprintf(p, sizeof p, "%s/m-out", tmpdir);
+        bad += fs_write_output(p, "x", 1, 0644) != 0 || mode_of(p) != 0644;
+        char src[256];
+        snprintf(src, sizeof src, "%s/m-cache", tmpdir);
+        int in = open(src, O_RDONLY);
+        snprintf(p, sizeof p, "%s/m-placed", tmpdir);
+        bad += in < 0 || fs_place_copy(in, p, 0755) != 0 || mode_of(p) != 0755;
+        if (in >= 0)
+            close(in);
+        char *tmp = NULL;
+        snprintf(p, sizeof p, "%s/m-tmpout", tmpdir);
+        int fd = fs_open_tmp_output(p, 0644, &tmp);
+        bad += fd < 0 || !tmp || mode_of(tmp) != 0644;
+        if (fd >= 0)
+            close(fd);
+        free(tmp);
+        /* ... and the cache's again after each. */
+        mode_t now = umask(0);
+        bad += now != 002;
+        /* A second setting keeps the user's as it was. */
+        umask(002);
+        bad += fs_umask_for_cache(027) != 022;
+        _exit(bad);
+    }
+    int st = -1;
+    CU_ASSERT_FATAL(pid > 0 && waitpid(pid, &st, 0) == pid);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 static void test_read_missing(void)
 {
     char *path = path_join(tmpdir, "nope");
@@ -526,6 +600,8 @@ static const unit_test tests[] = {
     {"path_dirname", test_path_dirname},
     {"path_absolute", test_path_absolute},
     {"read missing file", test_read_missing},
+    {"umask settings parse", test_parse_umask},
+    {"modes: the umask decides, outputs get the user's", test_umask_modes},
     {"passwd fields", test_passwd_field},
     {"files beside the program", test_beside_program},
     {NULL, NULL},

@@ -12,7 +12,13 @@
  * the file itself, where O_TRUNC and a fresh offset overwrite what was
  * written before (a pipe has neither).
  * Children are started with posix_spawn (vfork-based in glibc): no copy of
- * our address space, no code of ours runs in the child. */
+ * our address space, no code of ours runs in the child.
+ *
+ * The umask.  With the `umask` setting ricc runs under the cache's umask
+ * (fsutil.h); a child is the build's, and gets the user's own.  posix_spawn
+ * has no attribute for it, so the user's is put in force around the spawn
+ * (ricc starts its children from one thread) and the cache's restored:
+ * two system calls, only when the setting is used. */
 #include "wrapper/util/run.h"
 
 #include <errno.h>
@@ -29,6 +35,30 @@
 #include <unistd.h>
 
 extern char **environ;
+
+static int child_umask = -1;
+static void (*at_exec)(void);
+
+void run_child_umask(int mask)
+{
+    child_umask = mask;
+}
+
+void run_at_exec(void (*fn)(void))
+{
+    at_exec = fn;
+}
+
+/* posix_spawn with the user's umask in force. */
+static int spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                 char *const argv[])
+{
+    mode_t saved = child_umask >= 0 ? umask((mode_t)child_umask) : 0;
+    int e = posix_spawn(pid, path, fa, NULL, argv, environ);
+    if (child_umask >= 0)
+        umask(saved);
+    return e;
+}
 
 typedef struct buf {
     char *p;
@@ -127,7 +157,7 @@ int run_capture_files(const char *path, char *const argv[], run_result *r)
     posix_spawn_file_actions_adddup2(&fa, fo, 1);
     posix_spawn_file_actions_adddup2(&fa, fe, 2);
     pid_t pid;
-    int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+    int e = spawn(&pid, path, &fa, argv);
     posix_spawn_file_actions_destroy(&fa);
     if (e) {
         close(fo), close(fe);
@@ -156,7 +186,7 @@ int run_capture(const char *path, char *const argv[], run_result *r)
     posix_spawn_file_actions_adddup2(&fa, po[1], 1);
     posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
     pid_t pid;
-    int e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+    int e = spawn(&pid, path, &fa, argv);
     posix_spawn_file_actions_destroy(&fa);
     close(po[1]);
     close(pe[1]);
@@ -206,7 +236,7 @@ void run_result_free(run_result *r)
 int run_wait(const char *path, char *const argv[])
 {
     pid_t pid;
-    int e = posix_spawn(&pid, path, NULL, NULL, argv, environ);
+    int e = spawn(&pid, path, NULL, argv);
     if (e) {
         errno = e;
         return -1;
@@ -217,6 +247,10 @@ int run_wait(const char *path, char *const argv[])
 int run_exec(const char *path, char *const argv[])
 {
     fflush(NULL);
+    if (at_exec)
+        at_exec();
+    if (child_umask >= 0)
+        umask((mode_t)child_umask);
     execv(path, argv);
     fprintf(stderr, "ricc: cannot run %s: %s\n", path, strerror(errno));
     return 127;

@@ -40,6 +40,16 @@ int run_wait(const char *path, char *const argv[]);
  * only when that fails: 127, after saying why on stderr (as a shell does). */
 int run_exec(const char *path, char *const argv[]);
 
+/* The umask children are started with (run_capture*, run_wait, run_exec):
+ * the user's own when ricc runs under the cache's (fsutil.h); -1, the
+ * default: whatever is in force. */
+void run_child_umask(int mask);
+
+/* A function run_exec calls just before it replaces this process (whatever
+ * atexit() would have done that must not be skipped: this process's
+ * private scratch directory, cachedir.h).  NULL: none. */
+void run_at_exec(void (*fn)(void));
+
 /* Find an executable named `name` on PATH, skipping any that is this very
  * program (same device and inode as /proc/self/exe), so a masquerade link or
  * a ricc installed under the compiler's name never finds itself.  A name
