@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cachedir.c — a private fallback for a default cache directory that cannot
- * be written.
+ * be written; one warning per build when the cache directory fails; each
+ * process's private scratch directory.
  *
  * Why.  A build sandbox (bubblewrap, BuildStream) often has a read-only root
  * and HOME, no XDG_CACHE_HOME and no RICC_DIR, but a fresh writable /tmp.
@@ -25,11 +26,28 @@
  * to take the lock on `<dir>/dir-fallback` with the mark absent or older
  * than an hour writes it and warns, the others stay quiet (the same idea as
  * the remote's marks, remote_marks.c).  A fresh sandbox has a fresh TMPDIR,
- * so each sandboxed build gets its one warning. */
+ * so each sandboxed build gets its one warning.
+ *
+ * A cache directory that cannot be written (RICC_DIR named as a regular
+ * file, read-only, full): every store of the build fails.  Each failure
+ * comes to cachedir_write_failed, which says once what it means; the mark
+ * is kept in the private directory under TMPDIR, the one place ricc knows
+ * it can write.  Before, every compile warned "cannot store ...".
+ *
+ * Scratch files.  What a process writes for a moment (the dependency file
+ * the compiler writes, trace records, a copy of an archive) goes into a
+ * directory of its own, made by mkdtemp in RICC_DIR/tmp.  In a cache a
+ * group shares, tmp/ is writable by all of them; a fixed name there
+ * (deps.<pid>.d, once) could be a symbolic link another member planted,
+ * and the compiler, opening -MF with O_TRUNC, would write through it into
+ * whatever file it points at.  In a 0700 directory made fresh nobody else
+ * can put anything.  It is removed at exit and before an exec; the next
+ * cleanup removes those of killed processes (layout_sweep). */
 #include "cache/local/cachedir.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +61,9 @@
 #include "cache/util/log.h"
 
 #define MARK_SECONDS 3600
+/* A build's writes fail one after the other: a failure this long after the
+ * last one seen is taken for the next build's, and warned about again. */
+#define QUIET_SECONDS 60
 
 char *cachedir_fallback_path(void)
 {
@@ -134,43 +155,115 @@ int cachedir_settle(char **dir, char **note)
     return 1;
 }
 
-char *cachedir_scratch(const char *ricc_dir)
+/* This process's private scratch directories: one per cache directory
+ * asked about (in practice one), removed at exit or before an exec. */
+struct scratch {
+    struct scratch *next;
+    char *ricc_dir, *path;
+};
+static struct scratch *scratches;
+static pid_t scratch_owner; /* a forked child's exit() must not remove them */
+
+/* A fresh directory in parent, 0700, named by layout_private_template. */
+static char *make_private(const char *parent)
 {
-    char *dir = layout_path_dup(ricc_dir, LAYOUT_TMP, NULL);
-    if (dir && fs_mkdir_p(dir, 0755) == 0)
-        return dir;
-    free(dir);
-    char why[128], *fb = cachedir_fallback_path();
-    dir = fb && private_dir(fb, why, sizeof why) == 0 ? layout_path_dup(fb, LAYOUT_TMP, NULL)
-                                                     : NULL;
-    free(fb);
-    if (dir && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        free(dir);
-        dir = NULL;
+    char *t = layout_private_template(parent);
+    if (t && !mkdtemp(t)) {
+        free(t);
+        t = NULL;
     }
-    return dir;
+    return t;
 }
 
-/* Is this process the one to warn?  1 when it set the mark (or no mark can
- * be kept: then every process warns rather than none). */
-static int take_mark(const char *dir)
+static void scratch_exit(void)
 {
-    char *path = layout_path_dup(dir, LAYOUT_DIR_FALLBACK, NULL);
+    cachedir_scratch_done();
+}
+
+char *cachedir_scratch(const char *ricc_dir)
+{
+    for (struct scratch *s = scratches; s; s = s->next)
+        if (!strcmp(s->ricc_dir, ricc_dir))
+            return strdup(s->path);
+    char *tmp = layout_path_dup(ricc_dir, LAYOUT_TMP, NULL);
+    char *path = tmp && fs_mkdir_p(tmp, 0755) == 0 ? make_private(tmp) : NULL;
+    free(tmp);
+    if (!path) {
+        char why[128], *fb = cachedir_fallback_path();
+        tmp = fb && private_dir(fb, why, sizeof why) == 0 ? layout_path_dup(fb, LAYOUT_TMP, NULL)
+                                                         : NULL;
+        free(fb);
+        if (tmp && (mkdir(tmp, 0700) == 0 || errno == EEXIST))
+            path = make_private(tmp);
+        free(tmp);
+    }
+    struct scratch *s = path ? calloc(1, sizeof *s) : NULL;
+    if (!s || !(s->ricc_dir = strdup(ricc_dir))) {
+        if (path)
+            rmdir(path);
+        free(path);
+        free(s);
+        return NULL;
+    }
+    s->path = path;
+    if (!scratches && scratch_owner != getpid()) {
+        if (!scratch_owner)
+            atexit(scratch_exit);
+        scratch_owner = getpid();
+    }
+    s->next = scratches;
+    scratches = s;
+    return strdup(path);
+}
+
+void cachedir_scratch_done(void)
+{
+    if (scratch_owner != getpid())
+        return;
+    while (scratches) {
+        struct scratch *s = scratches;
+        scratches = s->next;
+        /* Normally empty (each user removes its file): what a compiler
+         * killed half way left is removed too. */
+        layout_remove_contents(s->path);
+        if (rmdir(s->path) != 0)
+            LOG_D("cannot remove %s: %s", s->path, strerror(errno));
+        free(s->path);
+        free(s->ricc_dir);
+        free(s);
+    }
+}
+
+/* Is this process the one to warn?  The mark `it` in dir holds the
+ * warning last given and a time (the mtime): 1 when there was none, it is
+ * `seconds` old, or it was another warning (and the mark now holds this
+ * one); also 1 when no mark can be kept: then every process warns rather
+ * than none.  `refresh`: a process that stays quiet sets the time too, so
+ * the mark says when the trouble was last seen. */
+static int take_mark(const char *dir, enum layout_item it, const char *text, int seconds,
+                     int refresh)
+{
+    char *path = layout_path_dup(dir, it, NULL);
     if (!path)
         return 1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     free(path);
     if (fd < 0)
         return 1;
-    flock(fd, LOCK_EX); /* held for a stat and a write */
+    flock(fd, LOCK_EX); /* held for a stat, a read and a write */
+    size_t len = strlen(text);
+    char old[512];
     struct stat st;
+    ssize_t n = pread(fd, old, sizeof old, 0);
     int mine = fstat(fd, &st) != 0 || st.st_size == 0 ||
-               (long long)time(NULL) - (long long)st.st_mtime >= MARK_SECONDS;
+               (long long)time(NULL) - (long long)st.st_mtime >= seconds ||
+               (len < sizeof old && (n != (ssize_t)len || memcmp(old, text, len) != 0));
     if (mine) {
-        /* The content only makes the size non-zero; the time is the mtime. */
-        if (pwrite(fd, "1\n", 2, 0) != 2 || futimens(fd, NULL) != 0)
-            LOG_D("cannot write the %s mark in %s: %s", layout_name(LAYOUT_DIR_FALLBACK), dir,
-                  strerror(errno));
+        if (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0 ||
+            futimens(fd, NULL) != 0)
+            LOG_D("cannot write the %s mark in %s: %s", layout_name(it), dir, strerror(errno));
+    } else if (refresh) {
+        futimens(fd, NULL);
     }
     close(fd); /* releases the lock */
     return mine;
@@ -178,6 +271,42 @@ static int take_mark(const char *dir)
 
 void cachedir_announce(const char *dir, const char *note)
 {
-    if (note && take_mark(dir))
+    if (note && take_mark(dir, LAYOUT_DIR_FALLBACK, note, MARK_SECONDS, 0))
         LOG_W("%s", note);
+}
+
+/* What a write into dir failing with err means, for the user. */
+static void describe(const char *dir, int err, char *buf, size_t cap)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        snprintf(buf, cap, "the cache directory %s is not a directory: nothing is kept in the "
+                           "local cache (set RICC_DIR to a directory)", dir);
+    else if (err == ENOSPC || err == EDQUOT)
+        snprintf(buf, cap, "the cache directory %s is full (%s): results are not kept in the "
+                           "local cache (free some space, or lower max_size: ricc -M)",
+                 dir, strerror(err));
+    else if (err == EACCES || err == EPERM || err == EROFS || err == ENOTDIR)
+        snprintf(buf, cap, "the cache directory %s cannot be written (%s): nothing is kept in "
+                           "the local cache (set RICC_DIR to a directory you can write)",
+                 dir, strerror(err));
+    else
+        snprintf(buf, cap, "cannot write into the cache directory %s (%s): results are not "
+                           "kept in the local cache", dir, strerror(err));
+}
+
+void cachedir_write_failed(const char *dir, const char *what, int err)
+{
+    LOG_I("cannot store %s in %s: %s", what, dir, strerror(err));
+    char note[PATH_MAX + 256], why[128];
+    describe(dir, err, note, sizeof note);
+    /* The mark cannot be kept in dir (that is what failed): in the private
+     * directory under TMPDIR (cachedir_fallback_path), when it is ours. */
+    char *fb = cachedir_fallback_path();
+    int mine = !fb || private_dir(fb, why, sizeof why) != 0 ||
+               take_mark(fb, LAYOUT_WRITE_FAILED, note, QUIET_SECONDS, 1);
+    free(fb);
+    if (mine)
+        LOG_W("%s", note);
+    errno = err;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cachedir.h — the default cache directory when it cannot be used: a private
- * one under TMPDIR instead (cachedir.c says why and how).
+ * one under TMPDIR instead; the one warning of a build whose cache
+ * directory cannot be written; each process's private scratch directory
+ * (cachedir.c says why and how).
  *
  * Only the default is ever replaced (no RICC_DIR, no `dir:` in a file): a
  * directory the user named is theirs to fix, and keeps failing loudly. */
@@ -19,16 +21,40 @@ char *cachedir_fallback_path(void);
  * returned: the store then fails and results still reach the remote. */
 int cachedir_settle(char **dir, char **note);
 
-/* The directory for a call's scratch files (trace records, a dependency
- * file): <ricc_dir>/tmp, made if need be; when it cannot be, tmp in the
- * private directory under TMPDIR, so a cache directory that cannot be
- * written (RICC_DIR named read-only) still lets compiles be keyed, and
- * their results uploaded.  malloc'd, or NULL when neither can be made. */
+/* The directory for this process's scratch files (trace records, a
+ * dependency file the compiler writes, a copy of an archive): a directory
+ * of its own, made with mkdtemp (0700) in <ricc_dir>/tmp, so that no other
+ * user of a shared cache can plant anything where ricc or the compiler
+ * writes (a name in tmp/ itself, such as the deps.<pid>.d of before, could
+ * be a symbolic link another user made, and the compiler would write
+ * through it).  Made on the first call (the next ones for the same ricc_dir
+ * return it again), removed at exit (cachedir_scratch_done); when tmp
+ * cannot be written (RICC_DIR named read-only), made in tmp of the private
+ * directory under TMPDIR instead, so compiles are still keyed and their
+ * results uploaded.  What a killed process left is removed by the next
+ * cleanup (layout_sweep).  malloc'd, or NULL when neither can be made. */
 char *cachedir_scratch(const char *ricc_dir);
 
+/* Remove this process's scratch directories and what is in them.  Run at
+ * exit, and before an exec (run_at_exec, wrapper/util/run.h). */
+void cachedir_scratch_done(void);
+
 /* Print note as a warning unless another process of this build has in the
- * last hour (the mark `dir-fallback` in dir, under a lock): one warning per
- * build, as for a server that is down.  The log must be set up. */
+ * last hour (the mark `dir-fallback` in dir, under a lock, holding the
+ * note: a different note is warned about again): one warning per build,
+ * as for a server that is down.  The log must be set up. */
 void cachedir_announce(const char *dir, const char *note);
+
+/* A write into the cache directory dir failed with err (what: the file
+ * or the record, for the log).  Says what that means (dir is not a
+ * directory, cannot be written, is full) as a warning once per build, at
+ * info level every time.  A build is told apart by time: the mark
+ * `write-failed` (in the private directory under TMPDIR, since dir is what
+ * fails) holds the warning and when a failure was last seen; a failure a
+ * minute after the last one, or a different warning, is warned about
+ * again, so the next build hears it too.  The build goes on: the store keeps what it could not
+ * write in memory (store.c), a remote still gets the results.  errno is
+ * left at err. */
+void cachedir_write_failed(const char *dir, const char *what, int err);
 
 #endif

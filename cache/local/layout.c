@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static const struct {
     [LAYOUT_REMOTE_NOEXEC] = {"remote-noexec", 0},
     [LAYOUT_REMOTE_CAPS] = {"remote-caps", K_CACHE},
     [LAYOUT_DIR_FALLBACK] = {"dir-fallback", 0},
+    [LAYOUT_WRITE_FAILED] = {"write-failed", 0},
     [LAYOUT_CONFIG] = {CONFIG_FILE_NAME, 0}, /* spelt in config.h, the layer below */
     [LAYOUT_WHY] = {"why", K_DIR | K_CACHE | K_COUNTED},
 };
@@ -147,20 +149,106 @@ uint64_t layout_measure(const char *dir)
     return total;
 }
 
+/* path as a directory, never through a symbolic link; NULL if not one. */
+static DIR *open_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (fd >= 0 && !d)
+        close(fd);
+    return d;
+}
+
+/* The inode number of this process's pid namespace (0 when /proc cannot
+ * say): a pid means this process only within one namespace, and a sandbox
+ * sharing RICC_DIR has its own. */
+static unsigned long long pid_ns(void)
+{
+    static unsigned long long ns;
+    static int known;
+    if (!known) {
+        char buf[64];
+        ssize_t n = readlink("/proc/self/ns/pid", buf, sizeof buf - 1);
+        char *b = n > 0 ? (buf[n] = '\0', strchr(buf, '[')) : NULL;
+        ns = b ? strtoull(b + 1, NULL, 10) : 0;
+        known = 1;
+    }
+    return ns;
+}
+
+char *layout_private_template(const char *tmpdir)
+{
+    char *p;
+    return asprintf(&p, "%s/p.%llu.%ld.XXXXXX", tmpdir, pid_ns(), (long)getpid()) < 0 ? NULL
+                                                                                     : p;
+}
+
+/* Is name a private scratch directory's (p.<ns>.<pid>.XXXXXX)?  Then its
+ * namespace and pid. */
+static int private_owner(const char *name, unsigned long long *ns, long *pid)
+{
+    int end = 0;
+    return sscanf(name, "p.%llu.%ld.%n", ns, pid, &end) == 2 && end > 0 &&
+           strlen(name + end) == 6;
+}
+
+/* Remove private directory `name` in tmp (fd tfd) when its process is gone
+ * (one of this pid namespace), or nothing in it changed for an hour (one of
+ * another namespace, or where /proc cannot say). */
+static void sweep_private(int tfd, const char *name, time_t now)
+{
+    unsigned long long ns;
+    long pid;
+    if (!private_owner(name, &ns, &pid))
+        return;
+    /* A process of this namespace is asked; another's cannot be. */
+    int here = ns && ns == pid_ns();
+    if (here && (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+        return;
+    int gone = here;
+    int fd = openat(tfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct stat st;
+    if (!d || fstat(dirfd(d), &st) != 0) {
+        if (d)
+            closedir(d);
+        else if (fd >= 0)
+            close(fd);
+        return;
+    }
+    time_t newest = st.st_mtime;
+    struct dirent *de;
+    while (!gone && (de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime > newest)
+            newest = st.st_mtime;
+    if (gone || now - newest > LAYOUT_STALE_SECONDS) {
+        rewinddir(d);
+        while ((de = readdir(d)))
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                unlinkat(dirfd(d), de->d_name, 0);
+        unlinkat(tfd, name, AT_REMOVEDIR);
+    }
+    closedir(d);
+}
+
 /* Remove the stale temporaries directly in path (every stale regular file
- * when all of them are temporaries). */
+ * when all of them are temporaries, and the private directories there). */
 static void sweep_dir(const char *path, time_t now, int all)
 {
-    DIR *d = opendir(path);
+    DIR *d = open_dir(path);
     if (!d)
         return;
     struct dirent *de;
     while ((de = readdir(d))) {
         struct stat st;
-        if (de->d_name[0] != '.' && (all || layout_is_tmp_name(de->d_name)) &&
-            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(st.st_mode) && now - st.st_mtime > LAYOUT_STALE_SECONDS)
+        if (de->d_name[0] == '.' || (!all && !layout_is_tmp_name(de->d_name)) ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (S_ISREG(st.st_mode) && now - st.st_mtime > LAYOUT_STALE_SECONDS)
             unlinkat(dirfd(d), de->d_name, 0);
+        else if (all && S_ISDIR(st.st_mode))
+            sweep_private(dirfd(d), de->d_name, now);
     }
     closedir(d);
 }
@@ -180,7 +268,7 @@ void layout_sweep(const char *dir, time_t now)
 
 int layout_remove_contents(const char *path)
 {
-    DIR *d = opendir(path);
+    DIR *d = open_dir(path);
     if (!d)
         return errno == ENOENT ? 0 : -1;
     int rc = 0;

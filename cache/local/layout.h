@@ -8,11 +8,17 @@
  *   incscan, codes        fixed 4 MB tables of values by content (memo.h):
  *                         a header's #include names, a file's code digest
  *   identity/, incdirs/   a compiler's identity, its include search chain
- *   tmp/                  a call's scratch files (trace records, depfiles)
+ *   tmp/                  scratch: p.<pid-ns>.<pid>.XXXXXX/, one private
+ *                         directory (0700) per process that needs one
+ *                         (cachedir.h), holding its trace records and the
+ *                         dependency file the compiler writes
  *   remote-down, remote-noupdate, remote-noexec
  *                         the remote's marks, each with a <mark>.lock
  *   remote-caps           the server's capabilities, remembered a while
- *   dir-fallback          the once-per-build warning mark (cachedir.c)
+ *   dir-fallback, write-failed
+ *                         the once-per-build warning marks (cachedir.c;
+ *                         write-failed in the private directory under
+ *                         TMPDIR, about the cache directory that failed)
  *   why/                  per call (working directory and output), the key
  *                         parts of its last miss, to say what changed since
  *                         (wrapper/flows/explain.h)
@@ -58,6 +64,7 @@ enum layout_item {
     LAYOUT_REMOTE_NOEXEC,
     LAYOUT_REMOTE_CAPS,
     LAYOUT_DIR_FALLBACK,
+    LAYOUT_WRITE_FAILED,
     LAYOUT_CONFIG,
     LAYOUT_WHY,         /* why/: each call's last key parts (explain.h) */
     LAYOUT_COUNT
@@ -91,8 +98,19 @@ uint64_t layout_measure(const char *dir);
 /* Remove the temporaries that processes killed between create and rename
  * left behind: "*.tmp.*" files directly in dir or in any directory of the
  * layout (the store's shard directories are swept by store.c as it scans
- * them), and anything in tmp/, when older than an hour at `now`. */
+ * them), and any file in tmp/, when older than an hour at `now`; and the
+ * private scratch directories in tmp/ (cachedir.h) of processes that are
+ * gone (the name says which; a process of this pid namespace is asked with
+ * kill(pid, 0), and its directory stays while it runs, however long), and
+ * those of another pid namespace (a sandbox sharing the cache, whose
+ * process cannot be asked) that nothing touched for an hour.  Directories are opened without following a
+ * symbolic link: one planted in a shared cache (tmp -> someone's home)
+ * does not make the sweep remove what is behind it. */
 void layout_sweep(const char *dir, time_t now);
+
+/* "tmpdir/p.<pid-ns>.<pid>.XXXXXX": the template for mkdtemp of this
+ * process's private scratch directory.  malloc'd, or NULL. */
+char *layout_private_template(const char *tmpdir);
 
 /* Remove what is cache outside the store's areas (the tables, identity/, why/,
  * incdirs/, remote-caps) and sweep as layout_sweep.  0, or -1 when

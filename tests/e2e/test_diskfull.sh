@@ -3,7 +3,8 @@
 # test_diskfull.sh — the cache's file system is full: compiles still run and
 # give plain gcc's result, a fallback is counted, nothing crashes (a store
 # whose writes fail, a stats file or stat index that cannot grow), and once
-# there is room again the cache works.
+# there is room again the cache works; a build on a full disk is warned
+# once, not once per compile.
 #
 # A real full file system: a small tmpfs mounted in a private mount
 # namespace (unshare -m as root, unshare -rm otherwise); skipped where
@@ -88,6 +89,41 @@ disk_full_from_empty() {
     umount "$fs"
 }
 
+disk_full_build() {
+    # A build (make -j4, four compiles) on a full cache file system: one
+    # warning saying so, not one per compile, and plain gcc's objects.
+    [ "$E2E_IN_NS" != none ] || skip "cannot mount a tmpfs here (no mount namespace)"
+    local fs="$CASE/fs" i n
+    mkdir -p "$fs"
+    mount -t tmpfs -o size=1m tmpfs "$fs" || skip "cannot mount a tmpfs here"
+    trap 'umount "$CASE/fs" 2>/dev/null' EXIT
+    export RICC_DIR="$fs/cache"
+    for i in 1 2 3 4; do
+        printf '#include <stdio.h>\nint f%d(void) { return puts("%d"); }\n' "$i" "$i" >"f$i.c"
+    done
+    printf 'all: f1.o f2.o f3.o f4.o\n%%.o: %%.c\n\t$(CC) -O2 -c $< -o $@\n' >Makefile
+    "$RICC" -z >/dev/null
+    fill "$fs"
+    # The once-per-build mark lives under TMPDIR: a fresh one, off the full
+    # file system.
+    export TMPDIR="$CASE/tmpdir"
+    mkdir -p "$TMPDIR"
+    make -j4 CC="$RICC gcc" >"$CASE/make.out" 2>"$CASE/make.err" ||
+        { cat "$CASE/make.err" >&2; die "make failed on a full cache file system"; }
+    cat "$CASE/make.err" >&2
+    n=$(grep -c '^ricc\[[0-9]*\] warning: ' "$CASE/make.err" || true)
+    [ "$n" = 1 ] || die "$n warnings for the build, not one"
+    grep -q "is full" "$CASE/make.err" || die "the warning does not say the cache is full"
+    mkdir -p "$CASE/r"
+    cp ./*.o "$CASE/r/"
+    rm -f ./*.o
+    make -j4 CC=gcc >/dev/null 2>&1
+    for i in 1 2 3 4; do
+        cmp "f$i.o" "$CASE/r/f$i.o" >&2 || die "f$i.o from ricc differs from plain gcc's"
+    done
+}
+
 run_case full-after-start disk_full
 run_case full-from-empty disk_full_from_empty
+run_case full-build-one-warning disk_full_build
 finish

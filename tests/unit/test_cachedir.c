@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_cachedir.c — the fallback for a default cache directory that cannot
  * be written (cache/local/cachedir.c), its one warning per build, the scratch
- * directory, and fs_write_keep/fs_read_kept (cache/util/fsutil.c).
+ * directory (private to the process), the one warning of a build whose
+ * cache directory cannot be written, and fs_write_keep/fs_read_kept
+ * (cache/util/fsutil.c).
  *
  * Unwritable is made without relying on permission bits (root ignores
  * them): a directory below a regular file cannot be created by anyone. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache/local/cachedir.h"
@@ -116,22 +120,143 @@ static void test_planted_refused(void)
     free(scratch);
 }
 
+/* Is s a private scratch directory made in parent: parent/p.<ns>.<pid>.XXXXXX,
+ * a directory of ours that nobody else may enter? */
+static int private_in(const char *s, const char *parent)
+{
+    size_t n = strlen(parent);
+    unsigned long long ns;
+    long pid;
+    int end = 0;
+    struct stat st;
+    return s && !strncmp(s, parent, n) && s[n] == '/' &&
+           sscanf(s + n + 1, "p.%llu.%ld.%n", &ns, &pid, &end) == 2 && end > 0 &&
+           strlen(s + n + 1 + end) == 6 && pid == (long)getpid() && !strchr(s + n + 1, '/') &&
+           lstat(s, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700 &&
+           st.st_uid == geteuid();
+}
+
 static void test_scratch(void)
 {
-    char tmp[300], fb[300], bad[300], good[300], want[400];
+    char tmp[300], fb[300], bad[300], good[300], want[400], file[500];
     fresh_tmpdir("t4", tmp, fb, sizeof tmp);
     snprintf(good, sizeof good, "%s/good", root);
     char *s = cachedir_scratch(good);
     snprintf(want, sizeof want, "%s/tmp", good);
-    CU_ASSERT(s && !strcmp(s, want));
-    free(s);
+    CU_ASSERT(private_in(s, want));
+    /* The same one for the rest of the process. */
+    char *again = cachedir_scratch(good);
+    CU_ASSERT(s && again && !strcmp(s, again));
+    free(again);
     snprintf(bad, sizeof bad, "%s/a-file/x", root);
-    s = cachedir_scratch(bad);
+    char *f = cachedir_scratch(bad);
     snprintf(want, sizeof want, "%s/tmp", fb);
-    CU_ASSERT(s && !strcmp(s, want));
-    struct stat st;
-    CU_ASSERT(s && stat(s, &st) == 0 && S_ISDIR(st.st_mode));
+    CU_ASSERT(private_in(f, want));
+    /* Removed with what is in them. */
+    snprintf(file, sizeof file, "%s/deps.d", s ? s : "");
+    FILE *fp = fopen(file, "w");
+    CU_ASSERT(fp != NULL);
+    if (fp)
+        fclose(fp);
+    cachedir_scratch_done();
+    CU_ASSERT(s && access(s, F_OK) != 0 && errno == ENOENT);
+    CU_ASSERT(f && access(f, F_OK) != 0 && errno == ENOENT);
+    /* And a fresh one after that. */
+    char *next = cachedir_scratch(good);
+    snprintf(want, sizeof want, "%s/tmp", good);
+    CU_ASSERT(private_in(next, want) && s && strcmp(next, s) != 0);
+    cachedir_scratch_done();
+    free(next);
     free(s);
+    free(f);
+}
+
+/* A planted symbolic link where the scratch directory is made: the
+ * directory is made beside it, never through it. */
+static void test_scratch_not_through_links(void)
+{
+    char tmp[300], fb[300], dir[300], victim[300], t[400];
+    fresh_tmpdir("t5", tmp, fb, sizeof tmp);
+    snprintf(dir, sizeof dir, "%s/shared", root);
+    snprintf(victim, sizeof victim, "%s/victim", root);
+    snprintf(t, sizeof t, "%s/tmp", dir);
+    CU_ASSERT_FATAL(mkdir(victim, 0700) == 0 && mkdir(dir, 0777) == 0 && mkdir(t, 0777) == 0);
+    /* Links at every name a process of this pid could have used before. */
+    char link[500];
+    snprintf(link, sizeof link, "%s/deps.%ld.d", t, (long)getpid());
+    CU_ASSERT(symlink(victim, link) == 0);
+    char *s = cachedir_scratch(dir);
+    CU_ASSERT(private_in(s, t));
+    cachedir_scratch_done();
+    free(s);
+}
+
+/* Lines of stderr during fn(dir). */
+static int warnings_of(void (*fn)(const char *), const char *dir)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/stderr", root);
+    fflush(stderr);
+    int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 2);
+    close(fd);
+    fn(dir);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    char line[1024];
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, "warning: ") && strstr(line, dir);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static void store_fails(const char *dir)
+{
+    cachedir_write_failed(dir, "x.o", ENOTDIR);
+}
+
+static void store_full(const char *dir)
+{
+    cachedir_write_failed(dir, "x.o", ENOSPC);
+}
+
+static void test_write_failed_once(void)
+{
+    char tmp[300], fb[300], file[300], mark[400];
+    fresh_tmpdir("t6", tmp, fb, sizeof tmp);
+    snprintf(file, sizeof file, "%s/a-file", root);
+    /* Many failures of one build: one warning, saying what is wrong. */
+    CU_ASSERT_EQUAL(warnings_of(store_fails, file), 1);
+    CU_ASSERT_EQUAL(warnings_of(store_fails, file), 0);
+    CU_ASSERT_EQUAL(warnings_of(store_fails, file), 0);
+    snprintf(mark, sizeof mark, "%s/write-failed", fb);
+    char *text = NULL;
+    size_t len;
+    CU_ASSERT(fs_read_file(mark, &text, &len) == 0 && strstr(text, "is not a directory"));
+    free(text);
+    /* Another trouble is told too. */
+    char full[300];
+    snprintf(full, sizeof full, "%s/full", root);
+    CU_ASSERT_EQUAL(warnings_of(store_full, full), 1);
+    CU_ASSERT_EQUAL(warnings_of(store_full, full), 0);
+    /* The next build (nothing failed for more than a minute): again. */
+    struct timespec old[2] = {{time(NULL) - 120, 0}, {time(NULL) - 120, 0}};
+    CU_ASSERT(utimensat(AT_FDCWD, mark, old, 0) == 0);
+    CU_ASSERT_EQUAL(warnings_of(store_full, full), 1);
+    /* No private directory to keep the mark in: every failure warns
+     * rather than none. */
+    char planted[400];
+    snprintf(planted, sizeof planted, "%s/elsewhere-t6", root);
+    CU_ASSERT(mkdir(planted, 0700) == 0);
+    char cmd[1500];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && ln -s '%s' '%s'", fb, planted, fb);
+    CU_ASSERT(system(cmd) == 0);
+    CU_ASSERT_EQUAL(warnings_of(store_full, full), 1);
+    CU_ASSERT_EQUAL(warnings_of(store_full, full), 1);
 }
 
 static void test_write_keep(void)
@@ -159,7 +284,9 @@ static const unit_test tests[] = {
     {"a usable default stays", test_usable_dir_stays},
     {"an unwritable default falls back, one warning", test_unwritable_falls_back},
     {"a planted or open fallback is refused", test_planted_refused},
-    {"scratch beside the cache, else in the fallback", test_scratch},
+    {"scratch: a private directory in tmp/, else in the fallback", test_scratch},
+    {"scratch: never through a planted link", test_scratch_not_through_links},
+    {"a cache directory that cannot be written: one warning", test_write_failed_once},
     {"a record that cannot be written is kept", test_write_keep},
     {NULL, NULL},
 };

@@ -4,7 +4,8 @@
  * and under the directory; the fixed tables and identity/ and incdirs/
  * counted toward the size, and kept within max_size by a cleanup; killed
  * processes' temporaries (tmp/, "*.tmp.*") removed when stale and only
- * then; --clear (store_clear) removing everything that is cache and nothing
+ * then, their private scratch directories when the process is gone, never
+ * through a planted link; --clear (store_clear) removing everything that is cache and nothing
  * that is not (config.yaml, the counters, locks, the remote's marks). */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,6 +207,91 @@ static void test_sweep(void)
     free(dir);
 }
 
+/* Set path's mtime to `age` seconds ago. */
+static void age_of(const char *path, time_t age)
+{
+    struct timespec t[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+    CU_ASSERT_FATAL(utimensat(AT_FDCWD, path, t, AT_SYMLINK_NOFOLLOW) == 0);
+}
+
+/* tmp/NAME, a private scratch directory with one file, both `age` old. */
+static char *private_dir(const char *dir, const char *name, time_t age)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "tmp/%s/deps.d", name);
+    free(put(dir, rel, 10, age));
+    snprintf(rel, sizeof rel, "tmp/%s", name);
+    char *p = path_join(dir, rel);
+    age_of(p, age);
+    return p;
+}
+
+/* The private scratch directories of tmp/ (cachedir.h): a gone process's
+ * go at once, a live one's stay, one of another pid namespace (whose
+ * process cannot be asked) only once nothing in it changed for an hour;
+ * and a tmp/ that is a symbolic link is not followed. */
+static void test_sweep_private(void)
+{
+    char *dir = fresh_dir();
+    const time_t old = LAYOUT_STALE_SECONDS + 600, young = 60;
+    char *t = path_join(dir, "tmp");
+    CU_ASSERT_FATAL(t && fs_mkdir_p(t, 0755) == 0);
+    char *tpl = layout_private_template(t);
+    unsigned long long ns = 0;
+    long me = 0;
+    CU_ASSERT_FATAL(tpl && sscanf(tpl + strlen(t), "/p.%llu.%ld.XXXXXX", &ns, &me) == 2);
+    CU_ASSERT_EQUAL(me, (long)getpid());
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    CU_ASSERT_FATAL(child > 0 && waitpid(child, NULL, 0) == child);
+    char name[128];
+    snprintf(name, sizeof name, "p.%llu.%ld.aaaaaa", ns, (long)child);
+    char *gone = private_dir(dir, name, young);
+    snprintf(name, sizeof name, "p.%llu.%ld.bbbbbb", ns, (long)getpid());
+    char *mine = private_dir(dir, name, old); /* old, but its process runs */
+    snprintf(name, sizeof name, "p.%llu.%ld.cccccc", ns, (long)getppid());
+    char *parent = private_dir(dir, name, young);
+    snprintf(name, sizeof name, "p.%llu.%ld.dddddd", ns + 1, (long)child);
+    char *other_young = private_dir(dir, name, young);
+    snprintf(name, sizeof name, "p.%llu.%ld.eeeeee", ns + 1, (long)child);
+    char *other_old = private_dir(dir, name, old);
+    snprintf(name, sizeof name, "p.%llu.%ld.ffffff", ns + 1, (long)child);
+    char *other_busy = private_dir(dir, name, old);
+    char *busy_file = path_join(other_busy, "trace.tmp.1.0");
+    CU_ASSERT_FATAL(busy_file && atomic_write_file(busy_file, "x", 1, 0644) == 0);
+    age_of(other_busy, old);
+    char *stranger = private_dir(dir, "not-ours", old);
+    layout_sweep(dir, time(NULL));
+    CU_ASSERT_FALSE(exists(gone));
+    CU_ASSERT_TRUE(exists(mine));
+    CU_ASSERT_TRUE(exists(parent));
+    CU_ASSERT_TRUE(exists(other_young));
+    CU_ASSERT_FALSE(exists(other_old));
+    CU_ASSERT_TRUE(exists(other_busy));
+    CU_ASSERT_TRUE(exists(stranger));
+
+    /* tmp planted as a link to someone's directory: nothing behind it goes. */
+    char *victim = path_join(root, "victim");
+    CU_ASSERT_FATAL(victim && fs_mkdir_p(victim, 0755) == 0);
+    free(put(victim, "old-file", 10, old));
+    char *vdir = path_join(victim, name);
+    CU_ASSERT_FATAL(vdir && mkdir(vdir, 0700) == 0);
+    free(put(vdir, "x", 1, old));
+    age_of(vdir, old);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && ln -s '%s' '%s'", t, victim, t);
+    CU_ASSERT_FATAL(system(cmd) == 0);
+    layout_sweep(dir, time(NULL));
+    CU_ASSERT_TRUE(exists_in(victim, "old-file"));
+    CU_ASSERT_TRUE(exists(vdir));
+    char *all[] = {t, tpl, gone, mine, parent, other_young, other_old, other_busy, busy_file,
+                   stranger, victim, vdir};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        free(all[i]);
+    free(dir);
+}
+
 /* --clear: every cache file goes, the settings, counters, locks and marks
  * stay, and the size is zero. */
 static void test_clear(void)
@@ -252,6 +339,7 @@ int main(void)
         {"the tables, identity/ and incdirs/ are measured", test_measure},
         {"cleanup keeps store and tables within max_size", test_tables_within_limit},
         {"killed processes' temporaries are swept when stale", test_sweep},
+        {"private scratch directories: swept when their process is gone", test_sweep_private},
         {"clear removes what is cache and only that", test_clear},
         {NULL, NULL},
     };

@@ -2,6 +2,7 @@
 /* depend.c — see depend.h for the ways and why. */
 #include "wrapper/deps/depend.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,10 +128,11 @@ int depend_run(depend *d, const compile_cmd *cmd, char **argv, int argc, const c
 {
     memset(r, 0, sizeof *r);
     if (d->way == DEPEND_DEPFILE && !(d->depfile = compile_cmd_output(cmd, OUT_DEPFILE))) {
+        /* In this process's own directory (cachedir.h): the compiler opens
+         * -MF with O_TRUNC and would follow a link another user of a
+         * shared cache planted at a name of tmp/ (deps.<pid>.d, once). */
         char *dir = cachedir_scratch(ricc_dir);
-        char name[64];
-        snprintf(name, sizeof name, "deps.%d.d", (int)getpid());
-        d->tmp = dir ? path_join(dir, name) : NULL;
+        d->tmp = dir ? path_join(dir, "deps.d") : NULL;
         free(dir);
         if (!d->tmp)
             return -1;
@@ -156,8 +158,17 @@ int depend_run(depend *d, const compile_cmd *cmd, char **argv, int argc, const c
     if (r->status != 0 && d->tmp && memmem(r->err, r->err_len, d->tmp, strlen(d->tmp))) {
         /* The compiler could not write the dependency file ricc added (a
          * full or broken cache file system): that is ricc's failure, not
-         * the build's. */
-        LOG_W("cannot write %s; compiling without caching", d->tmp);
+         * the build's; said once per build (cachedir.h), with the reason
+         * the compiler gave. */
+        static const int errs[] = {ENOSPC, EDQUOT, EROFS, EACCES};
+        int err = EIO;
+        for (size_t i = 0; i < sizeof errs / sizeof *errs && err == EIO; i++) {
+            const char *m = strerror(errs[i]);
+            if (memmem(r->err, r->err_len, m, strlen(m)))
+                err = errs[i];
+        }
+        cachedir_write_failed(ricc_dir, d->tmp, err);
+        LOG_I("compiling without caching");
         run_result_free(r);
         return -1;
     }
