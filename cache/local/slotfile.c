@@ -62,11 +62,11 @@ int slotfile_open(const char *dir, const char *name, const slotfile_format *f, i
         return -1;
     int result = -1;
     for (int attempt = 0; attempt < 2 && result < 0; attempt++) {
-        int fd = open(path, O_RDWR | O_CLOEXEC);
+        int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0 && errno == ENOENT) {
             fs_mkdir_p(dir, 0755);
             if (create_fresh(path, f, created) == 0)
-                fd = open(path, O_RDWR | O_CLOEXEC);
+                fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
         }
         if (fd < 0)
             break;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "cache/remote/remote.h"
 
@@ -48,17 +49,9 @@ int remote_configured(const config *cfg)
  * sees the old mark or the new one, never half of one. */
 static int write_mark(const char *path, const char *buf, size_t len)
 {
-    char tmp[PATH_MAX + 32];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    int ok = write(fd, buf, len) == (ssize_t)len;
-    if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    /* A fresh temporary (O_EXCL), never a fixed name another user of a
+     * shared cache could have made a symbolic link. */
+    return atomic_write_file(path, buf, len, 0644);
 }
 
 /* The epoch second until which mark file `name` holds for this server, 0
@@ -104,8 +97,8 @@ int remote_set_mark_for(const config *cfg, enum layout_item name, const char *wh
         layout_lock_path(cfg->dir, name, lock, sizeof lock) != 0 ||
         layout_path(cfg->dir, name, NULL, path, sizeof path) != 0)
         return 1;
-    mkdir(cfg->dir, 0755); /* usually there already; deeper trouble just skips the mark */
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    mkdir(cfg->dir, 0777); /* usually there already; deeper trouble just skips the mark */
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd >= 0)
         flock(fd, LOCK_EX); /* held for two small file operations */
     int mine = !remote_marked(cfg, name);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cache/local/cachedir.h"
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "cache/reapi/reapi.h"
@@ -68,7 +69,7 @@ static int write_relocated(store *st, const result_outputs *o, int i, const dige
     free(buf);
     if (!back)
         return 1;
-    r = atomic_write_file(o->paths[i], back, blen, 0644);
+    r = fs_write_output(o->paths[i], back, blen, 0644);
     free(back);
     return r;
 }
@@ -219,8 +220,8 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
             goto out;
         }
         if (stored != 0) {
-            if (!failed)
-                LOG_W("cannot store %s in the cache: %s", path, strerror(errno));
+            if (!failed) /* once per build, and what it means: cachedir.h */
+                cachedir_write_failed(store_dir(st), path, errno);
             failed = 1;
             /* Kept in memory (store.c) all the same: go on, so the whole
              * result can still be uploaded from there. */
@@ -257,7 +258,7 @@ int result_store(store *st, const digest *action, const result_outputs *o, const
     if (store_put(st, STORE_AC, action, bytes, len) == 0)
         rc = failed ? -1 : 0;
     else if (!failed)
-        LOG_W("cannot store the result in the cache: %s", strerror(errno));
+        cachedir_write_failed(store_dir(st), "the result", errno);
     free(bytes);
 out:
     free(out);

@@ -86,7 +86,7 @@ static void remember(rclient *c)
         strchr(c->cas_addr, '\n') || strchr(c->instance, '\n'))
         return;
     snprintf(tmp, sizeof tmp, "%s.tmp.%d.%d", path, (int)getpid(), rand_r(&c->rand_state));
-    FILE *f = fopen(tmp, "we");
+    FILE *f = fopen(tmp, "wxe"); /* O_EXCL: never through a planted link */
     if (!f)
         return;
     fprintf(f, "%lld %lld %d %s %s\n", (long long)time(NULL) + CAPS_TTL,

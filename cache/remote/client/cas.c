@@ -105,7 +105,8 @@ static int open_tmp(const char *path, int executable, char **tmp, remote_status 
         char *t = NULL;
         if (asprintf(&t, "%s.tmp.%d.%u", path, (int)getpid(), seq++) < 0)
             break;
-        int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, executable ? 0755 : 0644);
+        int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                      executable ? 0777 : 0666); /* the umask decides: fsutil.h */
         if (fd >= 0) {
             *tmp = t;
             return fd;
