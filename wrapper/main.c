@@ -27,6 +27,7 @@
 #include "wrapper/flows/flow.h"
 #include "wrapper/flows/link.h"
 #include "wrapper/mgmt.h"
+#include "wrapper/stats_log.h"
 #include "preload/match.h"
 
 static const char *base_name(const char *p)
@@ -90,7 +91,11 @@ static int wrapped_call(int argc, char **argv, const config *cfg)
 {
     link_cmd lc;
     int status;
-    switch (classify(argc, argv, cfg, &lc)) {
+    enum call_kind kind = classify(argc, argv, cfg, &lc);
+    stats_set_kind(kind == CALL_AR     ? STATS_KIND_AR
+                   : kind == CALL_LINK ? STATS_KIND_LINK
+                                       : STATS_KIND_COMPILE); /* counted per kind */
+    switch (kind) {
     case CALL_AR:
         status = ar_flow(argc, argv, cfg);
         return status != AR_NOT_MINE ? status : flow_compile(argc, argv, cfg);
@@ -134,6 +139,7 @@ int main(int argc, char **argv)
     log_init(cfg.log_level, cfg.log_directory, cfg.log_file, self);
     config_announce(&cfg); /* a default cache directory replaced: once per build */
     stats_open(cfg.dir);
+    stats_log_start(&cfg); /* the per-call stats log, if set (stats_log.h) */
 
     int status;
     if (masquerade) {
@@ -144,7 +150,7 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[1], "run"))
         status = mgmt_run(argc - 2, argv + 2, &cfg);
     else if (!strcmp(argv[1], "exec"))
-        status = exec_tool(argc - 2, argv + 2, &cfg);
+        status = (stats_set_kind(STATS_KIND_EXEC), exec_tool(argc - 2, argv + 2, &cfg));
     else if (argv[1][0] == '-')
         status = mgmt_command(argc - 1, argv + 1, &cfg);
     else

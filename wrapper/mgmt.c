@@ -17,6 +17,7 @@
  * new value.  Each option says what it did on stdout. */
 #include "wrapper/mgmt.h"
 #include "wrapper/mgmt_stats.h"
+#include "wrapper/stats_log.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ void mgmt_usage(FILE *out)
           "  -s, --show-stats         show the counters and the cache size (-v: more)\n"
           "      --print-stats        print the counters as name<TAB>value lines\n"
           "      --format FORMAT      --print-stats as tsv (the default) or json\n"
+          "      --show-log-stats     totals and hit rate of the stats_log file\n"
           "  -v, --verbose            -s shows misses and uncacheable calls by reason\n"
           "  -z, --zero-stats         zero the counters\n"
           "  -p, --show-config        print every setting and where it came from\n"
@@ -124,6 +126,7 @@ static int parse_age(const char *s, int64_t *out)
 enum opt {
     O_SHOW_STATS, O_PRINT_STATS, O_ZERO, O_SHOW_CONFIG, O_CLEAR, O_CLEANUP, O_VERSION, O_HELP,
     O_VERBOSE, O_FORMAT, O_MAX_SIZE, O_SET_CONFIG, O_GET_CONFIG, O_EVICT, O_DIR,
+    O_SHOW_LOG_STATS,
 };
 
 static const struct option_name {
@@ -140,6 +143,7 @@ static const struct option_name {
     {'M', "--max-size", 1, O_MAX_SIZE},       {'o', "--set-config", 1, O_SET_CONFIG},
     {'k', "--get-config", 1, O_GET_CONFIG},   {0, "--evict-older-than", 1, O_EVICT},
     {'d', "--dir", 1, O_DIR},
+    {0, "--show-log-stats", 0, O_SHOW_LOG_STATS}, /* stats_log.h */
 };
 
 /* One option of the command line, read and checked. */
@@ -324,6 +328,8 @@ static int run_step(run_state *rs, const step *st)
         return mgmt_show_stats(cfg, rs->verbose);
     case O_PRINT_STATS:
         return mgmt_print_stats(cfg, rs->format);
+    case O_SHOW_LOG_STATS:
+        return stats_log_show(cfg, NULL, stdout);
     case O_ZERO:
         stats_zero();
         puts("Statistics zeroed");

@@ -15,7 +15,16 @@
  * must not take SIGBUS.
  *
  * If the directory is not writable, or anything else fails, the counters
- * become no-ops: statistics must never break a build. */
+ * become no-ops: statistics must never break a build.
+ *
+ * Per kind of call (compile, link, ar, exec): the process says once what
+ * its call is (stats_set_kind), and stats_add of one of the six outcome
+ * counters adds to that kind's copy as well: one compare and one more
+ * atomic add, on a line already in the cache, so the hit path does not
+ * notice.  The same place remembers the outcome and the last reason slot
+ * for the per-call stats log, which the wrapper writes from a hook (the
+ * reason names are the wrapper's; and a plain run replaces the process
+ * right after its counter is added, so "at exit" would be too late). */
 #include "cache/local/stats.h"
 
 #include <errno.h>
@@ -25,6 +34,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache/local/layout.h"
@@ -48,6 +58,9 @@ _Static_assert(sizeof(stats_header) == 64, "stats header layout");
 static void *map;          /* the whole file, or NULL when stats are off */
 static int64_t *slot;      /* map + header */
 static int writable;       /* 0 when mapped read-only (someone else's cache) */
+static stats_call call = {STATS_KIND_COMPILE, -1, -1, NULL};
+static void (*on_outcome)(const stats_call *call);
+static int pending; /* a miss whose reason is still to come */
 
 static const char *const names[ST_PUBLIC_COUNT] = {
     [ST_DIRECT_HIT] = "direct_hit",
@@ -61,6 +74,18 @@ static const char *const names[ST_PUBLIC_COUNT] = {
     [ST_EVICTED_FILES] = "evicted_files",
     [ST_CLEANUPS] = "cleanups",
     [ST_STORE_ERRORS] = "store_errors",
+    [ST_REMOTE_MISS] = "remote_miss",
+    [ST_REMOTE_ERROR] = "remote_error",
+    [ST_REMOTE_TIMEOUT] = "remote_timeout",
+    [ST_REMOTE_BYTES_UP] = "remote_bytes_up",
+    [ST_REMOTE_BYTES_DOWN] = "remote_bytes_down",
+};
+
+static const char *const kind_names[STATS_KIND_COUNT] = {
+    [STATS_KIND_COMPILE] = "compile",
+    [STATS_KIND_LINK] = "link",
+    [STATS_KIND_AR] = "ar",
+    [STATS_KIND_EXEC] = "exec",
 };
 
 const char *stats_name(enum stat_id id)
@@ -68,6 +93,11 @@ const char *stats_name(enum stat_id id)
     if ((int)id < 0 || id >= ST_PUBLIC_COUNT)
         return "internal";
     return names[id];
+}
+
+const char *stats_kind_name(enum stats_kind k)
+{
+    return (int)k >= 0 && k < STATS_KIND_COUNT ? kind_names[k] : "unknown";
 }
 
 /* Write a complete, zeroed stats file under a temporary name and return
@@ -79,7 +109,11 @@ static char *build_fresh(const char *path)
     if (fd < 0)
         return NULL;
     stats_header h = {.magic = STATS_MAGIC, .version = STATS_VERSION, .slots = ST_SLOT_COUNT};
-    int ok = ftruncate(fd, (off_t)STATS_FILE_SIZE) == 0 && fs_write_all(fd, &h, sizeof h) == 0;
+    /* A fresh file's counters start now: "zeroed" at its making. */
+    int64_t born = (int64_t)time(NULL);
+    int ok = ftruncate(fd, (off_t)STATS_FILE_SIZE) == 0 && fs_write_all(fd, &h, sizeof h) == 0 &&
+             pwrite(fd, &born, sizeof born, (off_t)(sizeof h + ST_ZEROED_AT * sizeof born)) ==
+                 (ssize_t)sizeof born;
     int e = errno;
     if (close(fd) != 0 && ok) {
         ok = 0;
@@ -123,7 +157,7 @@ static int valid(const void *m, off_t size)
 static int try_map(const char *path)
 {
     int prot = PROT_READ | PROT_WRITE;
-    int fd = open(path, O_RDWR | O_CLOEXEC);
+    int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW); /* not through a planted link */
     if (fd < 0 && (errno == EACCES || errno == EROFS)) {
         /* Readable but not ours: show the numbers, count nothing. */
         prot = PROT_READ;
@@ -199,10 +233,69 @@ static int in_range(enum stat_id id)
     return (int)id >= 0 && id < ST_SLOT_COUNT;
 }
 
+static int is_miss_reason(int id)
+{
+    return id >= ST_MISS_REASON0 && id < ST_UNCACHEABLE_REASON0;
+}
+
+static void flush_call(void)
+{
+    if (pending && on_outcome) {
+        pending = 0;
+        on_outcome(&call);
+    }
+}
+
+/* The hook hears of the call now, or, for a miss whose reason is counted
+ * after it (the flows count the miss, then why), when the reason comes or
+ * at exit.  (An uncacheable call's reason comes first: a plain run then
+ * replaces the process.) */
+static void outcome_known(void)
+{
+    static int registered;
+    if (call.outcome == ST_MISS && !is_miss_reason(call.reason) &&
+        (registered || (registered = atexit(flush_call) == 0))) {
+        pending = 1;
+        return;
+    }
+    pending = 1;
+    flush_call();
+}
+
 void stats_add(enum stat_id id, int64_t delta)
 {
-    if (slot && writable && in_range(id))
+    int outcome = (unsigned)id < STATS_OUTCOMES;
+    if (slot && writable && in_range(id)) {
         __atomic_fetch_add(&slot[id], delta, __ATOMIC_RELAXED);
+        if (outcome)
+            __atomic_fetch_add(&slot[ST_KIND0 + call.kind * STATS_KIND_SLOTS + id], delta,
+                               __ATOMIC_RELAXED);
+    }
+    if (outcome) {
+        call.outcome = id;
+        if (on_outcome)
+            outcome_known();
+    } else if (id >= ST_MISS_REASON0 && id < ST_SLOT_COUNT) {
+        call.reason = id;
+        if (pending && is_miss_reason(id))
+            flush_call();
+    }
+}
+
+void stats_set_kind(enum stats_kind k)
+{
+    if ((int)k >= 0 && k < STATS_KIND_COUNT)
+        call.kind = k;
+}
+
+void stats_set_subject(const char *subject)
+{
+    call.subject = subject;
+}
+
+void stats_on_outcome(void (*fn)(const stats_call *c))
+{
+    on_outcome = fn;
 }
 
 int64_t stats_get(enum stat_id id)
@@ -222,4 +315,7 @@ void stats_zero(void)
 {
     for (int i = 0; i < ST_PUBLIC_COUNT; i++)
         stats_set((enum stat_id)i, 0);
+    for (int i = ST_KIND0; i < ST_SLOT_COUNT; i++) /* per kind, per reason */
+        stats_set((enum stat_id)i, 0);
+    stats_set(ST_ZEROED_AT, (int64_t)time(NULL));
 }

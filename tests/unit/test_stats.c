@@ -2,13 +2,16 @@
 /* Unit tests for cache/local/stats.c: counter names, counting and persistence,
  * 200 concurrent processes creating and updating one file without losing a
  * count, rebuilding a damaged file, and staying harmless (no-ops, no crash)
- * where the directory cannot be written. */
+ * where the directory cannot be written; the per-kind copies of the six
+ * outcomes, when the counters were zeroed, and the outcome hook the stats
+ * log hangs on (with the reason and subject it is given). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache/util/fsutil.h"
@@ -45,11 +48,145 @@ static void test_names(void)
     static const char *const want[] = {
         "direct_hit", "preprocessed_hit", "remote_hit", "miss", "uncacheable", "fallback",
         "compile_failed", "corrupt_entry", "evicted_files", "cleanups", "store_errors",
+        "remote_miss", "remote_error", "remote_timeout", "remote_bytes_up", "remote_bytes_down",
     };
     CU_ASSERT_EQUAL_FATAL(sizeof want / sizeof *want, ST_PUBLIC_COUNT);
     for (int i = 0; i < ST_PUBLIC_COUNT; i++)
         CU_ASSERT_STRING_EQUAL(stats_name((enum stat_id)i), want[i]);
     CU_ASSERT_PTR_NOT_NULL(stats_name(ST_SHARD_BYTES0));
+    CU_ASSERT_STRING_EQUAL(stats_kind_name(STATS_KIND_COMPILE), "compile");
+    CU_ASSERT_STRING_EQUAL(stats_kind_name(STATS_KIND_LINK), "link");
+    CU_ASSERT_STRING_EQUAL(stats_kind_name(STATS_KIND_AR), "ar");
+    CU_ASSERT_STRING_EQUAL(stats_kind_name(STATS_KIND_EXEC), "exec");
+    CU_ASSERT_STRING_EQUAL(stats_kind_name(STATS_KIND_COUNT), "unknown");
+}
+
+static int64_t kind_slot(enum stats_kind k, enum stat_id outcome)
+{
+    return stats_get((enum stat_id)(ST_KIND0 + k * STATS_KIND_SLOTS + outcome));
+}
+
+/* Each outcome counted goes to the kind set last as well (compile until
+ * one is set); other counters do not touch the kind slots. */
+static void test_per_kind(void)
+{
+    char *dir = path_join(tmpdir, "kinds");
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    stats_add(ST_MISS, 1); /* no kind set yet: compile */
+    CU_ASSERT_EQUAL(kind_slot(STATS_KIND_COMPILE, ST_MISS), 1);
+    stats_set_kind(STATS_KIND_LINK);
+    stats_add(ST_DIRECT_HIT, 1);
+    stats_add(ST_DIRECT_HIT, 1);
+    stats_set_kind(STATS_KIND_AR);
+    stats_add(ST_UNCACHEABLE, 1);
+    stats_set_kind(STATS_KIND_EXEC);
+    stats_add(ST_FALLBACK, 1);
+    stats_add(ST_REMOTE_HIT, 1);
+    stats_add(ST_COMPILE_FAILED, 1); /* not an outcome */
+    stats_add(ST_REMOTE_BYTES_DOWN, 100);
+    stats_set_kind((enum stats_kind)99); /* ignored: exec stays */
+    stats_add(ST_PREPROCESSED_HIT, 1);
+
+    CU_ASSERT_EQUAL(stats_get(ST_DIRECT_HIT), 2);
+    CU_ASSERT_EQUAL(kind_slot(STATS_KIND_LINK, ST_DIRECT_HIT), 2);
+    CU_ASSERT_EQUAL(kind_slot(STATS_KIND_COMPILE, ST_DIRECT_HIT), 0);
+    CU_ASSERT_EQUAL(kind_slot(STATS_KIND_AR, ST_UNCACHEABLE), 1);
+    CU_ASSERT_EQUAL(kind_slot(STATS_KIND_EXEC, ST_FALLBACK), 1);
+    CU_ASSERT_EQUAL(kind_slot(STATS_KIND_EXEC, ST_REMOTE_HIT), 1);
+    CU_ASSERT_EQUAL(kind_slot(STATS_KIND_EXEC, ST_PREPROCESSED_HIT), 1);
+    /* Nothing else moved in the kind area: the sum is the six counters'. */
+    int64_t sum = 0, six = 0;
+    for (int i = ST_KIND0; i < ST_MISS_REASON0; i++)
+        sum += stats_get((enum stat_id)i);
+    for (int i = 0; i < STATS_OUTCOMES; i++)
+        six += stats_get((enum stat_id)i);
+    CU_ASSERT_EQUAL(sum, six);
+    CU_ASSERT_EQUAL(six, 7);
+
+    /* Zeroing covers the kinds and the reasons, not the shard accounting. */
+    stats_add((enum stat_id)(ST_MISS_REASON0 + 2), 3);
+    stats_add((enum stat_id)(ST_SHARD_BYTES0 + 1), 512);
+    stats_zero();
+    for (int i = 0; i < ST_PUBLIC_COUNT; i++)
+        CU_ASSERT_EQUAL(stats_get((enum stat_id)i), 0);
+    for (int i = ST_KIND0; i < ST_SLOT_COUNT; i++)
+        CU_ASSERT_EQUAL(stats_get((enum stat_id)i), 0);
+    CU_ASSERT_EQUAL(stats_get((enum stat_id)(ST_SHARD_BYTES0 + 1)), 512);
+    stats_set_kind(STATS_KIND_COMPILE);
+    stats_close();
+    free(dir);
+}
+
+/* A fresh file says when it was made; -z says when it zeroed. */
+static void test_zeroed_at(void)
+{
+    char *dir = path_join(tmpdir, "zeroed");
+    time_t before = time(NULL);
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
+    int64_t born = stats_get(ST_ZEROED_AT);
+    CU_ASSERT(born >= (int64_t)before && born <= (int64_t)time(NULL));
+    stats_set(ST_ZEROED_AT, 1000); /* as if long ago */
+    stats_add(ST_MISS, 1);
+    stats_close();
+    CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0); /* kept by a reopen */
+    CU_ASSERT_EQUAL(stats_get(ST_ZEROED_AT), 1000);
+    before = time(NULL);
+    stats_zero();
+    CU_ASSERT(stats_get(ST_ZEROED_AT) >= (int64_t)before);
+    CU_ASSERT_EQUAL(stats_get(ST_MISS), 0);
+    stats_close();
+    free(dir);
+}
+
+static stats_call seen;
+static int hook_calls;
+
+static void hook(const stats_call *c)
+{
+    seen = *c;
+    hook_calls++;
+}
+
+/* The hook sees each outcome with the kind, the last reason slot and the
+ * subject; other counters do not call it; a miss waits for its reason.
+ * It runs even with no stats file open (a read-only cache still logs its
+ * calls). */
+static void test_outcome_hook(void)
+{
+    stats_close();
+    stats_on_outcome(hook);
+    stats_set_kind(STATS_KIND_AR);
+    stats_set_subject("libx.a");
+    stats_add((enum stat_id)(ST_UNCACHEABLE_REASON0 + 1), 1);
+    stats_add(ST_STORE_ERRORS, 1);
+    CU_ASSERT_EQUAL(hook_calls, 0);
+    stats_add(ST_UNCACHEABLE, 1);
+    CU_ASSERT_EQUAL(hook_calls, 1);
+    CU_ASSERT_EQUAL(seen.kind, STATS_KIND_AR);
+    CU_ASSERT_EQUAL(seen.outcome, ST_UNCACHEABLE);
+    CU_ASSERT_EQUAL(seen.reason, ST_UNCACHEABLE_REASON0 + 1);
+    CU_ASSERT_STRING_EQUAL(seen.subject, "libx.a");
+    /* A miss's reason is counted after it: the hook waits for it. */
+    stats_set_kind(STATS_KIND_COMPILE);
+    stats_set_subject("a.c");
+    stats_add(ST_MISS, 1);
+    CU_ASSERT_EQUAL(hook_calls, 1);
+    stats_add((enum stat_id)(ST_MISS_REASON0 + 1), 1);
+    CU_ASSERT_EQUAL_FATAL(hook_calls, 2);
+    CU_ASSERT_EQUAL(seen.outcome, ST_MISS);
+    CU_ASSERT_EQUAL(seen.reason, ST_MISS_REASON0 + 1);
+    CU_ASSERT_STRING_EQUAL(seen.subject, "a.c");
+    stats_add((enum stat_id)(ST_MISS_REASON0 + 2), 1); /* once only */
+    CU_ASSERT_EQUAL(hook_calls, 2);
+    /* ... or comes first, and the hook runs at once. */
+    stats_add(ST_MISS, 1);
+    CU_ASSERT_EQUAL(hook_calls, 3);
+    CU_ASSERT_EQUAL(seen.reason, ST_MISS_REASON0 + 2);
+    stats_on_outcome(NULL);
+    stats_add(ST_MISS, 1);
+    CU_ASSERT_EQUAL(hook_calls, 3);
+    stats_set_subject(NULL);
+    stats_set_kind(STATS_KIND_COMPILE);
 }
 
 static void test_closed_is_noop(void)
@@ -258,6 +395,9 @@ static const unit_test tests[] = {
     {"200 concurrent processes", test_concurrent_processes},
     {"corrupt file rebuilt", test_corrupt_rebuilt},
     {"unwritable directory", test_unwritable_dir},
+    {"per kind", test_per_kind},
+    {"zeroed at", test_zeroed_at},
+    {"outcome hook", test_outcome_hook},
     {NULL, NULL},
 };
 

@@ -636,6 +636,7 @@ int ar_flow(int argc, char **argv, const config *cfg)
         return AR_NOT_MINE; /* run (or reported) as any other command */
     }
     memcpy(c.argv, argv, (size_t)argc * sizeof *argv);
+    stats_set_subject(c.cmd.archive); /* for the stats log (stats_log.h) */
     /* ar names itself in its messages by argv[0]: keep the user's spelling
      * when it leads to the same program. */
     if (strchr(argv[0], '/') == NULL && !first_on_path(argv[0], c.ar))

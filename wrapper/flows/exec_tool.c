@@ -667,6 +667,7 @@ int exec_tool(int argc, char **argv, const config *cfg)
         return 2;
     }
     xcall c = {.p.cfg = cfg, .argc = argc, .orig_argv = argv};
+    stats_set_subject(argv[0]); /* for the stats log (stats_log.h) */
     c.tool = run_find_program(argv[0]);
     if (!c.tool) {
         fprintf(stderr, "ricc: exec: %s: command not found\n", argv[0]);

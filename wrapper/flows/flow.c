@@ -557,6 +557,7 @@ int flow_key(call *c, const char **why, const char **arg, enum uncacheable_reaso
         return FLOW_UNCACHEABLE;
     }
     c->have_cmd = 1;
+    stats_set_subject(c->cmd.source); /* for the stats log (stats_log.h) */
     if (!c->cmd.cacheable) {
         *why = c->cmd.why_not ? c->cmd.why_not : "?";
         *arg = c->cmd.why_arg;

@@ -732,6 +732,7 @@ int link_flow(int argc, char **argv, const config *cfg, link_cmd *lc)
 {
     lcall c = {.p.cfg = cfg, .argc = argc, .orig_argv = argv, .lc = *lc};
     memset(lc, 0, sizeof *lc); /* (taken) */
+    stats_set_subject(c.lc.output); /* for the stats log (stats_log.h) */
     c.compiler = run_find_program(argv[0]);
     c.argv = calloc((size_t)argc + 1, sizeof *c.argv);
     if (!c.compiler || !c.argv) {
