@@ -26,7 +26,7 @@ cache/reapi/         cache/reapi/ cache/util/ pb
 cache/local/         cache/local/ cache/reapi/ cache/util/
 cache/remote/client/ cache/ pb
 cache/remote/helper/ cache/remote/ cache/util/
-cache/remote/        cache/remote/remote.h cache/remote/remote_marks.h cache/remote/wire.h cache/reapi/ cache/util/ cache/local/layout.h
+cache/remote/        cache/remote/remote.h cache/remote/remote_marks.h cache/remote/wire.h cache/reapi/ cache/util/ cache/local/layout.h cache/local/stats.h
 wrapper/util/        wrapper/util/
 wrapper/trace/       wrapper/trace/ wrapper/util/ $C_LOW $W_MATCH
 wrapper/compiler/    wrapper/compiler/ wrapper/trace/ wrapper/util/ $C_LOW $W_MATCH

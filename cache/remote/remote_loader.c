@@ -43,7 +43,18 @@
  * leaves when the ricc process closes its end.
  *
  * The failure policy (marks that make later calls skip a server that is
- * down, one warning per build) is remote_marks.c's. */
+ * down, one warning per build) is remote_marks.c's.
+ *
+ * Counting (stats.h, `ricc -s`): this file is where the calling ricc
+ * process learns how each call went, so it counts here — failed calls
+ * (remote_error, or remote_timeout for a deadline), bytes handed to the
+ * remote (blobs offered to remote_upload, before the client's
+ * FindMissingBlobs drops those the server has; action results) and bytes
+ * received (action results, fetched blobs, and those the agent put into
+ * our CAS for us, which its answer reports).  Not in the agent: it serves
+ * many RICC_DIRs and counting at the caller needs no second mapping.
+ * Lookups the remote could not serve are counted by wrapper/remote, which
+ * knows an action's lookup from a manifest's. */
 #include "cache/remote/remote.h"
 
 #include <dlfcn.h>
@@ -63,6 +74,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache/local/stats.h"
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "cache/remote/loader_int.h"
@@ -157,6 +169,13 @@ const remote_module *loader_load_module(char *why, size_t whylen, int quiet)
 }
 #endif
 
+/* A call of ours failed with r->st: count it (see the top). */
+static void count_failure(const remote *r)
+{
+    stats_add(r->st.code == REMOTE_CODE_DEADLINE_EXCEEDED ? ST_REMOTE_TIMEOUT : ST_REMOTE_ERROR,
+              1);
+}
+
 /* Close every descriptor from `from` on: a helper process must hold none
  * of the build's pipes (make's jobserver waits for their last holder). */
 void loader_close_from(int from)
@@ -213,6 +232,7 @@ static int go_direct(remote *r)
     r->st.code = REMOTE_CODE_UNAVAILABLE;
     snprintf(r->st.message, sizeof r->st.message, "%.400s", why);
     r->dead = 1;
+    count_failure(r);
     remote_mark_down(r->cfg, why);
     return -1;
 }
@@ -227,11 +247,13 @@ static int go_direct(remote *r)
         r->st.code = REMOTE_CODE_UNAVAILABLE;
         snprintf(r->st.message, sizeof r->st.message, "%s", why);
         r->dead = 1;
+        count_failure(r);
         remote_mark_down(r->cfg, why);
         return -1;
     }
     if (!(r->h = r->m->open(r->cfg, &host, &r->st))) {
         r->dead = 1;
+        count_failure(r);
         remote_mark_down(r->cfg, r->st.message);
         return -1;
     }
@@ -394,6 +416,8 @@ static int skipped(remote *r)
 static int failed(remote *r)
 {
     int code = r->st.code;
+    if (code != REMOTE_CODE_NOT_FOUND) /* a blob gone is a miss (wrapper/remote counts it) */
+        count_failure(r);
     if (code == REMOTE_CODE_UNAVAILABLE || code == REMOTE_CODE_DEADLINE_EXCEEDED ||
         code == REMOTE_CODE_UNAUTHENTICATED || r->st.unusable) {
         r->dead = 1;
@@ -440,6 +464,7 @@ static int no_execution(remote *r, const char *why)
 static int exec_failed(remote *r)
 {
     if (r->st.code == REMOTE_CODE_UNIMPLEMENTED || r->st.code == REMOTE_CODE_DEADLINE_EXCEEDED) {
+        count_failure(r);
         no_execution(r, r->st.message);
         return -1;
     }
@@ -475,6 +500,15 @@ static int get_or_execute(remote *r, int op, const digest *action, int skip,
                     snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
                 }
                 *cached = (int)r_u32(&resp);
+                size_t sn = 0;
+                const void *spilled = r_bytes(&resp, &sn); /* absent from older agents */
+                if (rc == 0 && spilled && sn == sizeof(uint64_t)) {
+                    uint64_t v;
+                    memcpy(&v, spilled, sizeof v);
+                    stats_add(ST_REMOTE_BYTES_DOWN, (int64_t)v);
+                }
+                if (rc == 0 && bytes)
+                    stats_add(ST_REMOTE_BYTES_DOWN, (int64_t)n);
                 if (bytes) {
                     /* The answer's buffer becomes the result: no second copy
                      * of what may be a large manifest. */
@@ -496,6 +530,8 @@ static int get_or_execute(remote *r, int op, const digest *action, int skip,
         rc = r->m->get_action_result(r->h, action, outputs, n_outputs, ar, ar_len, &r->st);
     else
         rc = r->m->execute(r->h, action, skip, outputs, n_outputs, ar, ar_len, cached, &r->st);
+    if (rc == 0 && *ar)
+        stats_add(ST_REMOTE_BYTES_DOWN, (int64_t)*ar_len);
     return rc < 0 ? (op == OP_EXECUTE ? exec_failed(r) : failed(r)) : rc;
 }
 
@@ -575,16 +611,36 @@ int remote_update_action_result(remote *r, const digest *action, const void *ar,
     }
     if (!via_agent)
         rc = r->m->update_action_result(r->h, action, ar, ar_len, &r->st);
-    if (rc == 0)
+    if (rc == 0) {
+        stats_add(ST_REMOTE_BYTES_UP, (int64_t)ar_len);
         return 0;
+    }
     int code = r->st.code;
     if (code == REMOTE_CODE_PERMISSION_DENIED || code == REMOTE_CODE_UNIMPLEMENTED) {
+        count_failure(r);
         if (remote_set_mark(r->cfg, REMOTE_NOUPDATE_MARK, r->st.message))
             LOG_W("remote %s refuses action cache updates (%s); results are kept "
                   "locally only", remote_server_name(r->cfg), r->st.message);
         return -1;
     }
     return failed(r);
+}
+
+/* The bytes of the blobs, counted when they reached the remote. */
+static int64_t blob_bytes(const remote_blob *blobs, size_t n)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += blobs[i].d.size_bytes;
+    return sum;
+}
+
+static int64_t item_bytes(const remote_fetch_item *items, size_t n)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += items[i].d.size_bytes;
+    return sum;
 }
 
 int remote_upload(remote *r, const remote_blob *blobs, size_t n)
@@ -613,7 +669,10 @@ int remote_upload(remote *r, const remote_blob *blobs, size_t n)
             }
             if (agent_call(r, &w, &resp, &rc, 1) == 0) {
                 free((void *)resp.p);
-                return rc < 0 ? failed(r) : 0;
+                if (rc < 0)
+                    return failed(r);
+                stats_add(ST_REMOTE_BYTES_UP, blob_bytes(blobs, n));
+                return 0;
             }
         }
         if (go_direct(r) != 0)
@@ -621,7 +680,10 @@ int remote_upload(remote *r, const remote_blob *blobs, size_t n)
         if (r->fd < 0)
             break;
     }
-    return r->m->upload(r->h, blobs, n, &r->st) < 0 ? failed(r) : 0;
+    if (r->m->upload(r->h, blobs, n, &r->st) < 0)
+        return failed(r);
+    stats_add(ST_REMOTE_BYTES_UP, blob_bytes(blobs, n));
+    return 0;
 }
 
 int remote_fetch(remote *r, remote_fetch_item *items, size_t n)
@@ -656,8 +718,10 @@ int remote_fetch(remote *r, remote_fetch_item *items, size_t n)
                         snprintf(r->st.message, sizeof r->st.message, "agent: short answer");
                     }
                 free((void *)resp.p);
-                if (rc == 0)
+                if (rc == 0) {
+                    stats_add(ST_REMOTE_BYTES_DOWN, item_bytes(items, n));
                     return 0;
+                }
                 for (size_t i = 0; i < n; i++) {
                     free(items[i].data);
                     items[i].data = NULL;
@@ -670,5 +734,8 @@ int remote_fetch(remote *r, remote_fetch_item *items, size_t n)
         if (r->fd < 0)
             break;
     }
-    return r->m->fetch(r->h, items, n, &r->st) < 0 ? failed(r) : 0;
+    if (r->m->fetch(r->h, items, n, &r->st) < 0)
+        return failed(r);
+    stats_add(ST_REMOTE_BYTES_DOWN, item_bytes(items, n));
+    return 0;
 }

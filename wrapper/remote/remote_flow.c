@@ -53,6 +53,11 @@
  * flow.c serves it with the same code as a local hit.  A result is used
  * only if it has exit code 0 and every output the Command names.
  *
+ * Counting: the loader counts failed calls and bytes (remote.h's calls
+ * are where they are learnt); an action lookup the remote could not serve
+ * is counted here (remote_miss; a manifest's lookup is not: the action's
+ * lookup that may follow says whether the remote had the result).
+ *
  * Failures.  The loader prints what the user needs (one warning per build
  * for a server that is down, cache/remote/remote.h); here a failure just makes the
  * call compile locally and be counted as a fallback.  A blob the server
@@ -70,6 +75,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cache/local/stats.h"
 #include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "cache/reapi/merkle.h"
@@ -318,10 +324,13 @@ int rflow_lookup(rflow *rf, const action_key *key, void **ar, size_t *len)
         return rflow_fail(rf, "GetActionResult");
     if (rc == REMOTE_MISS) {
         LOG_D("remote action cache miss for %s", key->action.hash);
+        stats_add(ST_REMOTE_MISS, 1);
         return REMOTE_MISS;
     }
     rc = rflow_import(rf, key, raw, raw_len, ar, len);
     free(raw);
+    if (rc == REMOTE_MISS) /* a result not to use, or a blob the server lost */
+        stats_add(ST_REMOTE_MISS, 1);
     return rc;
 }
 

@@ -79,6 +79,7 @@ static char *stats_dir;
 typedef struct spill_to {
     const char *dir;
     uint64_t max_size;
+    uint64_t spilled;   /* bytes put in that CAS for this request */
 } spill_to;
 
 typedef struct agent {
@@ -198,7 +199,7 @@ static void stats_for(const char *dir)
 /* Put the bytes of *b, which must have digest rd, into the local CAS
  * (opening it into *s on first use) and take them out of the answer.
  * 1 if done, 0 if left as it was. */
-static int spill_one(const spill_to *to, store **s, ProtobufCBinaryData *b,
+static int spill_one(spill_to *to, store **s, ProtobufCBinaryData *b,
                      const reapi_digest *rd)
 {
     digest d, got;
@@ -209,6 +210,7 @@ static int spill_one(const spill_to *to, store **s, ProtobufCBinaryData *b,
         return 0;
     if (cas_put(*s, b->data, b->len, &got) != 0 || !digest_equal(&got, &d))
         return 0;
+    to->spilled += b->len; /* the caller counts them as received (stats.h) */
     b->len = 0; /* (the bytes stay the message's, freed with it) */
     return 1;
 }
@@ -216,7 +218,7 @@ static int spill_one(const spill_to *to, store **s, ProtobufCBinaryData *b,
 /* Every blob of m of SPILL_MIN bytes or more (of the outputs named and of
  * stdout/stderr) into the local CAS, out of the answer (see the top of
  * this file).  1 if m changed. */
-static int spill(const spill_to *to, reapi_action_result *m, char *const *outputs,
+static int spill(spill_to *to, reapi_action_result *m, char *const *outputs,
                  int n_outputs)
 {
     /* (The loader sends RICC_DIR absolute: a relative one would be the
@@ -247,7 +249,7 @@ static int spill(const spill_to *to, reapi_action_result *m, char *const *output
  * inline filled in, and the large ones spilled into the local CAS (see
  * the top of this file).  0, with *ar as it was when anything went wrong;
  * -1 with *st set when the server is gone. */
-static int finish_answer(agent *a, const spill_to *to, void *h, void **ar, size_t *len,
+static int finish_answer(agent *a, spill_to *to, void *h, void **ar, size_t *len,
                          char *const *outputs, int n_outputs, remote_status *st)
 {
     reapi_action_result *m = (reapi_action_result *)protobuf_c_message_unpack(
@@ -306,7 +308,7 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
     digest act;
     const digest *action = &act;
     read_digest(r, &act);
-    spill_to to = {r_str(r), 0};
+    spill_to to = {r_str(r), 0, 0};
     size_t ms_len;
     const void *ms = r_bytes(r, &ms_len);
     if (ms && ms_len == sizeof to.max_size)
@@ -347,6 +349,9 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
         put_status(w, rc, &st);
         w_bytes(w, rc == 0 ? out : NULL, rc == 0 ? out_len : 0);
         w_u32(w, (uint32_t)cached);
+        /* The bytes put in the caller's CAS rather than the answer, for its
+         * remote_bytes_down (last: an older caller does not read it). */
+        w_bytes(w, &to.spilled, sizeof to.spilled);
         free(out);
     } else if (op == OP_UPDATE_AR) {
         size_t n;
