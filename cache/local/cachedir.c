@@ -41,8 +41,15 @@
  * (deps.<pid>.d, once) could be a symbolic link another member planted,
  * and the compiler, opening -MF with O_TRUNC, would write through it into
  * whatever file it points at.  In a 0700 directory made fresh nobody else
- * can put anything.  It is removed at exit and before an exec; the next
- * cleanup removes those of killed processes (layout_sweep). */
+ * can put anything.  That holds only while nobody else can replace the
+ * directory by its name either: in a cache others can write (a group's,
+ * RICC_DIR group-writable) they could rename tmp/ or the new directory away
+ * and put a link in its place before the compiler opens the file.  So
+ * there the directory is made in the private fallback under TMPDIR instead
+ * (0700, in sticky /tmp), and RICC_DIR/tmp only in a cache of one's own.
+ * It is removed at exit and before an exec; the next cleanup removes those
+ * of killed processes (layout_sweep; in the fallback, the next process
+ * that makes one there). */
 #include "cache/local/cachedir.h"
 
 #include <errno.h>
@@ -180,21 +187,39 @@ static void scratch_exit(void)
     cachedir_scratch_done();
 }
 
+/* Could anyone else replace tmp, or what its path goes through in
+ * ricc_dir, by a name (rename it away, put a link there) while a compiler
+ * writes below it?  A directory they can write, unless it is sticky. */
+static int others_can_replace(const char *ricc_dir, const char *tmp)
+{
+    struct stat st;
+    if (lstat(tmp, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 022))
+        return 1;
+    return stat(ricc_dir, &st) != 0 || ((st.st_mode & 022) && !(st.st_mode & S_ISVTX));
+}
+
 char *cachedir_scratch(const char *ricc_dir)
 {
     for (struct scratch *s = scratches; s; s = s->next)
         if (!strcmp(s->ricc_dir, ricc_dir))
             return strdup(s->path);
     char *tmp = layout_path_dup(ricc_dir, LAYOUT_TMP, NULL);
-    char *path = tmp && fs_mkdir_p(tmp, 0755) == 0 ? make_private(tmp) : NULL;
+    char *path = tmp && fs_mkdir_p(tmp, 0755) == 0 && !others_can_replace(ricc_dir, tmp)
+                     ? make_private(tmp)
+                     : NULL;
     free(tmp);
     if (!path) {
         char why[128], *fb = cachedir_fallback_path();
         tmp = fb && private_dir(fb, why, sizeof why) == 0 ? layout_path_dup(fb, LAYOUT_TMP, NULL)
                                                          : NULL;
-        free(fb);
-        if (tmp && (mkdir(tmp, 0700) == 0 || errno == EEXIST))
+        if (tmp && (mkdir(tmp, 0700) == 0 || errno == EEXIST)) {
+            /* Nobody's cleanup looks here but ours: what killed processes
+             * left goes now. */
+            layout_sweep(fb, time(NULL));
             path = make_private(tmp);
+        }
+        free(fb);
         free(tmp);
     }
     struct scratch *s = path ? calloc(1, sizeof *s) : NULL;

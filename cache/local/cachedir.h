@@ -28,11 +28,13 @@ int cachedir_settle(char **dir, char **note);
  * writes (a name in tmp/ itself, such as the deps.<pid>.d of before, could
  * be a symbolic link another user made, and the compiler would write
  * through it).  Made on the first call (the next ones for the same ricc_dir
- * return it again), removed at exit (cachedir_scratch_done); when tmp
- * cannot be written (RICC_DIR named read-only), made in tmp of the private
- * directory under TMPDIR instead, so compiles are still keyed and their
- * results uploaded.  What a killed process left is removed by the next
- * cleanup (layout_sweep).  malloc'd, or NULL when neither can be made. */
+ * return it again), removed at exit (cachedir_scratch_done).  Made in tmp
+ * of the private directory under TMPDIR instead when tmp cannot be written
+ * (RICC_DIR named read-only: compiles are still keyed and their results
+ * uploaded), and when others could replace it by its name (RICC_DIR or tmp
+ * writable by the group, as in a shared cache: cachedir.c says why).  What
+ * a killed process left is removed by the next cleanup (layout_sweep).
+ * malloc'd, or NULL when neither can be made. */
 char *cachedir_scratch(const char *ricc_dir);
 
 /* Remove this process's scratch directories and what is in them.  Run at

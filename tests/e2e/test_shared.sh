@@ -143,46 +143,59 @@ plant_links() {
         "$first" "$last" "$CASE/victim" "$t"
 }
 
-no_planted_link() {
-    export TMPDIR="$CASE/tmpdir"
-    mkdir -p "$TMPDIR"
-    sources 4
-    "$RICC" -z >/dev/null
+# planted_links_case DEF: compiles with links planted at the old names in
+# RICC_DIR/tmp (-DDEF: new keys); then, under strace, every file opened for
+# writing under $1's tmp (RICC_DIR/tmp in a cache of one's own, the private
+# directory under TMPDIR in a cache others can write) is in a directory the
+# same call made with mkdir 0700 first, and nothing is written in
+# RICC_DIR/tmp but there.
+planted_links_case() {
+    local def=$1 where=$2 i
     plant_links
-    local i
     for i in 1 2 3 4; do
-        "$RICC" gcc -O2 -c "f$i.c" -o "f$i.o"
+        "$RICC" gcc -O2 -D"$def" -c "f$i.c" -o "f$i.o"
     done
     [ "$(cat "$CASE/victim")" = precious ] || die "a compile wrote through a planted link"
     for i in 1 2 3 4; do
-        cc_check hit "f$i.o" gcc -O2 -c "f$i.c" -o "f$i.o"
+        cc_check hit "f$i.o" gcc -O2 -D"$def" -c "f$i.c" -o "f$i.o"
     done
     # Nothing of the calls is left in tmp/ but the links.
     local left
     left=$(find "$RICC_DIR/tmp" -mindepth 1 ! -type l)
     [ -z "$left" ] || { echo "$left" >&2; die "left in tmp/"; }
-    # Every file opened for writing under tmp/ is in a directory the same
-    # call made with mkdir first (strace -f: ricc and the compiler).
     command -v strace >/dev/null || { note "no strace: the open names were not checked"; return 0; }
     rm -f f1.o
-    # (-DSTRACE: a miss, the compile runs.)
     strace -f -qq -e trace=mkdir,openat,open -o "$CASE/strace" \
-        "$RICC" gcc -O2 -DSTRACE -c f1.c -o f1.o ||
-        die "ricc under strace failed"
-    local tmpd=$RICC_DIR/tmp
-    grep -q "mkdir(\"$tmpd/p\.[0-9]*\.[0-9]*\.[A-Za-z0-9]\{6\}\", 0700) = 0" "$CASE/strace" ||
-        { grep "$tmpd" "$CASE/strace" >&2; die "no private directory was made"; }
-    local made bad=""
-    made=$(sed -n "s|.*mkdir(\"\\($tmpd/p\\.[^\"]*\\)\", 0700) = 0|\\1|p" "$CASE/strace")
+        "$RICC" gcc -O2 -D"$def" -DSTRACE -c f1.c -o f1.o || die "ricc under strace failed"
+    grep -q "mkdir(\"$where/p\.[0-9]*\.[0-9]*\.[A-Za-z0-9]\{6\}\", 0700) = 0" "$CASE/strace" ||
+        { grep "tmp" "$CASE/strace" >&2; die "no private directory was made in $where"; }
+    local made bad="" line
+    made=$(sed -n "s|.*mkdir(\"\\($where/p\\.[^\"]*\\)\", 0700) = 0|\\1|p" "$CASE/strace")
     while read -r line; do
         case $line in
             *"\"$made/"*) ;;
             *) bad="$bad$line"$'\n' ;;
         esac
-    done < <(grep -E "open(at)?\(.*\"$tmpd/[^\"]*\".*O_(WRONLY|RDWR|CREAT)" "$CASE/strace" || true)
+    done < <(grep -E "open(at)?\(.*\"($where|$RICC_DIR/tmp)/[^\"]*\".*O_(WRONLY|RDWR|CREAT)" \
+        "$CASE/strace" || true)
     [ -z "$bad" ] || { printf '%s' "$bad" >&2; die "written in tmp/ outside the private directory"; }
     grep -qE "open(at)?\(.*\"$made/[^\"]*\".*O_(WRONLY|RDWR)" "$CASE/strace" ||
         die "the compile wrote nothing in its private directory (is the test looking right?)"
+}
+
+no_planted_link() {
+    export TMPDIR="$CASE/tmpdir"
+    mkdir -p "$TMPDIR"
+    sources 4
+    "$RICC" -z >/dev/null
+    # A cache of one's own: the private directory is made in its tmp/.
+    planted_links_case OWN "$RICC_DIR/tmp"
+    # A cache the group shares (RICC_UMASK=002 makes it group-writable):
+    # others could rename a directory there, so it is made under TMPDIR.
+    export RICC_UMASK=002 RICC_DIR="$CASE/group"
+    mkdir -p "$RICC_DIR"
+    chmod 2775 "$RICC_DIR"
+    planted_links_case GROUP "$TMPDIR/ricc-$(id -u)/tmp"
 }
 
 leftovers() {

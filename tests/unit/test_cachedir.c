@@ -171,6 +171,35 @@ static void test_scratch(void)
     free(f);
 }
 
+/* A cache others can write (a group's): the scratch directory goes to the
+ * private fallback under TMPDIR, where nobody can replace it by its name;
+ * a sticky one is fine. */
+static void test_scratch_shared(void)
+{
+    char tmp[300], fb[300], dir[300], t[400], want[400];
+    fresh_tmpdir("t7", tmp, fb, sizeof tmp);
+    snprintf(dir, sizeof dir, "%s/group", root);
+    snprintf(t, sizeof t, "%s/tmp", dir);
+    snprintf(want, sizeof want, "%s/tmp", fb);
+    CU_ASSERT_FATAL(mkdir(dir, 0700) == 0 && chmod(dir, 02775) == 0);
+    char *s = cachedir_scratch(dir);
+    CU_ASSERT(private_in(s, want));
+    cachedir_scratch_done();
+    free(s);
+    /* The directory private, tmp open to the group: the same. */
+    CU_ASSERT(chmod(dir, 0755) == 0 && chmod(t, 0775) == 0);
+    s = cachedir_scratch(dir);
+    CU_ASSERT(private_in(s, want));
+    cachedir_scratch_done();
+    free(s);
+    /* Sticky, like /tmp: in tmp. */
+    CU_ASSERT(chmod(dir, 01777) == 0 && chmod(t, 0755) == 0);
+    s = cachedir_scratch(dir);
+    CU_ASSERT(private_in(s, t));
+    cachedir_scratch_done();
+    free(s);
+}
+
 /* A planted symbolic link where the scratch directory is made: the
  * directory is made beside it, never through it. */
 static void test_scratch_not_through_links(void)
@@ -180,7 +209,7 @@ static void test_scratch_not_through_links(void)
     snprintf(dir, sizeof dir, "%s/shared", root);
     snprintf(victim, sizeof victim, "%s/victim", root);
     snprintf(t, sizeof t, "%s/tmp", dir);
-    CU_ASSERT_FATAL(mkdir(victim, 0700) == 0 && mkdir(dir, 0777) == 0 && mkdir(t, 0777) == 0);
+    CU_ASSERT_FATAL(mkdir(victim, 0700) == 0 && mkdir(dir, 0755) == 0 && mkdir(t, 0755) == 0);
     /* Links at every name a process of this pid could have used before. */
     char link[500];
     snprintf(link, sizeof link, "%s/deps.%ld.d", t, (long)getpid());
@@ -286,6 +315,7 @@ static const unit_test tests[] = {
     {"a planted or open fallback is refused", test_planted_refused},
     {"scratch: a private directory in tmp/, else in the fallback", test_scratch},
     {"scratch: never through a planted link", test_scratch_not_through_links},
+    {"scratch: a cache others can write: under TMPDIR", test_scratch_shared},
     {"a cache directory that cannot be written: one warning", test_write_failed_once},
     {"a record that cannot be written is kept", test_write_keep},
     {NULL, NULL},
