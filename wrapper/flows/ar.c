@@ -79,6 +79,7 @@
 #include "wrapper/compiler/ar_tool.h"
 #include "wrapper/compiler/compiler.h"
 #include "wrapper/flows/pipeline.h"
+#include "wrapper/flows/reason.h"
 #include "wrapper/compiler/inputs.h"
 #include "wrapper/remote/remote_flow.h"
 #include "wrapper/key/result.h"
@@ -235,6 +236,8 @@ typedef struct acall {
 static int exec_plain(acall *c, enum stat_id counter)
 {
     stats_add(counter, 1);
+    if (counter == ST_MISS) /* (only a compile's misses are explained) */
+        reason_count_miss(MISS_OTHER);
     return run_exec(c->ar, c->argv);
 }
 
@@ -483,7 +486,8 @@ static int run_and_store(acall *c)
         result_outputs o = {1, c->key.output_paths, &path, NULL};
         int s = result_store(c->p.st, &c->key.action, &o, &r);
         if (s < 0) {
-            LOG_W("cannot store the archive in %s: %s", c->p.cfg->dir, strerror(errno));
+            /* result_store warned, once per build (cachedir_write_failed). */
+            LOG_I("cannot store the archive in %s: %s", c->p.cfg->dir, strerror(errno));
             stats_add(ST_STORE_ERRORS, 1);
             counter = ST_FALLBACK;
         } else if (s > 0) {
@@ -493,6 +497,8 @@ static int run_and_store(acall *c)
         }
     }
     stats_add(counter, 1);
+    if (counter == ST_MISS)
+        reason_count_miss(MISS_OTHER);
     run_result_free(&r);
     return status;
 }
@@ -539,8 +545,10 @@ static int op_key(void *cp)
 {
     acall *c = cp;
     if (!c->cmd.cacheable) {
-        LOG_I("ar not cacheable: %s%s%s", c->cmd.why_not, c->cmd.why_arg ? ": " : "",
-              c->cmd.why_arg ? c->cmd.why_arg : "");
+        reason_uncacheable(reason_classify(c->cmd.why_not, UNC_AR_MODE) == UNC_PLUGIN
+                               ? UNC_PLUGIN
+                               : UNC_AR_MODE,
+                           "ar not cacheable", c->cmd.why_not, c->cmd.why_arg);
         return exec_plain(c, ST_UNCACHEABLE);
     }
     if (!getcwd(c->p.cwd, sizeof c->p.cwd))
@@ -552,12 +560,13 @@ static int op_key(void *cp)
     if (ar_tool_identity(c->ar, c->p.st, &c->kind, &c->tool_id) != 0)
         return exec_plain(c, ST_FALLBACK);
     if (c->kind != 'D' && (c->kind != 'U' || !c->cmd.explicit_d)) {
-        LOG_I("ar not cacheable: %s", c->kind != 'U' ? "not GNU ar" : "not deterministic (no D)");
+        reason_uncacheable(UNC_AR_MODE, "ar not cacheable",
+                           c->kind != 'U' ? "not GNU ar" : "not deterministic (no D)", NULL);
         return exec_plain(c, ST_UNCACHEABLE);
     }
     const char *why = NULL;
     if (check_archive(c, &why) != 0) {
-        LOG_I("ar not cacheable: %s", why);
+        reason_uncacheable(UNC_AR_MODE, "ar not cacheable", why, NULL);
         return exec_plain(c, ST_UNCACHEABLE);
     }
     int k = make_key(c, &why);
@@ -567,7 +576,8 @@ static int op_key(void *cp)
         return exec_plain(c, ST_MISS);
     }
     if (k < 0) {
-        LOG_I("cannot key this ar call: %s", why);
+        reason_uncacheable(reason_classify(why, UNC_UNKEYABLE_INPUT), "cannot key this ar call",
+                           why, NULL);
         return exec_plain(c, ST_UNCACHEABLE);
     }
     return PIPELINE_GO;

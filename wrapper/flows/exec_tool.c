@@ -78,6 +78,7 @@
 #include "wrapper/key/action.h"
 #include "wrapper/direct/exec_manifest.h"
 #include "wrapper/flows/pipeline.h"
+#include "wrapper/flows/reason.h"
 #include "wrapper/trace/exec_trace.h"
 #include "wrapper/compiler/inputs.h"
 #include "wrapper/remote/remote_flow.h"
@@ -117,6 +118,8 @@ static int exec_plain(xcall *c, int counter)
 {
     if (counter >= 0)
         stats_add((enum stat_id)counter, 1);
+    if (counter == ST_MISS) /* (only a compile's misses are explained) */
+        reason_count_miss(MISS_OTHER);
     return run_exec(c->tool, c->argv);
 }
 
@@ -492,7 +495,7 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     if (!why && !t->root_seen)
         why = "the tool cannot be traced (a statically linked or setuid program?)";
     if (why) {
-        LOG_I("not caching %s: %s", c->tool, why);
+        reason_uncacheable(reason_classify(why, UNC_OTHER), "not caching", c->tool, why);
         return ST_UNCACHEABLE;
     }
     if (c->p.cfg->action_uncacheable)
@@ -503,6 +506,7 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     enum stat_id counter = ST_UNCACHEABLE;
     if (build_entry(c, t, &body, &outs, &n_outs, &why, &what) != 0) {
         LOG_I("not caching %s: %s%s%s", c->tool, why, what ? ": " : "", what ? what : "");
+        reason_count_uncacheable(reason_classify(why, UNC_UNKEYABLE_INPUT));
         goto out;
     }
     digest action;
@@ -515,7 +519,8 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
     result_outputs o = {n_outs, outs, (const char *const *)outs, NULL};
     int s = result_store(c->p.st, &action, &o, r);
     if (s < 0) {
-        LOG_W("cannot store the tool's result in %s: %s", c->p.cfg->dir, strerror(errno));
+        /* result_store warned, once per build (cachedir_write_failed). */
+        LOG_I("cannot store the tool's result in %s: %s", c->p.cfg->dir, strerror(errno));
         stats_add(ST_STORE_ERRORS, 1);
     }
     if (s <= 0) {
@@ -571,6 +576,8 @@ static int run_traced(xcall *c)
     if (counter == ST_MISS && rflow_failed(c->p.rf))
         counter = ST_FALLBACK; /* the remote failed us: ricc's trouble */
     stats_add(counter, 1);
+    if (counter == ST_MISS)
+        reason_count_miss(MISS_OTHER);
     free(text);
     run_result_free(&r);
     return status;
@@ -599,7 +606,8 @@ static int op_key(void *cp)
 {
     xcall *c = cp;
     if (stdin_is_data()) {
-        LOG_I("not caching %s: its standard input is a file or pipe it may read", c->tool);
+        reason_uncacheable(UNC_STDIN_DATA, "not caching", c->tool,
+                           "its standard input is a file or pipe it may read");
         return exec_plain(c, ST_UNCACHEABLE);
     }
     if (!getcwd(c->p.cwd, sizeof c->p.cwd))

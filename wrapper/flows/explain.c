@@ -499,9 +499,9 @@ void explain_record(call *c)
         return;
     parts_of(c, &b);
     if (!b.failed &&
-        atomic_write_file(path, b.p, b.len, 0644) != 0 &&
+        atomic_write_file(path, b.p, b.len, 0666) != 0 &&
         (errno != ENOENT || layout_make_parent(path) != 0 ||
-         atomic_write_file(path, b.p, b.len, 0644) != 0))
+         atomic_write_file(path, b.p, b.len, 0666) != 0))
         LOG_D("cannot write %s: %s", path, strerror(errno));
     free(b.p);
     free(path);

@@ -67,6 +67,7 @@
 #include "wrapper/compiler/compiler.h"
 #include "wrapper/compiler/identity.h"
 #include "wrapper/flows/pipeline.h"
+#include "wrapper/flows/reason.h"
 #include "wrapper/compiler/inputs.h"
 #include "wrapper/remote/remote_flow.h"
 #include "wrapper/key/result.h"
@@ -101,6 +102,8 @@ static int exec_plain(lcall *c, int counter)
 {
     if (counter >= 0)
         stats_add((enum stat_id)counter, 1);
+    if (counter == ST_MISS) /* (only a compile's misses are explained) */
+        reason_count_miss(MISS_OTHER);
     return run_exec(c->compiler, c->argv);
 }
 
@@ -482,7 +485,8 @@ static int link_and_store(lcall *c)
     if (!ok) {
         /* Not GNU ld: whatever its verbose mode printed is not the user's
          * output.  Link again as asked. */
-        LOG_I("the linker's trace is not GNU ld's; linking without caching");
+        reason_uncacheable(UNC_LINKER, "link not cacheable",
+                           "the linker's trace is not GNU ld's; linking without caching", NULL);
         run_result_free(&r);
         strvec_free(&inputs);
         strvec_free(&absent);
@@ -508,7 +512,8 @@ static int link_and_store(lcall *c)
         } else {
             int s = store_result(c, &action, &r);
             if (s != 0) {
-                LOG_W("cannot store the link's result in %s: %s", c->p.cfg->dir, strerror(errno));
+                /* result_store warned, once per build (cachedir_write_failed). */
+                LOG_I("cannot store the link's result in %s: %s", c->p.cfg->dir, strerror(errno));
                 stats_add(ST_STORE_ERRORS, 1);
                 counter = ST_FALLBACK;
             }
@@ -523,6 +528,8 @@ static int link_and_store(lcall *c)
         LOG_I("not caching this link: %s", why);
     }
     stats_add(counter, 1);
+    if (counter == ST_MISS)
+        reason_count_miss(MISS_OTHER);
     free(entry.p);
     strvec_free(&inputs);
     strvec_free(&absent);
@@ -643,6 +650,7 @@ static int remote_link(lcall *c)
             /* The worker filled the remote's action cache, but only this
              * call has the manifest that leads a fresh sandbox to it. */
             stats_add(ST_MISS, 1);
+            reason_count_miss(MISS_OTHER);
             if (!from_remote)
                 rflow_upload(c->p.rf, &c->key, &c->mkey);
         }
@@ -676,8 +684,8 @@ static int op_key(void *cp)
 {
     lcall *c = cp;
     if (!c->lc.cacheable) {
-        LOG_I("link not cacheable: %s%s%s", c->lc.why_not, c->lc.why_arg ? ": " : "",
-              c->lc.why_arg ? c->lc.why_arg : "");
+        reason_uncacheable(reason_classify(c->lc.why_not, UNC_LINKER), "link not cacheable",
+                           c->lc.why_not, c->lc.why_arg);
         return exec_plain(c, ST_UNCACHEABLE);
     }
     if (!getcwd(c->p.cwd, sizeof c->p.cwd))
@@ -691,8 +699,11 @@ static int op_key(void *cp)
         return exec_plain(c, ST_FALLBACK);
     pipeline_open_index(&c->p);
     int k = prepare_key(c);
-    if (k < 0)
+    if (k < 0) {
+        reason_uncacheable(UNC_UNKEYABLE_INPUT, "link not cacheable", "the link cannot be keyed",
+                           NULL);
         return exec_plain(c, ST_UNCACHEABLE);
+    }
     if (k > 0) {
         /* A named input is missing: the link fails and says so. */
         stats_add(ST_COMPILE_FAILED, 1);
