@@ -61,6 +61,7 @@ static int writable;       /* 0 when mapped read-only (someone else's cache) */
 static stats_call call = {STATS_KIND_COMPILE, -1, -1, NULL};
 static void (*on_outcome)(const stats_call *call);
 static int pending; /* a miss whose reason is still to come */
+static pid_t pending_pid; /* ... in this process (not a child forked since) */
 
 static const char *const names[ST_PUBLIC_COUNT] = {
     [ST_DIRECT_HIT] = "direct_hit",
@@ -240,7 +241,7 @@ static int is_miss_reason(int id)
 
 static void flush_call(void)
 {
-    if (pending && on_outcome) {
+    if (pending && on_outcome && pending_pid == getpid()) {
         pending = 0;
         on_outcome(&call);
     }
@@ -248,17 +249,17 @@ static void flush_call(void)
 
 /* The hook hears of the call now, or, for a miss whose reason is counted
  * after it (the flows count the miss, then why), when the reason comes or
- * at exit.  (An uncacheable call's reason comes first: a plain run then
- * replaces the process.) */
+ * at exit — this process's exit: a child forked since inherits the
+ * atexit handler, not the call.  (An uncacheable call's reason comes
+ * first: a plain run then replaces the process.) */
 static void outcome_known(void)
 {
     static int registered;
-    if (call.outcome == ST_MISS && !is_miss_reason(call.reason) &&
-        (registered || (registered = atexit(flush_call) == 0))) {
-        pending = 1;
-        return;
-    }
     pending = 1;
+    pending_pid = getpid();
+    if (call.outcome == ST_MISS && !is_miss_reason(call.reason) &&
+        (registered || (registered = atexit(flush_call) == 0)))
+        return;
     flush_call();
 }
 

@@ -140,11 +140,50 @@ static void test_zeroed_at(void)
 
 static stats_call seen;
 static int hook_calls;
+static int hook_pipe = -1; /* also told, when set: a child's calls show */
 
 static void hook(const stats_call *c)
 {
     seen = *c;
     hook_calls++;
+    if (hook_pipe >= 0 && write(hook_pipe, "x", 1) != 1)
+        hook_calls = -1000;
+}
+
+/* A miss waiting for its reason is written at exit: by this process, not
+ * by a child forked meanwhile that leaves with exit(). */
+static void test_pending_not_in_child(void)
+{
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+    pid_t kid = fork();
+    if (kid == 0) { /* a process with a pending miss, and its child */
+        close(fds[0]);
+        hook_pipe = fds[1];
+        stats_on_outcome(hook);
+        stats_set_subject(NULL);
+        stats_add((enum stat_id)(ST_UNCACHEABLE_REASON0), 1); /* not a miss's */
+        int before = hook_calls;
+        stats_add(ST_MISS, 1);
+        if (hook_calls != before) /* waits for the reason */
+            _exit(3);
+        pid_t grandchild = fork();
+        if (grandchild == 0)
+            exit(0); /* runs the atexit handlers: must write nothing */
+        int st;
+        waitpid(grandchild, &st, 0);
+        exit(0); /* writes the line: one byte */
+    }
+    close(fds[1]);
+    char buf[8];
+    ssize_t n, total = 0;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0)
+        total += n;
+    close(fds[0]);
+    int st;
+    CU_ASSERT_EQUAL(waitpid(kid, &st, 0), kid);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CU_ASSERT_EQUAL(total, 1);
 }
 
 /* The hook sees each outcome with the kind, the last reason slot and the
@@ -398,6 +437,7 @@ static const unit_test tests[] = {
     {"per kind", test_per_kind},
     {"zeroed at", test_zeroed_at},
     {"outcome hook", test_outcome_hook},
+    {"pending miss not written by a child", test_pending_not_in_child},
     {NULL, NULL},
 };
 
