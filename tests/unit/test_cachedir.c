@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cache/local/cachedir.h"
+#include "cache/local/layout.h"
 #include "cache/util/fsutil.h"
 #include "tests/unit/unit.h"
 
@@ -182,8 +184,24 @@ static void test_scratch_shared(void)
     snprintf(t, sizeof t, "%s/tmp", dir);
     snprintf(want, sizeof want, "%s/tmp", fb);
     CU_ASSERT_FATAL(mkdir(dir, 0700) == 0 && chmod(dir, 02775) == 0);
+    /* What a killed process left there is swept when the next one makes
+     * its directory (nobody's cleanup looks there otherwise). */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    CU_ASSERT_FATAL(child > 0 && waitpid(child, NULL, 0) == child);
+    char probe[400], *tpl = NULL, dead[600];
+    unsigned long long ns = 0;
+    snprintf(probe, sizeof probe, "%s/ricc-%u/tmp", tmp, (unsigned)geteuid());
+    CU_ASSERT_FATAL(mkdir(fb, 0700) == 0 && mkdir(probe, 0700) == 0);
+    tpl = layout_private_template(probe);
+    CU_ASSERT_FATAL(tpl && sscanf(tpl + strlen(probe), "/p.%llu.", &ns) == 1);
+    free(tpl);
+    snprintf(dead, sizeof dead, "%s/p.%llu.%ld.zzzzzz", probe, ns, (long)child);
+    CU_ASSERT_FATAL(mkdir(dead, 0700) == 0);
     char *s = cachedir_scratch(dir);
     CU_ASSERT(private_in(s, want));
+    CU_ASSERT(access(dead, F_OK) != 0);
     cachedir_scratch_done();
     free(s);
     /* The directory private, tmp open to the group: the same. */
