@@ -8,8 +8,9 @@
  *
  *  1. Writes are temp-file-then-rename (fsutil), so a name only ever points
  *     at a complete file.
- *  2. Reads verify: a blob must hash to its name and size, a keyed entry
- *     must match the checksum in its frame.  Whatever a crash, a full disk
+ *  2. Reads verify: a blob must hash to its name and size (a compressed
+ *     one once decompressed), a keyed entry must match the checksum in its
+ *     frame.  Whatever a crash, a full disk
  *     or a stray editor did, a bad file is a miss, and it is removed and
  *     counted so it does not stay a miss forever.
  *  3. Use is recorded in the file's mtime (a read touches it), so "least
@@ -24,6 +25,12 @@
  * Sizes are counted in 4 KiB blocks, which is what small files really cost
  * on disk; counting bytes would let a cache of many small ActionResults
  * overshoot its limit several times over.
+ *
+ * Blobs may be stored compressed (store_cas.c; compress.h has the format
+ * and when it is worth it).  The counters above are of the files on disk;
+ * beside them each shard counts what its entries hold uncompressed (charged
+ * the same way), for `ricc -s`, re-based by each scan from the blobs'
+ * headers.
  *
  * A write that fails (a read-only or full file system, a directory that is
  * not ours) still returns -1, so callers warn and count as before, but the
@@ -48,10 +55,10 @@
 
 #include "cache/util/fsutil.h"
 #include "cache/util/hash64.h"
+#include "cache/local/compress.h"
 #include "cache/local/layout.h"
 #include "cache/local/stats.h"
-
-enum area { AREA_CAS, AREA_AC, AREA_MANIFEST, AREA_COUNT };
+#include "cache/local/store_int.h"
 
 /* The area's directory under RICC_DIR (layout.h keeps them in this order). */
 static const char *area_dir(int a)
@@ -66,10 +73,18 @@ static const char *area_dir(int a)
  * is hash64 of the payload seeded with its length, then 24 zero bytes.
  * Version 1 held the payload's SHA-256, which was two fifths of a direct
  * hit's instructions (a manifest is tens of KB, read on every hit); its
- * frames are still read. */
+ * frames are still read.
+ *
+ * With compression on, an entry that compression makes smaller on disk
+ * (compress.h's rule: in practice a manifest, never an ActionResult, which
+ * is far below one block) has the "Z" magic, the same checksum of the
+ * uncompressed payload, and the payload framed as a compressed blob is.
+ * A manifest is text and paths, ~3x smaller so; about half of a store of
+ * objects compiled without -g is manifests. */
 #define FRAME_MAGIC_LEN 8
 #define FRAME_HEADER (FRAME_MAGIC_LEN + 32)
 static const char *const frame_magic[AREA_COUNT] = {NULL, "RICC-AC2", "RICC-MF2"};
+static const char *const frame_magic_z[AREA_COUNT] = {NULL, "RICC-AZ2", "RICC-MZ2"};
 static const char *const frame_magic_v1[AREA_COUNT] = {NULL, "RICC-AC1", "RICC-MF1"};
 #define FRAME_SEED 0x52494343u /* "RICC" */
 
@@ -104,25 +119,8 @@ static int frame_ok(enum area a, const char *f, size_t n)
 }
 
 #define SHARDS 16
-#define KEPT_MAX ((size_t)512 << 20)
 
 static const char hexdigit[] = "0123456789abcdef";
-
-/* A blob or entry whose write failed, kept for this process's reads. */
-typedef struct kept {
-    struct kept *next;
-    enum area area;
-    char hash[DIGEST_HEX_LEN + 1];
-    size_t len;
-    char data[];
-} kept;
-
-struct store {
-    char *dir;
-    uint64_t max_size;
-    kept *kept;
-    size_t kept_bytes;
-};
 
 static void maybe_clean(store *s, int shard);
 
@@ -139,6 +137,8 @@ store *store_open(const char *dir, uint64_t max_size)
         return NULL;
     }
     s->max_size = max_size;
+    s->compress = 0;
+    s->level = 0;
     s->kept = NULL;
     s->kept_bytes = 0;
     return s;
@@ -162,6 +162,12 @@ const char *store_dir(const store *s)
     return s->dir;
 }
 
+void store_set_compression(store *s, int on, int level)
+{
+    s->compress = on;
+    s->level = level;
+}
+
 static enum area area_of(enum store_kind k)
 {
     return k == STORE_AC ? AREA_AC : AREA_MANIFEST;
@@ -177,7 +183,7 @@ static int valid_hash(const char *h)
     return h[DIGEST_HEX_LEN] == '\0';
 }
 
-static int entry_path(const store *s, enum area a, const char *hash, char *out, size_t cap)
+int st_entry_path(const store *s, enum area a, const char *hash, char *out, size_t cap)
 {
     if (!valid_hash(hash)) {
         errno = EINVAL;
@@ -196,37 +202,33 @@ static int shard_of(const char *hash)
     return (int)(strchr(hexdigit, hash[0]) - hexdigit);
 }
 
-/* What a file of `size` bytes is charged against the limit. */
-static int64_t charge(int64_t size)
+int64_t st_charge(int64_t size)
 {
     return layout_charge(size);
 }
 
-static void account(store *s, const char *hash, int64_t delta)
+void st_account(store *s, const char *hash, int64_t disk, int64_t raw)
 {
     int shard = shard_of(hash);
-    stats_add((enum stat_id)(ST_SHARD_BYTES0 + shard), delta);
-    if (delta > 0 && s->max_size)
+    stats_add((enum stat_id)(ST_SHARD_BYTES0 + shard), disk);
+    stats_add((enum stat_id)(ST_SHARD_RAW_BYTES0 + shard), raw);
+    if (disk > 0 && s->max_size)
         maybe_clean(s, shard);
 }
 
-/* A file failed verification: remove it so the next call can store a good
- * one, and count it. */
-static void drop_corrupt(store *s, const char *hash, const char *path, int64_t size)
+void st_drop_corrupt(store *s, const char *hash, const char *path, int64_t size, int64_t raw)
 {
     if (unlink(path) == 0)
-        account(s, hash, -charge(size));
+        st_account(s, hash, -st_charge(size), -st_charge(raw));
     stats_add(ST_CORRUPT_ENTRY, 1);
 }
 
-/* Record use for LRU.  Failure (someone else's file) only costs accuracy. */
-static void touch(const char *path)
+void st_touch(const char *path)
 {
     utimensat(AT_FDCWD, path, NULL, 0);
 }
 
-/* 1 if path exists, refreshing its mtime on the way (one system call). */
-static int present_touch(const char *path)
+int st_present_touch(const char *path)
 {
     if (utimensat(AT_FDCWD, path, NULL, 0) == 0)
         return 1;
@@ -235,7 +237,7 @@ static int present_touch(const char *path)
 
 /* ---- what could not be written ---- */
 
-static kept *find_kept(const store *s, enum area a, const char *hash)
+kept *st_find_kept(const store *s, enum area a, const char *hash)
 {
     for (kept *k = s->kept; k; k = k->next)
         if (k->area == a && !strcmp(k->hash, hash))
@@ -243,12 +245,10 @@ static kept *find_kept(const store *s, enum area a, const char *hash)
     return NULL;
 }
 
-/* A write of buf under hash failed: keep a copy for this process (errno is
- * left as the failure set it). */
-static void keep(store *s, enum area a, const char *hash, const void *buf, size_t len)
+void st_keep(store *s, enum area a, const char *hash, const void *buf, size_t len)
 {
     int e = errno;
-    kept *k = find_kept(s, a, hash);
+    kept *k = st_find_kept(s, a, hash);
     if (k && k->len == len) {
         memcpy(k->data, buf, len); /* a keyed entry given again */
     } else if (len <= KEPT_MAX - s->kept_bytes && (k = malloc(sizeof *k + len + 1))) {
@@ -264,11 +264,9 @@ static void keep(store *s, enum area a, const char *hash, const void *buf, size_
     errno = e;
 }
 
-/* A copy of a kept blob or entry, NUL-terminated as fs_read_file's.  0 or
- * -1 (none; errno untouched). */
-static int read_kept(const store *s, enum area a, const char *hash, char **buf, size_t *len)
+int st_read_kept(const store *s, enum area a, const char *hash, char **buf, size_t *len)
 {
-    kept *k = find_kept(s, a, hash);
+    kept *k = st_find_kept(s, a, hash);
     char *p = k ? malloc(k->len + 1) : NULL;
     if (!p)
         return -1;
@@ -278,170 +276,81 @@ static int read_kept(const store *s, enum area a, const char *hash, char **buf, 
     return 0;
 }
 
-/* ---- CAS ---- */
-
-int cas_has(store *s, const digest *d)
-{
-    char path[PATH_MAX];
-    if (entry_path(s, AREA_CAS, d->hash, path, sizeof path) != 0)
-        return 0;
-    return access(path, F_OK) == 0 || find_kept(s, AREA_CAS, d->hash) != NULL;
-}
-
-int cas_put(store *s, const void *buf, size_t len, digest *out)
-{
-    digest d;
-    digest_buf(buf, len, &d);
-    if (out)
-        *out = d;
-    char path[PATH_MAX];
-    if (entry_path(s, AREA_CAS, d.hash, path, sizeof path) != 0)
-        return -1;
-    /* Same name means same content: never rewrite, only mark as used. */
-    if (present_touch(path))
-        return 0;
-    if (atomic_write_file(path, buf, len, 0644) != 0) {
-        keep(s, AREA_CAS, d.hash, buf, len);
-        return -1;
-    }
-    account(s, d.hash, charge((int64_t)len));
-    return 0;
-}
-
-/* cas_put_file could not write src's blob d: keep its bytes if they are
- * still d's.  -1 with the write's errno. */
-static int keep_file(store *s, const char *src, const digest *d)
-{
-    int e = errno;
-    char *buf;
-    size_t len;
-    if (fs_read_file(src, &buf, &len) == 0) {
-        digest got;
-        digest_buf(buf, len, &got);
-        if (digest_equal(&got, d))
-            keep(s, AREA_CAS, d->hash, buf, len);
-        free(buf);
-    }
-    errno = e;
-    return -1;
-}
-
-int cas_put_file(store *s, const char *src, digest *out)
-{
-    /* Hash first, then copy: if the blob is already stored (identical
-     * outputs are common) nothing is written at all, and a fresh one can be
-     * a reflink of the source instead of a byte copy.  If the source changed
-     * between the two, the blob will fail verification on read. */
-    digest d;
-    if (digest_file(src, &d) != 0)
-        return -1;
-    if (out)
-        *out = d;
-    char path[PATH_MAX];
-    if (entry_path(s, AREA_CAS, d.hash, path, sizeof path) != 0)
-        return -1;
-    if (present_touch(path))
-        return 0;
-    if (atomic_copy_file(src, path, 0644) != 0) {
-        if (errno != ENOENT)
-            return keep_file(s, src, &d);
-        /* The shard directory does not exist yet. */
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        int r = fs_mkdir_p(path, 0755);
-        *slash = '/';
-        if (r != 0 || atomic_copy_file(src, path, 0644) != 0)
-            return keep_file(s, src, &d);
-    }
-    account(s, d.hash, charge(d.size_bytes));
-    return 0;
-}
-
-int cas_get(store *s, const digest *d, char **buf, size_t *len)
-{
-    char path[PATH_MAX];
-    if (entry_path(s, AREA_CAS, d->hash, path, sizeof path) != 0)
-        return -1;
-    char *p;
-    size_t n;
-    if (fs_read_file(path, &p, &n) != 0) {
-        if (read_kept(s, AREA_CAS, d->hash, buf, len) == 0)
-            return 0;
-        return errno == ENOENT ? 1 : -1;
-    }
-    digest got;
-    digest_buf(p, n, &got);
-    if (!digest_equal(&got, d)) {
-        free(p);
-        drop_corrupt(s, d->hash, path, (int64_t)n);
-        return 1;
-    }
-    touch(path);
-    *buf = p;
-    *len = n;
-    return 0;
-}
-
-int cas_materialize(store *s, const digest *d, const char *dst, int executable)
-{
-    char path[PATH_MAX];
-    if (entry_path(s, AREA_CAS, d->hash, path, sizeof path) != 0)
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 1 : -1;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    /* Touch before verifying and copying: the blob is now the newest file
-     * in its shard, so a concurrent cleanup will not pick it. */
-    futimens(fd, NULL);
-    digest got;
-    int r = st.st_size == d->size_bytes ? digest_fd(fd, &got) : 0;
-    if (r != 0 || st.st_size != d->size_bytes || !digest_equal(&got, d)) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        if (r != 0)
-            return -1;
-        drop_corrupt(s, d->hash, path, (int64_t)st.st_size);
-        return 1;
-    }
-    /* Copy from the descriptor just verified, so what lands is what was
-     * checked even if a cleanup removes the blob meanwhile.  Modes go
-     * through open(), so the umask applies as for a compiler. */
-    r = fs_place_copy(fd, dst, executable ? 0755 : 0644);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
-}
-
 /* ---- keyed entries ---- */
+
+/* What the entry file `name` of area a (relative to directory fd dir, or
+ * a path with AT_FDCWD) holds uncompressed: its frame's size when it is
+ * compressed, else st_size.  (One open and read: a scan's or a write's
+ * cost, never a hit's.) */
+static int64_t raw_size_at(int dir, const char *name, enum area a, int64_t st_size)
+{
+    size_t off = a == AREA_CAS ? 0 : FRAME_HEADER;
+    if (st_size < (int64_t)(off + CZ_HEADER))
+        return st_size;
+    int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return st_size;
+    unsigned char head[FRAME_HEADER + CZ_HEADER];
+    uint64_t raw;
+    int framed = pread(fd, head, off + CZ_HEADER, 0) == (ssize_t)(off + CZ_HEADER) &&
+                 (a == AREA_CAS || memcmp(head, frame_magic_z[a], FRAME_MAGIC_LEN) == 0) &&
+                 cz_header(head + off, CZ_HEADER, &raw) == 1 && raw <= INT64_MAX - off;
+    close(fd);
+    return framed ? (int64_t)(off + raw) : st_size;
+}
+
+
+/* store_get of the compressed entry f[0..n) read from path (consumed). */
+static int get_compressed(store *s, const digest *key, const char *path, char *f, size_t n,
+                          char **buf, size_t *len)
+{
+    char *plain = NULL;
+    size_t plain_len = 0;
+    int r = cz_decode_buf(f + FRAME_HEADER, n - FRAME_HEADER, CZ_ANY_SIZE, &plain, &plain_len);
+    if (r < 0) {
+        free(f);
+        return -1;
+    }
+    unsigned char want[32];
+    if (r == 0)
+        frame_sum(plain, plain_len, want);
+    if (r != 0 || memcmp(want, f + FRAME_MAGIC_LEN, 32) != 0) {
+        uint64_t raw = n - FRAME_HEADER;
+        if (cz_header(f + FRAME_HEADER, n - FRAME_HEADER, &raw) != 1 || raw > CZ_ANY_MAX)
+            raw = n - FRAME_HEADER;
+        free(plain);
+        free(f);
+        st_drop_corrupt(s, key->hash, path, (int64_t)n, (int64_t)(FRAME_HEADER + raw));
+        return 1;
+    }
+    free(f);
+    st_touch(path);
+    *buf = plain;
+    *len = plain_len;
+    return 0;
+}
 
 int store_get(store *s, enum store_kind k, const digest *key, char **buf, size_t *len)
 {
     enum area a = area_of(k);
     char path[PATH_MAX];
-    if (entry_path(s, a, key->hash, path, sizeof path) != 0)
+    if (st_entry_path(s, a, key->hash, path, sizeof path) != 0)
         return -1;
     char *p;
     size_t n;
     if (fs_read_file(path, &p, &n) != 0) {
-        if (read_kept(s, a, key->hash, buf, len) == 0)
+        if (st_read_kept(s, a, key->hash, buf, len) == 0)
             return 0;
         return errno == ENOENT ? 1 : -1;
     }
+    if (n >= FRAME_HEADER && memcmp(p, frame_magic_z[a], FRAME_MAGIC_LEN) == 0)
+        return get_compressed(s, key, path, p, n, buf, len);
     if (!frame_ok(a, p, n)) {
         free(p);
-        drop_corrupt(s, key->hash, path, (int64_t)n);
+        st_drop_corrupt(s, key->hash, path, (int64_t)n, (int64_t)n);
         return 1;
     }
-    touch(path);
+    st_touch(path);
     *len = n - FRAME_HEADER;
     memmove(p, p + FRAME_HEADER, *len + 1); /* keeps the trailing NUL */
     *buf = p;
@@ -452,30 +361,41 @@ int store_put(store *s, enum store_kind k, const digest *key, const void *buf, s
 {
     enum area a = area_of(k);
     char path[PATH_MAX];
-    if (entry_path(s, a, key->hash, path, sizeof path) != 0)
+    if (st_entry_path(s, a, key->hash, path, sizeof path) != 0)
         return -1;
-    char *frame = malloc(FRAME_HEADER + len);
-    if (!frame) {
-        errno = ENOMEM;
-        return -1;
+    char *frame = NULL;
+    size_t flen = 0;
+    if (s->compress && cz_encode(buf, len, s->level, FRAME_HEADER, &frame, &flen) == 0) {
+        memcpy(frame, frame_magic_z[a], FRAME_MAGIC_LEN);
+    } else {
+        flen = FRAME_HEADER + len;
+        if (!(frame = malloc(flen))) {
+            errno = ENOMEM;
+            return -1;
+        }
+        memcpy(frame, frame_magic[a], FRAME_MAGIC_LEN);
+        memcpy(frame + FRAME_HEADER, buf, len);
     }
-    memcpy(frame, frame_magic[a], FRAME_MAGIC_LEN);
     frame_sum(buf, len, (unsigned char *)frame + FRAME_MAGIC_LEN);
-    memcpy(frame + FRAME_HEADER, buf, len);
 
     /* A keyed entry may be replaced (a newer result for the same key):
      * charge only the difference. */
     struct stat old;
-    int64_t old_charge = stat(path, &old) == 0 ? charge(old.st_size) : 0;
-    int r = atomic_write_file(path, frame, FRAME_HEADER + len, 0644);
+    int64_t old_charge = 0, old_raw = 0;
+    if (stat(path, &old) == 0) {
+        old_charge = st_charge(old.st_size);
+        old_raw = st_charge(raw_size_at(AT_FDCWD, path, a, old.st_size));
+    }
+    int r = atomic_write_file(path, frame, flen, 0644);
     int e = errno;
     free(frame);
     if (r != 0) {
-        keep(s, a, key->hash, buf, len);
+        st_keep(s, a, key->hash, buf, len);
         errno = e;
         return -1;
     }
-    account(s, key->hash, charge((int64_t)(FRAME_HEADER + len)) - old_charge);
+    st_account(s, key->hash, st_charge((int64_t)flen) - old_charge,
+               st_charge((int64_t)(FRAME_HEADER + len)) - old_raw);
     return 0;
 }
 
@@ -490,14 +410,15 @@ int store_remove(store *s, enum store_kind k, const digest *key)
             break;
         }
     char path[PATH_MAX];
-    if (entry_path(s, area_of(k), key->hash, path, sizeof path) != 0)
+    if (st_entry_path(s, area_of(k), key->hash, path, sizeof path) != 0)
         return -1;
     struct stat st;
     if (stat(path, &st) != 0)
         return errno == ENOENT ? 0 : -1;
+    int64_t raw = raw_size_at(AT_FDCWD, path, area_of(k), st.st_size);
     if (unlink(path) != 0)
         return errno == ENOENT ? 0 : -1;
-    account(s, key->hash, -charge(st.st_size));
+    st_account(s, key->hash, -st_charge(st.st_size), -st_charge(raw));
     return 0;
 }
 
@@ -506,6 +427,7 @@ int store_remove(store *s, enum store_kind k, const digest *key)
 typedef struct victim {
     int64_t mtime_ns;
     int64_t bytes;
+    int64_t raw_bytes; /* charged uncompressed (= bytes when not framed) */
     unsigned char area, sub;
     char name[DIGEST_HEX_LEN + 8];
 } victim;
@@ -544,9 +466,15 @@ static int scan_shard(store *s, int shard, victims *vs, time_t now)
         for (int sub = 0; sub < 16; sub++) {
             snprintf(dpath, sizeof dpath, "%s/%s/%c%c", s->dir, area_dir(a),
                      hexdigit[shard], hexdigit[sub]);
-            DIR *d = opendir(dpath);
-            if (!d)
+            /* Not through a link (one planted in a shared cache would have
+             * the cleanup remove what it points at). */
+            int dfd = open(dpath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+            if (!d) {
+                if (dfd >= 0)
+                    close(dfd);
                 continue;
+            }
             struct dirent *de;
             while ((de = readdir(d))) {
                 struct stat st;
@@ -560,11 +488,12 @@ static int scan_shard(store *s, int shard, victims *vs, time_t now)
                     continue;
                 }
                 victim v = {.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
-                            .bytes = charge(st.st_size), .area = (unsigned char)a,
+                            .bytes = st_charge(st.st_size), .area = (unsigned char)a,
                             .sub = (unsigned char)sub};
                 if (strlen(de->d_name) >= sizeof v.name)
                     continue; /* not a name the store writes */
                 strcpy(v.name, de->d_name);
+                v.raw_bytes = st_charge(raw_size_at(dirfd(d), de->d_name, (enum area)a, st.st_size));
                 if (push_victim(vs, &v) != 0) {
                     closedir(d);
                     errno = ENOMEM;
@@ -585,9 +514,9 @@ static int lock_shard(store *s, int shard, int wait)
     snprintf(name, sizeof name, "shard-%c", hexdigit[shard]);
     if (layout_path(s->dir, LAYOUT_LOCK, name, path, sizeof path) != 0)
         return -1;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd < 0 && errno == ENOENT && layout_make_parent(path) == 0)
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd < 0)
         return -1;
     while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
@@ -632,6 +561,7 @@ static int clean_shard(store *s, int shard, int automatic, int64_t older_ns,
                        store_removed *out)
 {
     enum stat_id slot = (enum stat_id)(ST_SHARD_BYTES0 + shard);
+    enum stat_id raw_slot = (enum stat_id)(ST_SHARD_RAW_BYTES0 + shard);
     int lock = lock_shard(s, shard, !automatic);
     if (lock < 0)
         return automatic ? 0 : -1;
@@ -644,16 +574,18 @@ static int clean_shard(store *s, int shard, int automatic, int64_t older_ns,
         tend_layout(s, now);
     int64_t share = shard_share(s);
     int64_t target = older_ns ? INT64_MAX : automatic ? share / 10 * 9 : share;
-    int64_t before = stats_get(slot);
+    int64_t before = stats_get(slot), raw_before = stats_get(raw_slot);
     victims vs = {0};
     if (scan_shard(s, shard, &vs, now) != 0) {
         free(vs.v);
         close(lock);
         return -1;
     }
-    int64_t total = 0;
-    for (size_t i = 0; i < vs.n; i++)
+    int64_t total = 0, raw_total = 0;
+    for (size_t i = 0; i < vs.n; i++) {
         total += vs.v[i].bytes;
+        raw_total += vs.v[i].raw_bytes;
+    }
     if (vs.n > 1)
         qsort(vs.v, vs.n, sizeof *vs.v, older_first);
     int64_t evicted = 0, evicted_bytes = 0;
@@ -666,14 +598,17 @@ static int clean_shard(store *s, int shard, int automatic, int64_t older_ns,
             evicted++;
             evicted_bytes += v->bytes;
             total -= v->bytes;
+            raw_total -= v->raw_bytes;
         } else if (errno == ENOENT) {
             total -= v->bytes; /* someone removed it (a corrupt entry) */
+            raw_total -= v->raw_bytes;
         }
     }
     free(vs.v);
     /* Add the correction rather than store the total, so bytes written by
      * others while we scanned are not forgotten. */
     stats_add(slot, total - before);
+    stats_add(raw_slot, raw_total - raw_before);
     stats_add(ST_EVICTED_FILES, evicted);
     stats_add(ST_CLEANUPS, 1);
     close(lock);
@@ -715,8 +650,10 @@ int store_clear(store *s, store_removed *out)
     }
     if (layout_clear(s->dir) != 0)
         rc = -1;
-    for (int shard = 0; shard < SHARDS; shard++)
+    for (int shard = 0; shard < SHARDS; shard++) {
         stats_set((enum stat_id)(ST_SHARD_BYTES0 + shard), 0);
+        stats_set((enum stat_id)(ST_SHARD_RAW_BYTES0 + shard), 0);
+    }
     uint64_t left = layout_measure(s->dir);
     stats_set(ST_OTHER_BYTES, (int64_t)left);
     if (out && other > left)
@@ -735,16 +672,28 @@ int store_cleanup(store *s, store_removed *out)
     return rc;
 }
 
-uint64_t store_size(store *s)
+/* The sum of 16 shard slots from first. */
+static uint64_t sum_shards(enum stat_id first)
 {
-    (void)s;
     uint64_t total = 0;
     for (int shard = 0; shard < SHARDS; shard++) {
-        int64_t v = stats_get((enum stat_id)(ST_SHARD_BYTES0 + shard));
+        int64_t v = stats_get((enum stat_id)(first + shard));
         if (v > 0)
             total += (uint64_t)v;
     }
     return total;
+}
+
+uint64_t store_size(store *s)
+{
+    (void)s;
+    return sum_shards(ST_SHARD_BYTES0);
+}
+
+uint64_t store_raw_size(store *s)
+{
+    (void)s;
+    return sum_shards(ST_SHARD_RAW_BYTES0);
 }
 
 /* ricc --evict-older-than: every shard is scanned under its lock (waiting,

@@ -2,7 +2,9 @@
 /* store.h — the local store under RICC_DIR: CAS blobs and keyed entries.
  *
  * Layout (design.md "Local store"):
- *   cas/<h0h1>/<hash>        blobs named by their SHA-256; content = blob
+ *   cas/<h0h1>/<hash>        blobs named by their SHA-256; content = the blob,
+ *                            or the blob compressed with zstd behind a small
+ *                            header (compress.h; store_set_compression)
  *   ac/<h0h1>/<hash>         ActionResults keyed by action digest
  *   manifests/<h0h1>/<hash>  direct-mode manifests keyed by manifest key
  * Keyed entries (ac, manifests) are framed: an 8-byte magic, the SHA-256 of
@@ -10,13 +12,18 @@
  * detected like a bad blob.
  *
  * Every write is temp-file-then-rename (fsutil.h).  Every read is verified: a
- * blob whose content does not hash to its name, or an entry whose checksum
- * fails, is removed, counted (ST_CORRUPT_ENTRY) and reported as missing.
+ * blob whose content (uncompressed) does not hash to its name, or an entry
+ * whose checksum fails, is removed, counted (ST_CORRUPT_ENTRY) and reported
+ * as missing.  With compression on, keyed entries are compressed by the
+ * same rule as blobs: in practice manifests (text and paths, ~3x smaller),
+ * never ActionResults (far below one 4 KiB block, where nothing is saved).
  *
  * (The names are layout.h's.)
  *
  * Size limit: entries are accounted in 16 shards by the first hex digit of
- * their name (stats slots ST_SHARD_BYTES0..).  What RICC_DIR holds besides
+ * their name (stats slots ST_SHARD_BYTES0.., bytes on disk: a compressed
+ * blob counts compressed, so max_size bounds the disk; beside them
+ * ST_SHARD_RAW_BYTES0.. count the same entries uncompressed).  What RICC_DIR holds besides
  * (the fixed tables, ...: layout_measure, kept in ST_OTHER_BYTES by each
  * cleanup) comes off max_size first.  When a write pushes a shard over its
  * share, (max_size - other)/16, that one shard is cleaned under a non-blocking lock:
@@ -45,6 +52,10 @@ enum store_kind { STORE_AC, STORE_MANIFEST };
 store *store_open(const char *dir, uint64_t max_size);
 void store_close(store *s);
 const char *store_dir(const store *s);
+/* Write new blobs compressed with zstd at `level` (on != 0: the settings
+ * compression and compression_level), or raw (on == 0, what store_open
+ * gives).  Reads take either form whatever this says. */
+void store_set_compression(store *s, int on, int level);
 
 /* ---- CAS ---- */
 /* 1 if a blob of that digest is present (not verified: cheap). */
@@ -91,7 +102,11 @@ int store_cleanup(store *s, store_removed *out);
  * age_seconds ago, and recount the shards as store_cleanup() does
  * (ricc --evict-older-than).  0 or -1 (a shard could not be locked). */
 int store_evict_older_than(store *s, int64_t age_seconds, store_removed *out);
-/* Total bytes accounted in the three areas (layout_measure() is the rest). */
+/* Total bytes accounted in the three areas (layout_measure() is the rest):
+ * on disk, so compressed blobs count compressed. */
 uint64_t store_size(store *s);
+/* The same entries counted uncompressed (what store_size() would be without
+ * compression; kept in ST_SHARD_RAW_BYTES0.., recounted by each cleanup). */
+uint64_t store_raw_size(store *s);
 
 #endif

@@ -31,15 +31,12 @@ restore() {
     rm -rf "$RICC_DIR"
     cp -a "$CASE/pristine" "$RICC_DIR"
 }
+# The blob is named by the object's SHA-256 (its file may be compressed).
 object_blob() {
-    local f
-    while IFS= read -r f; do
-        if cmp -s "$f" big.o; then
-            echo "$f"
-            return 0
-        fi
-    done < <(find "$RICC_DIR/cas" -type f)
-    die "big.o's content is not a file under $RICC_DIR/cas"
+    local h
+    h=$(sha256sum big.o | cut -d' ' -f1)
+    [ -f "$RICC_DIR/cas/${h:0:2}/$h" ] || die "big.o's blob is not under $RICC_DIR/cas"
+    echo "$RICC_DIR/cas/${h:0:2}/$h"
 }
 # recompiled_after_damage: the call after the damage is a correct miss that
 # counted the corrupt entry; the one after it a correct hit.

@@ -82,8 +82,10 @@ store *pipeline_open_store(pipeline *p)
     if (p->st)
         return p->st;
     p->st = store_open(p->cfg->dir, p->cfg->max_size);
-    if (p->st)
+    if (p->st) {
+        store_set_compression(p->st, p->cfg->compression, p->cfg->compression_level);
         p->rf = rflow_new(p->cfg, p->st);
+    }
     return p->st;
 }
 
