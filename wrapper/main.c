@@ -18,8 +18,10 @@
 #include <string.h>
 
 #include "cache/util/config.h"
+#include "cache/util/fsutil.h"
 #include "cache/util/log.h"
 #include "cache/util/prefault.h"
+#include "cache/local/cachedir.h"
 #include "cache/local/stats.h"
 #include "wrapper/flows/ar.h"
 #include "wrapper/compiler/compiler.h"
@@ -28,6 +30,7 @@
 #include "wrapper/flows/link.h"
 #include "wrapper/mgmt.h"
 #include "wrapper/stats_log.h"
+#include "wrapper/util/run.h"
 #include "preload/match.h"
 
 static const char *base_name(const char *p)
@@ -136,6 +139,14 @@ int main(int argc, char **argv)
         free(err);
         return 2;
     }
+    /* A cache a group shares (the umask setting): what ricc makes under
+     * RICC_DIR gets that umask; the build's outputs and every program ricc
+     * runs get the user's (fsutil.h, run.h).  This process's scratch
+     * directory goes before an exec as at exit (cachedir.h). */
+    mode_t cache_mask;
+    if (cfg.umask && fs_parse_umask(cfg.umask, &cache_mask) == 0)
+        run_child_umask((int)fs_umask_for_cache(cache_mask));
+    run_at_exec(cachedir_scratch_done);
     log_init(cfg.log_level, cfg.log_directory, cfg.log_file, self);
     config_announce(&cfg); /* a default cache directory replaced: once per build */
     stats_open(cfg.dir);

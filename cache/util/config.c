@@ -261,6 +261,13 @@ int config_set_value(config *c, const struct setting *s, const char *text, char 
             free(v);
             return -1;
         }
+        mode_t mask; /* umask: kept as written (002), checked here (fsutil.h) */
+        if (v && !strcmp(s->name, "umask") && fs_parse_umask(v, &mask) != 0) {
+            snprintf(why, cap, "'%.200s' is not a umask (octal, at most 0777: e.g. 002 or 027)",
+                     v);
+            free(v);
+            return -1;
+        }
         char **f = FIELD(c, s, char *);
         free(*f);
         *f = v;

@@ -869,6 +869,10 @@ static void test_file_set(void)
     free(text);
     CU_ASSERT_EQUAL(config_check_setting("log_level", "trace", &err), 0);
     CU_ASSERT_EQUAL(config_check_setting("dir", "", &err), 0);
+    CU_ASSERT_EQUAL(config_check_setting("umask", "027", &err), 0);
+    CU_ASSERT_EQUAL(config_check_setting("umask", "0789", &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "not a umask"));
+    free(err);
 
     /* Not a regular file (RICC_CONFIG=/dev/null): refused, left alone. */
     CU_ASSERT_EQUAL(config_file_set("/dev/null", "max_size", "1G", &err), -1);
