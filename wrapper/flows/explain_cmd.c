@@ -10,8 +10,9 @@
  * scratch directory in $TMPDIR that holds copies of what they read: the
  * identity/ and incdirs/ records, this call's manifest, the action cache
  * entry asked about, the call's why/ record.  The CAS is only asked
- * whether the outputs' blobs are there (access(), which writes nothing).
- * The scratch directory is removed at the end.
+ * whether the outputs' blobs are there (access(), which writes nothing),
+ * and the counters are closed first.  The scratch directory is removed at
+ * the end.
  *
  * What it checks: direct mode's manifest (its entries' files and proofs,
  * as a lookup does; a comment-only edit's second chance is not tried),
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "cache/local/layout.h"
+#include "cache/local/stats.h"
 #include "cache/reapi/reapi.h"
 #include "cache/util/fsutil.h"
 #include "wrapper/flows/explain.h"
@@ -181,6 +183,9 @@ int explain_command(int argc, char **argv, const config *cfg)
         fprintf(stderr, "ricc: --explain needs a compile command (ricc --explain gcc -c foo.c)\n");
         return 1;
     }
+    /* Nothing here is counted: a corrupt copy dropped from the scratch
+     * store must not reach the cache's counters. */
+    stats_close();
     const char *tmp = getenv("TMPDIR");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/ricc-explain.XXXXXX", tmp && *tmp ? tmp : "/tmp");
