@@ -52,9 +52,11 @@ else
     T=$(mktemp -d "${TMPDIR:-/tmp}/ricc-e2e-$TEST-XXXXXX")
     [ -n "${E2E_KEEP:-}" ] || trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 fi
-# The user's own settings file ($XDG_CONFIG_HOME/ricc/config.yaml) is one
-# of the layers ricc reads: the tests read none but their own.
+# The system's and the user's settings files (/etc/ricc.yaml,
+# $XDG_CONFIG_HOME/ricc/config.yaml) are layers ricc reads: the tests read
+# none but their own.
 export XDG_CACHE_HOME="$T/xdg-cache" XDG_RUNTIME_DIR="$T/xdg-run" XDG_CONFIG_HOME="$T/xdg-config"
+export RICC_SYSTEM_CONFIG="$T/no-system-config.yaml"
 mkdir -p "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME"
 chmod 700 "$XDG_RUNTIME_DIR"
 

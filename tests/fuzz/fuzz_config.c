@@ -38,6 +38,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *dir = fuzz_dir("config");
     setenv("HOME", dir, 1);
     setenv("XDG_CACHE_HOME", dir, 1);
+    /* The input is the only settings file read: not the machine's or the
+     * user's layers. */
+    setenv("XDG_CONFIG_HOME", dir, 1);
+    setenv("RICC_SYSTEM_CONFIG", "/nonexistent/ricc.yaml", 1);
     setenv("RICC_CONFIG", fuzz_path(cfg_path, dir, "config.yaml"), 1);
     devnull = fopen("/dev/null", "we");
     return 0;
