@@ -229,6 +229,14 @@ explain_uncacheable() {
     DEPENDENCIES_OUTPUT=deps.d unc environment gcc -c m.c -o m.o
     printf '#include <stdio.h>\nconst char *t = __TIME__;\n' >t.c
     unc time_macro gcc -c t.c -o t.o
+    # An ar call, and a link with link caching on, take other flows: not
+    # explained as if they were compiles.
+    local rc=0
+    "$RICC" --explain ar rcs lib.a m.o >/dev/null 2>"$CASE/x.err" || rc=$?
+    [ $rc = 1 ] && grep -q 'only compiles are explained' "$CASE/x.err" || die "--explain ar: exit $rc"
+    rc=0
+    RICC_LINK=1 "$RICC" --explain gcc m.o -o prog >/dev/null 2>"$CASE/x.err" || rc=$?
+    [ $rc = 1 ] && grep -q 'only compiles are explained' "$CASE/x.err" || die "--explain of a link: exit $rc"
 }
 
 explain_counters() {

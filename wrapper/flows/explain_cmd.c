@@ -32,6 +32,7 @@
 #include "cache/local/stats.h"
 #include "cache/reapi/reapi.h"
 #include "cache/util/fsutil.h"
+#include "wrapper/flows/ar.h"
 #include "wrapper/flows/explain.h"
 #include "wrapper/flows/flow_int.h"
 #include "wrapper/util/run.h"
@@ -177,6 +178,15 @@ static int answer(call *c, const config *cfg)
     return 0;
 }
 
+/* Does the command compile (-c, -S, -E), rather than link? */
+static int compiles(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "-S") || !strcmp(argv[i], "-E"))
+            return 1;
+    return 0;
+}
+
 int explain_command(int argc, char **argv, const config *cfg)
 {
     if (argc < 1) {
@@ -196,6 +206,14 @@ int explain_command(int argc, char **argv, const config *cfg)
     }
     copy_dir(cfg->dir, dir, LAYOUT_IDENTITY);
     copy_dir(cfg->dir, dir, LAYOUT_INCDIRS);
+    /* An ar call, or a link with link caching on, takes another flow
+     * (main.c's classify): only a compile is explained. */
+    const char *b = strrchr(argv[0], '/');
+    if (ar_name_known(b ? b + 1 : argv[0])) {
+        fprintf(stderr, "ricc --explain: only compiles are explained (%s is ar)\n", argv[0]);
+        scratch_remove(dir);
+        return 1;
+    }
     config xc = *cfg;
     xc.dir = dir;
     call c = {.p.cfg = &xc, .lock_fd = -1, .explaining = 1};
@@ -222,6 +240,11 @@ int explain_command(int argc, char **argv, const config *cfg)
         rc = 0;
         break;
     case FLOW_UNCACHEABLE:
+        if ((r == UNC_LINKING || r == UNC_LANGUAGE) && cfg->link && !compiles(argc, argv)) {
+            fprintf(stderr, "ricc --explain: only compiles are explained (this is a link, "
+                            "and link caching is on)\n");
+            break;
+        }
         printf("uncacheable: %s: %s%s%s\n", uncacheable_reason_name(r), why, arg ? ": " : "",
                arg ? arg : "");
         rc = 0;
