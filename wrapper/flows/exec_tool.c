@@ -532,6 +532,8 @@ static enum stat_id record(xcall *c, const exec_trace *t, const run_result *r)
         c->stored = 1;
     }
 out:
+    if (counter == ST_UNCACHEABLE && !why) /* (an output not written, or out of memory) */
+        reason_count_uncacheable(UNC_OTHER);
     for (int i = 0; i < n_outs; i++)
         free(outs[i]);
     free(outs);
