@@ -253,6 +253,22 @@ explain_counters() {
     [ "$(counter miss)" = 3 ] || die "miss: $(counter miss)"
 }
 
+explain_tool_reasons() {
+    # A traced tool's reason comes from the tracer's words; an ar call's
+    # from its parser.
+    [ "$HAVE_REASON_STATS" = 1 ] || skip "--print-stats has no uncacheable_reason_ lines"
+    RICC_LOG_LEVEL=info R exec -- sh -c 'date >now.txt'
+    expect uncacheable
+    grep -qF "(uncacheable: clock)" "$CASE/r.err" || { show_err; die "date: no clock reason"; }
+    [ "$(counter uncacheable_reason_clock)" = 1 ] || die "uncacheable_reason_clock: $(counter uncacheable_reason_clock)"
+    echo 'int x;' >x.c
+    gcc -c x.c -o x.o
+    RICC_LOG_LEVEL=info R ar t lib.a
+    expect uncacheable
+    grep -qF "(uncacheable: ar_mode)" "$CASE/r.err" || { show_err; die "ar t: no ar_mode reason"; }
+    [ "$(counter uncacheable_reason_ar_mode)" = 1 ] || die "uncacheable_reason_ar_mode: $(counter uncacheable_reason_ar_mode)"
+}
+
 # Does this ricc print the counters by reason?
 HAVE_REASON_STATS=0
 if RICC_DIR="$T/probe" "$RICC" --print-stats 2>/dev/null | grep -q '^miss_reason_new'; then
@@ -271,4 +287,5 @@ run_case preprocessed explain_preprocessed
 run_case result-gone explain_result_gone
 run_case uncacheable explain_uncacheable
 run_case counters explain_counters
+run_case tool-reasons explain_tool_reasons
 finish
