@@ -33,8 +33,9 @@
 #define AGENT_MAX_LIFE_S 600 /* then an agent leaves, picking up changed tokens and certificates */
 #define START_LOCK_FD 3 /* the agent's copy of the start lock (agent_start) */
 /* The agent protocol's version, in the socket's name: a request carries
- * RICC_DIR and max_size since 2, so an agent of another one is not used. */
-#define AGENT_WIRE "2"
+ * RICC_DIR and max_size since 2, the compression settings since 3, so an
+ * agent of another one is not used. */
+#define AGENT_WIRE "3"
 
 int agent_wanted(void)
 {
@@ -67,12 +68,14 @@ int agent_path(const config *cfg, char *out, size_t len)
     unsigned long mnt = stat("/proc/self/ns/mnt", &ns) == 0 ? (unsigned long)ns.st_ino : 0;
     char *key = NULL;
 #define S(x) ((x) ? (x) : "")
-    if (asprintf(&key, "%s|%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%d|%d|%d|%d|%lu", RICC_VERSION,
+    /* (umask: the agent writes blobs into the caller's store under the umask
+     * it was started with: fsutil.h.) */
+    if (asprintf(&key, "%s|%s|%s|%s|%s|%s|%s|%d|%s|%s|%s|%s|%s|%d|%d|%d|%d|%lu|%s", RICC_VERSION,
                  exe, S(mod), "wire" AGENT_WIRE, S(cfg->server), S(cfg->cas_server),
                  S(cfg->action_cache_server), cfg->server_ssl, S(cfg->instance),
                  S(cfg->server_cert), S(cfg->client_cert), S(cfg->client_key),
                  S(cfg->access_token_path), cfg->retry_limit, cfg->retry_delay_ms,
-                 cfg->request_timeout_s, cfg->exec_timeout_s, mnt) < 0)
+                 cfg->request_timeout_s, cfg->exec_timeout_s, mnt, S(cfg->umask)) < 0)
         return -1;
 #undef S
     digest d;

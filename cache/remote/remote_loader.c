@@ -294,8 +294,10 @@ static void agent_header(remote *r, wbuf *w, int op, const digest *action)
     w_bytes(w, action ? action : &none, sizeof none);
     /* The store the agent may put large blobs in (agent.c): ours. */
     uint64_t max_size = r->cfg->max_size;
+    int32_t cz[2] = {r->cfg->compression, r->cfg->compression_level};
     w_str(w, r->dir);
     w_bytes(w, &max_size, sizeof max_size);
+    w_bytes(w, cz, sizeof cz); /* and how it writes blobs (store_set_compression) */
 }
 
 /* Send a request, read the answer's status.  0: *resp holds the rest of

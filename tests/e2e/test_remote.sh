@@ -380,12 +380,26 @@ for sandbox in many-1 many-2; do
     fi
     cmp -s "$M/many.ref.o" "$M/many.o" || fail "$sandbox: many.o differs from plain gcc's"
 done
-size=$(find "$W/dir-many-1/manifests" -type f -exec cat {} + | wc -c)
+# (Its size uncompressed: a compressed manifest, magic RICC-MZ2, has it in
+# its frame, cache/local/compress.h, after the 40-byte entry header.)
+size=$(find "$W/dir-many-1/manifests" -type f | while IFS= read -r f; do
+    if [ "$(head -c 8 "$f")" = RICC-MZ2 ]; then
+        echo $((40 + $(od -An -tu8 -j 48 -N 8 "$f" | tr -d ' ')))
+    else
+        wc -c <"$f"
+    fi
+done | awk '{n += $1} END {print n + 0}')
 [ "$size" -gt 65536 ] || fail "many-1: the manifest is only $size bytes"
 own_server "the count of many-2's calls" "call record" || true
 [ "$(stat_of many-2 remote_hit)" = 1 ] && [ "$lookups" = 1 ] && [ "$reads" = 0 ] &&
     ok "a manifest of $size bytes: a fresh sandbox hits$([ -n "$EXT" ] || echo ", with one call")" ||
     fail "many-2: $(stat_of many-2 remote_hit) remote hits, $lookups GetActionResult calls, $reads blob reads (expected 1, 1, 0)"
+# The agent put that manifest's blob into many-2's CAS as many-2's store
+# writes blobs: compressed (the default), framed with magic \x89 "RICCZ".
+framed=$(find "$W/dir-many-2/cas" -type f -size +8k -exec head -c 6 {} \; -exec echo \; |
+    od -An -tx1 | tr -d ' \n' | grep -c 89524943435a || true)
+[ "$framed" -gt 0 ] && ok "the agent stored the large blob compressed, as the caller's store does" ||
+    fail "many-2: no compressed blob in its CAS (the agent did not use its compression setting)"
 
 # A result whose stdout and stderr are empty, uploaded cache-only and looked
 # up by its action (RICC_NO_DIRECT=1: no manifest brings it), is a remote

@@ -273,10 +273,13 @@ static void req_head(wbuf *b, uint32_t op)
     digest act;
     digest_str("fuzz action", &act);
     w_bytes(b, &act, sizeof act);
-    /* the store to spill into (fuzz_agent.c's RICC_DIR), its max_size */
+    /* the store to spill into (fuzz_agent.c's RICC_DIR), its max_size,
+     * its compression (on, level 1: spilled blobs are compressed) */
     w_str(b, agent_dir);
     uint64_t max_size = 0;
     w_bytes(b, &max_size, sizeof max_size);
+    int32_t cz[2] = {1, 1};
+    w_bytes(b, cz, sizeof cz);
 }
 
 static void frame(wbuf *w, const wbuf *body)

@@ -19,7 +19,7 @@ case $B in /*) ;; *) B="$PWD/$B" ;; esac   # (absolute from here on)
 CC=${CC:-cc}
 OPT=${OPT:--O2 -g}
 SAN=${SAN:-}
-PKGS="libcrypto libprotobuf-c"
+PKGS="libcrypto libprotobuf-c libzstd"   # libzstd: the store (compress.c)
 
 for f in "$B/lib/libricc-cache.a" "$B/lib/libricc-remote.so"; do
     [ -f "$f" ] || { echo "run.sh: $f is missing: make B=$B $f" >&2; exit 2; }

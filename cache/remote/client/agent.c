@@ -46,7 +46,10 @@
  * 650 KB buffers: milliseconds of a remote hit.  The agent is long-lived,
  * its buffers are warm, and the bytes are in its hands already.  A blob
  * whose bytes do not hash to its digest (a server that lies) stays in the
- * answer, so the ricc process refuses it as before.  The store's size
+ * answer, so the ricc process refuses it as before.  The blob is written
+ * as the caller's own store would write it: the request carries its
+ * compression settings (large blobs are what compression saves most on).
+ * The store's size
  * accounting is the process-wide stats mapping (stats.h) of one RICC_DIR
  * at a time: spills into the RICC_DIR it has open run side by side (a read
  * lock), one into another RICC_DIR switches it (the write lock). */
@@ -80,6 +83,7 @@ typedef struct spill_to {
     const char *dir;
     uint64_t max_size;
     uint64_t spilled;   /* bytes put in that CAS for this request */
+    int32_t compression[2]; /* the caller's store's settings: on, zstd level */
 } spill_to;
 
 typedef struct agent {
@@ -206,8 +210,11 @@ static int spill_one(spill_to *to, store **s, ProtobufCBinaryData *b,
     if (b->len < SPILL_MIN || !rd || reapi_digest_get(rd, &d) != 0 ||
         (size_t)d.size_bytes != b->len)
         return 0;
-    if (!*s && !(*s = store_open(to->dir, to->max_size)))
-        return 0;
+    if (!*s) {
+        if (!(*s = store_open(to->dir, to->max_size)))
+            return 0;
+        store_set_compression(*s, to->compression[0], to->compression[1]);
+    }
     if (cas_put(*s, b->data, b->len, &got) != 0 || !digest_equal(&got, &d))
         return 0;
     to->spilled += b->len; /* the caller counts them as received (stats.h) */
@@ -308,11 +315,16 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
     digest act;
     const digest *action = &act;
     read_digest(r, &act);
-    spill_to to = {r_str(r), 0, 0};
-    size_t ms_len;
+    spill_to to = {r_str(r), 0, 0, {0, 0}};
+    size_t ms_len, cz_len;
     const void *ms = r_bytes(r, &ms_len);
     if (ms && ms_len == sizeof to.max_size)
         memcpy(&to.max_size, ms, sizeof to.max_size);
+    else
+        r->bad = 1;
+    const void *cz = r_bytes(r, &cz_len);
+    if (cz && cz_len == sizeof to.compression)
+        memcpy(to.compression, cz, sizeof to.compression);
     else
         r->bad = 1;
     if (r->bad) {
