@@ -33,6 +33,25 @@ static void human_size(uint64_t n, char *buf, size_t cap)
     snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
+/* The stored entries (the shards' bytes) as on disk and uncompressed;
+ * *unpacked = 0 when no shard tracks it. */
+static void entries_size(uint64_t *stored, uint64_t *unpacked)
+{
+    uint64_t tracked = 0;
+    *stored = *unpacked = 0;
+    for (int i = 0; i < SHARDS; i++) {
+        int64_t b = stats_get((enum stat_id)(ST_SHARD_BYTES0 + i));
+        int64_t r = stats_get((enum stat_id)(ST_SHARD_RAW_BYTES0 + i));
+        *stored += b > 0 ? (uint64_t)b : 0;
+        /* 0: not tracked (a store that does not compress, or a shard
+         * counted before it did): its stored size is its size. */
+        *unpacked += r > 0 ? (uint64_t)r : b > 0 ? (uint64_t)b : 0;
+        tracked += r > 0;
+    }
+    if (!tracked)
+        *unpacked = 0;
+}
+
 /* What the cache holds: the store's areas and the rest of RICC_DIR that
  * counts toward max_size (the fixed tables, identity/, incdirs/), measured
  * now; and the same with each stored entry's uncompressed size, when the
@@ -42,17 +61,9 @@ static uint64_t cache_size(const config *cfg, uint64_t *raw)
     store *s = store_open(cfg->dir, cfg->max_size);
     uint64_t n = s ? store_size(s) : 0;
     store_close(s);
-    uint64_t other = layout_measure(cfg->dir), stored = 0, unpacked = 0, tracked = 0;
-    for (int i = 0; i < SHARDS; i++) {
-        int64_t b = stats_get((enum stat_id)(ST_SHARD_BYTES0 + i));
-        int64_t r = stats_get((enum stat_id)(ST_SHARD_RAW_BYTES0 + i));
-        stored += b > 0 ? (uint64_t)b : 0;
-        /* 0: not tracked (a store that does not compress, or a shard
-         * counted before it did): its stored size is its size. */
-        unpacked += r > 0 ? (uint64_t)r : b > 0 ? (uint64_t)b : 0;
-        tracked += r > 0;
-    }
-    *raw = tracked ? unpacked + other + (n > stored ? n - stored : 0) : 0;
+    uint64_t other = layout_measure(cfg->dir), stored, unpacked;
+    entries_size(&stored, &unpacked);
+    *raw = unpacked ? unpacked + other + (n > stored ? n - stored : 0) : 0;
     return n + other;
 }
 
@@ -155,10 +166,15 @@ int mgmt_show_stats(const config *cfg, int verbose)
     human_size(size, sz, sizeof sz);
     human_size(cfg->max_size, mx, sizeof mx);
     printf("cache size           %s of %s\n", sz, cfg->max_size ? mx : "unlimited");
-    if (raw && raw != size) {
-        human_size(raw, rw, sizeof rw);
-        printf("  compressed %s, uncompressed %s (%.1fx)\n", sz, rw,
-               size ? (double)raw / (double)size : 0.0);
+    /* The entries alone: the fixed tables (megabytes, never compressed)
+     * would hide the ratio in the total. */
+    uint64_t stored, unpacked;
+    entries_size(&stored, &unpacked);
+    if (raw && unpacked != stored) {
+        human_size(stored, sz, sizeof sz);
+        human_size(unpacked, rw, sizeof rw);
+        printf("  stored entries     compressed %s, uncompressed %s (%.1fx)\n", sz, rw,
+               stored ? (double)unpacked / (double)stored : 0.0);
     }
     return 0;
 }

@@ -15,6 +15,8 @@
 #               cache's counters say; a missing log is an error
 #   log-file    make -j4 with RICC_LOG_FILE: every line of every process
 #               whole and in the documented format, the stats log too
+#   size        the stored entries compressed and uncompressed, in -s and
+#               --print-stats, only when they differ
 #   remote      the remote's counters (needs /usr/bin/python3 with grpc)
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$E2E_DIR/../.." && pwd)
@@ -181,6 +183,25 @@ log_file() {
     "$RICC" --show-log-stats | grep -Eq '^  hits +12 \(50\.0%\)$' || die "--show-log-stats: not 12 of 24"
 }
 
+size() {
+    local i
+    # Objects that compress well: an initialized array of one repeated value.
+    for i in 1 2 3; do
+        printf 'int a%d[20000] = {[0 ... 19999] = %d};\n' "$i" "$i" >"z$i.c"
+    done
+    export RICC_COMPRESSION=0
+    R gcc -c z1.c; expect miss
+    "$RICC" -s | grep -q '^  stored entries ' && die "-s shows compression with none"
+    export RICC_COMPRESSION=1 RICC_DIR="$CASE/cache-z"
+    R gcc -c z2.c; expect miss
+    R gcc -c z3.c; expect miss
+    "$RICC" -s >"$CASE/s.out"
+    grep -Eq '^  stored entries     compressed [0-9.]+ [kM]?B, uncompressed [0-9.]+ kB \([0-9.]+x\)$' \
+        "$CASE/s.out" || { cat "$CASE/s.out" >&2; die "-s: no compressed/uncompressed line"; }
+    [ "$(stat cache_size_uncompressed_bytes)" -gt "$(( $(stat cache_size_bytes) + 100000 ))" ] ||
+        die "uncompressed $(stat cache_size_uncompressed_bytes), stored $(stat cache_size_bytes)"
+}
+
 # ---- the remote, against tests/remote/server.py ----
 SRV_PID=
 srv_start() { # NAME FLAGS...: ADDR set
@@ -254,5 +275,6 @@ run_case kinds kinds
 run_case zeroed zeroed
 run_case build-log build_log
 run_case log-file log_file
+run_case size size
 run_case remote remote
 finish
