@@ -149,8 +149,11 @@ int main(int argc, char **argv)
     run_at_exec(cachedir_scratch_done);
     log_init(cfg.log_level, cfg.log_directory, cfg.log_file, self);
     config_announce(&cfg); /* a default cache directory replaced: once per build */
-    stats_open(cfg.dir);
-    stats_log_start(&cfg); /* the per-call stats log, if set (stats_log.h) */
+    /* --explain only reads: not even a fresh counters file is made for it. */
+    if (masquerade || strcmp(argv[1], "--explain") != 0) {
+        stats_open(cfg.dir);
+        stats_log_start(&cfg); /* the per-call stats log, if set (stats_log.h) */
+    }
 
     int status;
     if (masquerade) {

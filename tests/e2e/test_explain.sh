@@ -26,9 +26,6 @@ tree() { find "$RICC_DIR" -printf '%p %y %s %T@ %C@\n' | LC_ALL=C sort; }
 # explain CMD...: `ricc --explain CMD...` into $EXPLAINED (exit 0 required,
 # and nothing under RICC_DIR may change).
 explain() {
-    # (main.c opens the counters before it reads any option, which makes
-    # RICC_DIR/stats in a cache that has none: a cache that exists here.)
-    [ -f "$RICC_DIR/stats" ] || "$RICC" --print-stats >/dev/null
     tree >"$CASE/tree.before"
     local rc=0
     EXPLAINED=$(timeout 120 "$RICC" --explain "$@" 2>"$CASE/x.err") || rc=$?
