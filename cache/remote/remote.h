@@ -255,6 +255,10 @@ typedef struct remote_module {
     void (*serve_fd)(const config *cfg, const remote_host *host, int fd);
     /* Does the execution server execute (GetCapabilities)?  1, 0 or -1. */
     int (*can_execute)(void *h, remote_status *st);
+    /* The blob bytes this handle's uploads have sent so far (only the
+     * blobs FindMissingBlobs said the server lacks), for the caller's
+     * remote_bytes_up (stats.h). */
+    int64_t (*bytes_sent)(void *h);
 } remote_module;
 
 typedef const remote_module *(*remote_module_fn)(void);

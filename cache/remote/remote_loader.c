@@ -47,9 +47,10 @@
  *
  * Counting (stats.h, `ricc -s`): this file is where the calling ricc
  * process learns how each call went, so it counts here — failed calls
- * (remote_error, or remote_timeout for a deadline), bytes handed to the
- * remote (blobs offered to remote_upload, before the client's
- * FindMissingBlobs drops those the server has; action results) and bytes
+ * (remote_error, or remote_timeout for a deadline), bytes sent to the
+ * remote (the blobs the client uploaded, those FindMissingBlobs said the
+ * server lacks, as the module or the agent's answer reports; action
+ * results) and bytes
  * received (action results, fetched blobs, and those the agent put into
  * our CAS for us, which its answer reports).  Not in the agent: it serves
  * many RICC_DIRs and counting at the caller needs no second mapping.
@@ -628,7 +629,8 @@ int remote_update_action_result(remote *r, const digest *action, const void *ar,
     return failed(r);
 }
 
-/* The bytes of the blobs, counted when they reached the remote. */
+/* The bytes of the blobs offered (what an older agent's answer leaves us
+ * to count: the client sends only those the server lacks). */
 static int64_t blob_bytes(const remote_blob *blobs, size_t n)
 {
     int64_t sum = 0;
@@ -670,10 +672,15 @@ int remote_upload(remote *r, const remote_blob *blobs, size_t n)
                 }
             }
             if (agent_call(r, &w, &resp, &rc, 1) == 0) {
+                size_t sn = 0;
+                const void *sent = rc == 0 ? r_bytes(&resp, &sn) : NULL;
+                int64_t v = blob_bytes(blobs, n); /* an older agent: what was offered */
+                if (sent && sn == sizeof v)
+                    memcpy(&v, sent, sizeof v);
                 free((void *)resp.p);
                 if (rc < 0)
                     return failed(r);
-                stats_add(ST_REMOTE_BYTES_UP, blob_bytes(blobs, n));
+                stats_add(ST_REMOTE_BYTES_UP, v);
                 return 0;
             }
         }
@@ -682,9 +689,10 @@ int remote_upload(remote *r, const remote_blob *blobs, size_t n)
         if (r->fd < 0)
             break;
     }
+    int64_t before = r->m->bytes_sent(r->h);
     if (r->m->upload(r->h, blobs, n, &r->st) < 0)
         return failed(r);
-    stats_add(ST_REMOTE_BYTES_UP, blob_bytes(blobs, n));
+    stats_add(ST_REMOTE_BYTES_UP, r->m->bytes_sent(r->h) - before);
     return 0;
 }
 

@@ -3,8 +3,9 @@
 # tests/e2e/test_stats.sh — the counters per kind of call, when they were
 # zeroed, --print-stats (tsv and json), the per-call stats log and
 # --show-log-stats, the one log_file of a make -j4, and the remote's
-# counters against the test server (hits, misses, bytes both ways, an
-# error and a timeout made by its fault flags).
+# counters against the test server (hits, misses, bytes both ways — a blob
+# the server has is not counted as sent —, an error and a timeout made by
+# its fault flags).
 #
 #   kinds       gcc compiles (miss, hit, uncacheable), a link (RICC_LINK=1),
 #               ar and `ricc exec` of a script, each a miss then a hit:
@@ -246,6 +247,12 @@ remote() {
     want remote_error 0
     [ "$(stat remote_bytes_up)" -ge 100000 ] || die "uploaded $(stat remote_bytes_up) bytes"
     want remote_bytes_down 0
+    # Another action making the same object: the server has its blob, which
+    # is not sent again, nor counted.
+    local up=$(($(stat remote_bytes_up)))
+    R gcc -DUNUSED -c big.c; expect miss
+    [ "$(($(stat remote_bytes_up) - up))" -lt 50000 ] ||
+        die "uploaded $(($(stat remote_bytes_up) - up)) bytes for an object the server has"
     export RICC_DIR="$CASE/c2" # a fresh sandbox: a remote hit
     R gcc -c big.c; expect remote_hit
     want remote_miss 0

@@ -384,12 +384,17 @@ static void handle(agent *a, void **h, rbuf *r, wbuf *w)
             else
                 b[i].data = r_bytes(r, &b[i].len);
         }
+        int64_t sent = a->m->bytes_sent(*h);
         if (!b || r->bad)
             st_set(&st, GRPC_STATUS_INTERNAL, "agent: garbled request");
         else
             rc = a->m->upload(*h, b, n, &st);
         free(b);
         put_status(w, rc, &st);
+        /* The bytes sent, for the caller's remote_bytes_up (last: an older
+         * caller does not read it). */
+        sent = a->m->bytes_sent(*h) - sent;
+        w_bytes(w, &sent, sizeof sent);
     } else if (op == OP_FETCH) {
         uint32_t n = r_u32(r);
         remote_fetch_item *it = n <= 1000000 ? calloc(n ? n : 1, sizeof *it) : NULL;

@@ -443,12 +443,13 @@ int cas_upload(rclient *c, const remote_blob *blobs, size_t n, remote_status *st
         goto out;
 
     size_t nb = 0, n_missing = 0;
-    int64_t bytes = BATCH_OVERHEAD;
+    int64_t bytes = BATCH_OVERHEAD, sent = 0;
     for (size_t i = 0; i < u.n; i++) {
         if (!u.missing[i])
             continue;
         n_missing++;
         const remote_blob *b = up_blob(&u, i);
+        sent += b->d.size_bytes;
         if (!fits_batch(c, b->d.size_bytes)) {
             if (bytestream_write(c, b, st) != 0)
                 goto out;
@@ -467,6 +468,7 @@ int cas_upload(rclient *c, const remote_blob *blobs, size_t n, remote_status *st
     if (nb > 0 && batch_update(&u, batch, nb, st) != 0)
         goto out;
     rlog(c, LOG_DEBUG, "uploaded %zu of %zu blobs (the rest were present)", n_missing, u.n);
+    c->sent += sent; /* (counted when all went) */
     rc = 0;
 out:
     free(batch);

@@ -575,6 +575,11 @@ static int m_can_execute(void *h, remote_status *st)
     return client_can_execute(h, st);
 }
 
+static int64_t m_bytes_sent(void *h)
+{
+    return ((rclient *)h)->sent;
+}
+
 static const remote_module module = {
     .abi_version = REMOTE_ABI_VERSION,
     .size = sizeof(remote_module),
@@ -590,6 +595,7 @@ static const remote_module module = {
     .serve = agent_serve,
     .serve_fd = agent_serve_fd,
     .can_execute = m_can_execute,
+    .bytes_sent = m_bytes_sent,
 };
 
 __attribute__((visibility("default"))) const remote_module *ricc_remote_module_v1(void)

@@ -57,6 +57,7 @@ typedef struct rclient {
     int64_t batch_limit;         /* bytes per batch request, after capabilities */
     int timeout_s, retry_limit, retry_delay_ms;
     unsigned rand_state;
+    int64_t sent;                /* blob bytes uploaded (remote_module.bytes_sent) */
 } rclient;
 
 /* ---- logging and status (client.c) ---- */
