@@ -181,7 +181,7 @@ demo: all
 
 # Under ASan+UBSan: every unit test, the remote client tests, and the e2e
 # files that drive the most code (all of them would take ~3x as long).
-E2E_ASAN = basic hit miss direct mmd corrupt outputs race exec pathrewrite comments scan observe explain stats
+E2E_ASAN = basic hit miss direct mmd corrupt outputs race exec pathrewrite comments scan observe explain stats compress
 check-asan:
 	$(MAKE) B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
