@@ -80,28 +80,6 @@ static int open_tmp(const char *path, char **tmp)
     return r == 0 ? fs_open_tmp_beside(path, 0644, tmp) : -1;
 }
 
-/* Close fd and rename tmp to path (ok), or remove tmp.  Consumes both.
- * `unlink_first`: remove path just before (fs_place_copy's reason). */
-static int finish(int fd, char *tmp, const char *path, int ok, int unlink_first)
-{
-    int e = errno;
-    if (close(fd) != 0 && ok) {
-        ok = 0;
-        e = errno;
-    }
-    if (ok && unlink_first)
-        unlink(path);
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    errno = e;
-    return ok ? 0 : -1;
-}
-
 int cz_encode(const void *buf, size_t len, int level, size_t prefix, char **out, size_t *out_len)
 {
     int force = has_magic(buf, len);
@@ -256,10 +234,10 @@ int cz_write_fd(int in, int64_t size, int level, const char *path, int64_t *stor
     if (r == 0 && !force && !worth(size, CZ_HEADER + z))
         r = 1;
     if (r != 0) {
-        finish(out, tmp, path, 0, 0);
+        fs_finish_tmp(out, tmp, path, 0, 0);
         return r;
     }
-    if (finish(out, tmp, path, 1, 0) != 0)
+    if (fs_finish_tmp(out, tmp, path, 1, 0) != 0)
         return -1;
     *stored = CZ_HEADER + z;
     return 0;
@@ -361,7 +339,7 @@ int cz_place(int in, uint64_t raw, const digest *want, const char *dst, mode_t m
     int r = decode_to(in, raw, out, &got);
     if (r == 0 && !digest_equal(&got, want))
         r = 1;
-    if (finish(out, tmp, dst, r == 0, 1) != 0 && r == 0)
+    if (fs_finish_tmp(out, tmp, dst, r == 0, 1) != 0 && r == 0)
         r = -1;
     return r;
 }

@@ -103,9 +103,7 @@ _Static_assert(sizeof config_settings / sizeof config_settings[0] == N_SETTINGS,
 
 /* ---- small helpers ---- */
 
-/* *err = a malloc'd message; NULL if even that fails (callers cope). */
-static void fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(char **err, const char *fmt, ...)
+void config_fail(char **err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -385,7 +383,7 @@ static int env_setting(config *c, int i, char **err)
     if (!v)
         return 0;
     if (config_set_value(c, s, v, why, sizeof why) != 0) {
-        fail(err, "%s: %s", var, why);
+        config_fail(err, "%s: %s", var, why);
         return -1;
     }
     origin_set(&c->origins->set[i], var, NULL, 0);
@@ -408,7 +406,7 @@ static int env_map(config *c, int i, char **err)
             int r = var ? map_set(c, i, var + plen, eq + 1, var, NULL, 0) : -1;
             free(var);
             if (r != 0) {
-                fail(err, "out of memory");
+                config_fail(err, "out of memory");
                 return -1;
             }
         }
@@ -449,7 +447,7 @@ static int file_map(config *c, int i, const char *path, yaml_document_t *doc, ya
     if (node_is_null(v))
         return 0;
     if (v->type != YAML_MAPPING_NODE) {
-        fail(err, "%s:%d: %s: expected a mapping of names to values, not %s", path,
+        config_fail(err, "%s:%d: %s: expected a mapping of names to values, not %s", path,
              node_line(v), name, node_kind(v));
         return -1;
     }
@@ -457,24 +455,24 @@ static int file_map(config *c, int i, const char *path, yaml_document_t *doc, ya
         yaml_node_t *k = yaml_document_get_node(doc, p->key);
         yaml_node_t *val = yaml_document_get_node(doc, p->value);
         if (k->type != YAML_SCALAR_NODE || !*k->data.scalar.value) {
-            fail(err, "%s:%d: %s: each entry needs a plain name", path, node_line(k), name);
+            config_fail(err, "%s:%d: %s: each entry needs a plain name", path, node_line(k), name);
             return -1;
         }
         const char *key = (const char *)k->data.scalar.value;
         if (val->type != YAML_SCALAR_NODE) {
-            fail(err, "%s:%d: %s.%s: expected a single value, not %s", path, node_line(val),
+            config_fail(err, "%s:%d: %s.%s: expected a single value, not %s", path, node_line(val),
                  name, key, node_kind(val));
             return -1;
         }
         int at = map_find(c, &config_settings[i], key);
         if (at >= 0 && c->origins->entry[i][at].file == path) {
-            fail(err, "%s:%d: %s.%s: given twice (first on line %d)", path, node_line(k), name,
+            config_fail(err, "%s:%d: %s.%s: given twice (first on line %d)", path, node_line(k), name,
                  key, c->origins->entry[i][at].line);
             return -1;
         }
         const char *text = node_is_null(val) ? "" : (const char *)val->data.scalar.value;
         if (map_set(c, i, key, text, NULL, path, node_line(k)) != 0) {
-            fail(err, "out of memory");
+            config_fail(err, "out of memory");
             return -1;
         }
     }
@@ -487,7 +485,7 @@ static int file_settings(config *c, const char *path, yaml_document_t *doc, char
     if (!root || node_is_null(root)) /* an empty file, or only comments */
         return 0;
     if (root->type != YAML_MAPPING_NODE) {
-        fail(err, "%s:%d: expected a mapping of setting names to values, not %s", path,
+        config_fail(err, "%s:%d: expected a mapping of setting names to values, not %s", path,
              node_line(root), node_kind(root));
         return -1;
     }
@@ -496,7 +494,7 @@ static int file_settings(config *c, const char *path, yaml_document_t *doc, char
         yaml_node_t *k = yaml_document_get_node(doc, p->key);
         yaml_node_t *v = yaml_document_get_node(doc, p->value);
         if (k->type != YAML_SCALAR_NODE) {
-            fail(err, "%s:%d: expected a setting name, not %s", path, node_line(k), node_kind(k));
+            config_fail(err, "%s:%d: expected a setting name, not %s", path, node_line(k), node_kind(k));
             return -1;
         }
         const char *key = (const char *)k->data.scalar.value;
@@ -504,12 +502,12 @@ static int file_settings(config *c, const char *path, yaml_document_t *doc, char
         if (i < 0) {
             char hint[96];
             config_suggest(key, hint, sizeof hint);
-            fail(err, "%s:%d: %s: unknown setting%s", path, node_line(k), key, hint);
+            config_fail(err, "%s:%d: %s: unknown setting%s", path, node_line(k), key, hint);
             return -1;
         }
         struct origin *o = &c->origins->set[i];
         if (o->file == path && o->line) {
-            fail(err, "%s:%d: %s: given twice (first on line %d)", path, node_line(k), key,
+            config_fail(err, "%s:%d: %s: given twice (first on line %d)", path, node_line(k), key,
                  o->line);
             return -1;
         }
@@ -520,14 +518,14 @@ static int file_settings(config *c, const char *path, yaml_document_t *doc, char
             continue;
         }
         if (v->type != YAML_SCALAR_NODE) {
-            fail(err, "%s:%d: %s: expected a single value, not %s", path, node_line(v), key,
+            config_fail(err, "%s:%d: %s: expected a single value, not %s", path, node_line(v), key,
                  node_kind(v));
             return -1;
         }
         char why[512];
         const char *text = node_is_null(v) ? "" : (const char *)v->data.scalar.value;
         if (config_set_value(c, &config_settings[i], text, why, sizeof why) != 0) {
-            fail(err, "%s:%d: %s: %s", path, node_line(v), key, why);
+            config_fail(err, "%s:%d: %s: %s", path, node_line(v), key, why);
             return -1;
         }
     }
@@ -537,7 +535,7 @@ static int file_settings(config *c, const char *path, yaml_document_t *doc, char
 static void yaml_failure(const yaml_parser_t *p, const char *path, const char *buf, char **err)
 {
     if (p->error == YAML_MEMORY_ERROR) {
-        fail(err, "%s: out of memory reading YAML", path);
+        config_fail(err, "%s: out of memory reading YAML", path);
         return;
     }
     size_t line = p->problem_mark.line + 1;
@@ -548,10 +546,10 @@ static void yaml_failure(const yaml_parser_t *p, const char *path, const char *b
     }
     const char *problem = p->problem ? p->problem : "cannot parse";
     if (p->context)
-        fail(err, "%s:%zu: invalid YAML: %s (%s on line %zu)", path, line, problem, p->context,
+        config_fail(err, "%s:%zu: invalid YAML: %s (%s on line %zu)", path, line, problem, p->context,
              p->context_mark.line + 1);
     else
-        fail(err, "%s:%zu: invalid YAML: %s", path, line, problem);
+        config_fail(err, "%s:%zu: invalid YAML: %s", path, line, problem);
 }
 
 static int read_text(config *c, enum layer layer, const char *path, const char *buf,
@@ -567,7 +565,7 @@ static int read_file(config *c, enum layer layer, const char *path, int required
     if (fs_read_file(path, &buf, &len) != 0) {
         if (!required && (errno == ENOENT || errno == ENOTDIR))
             return 0;
-        fail(err, "%s: cannot read the configuration file: %s%s", path, strerror(errno),
+        config_fail(err, "%s: cannot read the configuration file: %s%s", path, strerror(errno),
              required ? " (named by RICC_CONFIG)" : "");
         return -1;
     }
@@ -589,7 +587,7 @@ static int read_text(config *c, enum layer layer, const char *path, const char *
     yaml_document_t doc;
     int r = -1;
     if (!c->file || !path || !yaml_parser_initialize(&parser)) {
-        fail(err, "out of memory");
+        config_fail(err, "out of memory");
         return -1;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -628,7 +626,7 @@ static int load_dir_file(config *c, char **err)
         return read_file(c, LAYER_DIR, named, 1, err);
     char *p = path_join(c->dir, CONFIG_FILE_NAME);
     if (!p) {
-        fail(err, "out of memory");
+        config_fail(err, "out of memory");
         return -1;
     }
     int r = read_file(c, LAYER_DIR, p, 0, err);
@@ -642,7 +640,7 @@ static int set_dir_option(config *c, const char *dir, char **err)
     int i = config_find_setting("dir");
     char why[512];
     if (config_set_value(c, &config_settings[i], dir, why, sizeof why) != 0) {
-        fail(err, "--dir: %s", why);
+        config_fail(err, "--dir: %s", why);
         return -1;
     }
     origin_set(&c->origins->set[i], NULL, NULL, 0);
@@ -670,13 +668,13 @@ static int load_defaults(config *c, char **err)
     *err = NULL;
     c->origins = calloc(1, sizeof *c->origins);
     if (!c->origins) {
-        fail(err, "out of memory");
+        config_fail(err, "out of memory");
         return -1;
     }
     for (int i = 0; i < N_SETTINGS; i++)
         if (config_settings[i].type != T_MAP &&
             config_set_value(c, &config_settings[i], NULL, why, sizeof why) != 0) {
-            fail(err, "%s: default: %s", config_settings[i].name, why);
+            config_fail(err, "%s: default: %s", config_settings[i].name, why);
             config_free(c);
             return -1;
         }

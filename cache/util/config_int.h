@@ -67,5 +67,7 @@ int config_set_value(config *c, const struct setting *s, const char *text, char 
 /* " (did you mean 'server'?)" for RICC_SERVER, SERVER or servr; else "". */
 void config_suggest(const char *key, char *buf, size_t cap);
 const char *config_log_level_name(enum log_level l);
+/* *err = a malloc'd message; NULL if even that fails (callers cope). */
+void config_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

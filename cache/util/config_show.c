@@ -149,15 +149,6 @@ void config_suggest(const char *key, char *buf, size_t cap)
         snprintf(buf, cap, " (did you mean '%s'?)", config_settings[best].name);
 }
 
-static void fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(char **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(err, fmt, ap) < 0)
-        *err = NULL;
-    va_end(ap);
-}
 
 int config_get(const config *c, const char *key, FILE *out, char **err)
 {
@@ -169,7 +160,7 @@ int config_get(const config *c, const char *key, FILE *out, char **err)
     if (i < 0 || (dot && config_settings[i].type != T_MAP) || (dot && !dot[1])) {
         char hint[96];
         config_suggest(name, hint, sizeof hint);
-        fail(err, "%s: unknown setting%s", key, i < 0 ? hint : "");
+        config_fail(err, "%s: unknown setting%s", key, i < 0 ? hint : "");
         return -1;
     }
     const struct setting *s = &config_settings[i];

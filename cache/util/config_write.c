@@ -28,15 +28,6 @@
 
 #include "cache/util/fsutil.h"
 
-static void fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(char **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(err, fmt, ap) < 0)
-        *err = NULL;
-    va_end(ap);
-}
 
 /* A map entry's name as the loader and the environment take it. */
 static int plain_name(const char *s)
@@ -64,20 +55,20 @@ static int parse_key(const char *key, const char **entry, char **err)
     if (i < 0) {
         char hint[96];
         config_suggest(n < sizeof name ? name : key, hint, sizeof hint);
-        fail(err, "%s: unknown setting%s", key, hint);
+        config_fail(err, "%s: unknown setting%s", key, hint);
         return -1;
     }
     const struct setting *s = &config_settings[i];
     if (s->type == T_MAP && !dot) {
-        fail(err, "%s: a mapping of names to values: set one entry with %s.NAME=VALUE", key, key);
+        config_fail(err, "%s: a mapping of names to values: set one entry with %s.NAME=VALUE", key, key);
         return -1;
     }
     if (s->type != T_MAP && dot) {
-        fail(err, "%s: unknown setting (%s is a single value)", key, s->name);
+        config_fail(err, "%s: unknown setting (%s is a single value)", key, s->name);
         return -1;
     }
     if (dot && !plain_name(dot + 1)) {
-        fail(err, "%s: '%s' is not a name (letters, digits, '_', '-', '.')", key, dot + 1);
+        config_fail(err, "%s: '%s' is not a name (letters, digits, '_', '-', '.')", key, dot + 1);
         return -1;
     }
     return i;
@@ -100,7 +91,7 @@ int config_check_setting(const char *key, const char *value, char **err)
     if (s->type == T_STRING)
         free(*FIELD(&scratch, s, char *));
     if (r != 0)
-        fail(err, "%s: %s", key, why);
+        config_fail(err, "%s: %s", key, why);
     return r;
 }
 
@@ -254,7 +245,7 @@ static char *edit_map(const char *path, const char *t, size_t len, const lines *
         return out;
     }
     if (!rest_empty(t, colon, ls->start[l + 1])) {
-        fail(err, "%s:%zu: %s is written on one line; change it by hand", path, l + 1, name);
+        config_fail(err, "%s:%zu: %s is written on one line; change it by hand", path, l + 1, name);
         free(q);
         return NULL;
     }
@@ -308,7 +299,7 @@ int config_file_set(const char *path, const char *key, const char *value, char *
         path = real;
     if (stat(path, &st) == 0) {
         if (!S_ISREG(st.st_mode)) {
-            fail(err, "%s: not a regular file; not written", path);
+            config_fail(err, "%s: not a regular file; not written", path);
             free(real);
             return -1;
         }
@@ -317,7 +308,7 @@ int config_file_set(const char *path, const char *key, const char *value, char *
     int r = -1;
     if (fs_read_file(path, &text, &len) != 0) {
         if (errno != ENOENT) {
-            fail(err, "%s: cannot read the configuration file: %s", path, strerror(errno));
+            config_fail(err, "%s: cannot read the configuration file: %s", path, strerror(errno));
             free(real);
             return -1;
         }
@@ -337,11 +328,11 @@ int config_file_set(const char *path, const char *key, const char *value, char *
     free(text);
     if (!out) {
         if (!*err)
-            fail(err, "out of memory");
+            config_fail(err, "out of memory");
     } else {
         r = config_check_text(path, out, out_len, err);
         if (r == 0 && atomic_write_file(path, out, out_len, mode) != 0) {
-            fail(err, "%s: cannot write the configuration file: %s", path, strerror(errno));
+            config_fail(err, "%s: cannot write the configuration file: %s", path, strerror(errno));
             r = -1;
         }
     }

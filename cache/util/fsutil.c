@@ -272,10 +272,7 @@ static int open_tmp_mkdir(const char *path, mode_t mode, char **tmp)
     return fs_open_tmp_beside(path, mode, tmp);
 }
 
-/* Close fd and rename tmp over path; on any failure remove tmp.  Consumes
- * both fd and tmp.  `ok` says whether the content was written fully;
- * `unlink_first` removes path just before the rename (see fs_place_copy). */
-static int finish_tmp(int fd, char *tmp, const char *path, int ok, int unlink_first)
+int fs_finish_tmp(int fd, char *tmp, const char *path, int ok, int unlink_first)
 {
     int e = errno;
     if (close(fd) != 0 && ok) {
@@ -302,7 +299,7 @@ int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode
     if (fd < 0)
         return -1;
     int ok = fs_write_all(fd, buf, len) == 0;
-    return finish_tmp(fd, tmp, path, ok, 0);
+    return fs_finish_tmp(fd, tmp, path, ok, 0);
 }
 
 /* Copy the whole of in to out: in-kernel copy_file_range where possible
@@ -351,7 +348,7 @@ static int copy_into_place(int in, const char *dst, mode_t mode, int unlink_firs
         return -1;
     /* A reflink shares the blocks: instant, and no extra disk space. */
     int ok = ioctl(out, FICLONE, in) == 0 || copy_fd(in, out) == 0;
-    return finish_tmp(out, tmp, dst, ok, unlink_first);
+    return fs_finish_tmp(out, tmp, dst, ok, unlink_first);
 }
 
 /* fs_write_keep's copies: few (a record or two per process), so a list. */
@@ -446,7 +443,7 @@ int fs_write_output(const char *path, const void *buf, size_t len, mode_t mode)
     if (fd < 0)
         return -1;
     int ok = fs_write_all(fd, buf, len) == 0;
-    return finish_tmp(fd, tmp, path, ok, 0);
+    return fs_finish_tmp(fd, tmp, path, ok, 0);
 }
 
 /* ---- paths ---- */

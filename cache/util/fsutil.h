@@ -54,6 +54,12 @@ int fs_write_all(int fd, const void *buf, size_t len);
  * malloc'd copy of the name. */
 int fs_open_tmp_beside(const char *path, mode_t mode, char **tmp);
 
+/* Close fd (a temporary from fs_open_tmp_beside) and rename tmp over path;
+ * on any failure remove tmp.  Consumes both fd and tmp.  `ok` says whether
+ * the content was written fully; `unlink_first` removes path just before the
+ * rename (see fs_place_copy).  0, or -1 with errno. */
+int fs_finish_tmp(int fd, char *tmp, const char *path, int ok, int unlink_first);
+
 /* Atomically replace `path` with buf (mode applied before rename). If the
  * directory does not exist it is created.  0 or -1 with errno (nothing left
  * behind on failure). */

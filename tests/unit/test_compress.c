@@ -21,34 +21,16 @@
 #include "cache/local/stats.h"
 #include "cache/local/store.h"
 #include "cache/util/fsutil.h"
+#include "tests/unit/scratch.h"
 #include "tests/unit/unit.h"
 
-static char root[64];
-static int case_no;
 
 static int suite_init(void)
 {
-    strcpy(root, "/tmp/ricc-test-compress-XXXXXX");
-    return mkdtemp(root) ? 0 : -1;
+    return scratch_init("compress");
 }
 
-static int suite_clean(void)
-{
-    stats_close();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
-/* A fresh RICC_DIR for one test, with stats mapped there. */
-static char *fresh_dir(void)
-{
-    char name[32];
-    snprintf(name, sizeof name, "case%d", case_no++);
-    char *dir = path_join(root, name);
-    CU_ASSERT_FATAL(dir && stats_open(dir) == 0);
-    return dir;
-}
 
 static store *open_store(const char *dir, uint64_t max_size, int on)
 {
@@ -139,7 +121,7 @@ static void check_place(store *s, const char *dir, const digest *d, const char *
 
 static void test_roundtrip(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = open_store(dir, 0, 1);
     size_t len = 300000; /* more than one streaming chunk */
     char *blob = text_blob(1, len);
@@ -181,7 +163,7 @@ static void test_roundtrip(void)
  * framed ones with it off: switching never loses an entry. */
 static void test_switching(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *off = open_store(dir, 0, 0);
     size_t len = 50000;
     char *a = text_blob(3, len), *b = text_blob(4, len);
@@ -216,7 +198,7 @@ static void test_switching(void)
  * header as they were (`intact`), else after the next recount. */
 static void damaged(void (*damage)(const char *path, int64_t size), const char *what, int intact)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = open_store(dir, 0, 1);
     size_t len = 80000;
     char *blob = text_blob(5, len);
@@ -293,7 +275,7 @@ static void truncate_last(const char *path, int64_t size)
  * (zstd finds nothing wrong with it): only the digest tells. */
 static void test_wrong_content(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = open_store(dir, 0, 1);
     size_t len = 60000;
     char *blob = text_blob(10, len), *other = text_blob(11, len);
@@ -349,7 +331,7 @@ static void test_truncated(void)
  * does not compress, and blobs of one 4 KiB block or less. */
 static void test_kept_raw(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = open_store(dir, 0, 1);
     char path[512];
     size_t len = 200000;
@@ -400,7 +382,7 @@ static void test_kept_raw(void)
  * compression off (else it would read as a damaged framed file). */
 static void test_magic_content(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = open_store(dir, 0, 0);
     char path[512];
     char blob[40] = "\x89RICCZ\x01\x01 looks like a header";
@@ -431,7 +413,7 @@ static void test_magic_content(void)
  * an eviction. */
 static void test_raw_accounting(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = open_store(dir, 0, 1);
     enum { N = 12 };
     size_t len = 40960; /* 10 blocks raw */
@@ -492,7 +474,7 @@ static void test_raw_accounting(void)
  * and removal. */
 static void test_keyed(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *on = open_store(dir, 0, 1), *off = open_store(dir, 0, 0);
     size_t len = 30000;
     char *man = text_blob(12, len), *man2 = text_blob(13, len + 5000);
@@ -558,5 +540,5 @@ static const unit_test tests[] = {
 
 int main(void)
 {
-    return unit_run("compress", suite_init, suite_clean, tests);
+    return unit_run("compress", suite_init, scratch_clean, tests);
 }

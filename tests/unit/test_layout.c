@@ -23,34 +23,16 @@
 #include "cache/local/stats.h"
 #include "cache/local/store.h"
 #include "cache/util/fsutil.h"
+#include "tests/unit/scratch.h"
 #include "tests/unit/unit.h"
 
-static char root[64];
-static int case_no;
 
 static int suite_init(void)
 {
-    strcpy(root, "/tmp/ricc-test-layout-XXXXXX");
-    return mkdtemp(root) ? 0 : -1;
+    return scratch_init("layout");
 }
 
-static int suite_clean(void)
-{
-    stats_close();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
-/* A fresh RICC_DIR, with the counters mapped there. */
-static char *fresh_dir(void)
-{
-    char name[32];
-    snprintf(name, sizeof name, "case%d", case_no++);
-    char *dir = path_join(root, name);
-    CU_ASSERT_FATAL(dir && stats_open(dir) == 0);
-    return dir;
-}
 
 /* Write `len` bytes to dir/rel (its directory made), with mtime `age`
  * seconds ago.  Returns the path (malloc'd). */
@@ -110,7 +92,7 @@ static void test_names(void)
  * blocks; the counters, the settings and the store's areas are not. */
 static void test_measure(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     CU_ASSERT_EQUAL(layout_measure(dir), 0);
     statindex *x = statindex_open(dir);
     memo *m = memo_open(dir, layout_name(LAYOUT_INCSCAN));
@@ -137,7 +119,7 @@ static void test_measure(void)
 /* A cleanup keeps the store and the tables together within max_size. */
 static void test_tables_within_limit(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     statindex *x = statindex_open(dir);
     CU_ASSERT_FATAL(x != NULL);
     uint64_t tables = layout_measure(dir);
@@ -171,7 +153,7 @@ static void test_tables_within_limit(void)
  * progress) and everything else stay. */
 static void test_sweep(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     const time_t old = LAYOUT_STALE_SECONDS + 600, young = 60;
     char *t_old = put(dir, "tmp/trace.tmp.123.0", 10, old);
     char *t_dep = put(dir, "tmp/deps.123.d", 10, old);
@@ -232,7 +214,7 @@ static char *private_dir(const char *dir, const char *name, time_t age)
  * and a tmp/ that is a symbolic link is not followed. */
 static void test_sweep_private(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     const time_t old = LAYOUT_STALE_SECONDS + 600, young = 60;
     char *t = path_join(dir, "tmp");
     CU_ASSERT_FATAL(t && fs_mkdir_p(t, 0755) == 0);
@@ -272,7 +254,7 @@ static void test_sweep_private(void)
     CU_ASSERT_TRUE(exists(stranger));
 
     /* tmp planted as a link to someone's directory: nothing behind it goes. */
-    char *victim = path_join(root, "victim");
+    char *victim = path_join(scratch_root, "victim");
     CU_ASSERT_FATAL(victim && fs_mkdir_p(victim, 0755) == 0);
     free(put(victim, "old-file", 10, old));
     char *vdir = path_join(victim, name);
@@ -296,7 +278,7 @@ static void test_sweep_private(void)
  * stay, and the size is zero. */
 static void test_clear(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     statindex *x = statindex_open(dir);
     memo *m = memo_open(dir, layout_name(LAYOUT_CODES));
     CU_ASSERT_FATAL(x && m);
@@ -343,5 +325,5 @@ int main(void)
         {"clear removes what is cache and only that", test_clear},
         {NULL, NULL},
     };
-    return unit_run("layout", suite_init, suite_clean, tests);
+    return unit_run("layout", suite_init, scratch_clean, tests);
 }

@@ -8,24 +8,16 @@
 #include <unistd.h>
 
 #include "cache/local/stats.h"
+#include "tests/unit/scratch.h"
 #include "tests/unit/unit.h"
 #include "wrapper/flows/reason.h"
 
-static char tmpdir[64];
 
 static int suite_init(void)
 {
-    strcpy(tmpdir, "/tmp/ricc-test-reason-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return scratch_init("reason");
 }
 
-static int suite_clean(void)
-{
-    stats_close();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 static void test_names(void)
 {
@@ -52,7 +44,7 @@ static void test_names(void)
 
 static void test_counters(void)
 {
-    CU_ASSERT_EQUAL_FATAL(stats_open(tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(stats_open(scratch_root), 0);
     int64_t m0 = stats_get((enum stat_id)(ST_MISS_REASON0 + MISS_ARGS_CHANGED));
     int64_t u0 = stats_get((enum stat_id)(ST_UNCACHEABLE_REASON0 + UNC_PREPROCESS_ONLY));
     reason_count_miss(MISS_ARGS_CHANGED);
@@ -144,5 +136,5 @@ static const unit_test tests[] = {
 
 int main(void)
 {
-    return unit_run("reason", suite_init, suite_clean, tests);
+    return unit_run("reason", suite_init, scratch_clean, tests);
 }

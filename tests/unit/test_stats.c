@@ -16,23 +16,15 @@
 
 #include "cache/util/fsutil.h"
 #include "cache/local/stats.h"
+#include "tests/unit/scratch.h"
 #include "tests/unit/unit.h"
 
-static char tmpdir[64];
 
 static int suite_init(void)
 {
-    strcpy(tmpdir, "/tmp/ricc-test-stats-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return scratch_init("stats");
 }
 
-static int suite_clean(void)
-{
-    stats_close();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 static off_t file_size(const char *dir, const char *name)
 {
@@ -70,7 +62,7 @@ static int64_t kind_slot(enum stats_kind k, enum stat_id outcome)
  * one is set); other counters do not touch the kind slots. */
 static void test_per_kind(void)
 {
-    char *dir = path_join(tmpdir, "kinds");
+    char *dir = path_join(scratch_root, "kinds");
     CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
     stats_add(ST_MISS, 1); /* no kind set yet: compile */
     CU_ASSERT_EQUAL(kind_slot(STATS_KIND_COMPILE, ST_MISS), 1);
@@ -120,7 +112,7 @@ static void test_per_kind(void)
 /* A fresh file says when it was made; -z says when it zeroed. */
 static void test_zeroed_at(void)
 {
-    char *dir = path_join(tmpdir, "zeroed");
+    char *dir = path_join(scratch_root, "zeroed");
     time_t before = time(NULL);
     CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
     int64_t born = stats_get(ST_ZEROED_AT);
@@ -239,7 +231,7 @@ static void test_closed_is_noop(void)
 
 static void test_count_and_persist(void)
 {
-    char *dir = path_join(tmpdir, "basic/deeper"); /* created on open */
+    char *dir = path_join(scratch_root, "basic/deeper"); /* created on open */
     CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
     CU_ASSERT(file_size(dir, "stats") > 0);
     CU_ASSERT_EQUAL(stats_get(ST_DIRECT_HIT), 0);
@@ -276,7 +268,7 @@ static void test_count_and_persist(void)
 static void test_concurrent_processes(void)
 {
     /* The file does not exist yet: the children also race to create it. */
-    char *dir = path_join(tmpdir, "race");
+    char *dir = path_join(scratch_root, "race");
     enum { PROCS = 200, ADDS = 100 };
     pid_t pids[PROCS];
     /* A start barrier: every child blocks on the pipe until all exist, so
@@ -331,7 +323,7 @@ static void write_raw(const char *dir, const void *buf, size_t len)
 
 static void test_corrupt_rebuilt(void)
 {
-    char *dir = path_join(tmpdir, "corrupt");
+    char *dir = path_join(scratch_root, "corrupt");
     CU_ASSERT_EQUAL_FATAL(stats_open(dir), 0);
     stats_add(ST_MISS, 9);
     off_t good = file_size(dir, "stats");
@@ -402,8 +394,8 @@ static int open_unwritable_existing(const char *dir)
 
 static void test_unwritable_dir(void)
 {
-    chmod(tmpdir, 0755); /* let the unprivileged child in */
-    char *dir = path_join(tmpdir, "ro");
+    chmod(scratch_root, 0755); /* let the unprivileged child in */
+    char *dir = path_join(scratch_root, "ro");
     CU_ASSERT_EQUAL_FATAL(fs_mkdir_p(dir, 0555), 0);
     chmod(dir, 0555);
     CU_ASSERT_EQUAL(in_child(open_unwritable_fresh, dir), 0);
@@ -423,7 +415,7 @@ static void test_unwritable_dir(void)
     chmod(file, 0644);
     free(file);
     chmod(dir, 0755);
-    chmod(tmpdir, 0700);
+    chmod(scratch_root, 0700);
     free(dir);
 }
 
@@ -443,5 +435,5 @@ static const unit_test tests[] = {
 
 int main(void)
 {
-    return unit_run("stats", suite_init, suite_clean, tests);
+    return unit_run("stats", suite_init, scratch_clean, tests);
 }

@@ -20,34 +20,16 @@
 #include "cache/util/fsutil.h"
 #include "cache/local/stats.h"
 #include "cache/local/store.h"
+#include "tests/unit/scratch.h"
 #include "tests/unit/unit.h"
 
-static char root[64];
-static int case_no;
 
 static int suite_init(void)
 {
-    strcpy(root, "/tmp/ricc-test-store-XXXXXX");
-    return mkdtemp(root) ? 0 : -1;
+    return scratch_init("store");
 }
 
-static int suite_clean(void)
-{
-    stats_close();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
-/* A fresh RICC_DIR for one test, with stats mapped there. */
-static char *fresh_dir(void)
-{
-    char name[32];
-    snprintf(name, sizeof name, "case%d", case_no++);
-    char *dir = path_join(root, name);
-    CU_ASSERT_FATAL(dir && stats_open(dir) == 0);
-    return dir;
-}
 
 static void entry_file(const char *dir, const char *area, const digest *d, char *out, size_t cap)
 {
@@ -135,7 +117,7 @@ static int count_tmp(const char *dir)
 
 static void test_cas_roundtrip(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = store_open(dir, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_STRING_EQUAL(store_dir(s), dir);
@@ -205,7 +187,7 @@ static void test_cas_roundtrip(void)
 
 static void test_keyed_roundtrip(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = store_open(dir, 0);
     digest key;
     digest_str("action", &key);
@@ -271,7 +253,7 @@ static void flip_byte(const char *path, off_t at)
 
 static void test_corruption_detected(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = store_open(dir, 0);
     char path[512];
     char *buf = NULL;
@@ -376,7 +358,7 @@ static void test_corruption_detected(void)
 
 static void test_materialize(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = store_open(dir, 0);
     size_t len = 123457;
     char *blob = make_blob(20, len);
@@ -440,7 +422,7 @@ static void test_materialize(void)
 
 static void test_limit_kept(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = store_open(dir, LIMIT);
     int over = 0;
     for (int i = 0; i < 600; i++) {
@@ -492,7 +474,7 @@ static int lru_respected(store *s, const digest *d, int n, char x)
 
 static void test_lru_order(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = store_open(dir, 0); /* fill without a limit first */
     enum { N = 200 };
     digest d[N];
@@ -650,7 +632,7 @@ static void run_workers(const char *dir, uint64_t limit)
 
 static void test_concurrent(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     run_workers(dir, 0);
     /* Every private blob plus the shared one, each once; so many
      * manifests; one AC entry; no temporaries. */
@@ -660,7 +642,7 @@ static void test_concurrent(void)
 
     /* Again with a limit small enough that shards are cleaned while other
      * processes read and write them: misses are allowed, wrong bytes not. */
-    dir = fresh_dir();
+    dir = scratch_fresh_dir();
     run_workers(dir, LIMIT);
     CU_ASSERT(stats_get(ST_CLEANUPS) > 0);
     store *s = store_open(dir, LIMIT);
@@ -741,14 +723,14 @@ static int in_child(int (*fn)(void), int unprivileged, rlim_t fsize)
 
 static void test_write_failures(void)
 {
-    fail_dir = fresh_dir();
+    fail_dir = scratch_fresh_dir();
     stats_close();
-    chmod(root, 0755); /* let the unprivileged child in */
+    chmod(scratch_root, 0755); /* let the unprivileged child in */
     chmod(fail_dir, 0555);
     CU_ASSERT_EQUAL(in_child(put_unwritable, 1, 0), 0);
     CU_ASSERT_EQUAL(store_files(fail_dir, NULL), 0);
     chmod(fail_dir, 0755);
-    chmod(root, 0700);
+    chmod(scratch_root, 0700);
 
     CU_ASSERT_EQUAL(in_child(put_disk_full, 0, 100000), 0);
     CU_ASSERT_EQUAL(count_tmp(fail_dir), 0);
@@ -760,7 +742,7 @@ static void test_write_failures(void)
 
 static void test_clear_and_cleanup(void)
 {
-    char *dir = fresh_dir();
+    char *dir = scratch_fresh_dir();
     store *s = store_open(dir, 0);
     digest d[20];
     for (int i = 0; i < 20; i++) {
@@ -839,5 +821,5 @@ static const unit_test tests[] = {
 
 int main(void)
 {
-    return unit_run("store", suite_init, suite_clean, tests);
+    return unit_run("store", suite_init, scratch_clean, tests);
 }
