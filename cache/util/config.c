@@ -120,32 +120,8 @@ int config_find_setting(const char *name)
     return -1;
 }
 
-/* "RICC_" + "max_size" -> "RICC_MAX_SIZE". */
-/* prefix + NAME in upper case.  Not snprintf: it runs for every setting on
- * every call, and formatting was most of what loading the settings cost. */
-static void env_name(char *buf, size_t cap, const char *prefix, const char *name)
-{
-    size_t p = strlen(prefix), n = strlen(name);
-    if (p + n >= cap)
-        n = p < cap ? cap - 1 - p : 0;
-    memcpy(buf, prefix, p < cap ? p : 0);
-    for (size_t i = 0; i < n; i++)
-        buf[p + i] = (char)toupper((unsigned char)name[i]);
-    buf[p + n < cap ? p + n : cap - 1] = '\0';
-}
-
-/* Does any variable start with RICC_ or RECC_?  Outside a sandbox set up
- * for ricc or recc usually none does, and then no setting needs looking up. */
-static int env_has_ours(void)
-{
-    for (char **e = environ; e && *e; e++)
-        if ((*e)[0] == 'R' && ((*e)[1] == 'I' || (*e)[1] == 'E') && !strncmp(*e + 2, "CC_", 3))
-            return 1;
-    return 0;
-}
-
 /* From variable var, or line `line` of file (one of origins->paths). */
-static void origin_set(struct origin *o, const char *var, const char *file, int line)
+void config_origin_set(struct origin *o, const char *var, const char *file, int line)
 {
     free(o->var);
     o->var = var ? strdup(var) : NULL;
@@ -328,7 +304,7 @@ static int map_find(const config *c, const struct setting *s, const char *name)
 }
 
 /* Set name = value in map setting i, keeping it sorted.  0 or -1 (ENOMEM). */
-static int map_set(config *c, int i, const char *name, const char *value, const char *var,
+int config_map_set(config *c, int i, const char *name, const char *value, const char *var,
                    const char *file, int line)
 {
     const struct setting *s = &config_settings[i];
@@ -342,7 +318,7 @@ static int map_set(config *c, int i, const char *name, const char *value, const 
     if (at >= 0) {
         free((*kvp)[at].value);
         (*kvp)[at].value = v;
-        origin_set(&(*from)[at], var, file, line);
+        config_origin_set(&(*from)[at], var, file, line);
         return 0;
     }
     at = -at - 1;
@@ -362,55 +338,9 @@ static int map_set(config *c, int i, const char *name, const char *value, const 
     memmove(&o[at + 1], &o[at], (size_t)(*n - at) * sizeof *o);
     kv[at] = (config_kv){k, v};
     o[at] = (struct origin){0};
-    origin_set(&o[at], var, file, line);
+    config_origin_set(&o[at], var, file, line);
     (*n)++;
     /* cppcheck-suppress memleak ; (k and v are kept in kv, which is *kvp) */
-    return 0;
-}
-
-/* ---- the environment ---- */
-
-static int env_setting(config *c, int i, char **err)
-{
-    const struct setting *s = &config_settings[i];
-    char var[64], why[512];
-    env_name(var, sizeof var, "RICC_", s->name);
-    const char *v = getenv(var);
-    if (!v && s->recc) {
-        env_name(var, sizeof var, "RECC_", s->name);
-        v = getenv(var);
-    }
-    if (!v)
-        return 0;
-    if (config_set_value(c, s, v, why, sizeof why) != 0) {
-        config_fail(err, "%s: %s", var, why);
-        return -1;
-    }
-    origin_set(&c->origins->set[i], var, NULL, 0);
-    return 0;
-}
-
-/* RECC_REMOTE_PLATFORM_<name>=value, then RICC_..., so RICC_ wins. */
-static int env_map(config *c, int i, char **err)
-{
-    for (int pass = config_settings[i].recc ? 0 : 1; pass < 2; pass++) {
-        char prefix[64];
-        env_name(prefix, sizeof prefix - 1, pass ? "RICC_" : "RECC_", config_settings[i].name);
-        strcat(prefix, "_");
-        size_t plen = strlen(prefix);
-        for (char **e = environ; e && *e; e++) {
-            const char *eq = strchr(*e, '=');
-            if (strncmp(*e, prefix, plen) != 0 || !eq || eq == *e + plen)
-                continue;
-            char *var = strndup(*e, (size_t)(eq - *e));
-            int r = var ? map_set(c, i, var + plen, eq + 1, var, NULL, 0) : -1;
-            free(var);
-            if (r != 0) {
-                config_fail(err, "out of memory");
-                return -1;
-            }
-        }
-    }
     return 0;
 }
 
@@ -471,7 +401,7 @@ static int file_map(config *c, int i, const char *path, yaml_document_t *doc, ya
             return -1;
         }
         const char *text = node_is_null(val) ? "" : (const char *)val->data.scalar.value;
-        if (map_set(c, i, key, text, NULL, path, node_line(k)) != 0) {
+        if (config_map_set(c, i, key, text, NULL, path, node_line(k)) != 0) {
             config_fail(err, "out of memory");
             return -1;
         }
@@ -511,7 +441,7 @@ static int file_settings(config *c, const char *path, yaml_document_t *doc, char
                  o->line);
             return -1;
         }
-        origin_set(o, NULL, path, node_line(k));
+        config_origin_set(o, NULL, path, node_line(k));
         if (config_settings[i].type == T_MAP) {
             if (file_map(c, i, path, doc, v, err) != 0)
                 return -1;
@@ -643,7 +573,7 @@ static int set_dir_option(config *c, const char *dir, char **err)
         config_fail(err, "--dir: %s", why);
         return -1;
     }
-    origin_set(&c->origins->set[i], NULL, NULL, 0);
+    config_origin_set(&c->origins->set[i], NULL, NULL, 0);
     c->origins->set[i].option = "--dir";
     return 0;
 }
@@ -695,7 +625,7 @@ int config_load_dir(config *c, const char *dir, char **err)
 {
     if (load_defaults(c, err) != 0)
         return -1;
-    int ours = env_has_ours();
+    int ours = config_env_has_ours();
     char *user = config_user_file();
     int r = read_file(c, LAYER_SYSTEM, system_file(), 0, err);
     if (r == 0 && user)
@@ -704,15 +634,15 @@ int config_load_dir(config *c, const char *dir, char **err)
     if (r != 0)
         goto fail;
     if (dir ? set_dir_option(c, dir, err) != 0
-            : ours && env_setting(c, config_find_setting("dir"), err) != 0)
+            : ours && config_env_setting(c, config_find_setting("dir"), err) != 0)
         goto fail;
     if (load_dir_file(c, err) != 0)
         goto fail;
-    for (int i = 0; ours && i < N_SETTINGS; i++) {
-        r = config_settings[i].type == T_MAP ? env_map(c, i, err) : env_setting(c, i, err);
-        if (r != 0)
+    if (ours && config_env_settings(c, err) != 0)
+        goto fail;
+    for (int i = 0; ours && i < N_SETTINGS; i++)
+        if (config_settings[i].type == T_MAP && config_env_map(c, i, err) != 0)
             goto fail;
-    }
     if (dir && set_dir_option(c, dir, err) != 0) /* over RICC_DIR again */
         goto fail;
     /* A directory ricc chose itself must be one it can write (a sandbox's

@@ -67,6 +67,22 @@ int config_set_value(config *c, const struct setting *s, const char *text, char 
 /* " (did you mean 'server'?)" for RICC_SERVER, SERVER or servr; else "". */
 void config_suggest(const char *key, char *buf, size_t cap);
 const char *config_log_level_name(enum log_level l);
+/* Where a value came from: variable var, or line `line` of file (one of
+ * origins->paths). */
+void config_origin_set(struct origin *o, const char *var, const char *file, int line);
+/* Set name = value in map setting i, keeping it sorted.  0 or -1 (ENOMEM). */
+int config_map_set(config *c, int i, const char *name, const char *value, const char *var,
+                   const char *file, int line);
+
+/* The environment layer (config_env.c). */
+/* Does any variable start with RICC_ or RECC_? */
+int config_env_has_ours(void);
+/* Setting i alone from the environment (the cache directory, read early). */
+int config_env_setting(config *c, int i, char **err);
+/* Every single-valued setting from the environment.  0, or -1 with *err. */
+int config_env_settings(config *c, char **err);
+/* Map setting i's entries from the environment.  0, or -1 with *err. */
+int config_env_map(config *c, int i, char **err);
 /* *err = a malloc'd message; NULL if even that fails (callers cope). */
 void config_fail(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -195,6 +195,21 @@ static void test_precedence(void)
     CU_ASSERT_EQUAL(c.exec_timeout_s, 120);
     config_free(&c);
     unsetenv("RICC_EXEC_TIMEOUT");
+
+    /* Names are upper case, as getenv() was asked for them: a lower-case
+     * or a longer name is not a setting; an unknown one is ignored. */
+    setenv("RICC_retry_limit", "1", 1);
+    setenv("RICC_RETRY_LIMITS", "2", 1);
+    setenv("RICC_NO_SUCH_SETTING", "3", 1);
+    setenv("RICC_REMOTE_PLATFORM", "4", 1); /* a map's prefix, not an entry */
+    load_ok(&c);
+    CU_ASSERT_EQUAL(c.retry_limit, 7);      /* RECC_RETRY_LIMIT, from above */
+    CU_ASSERT_EQUAL(c.n_remote_platform, 0);
+    config_free(&c);
+    unsetenv("RICC_retry_limit");
+    unsetenv("RICC_RETRY_LIMITS");
+    unsetenv("RICC_NO_SUCH_SETTING");
+    unsetenv("RICC_REMOTE_PLATFORM");
 }
 
 static void test_parse_size(void)
