@@ -139,8 +139,13 @@ int mgmt_show_stats(const config *cfg, int verbose)
             printf("  -\n");
     }
 
-    printf("remote\n");
-    for (size_t i = 0; i < N_REMOTE; i++) {
+    /* The remote's section where there is one, or was (its counts stay). */
+    int remote_seen = cfg->server || cfg->cas_server || cfg->action_cache_server;
+    for (size_t i = 0; i < N_REMOTE; i++)
+        remote_seen |= stats_get(remote_rows[i].id) != 0;
+    if (remote_seen)
+        printf("remote\n");
+    for (size_t i = 0; remote_seen && i < N_REMOTE; i++) {
         int64_t v = stats_get(remote_rows[i].id);
         char b[32];
         if (remote_rows[i].bytes)
