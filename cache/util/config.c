@@ -227,6 +227,8 @@ int config_set_value(config *c, const struct setting *s, const char *text, char 
     case T_STRING: {
         int computed = !text && !strcmp(s->name, "dir");
         char *v = text ? strdup(text) : computed ? default_dir() : NULL;
+        if (!strcmp(s->name, "dir"))
+            c->dir_chosen = computed;
         if (!v && (text || computed)) {
             snprintf(why, cap, "out of memory");
             return -1;
@@ -647,9 +649,9 @@ int config_load_dir(config *c, const char *dir, char **err)
         goto fail;
     /* A directory ricc chose itself must be one it can write (a sandbox's
      * read-only HOME): else a private one under TMPDIR.  One named by the
-     * user stays, whatever it costs them. */
-    const struct origin *o = &c->origins->set[config_find_setting("dir")];
-    if (!o->var && !o->line && !o->option && c->dir)
+     * user stays, whatever it costs them; an empty RICC_DIR= (or `dir:`)
+     * names none, it asks for the default. */
+    if (c->dir_chosen && c->dir)
         cachedir_settle(&c->dir, &c->dir_note);
     return 0;
 fail:

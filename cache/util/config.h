@@ -54,6 +54,7 @@ typedef struct config {
     char *dir;               /* RICC_DIR: $XDG_CACHE_HOME/ricc or ~/.cache/ricc, or
                                 $TMPDIR/ricc-<uid> when that cannot be written (cachedir.h) */
     char *dir_note;          /* why the default was replaced (config_announce), or NULL */
+    int dir_chosen;          /* dir is ricc's default, not one the user named (internal) */
     uint64_t max_size;       /* bytes; "5G", "500M", "0" = unlimited; default 5G */
     enum log_level log_level;/* error|warning|info|debug|trace; default warning */
     char *log_directory;     /* NULL: log to stderr */

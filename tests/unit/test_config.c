@@ -132,6 +132,48 @@ static void test_defaults(void)
     CU_ASSERT_PTR_NULL(c.dir);
 }
 
+/* A default directory that cannot be used is replaced by the private one
+ * under TMPDIR; one the user named is kept; an empty RICC_DIR= names none. */
+static void test_unusable_default(void)
+{
+    char *tmp = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+    char *xdg = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
+    fresh_env();
+    setenv("RICC_CONFIG", "/dev/null", 1);
+    char blocked[300], fallback[300];
+    snprintf(blocked, sizeof blocked, "%s/a-file", ricc_dir); /* a file: no dir inside */
+    write_file("a-file", "x");
+    setenv("XDG_CACHE_HOME", blocked, 1);
+    setenv("TMPDIR", ricc_dir, 1);
+    snprintf(fallback, sizeof fallback, "%s/ricc-%u", ricc_dir, (unsigned)getuid());
+    config c;
+
+    unsetenv("RICC_DIR");
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.dir, fallback);
+    CU_ASSERT_PTR_NOT_NULL(c.dir_note);
+    config_free(&c);
+
+    setenv("RICC_DIR", "", 1);
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.dir, fallback);
+    CU_ASSERT_PTR_NOT_NULL(c.dir_note);
+    config_free(&c);
+
+    char named[320];
+    snprintf(named, sizeof named, "%s/ricc", blocked);
+    setenv("RICC_DIR", named, 1);
+    load_ok(&c);
+    CU_ASSERT_STRING_EQUAL(c.dir, named);
+    CU_ASSERT_PTR_NULL(c.dir_note);
+    config_free(&c);
+
+    tmp ? setenv("TMPDIR", tmp, 1) : unsetenv("TMPDIR");
+    xdg ? setenv("XDG_CACHE_HOME", xdg, 1) : unsetenv("XDG_CACHE_HOME");
+    free(tmp);
+    free(xdg);
+}
+
 static void test_default_dir(void)
 {
     char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
@@ -911,6 +953,7 @@ static void test_file_set(void)
 static const unit_test tests[] = {
     {"defaults", test_defaults},
     {"default dir", test_default_dir},
+    {"an unusable default dir, an empty RICC_DIR", test_unusable_default},
     {"precedence", test_precedence},
     {"parse size", test_parse_size},
     {"parse bool and level", test_parse_bool_and_level},
