@@ -169,23 +169,40 @@ static inline int wire_send(int fd, const wbuf *w)
     return 0;
 }
 
+/* What wire_recv allocates before any of a message has arrived: a peer's
+ * claimed length alone (up to WIRE_MAX) buys no more memory than this. */
+#define WIRE_FIRST (16u << 20)
+
 /* Receive one message into *r (its buffer malloc'd: free(r->p)).  0, or -1
  * at end of stream or on error.  A large buffer is prefaulted: it is filled
- * at once (an inlined object file, a blob to upload). */
+ * at once (an inlined object file, a blob to upload).  Past WIRE_FIRST the
+ * buffer doubles as the bytes arrive, so a message that claims a gigabyte
+ * and stops costs what was sent, not the claim. */
 static inline int wire_recv(int fd, rbuf *r)
 {
     uint32_t l;
     memset(r, 0, sizeof *r);
     if (wire_read(fd, &l, 4) != 0 || l > WIRE_MAX)
         return -1;
-    uint8_t *p = prefault_malloc(l);
-    if (!p || wire_read(fd, p, l) != 0) {
-        free(p);
-        return -1;
+    size_t cap = l < WIRE_FIRST ? l : WIRE_FIRST, got = 0;
+    uint8_t *p = prefault_malloc(cap);
+    while (p && wire_read(fd, p + got, cap - got) == 0) {
+        got = cap;
+        if (got == l) {
+            r->p = p;
+            r->len = l;
+            return 0;
+        }
+        size_t more = cap * 2 < l ? cap * 2 : l;
+        uint8_t *q = realloc(p, more);
+        if (!q)
+            break;
+        prefault(q + cap, more - cap);
+        p = q;
+        cap = more;
     }
-    r->p = p;
-    r->len = l;
-    return 0;
+    free(p);
+    return -1;
 }
 
 #endif

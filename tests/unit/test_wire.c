@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,10 +159,50 @@ static void test_socket(void)
     waitpid(pid, &status, 0);
     CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
+    /* Larger than what is allocated up front: the buffer grows as it
+     * arrives, and the message is whole. */
+    const size_t huge = WIRE_FIRST + WIRE_FIRST / 2 + 5;
+    pid = fork();
+    if (pid == 0) {
+        wbuf w = pattern(huge);
+        _exit(wire_send(sv[0], &w) == 0 ? 0 : 1);
+    }
+    CU_ASSERT_EQUAL_FATAL(wire_recv(sv[1], &r), 0);
+    p = r_bytes(&r, &n);
+    want = pattern(huge);
+    CU_ASSERT(p && n == huge && memcmp(p, want.p + 4, huge) == 0);
+    free(want.p);
+    free((void *)r.p);
+    waitpid(pid, &status, 0);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
     /* A declared length over the limit is refused before any allocation. */
     uint32_t over = WIRE_MAX + 1;
     CU_ASSERT_EQUAL(write(sv[0], &over, 4), 4);
     CU_ASSERT_EQUAL(wire_recv(sv[1], &r), -1);
+
+    /* A peer that claims the largest message and sends a few bytes costs
+     * what it sent (and the first buffer), not the claim: in a child, whose
+     * peak resident size is its own. */
+    int sv3[2];
+    CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv3) == 0);
+    pid = fork();
+    if (pid == 0) {
+        close(sv3[0]);
+        struct rusage before, after;
+        getrusage(RUSAGE_SELF, &before);
+        rbuf rr;
+        int got = wire_recv(sv3[1], &rr);
+        getrusage(RUSAGE_SELF, &after);
+        long grown_kb = after.ru_maxrss - before.ru_maxrss;
+        _exit(got == -1 && grown_kb < 4 * (long)(WIRE_FIRST >> 10) ? 0 : 1);
+    }
+    close(sv3[1]);
+    uint8_t claim[8] = { 0, 0, 0, 0x40, 'a', 'b', 'c', 'd' }; /* 1 GiB */
+    CU_ASSERT_EQUAL(write(sv3[0], claim, sizeof claim), (ssize_t)sizeof claim);
+    close(sv3[0]);
+    waitpid(pid, &status, 0);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     /* A message cut short by the peer closing. */
     uint8_t cut[6] = { 10, 0, 0, 0, 'a', 'b' };
