@@ -10,7 +10,8 @@
 #      every compile built here and uploaded, so a fresh sandbox then gets
 #      four remote hits, byte-identical to plain gcc;
 #   2. a server whose Execute says EXECUTING and then nothing, WaitExecution
-#      the same (--hang-execute): exec_timeout bounds the wait, the build is
+#      the same (--hang-execute): exec_timeout bounds the wait, the operation
+#      is cancelled on the server (CancelOperation), the build is
 #      correct, one warning, and the build's later compiles do not Execute;
 #   3. a server that executes: the Action carries exec_timeout as its
 #      timeout, and the worker is held to it; the mark of scenario 1 (that
@@ -113,6 +114,9 @@ else
     # At most the compiles already waiting when the first gave up (make -j4).
     [ "$(calls Execute)" -ge 1 ] && [ "$(calls Execute)" -le 4 ] ||
         fail "hang: $(calls Execute) Execute calls, expected 1 to 4"
+    # Each operation given up on is cancelled on the server, once.
+    [ "$(calls CancelOperation)" = "$(calls Execute)" ] ||
+        fail "hang: $(calls CancelOperation) CancelOperation calls for $(calls Execute) Executes"
     # The build's next compile does not try again.
     before=$(calls Execute)
     (cd "$P" && rm -f f1.o && echo '/* edit */' >> f1.c &&

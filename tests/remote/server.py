@@ -70,6 +70,7 @@ import time
 import uuid
 
 import grpc
+from google.protobuf import empty_pb2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_DIR = os.path.join(HERE, "..", "..", "proto")
@@ -173,6 +174,7 @@ class Server:
         self.ac = {}             # action hash -> ActionResult bytes
         self.uploads = {}        # resource name -> bytearray (partial writes)
         self.ops = {}            # operation name -> threading.Event, [ExecuteResponse]
+        self.cancelled = set()   # operations a client gave up on (CancelOperation)
         self.lock = threading.Lock()
         self.calls = 0
         self.exec_breaks = args.break_execute
@@ -494,10 +496,16 @@ class Server:
         return op
 
     def hang(self, name, context):
-        """Say EXECUTING, then nothing, for as long as the client waits."""
+        """Say EXECUTING, then nothing, for as long as the client waits (or
+        until the operation is cancelled)."""
         yield self.operation(name, self.pb.ExecutionStage.EXECUTING)
-        while context.is_active():
+        while context.is_active() and name not in self.cancelled:
             time.sleep(0.1)
+
+    def CancelOperation(self, req, context):
+        with self.lock:
+            self.cancelled.add(req.name)
+        return empty_pb2.Empty()
 
     def Execute(self, req, context):
         pb = self.pb
@@ -570,6 +578,8 @@ def handlers(srv, pb):
         "build.bazel.remote.execution.v2.Execution": [
             ("Execute", "us", pb.ExecuteRequest, pb.Operation),
             ("WaitExecution", "us", pb.WaitExecutionRequest, pb.Operation)],
+        "google.longrunning.Operations": [
+            ("CancelOperation", "uu", pb.CancelOperationRequest, empty_pb2.Empty)],
         "google.bytestream.ByteStream": [
             ("Read", "us", pb.ReadRequest, pb.ReadResponse),
             ("Write", "su", pb.WriteRequest, pb.WriteResponse),

@@ -18,6 +18,9 @@
  * as it likes.  Past it the call fails with DEADLINE_EXCEEDED and the loader
  * stops Executing for the rest of the build (remote_loader.c).  With
  * exec_timeout 0 each stream may take an hour, or request_timeout if longer.
+ * An operation given up on that way is cancelled (Operations.CancelOperation,
+ * best effort, one short call): a worker must not go on with what nobody
+ * waits for.
  *
  * ExecuteResponse.status is honoured: a non-OK status is an error even when
  * a result is attached.  The ActionResult is checked like a cached one. */
@@ -33,6 +36,7 @@ typedef Build__Bazel__Remote__Execution__V2__WaitExecutionRequest pb_wait_req;
 
 #define EXEC "/build.bazel.remote.execution.v2.Execution/"
 #define EXEC_TIMEOUT_S 3600
+#define CANCEL_TIMEOUT_S 5
 #define MAX_QUIET_ENDS 100
 
 typedef struct outcome {
@@ -145,6 +149,27 @@ static int one_stream(rclient *c, const digest *action, int skip_cache_lookup, c
     return rpc_finish(&r, st);
 }
 
+/* Ask the server to stop operation `name`: once, for at most
+ * CANCEL_TIMEOUT_S (or request_timeout if shorter); what it answers changes
+ * nothing here, so it is only logged. */
+static void cancel_op(rclient *c, const char *name)
+{
+    int t = c->timeout_s > 0 && c->timeout_s < CANCEL_TIMEOUT_S ? c->timeout_s : CANCEL_TIMEOUT_S;
+    rpc r;
+    if (rpc_start(&r, c, c->exec_ch, "/google.longrunning.Operations/CancelOperation", t) != 0)
+        return;
+    Google__Longrunning__CancelOperationRequest req =
+        GOOGLE__LONGRUNNING__CANCEL_OPERATION_REQUEST__INIT;
+    req.name = (char *)name;
+    uint8_t *buf;
+    size_t len;
+    if (rpc_send_msg(&r, &req.base, 1) == 0 && rpc_recv(&r, &buf, &len) == 1)
+        free(buf);
+    remote_status st;
+    int code = rpc_finish(&r, &st);
+    rlog(c, LOG_DEBUG, "cancelled operation %s: %s", name, code == GRPC_STATUS_OK ? "ok" : st.message);
+}
+
 int exec_execute(rclient *c, const digest *action, int skip_cache_lookup, char *const *outputs,
                  int n_outputs, void **ar, size_t *ar_len, int *cached, remote_status *st)
 {
@@ -169,6 +194,8 @@ int exec_execute(rclient *c, const digest *action, int skip_cache_lookup, char *
         if (code == GRPC_STATUS_DEADLINE_EXCEEDED && end) {
             st_set(st, GRPC_STATUS_DEADLINE_EXCEEDED,
                    "Execute: no result within exec_timeout (%d s)", limit);
+            if (name)
+                cancel_op(c, name);
             break;
         }
         if (code == GRPC_STATUS_OK) {
