@@ -55,19 +55,27 @@ static int write_blob(store *s, const digest *d, const char *path, const void *b
     return 0;
 }
 
+/* Where blob d goes (path[PATH_MAX]), *out = d when out is given.  1 when
+ * it is already stored: same name means same content, so it is never
+ * rewritten, only marked as used (a blob stored raw stays raw when
+ * compression is turned on).  0 when it is to be written, -1 on error. */
+static int blob_place(store *s, const digest *d, digest *out, char *path)
+{
+    if (out)
+        *out = *d;
+    if (st_entry_path(s, AREA_CAS, d->hash, path, PATH_MAX) != 0)
+        return -1;
+    return st_present_touch(path) ? 1 : 0;
+}
+
 int cas_put(store *s, const void *buf, size_t len, digest *out)
 {
     digest d;
     digest_buf(buf, len, &d);
-    if (out)
-        *out = d;
     char path[PATH_MAX];
-    if (st_entry_path(s, AREA_CAS, d.hash, path, sizeof path) != 0)
-        return -1;
-    /* Same name means same content: never rewrite, only mark as used.
-     * (A blob stored raw stays raw when compression is turned on.) */
-    if (st_present_touch(path))
-        return 0;
+    int r = blob_place(s, &d, out, path);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (write_blob(s, &d, path, buf, len) != 0) {
         st_keep(s, AREA_CAS, d.hash, buf, len);
         return -1;
@@ -122,15 +130,12 @@ int cas_put_file(store *s, const char *src, digest *out)
     digest d;
     if (digest_file(src, &d) != 0)
         return -1;
-    if (out)
-        *out = d;
     char path[PATH_MAX];
-    if (st_entry_path(s, AREA_CAS, d.hash, path, sizeof path) != 0)
-        return -1;
-    if (st_present_touch(path))
-        return 0;
+    int r = blob_place(s, &d, out, path);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     int64_t stored = d.size_bytes;
-    int r = put_file_framed(s, src, &d, path, &stored);
+    r = put_file_framed(s, src, &d, path, &stored);
     if (r < 0)
         return keep_file(s, src, &d);
     if (r == 1 && atomic_copy_file(src, path, 0644) != 0) {
