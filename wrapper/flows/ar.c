@@ -235,9 +235,7 @@ typedef struct acall {
 
 static int exec_plain(acall *c, enum stat_id counter)
 {
-    stats_add(counter, 1);
-    if (counter == ST_MISS) /* (only a compile's misses are explained) */
-        reason_count_miss(MISS_OTHER);
+    reason_count_outcome(counter, MISS_OTHER); /* (only a compile's misses are explained) */
     return run_exec(c->ar, c->argv);
 }
 
@@ -496,9 +494,7 @@ static int run_and_store(acall *c)
             remember_fixed_point(c, &r);
         }
     }
-    stats_add(counter, 1);
-    if (counter == ST_MISS)
-        reason_count_miss(MISS_OTHER);
+    reason_count_outcome(counter, MISS_OTHER);
     run_result_free(&r);
     return status;
 }

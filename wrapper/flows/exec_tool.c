@@ -116,10 +116,8 @@ static int buf_line(tbuf *b, const char *tag, const char *arg, const char *path)
 
 static int exec_plain(xcall *c, int counter)
 {
-    if (counter >= 0)
-        stats_add((enum stat_id)counter, 1);
-    if (counter == ST_MISS) /* (only a compile's misses are explained) */
-        reason_count_miss(MISS_OTHER);
+    if (counter >= 0) /* (only a compile's misses are explained) */
+        reason_count_outcome((enum stat_id)counter, MISS_OTHER);
     return run_exec(c->tool, c->argv);
 }
 
@@ -577,9 +575,7 @@ static int run_traced(xcall *c)
     }
     if (counter == ST_MISS && rflow_failed(c->p.rf))
         counter = ST_FALLBACK; /* the remote failed us: ricc's trouble */
-    stats_add(counter, 1);
-    if (counter == ST_MISS)
-        reason_count_miss(MISS_OTHER);
+    reason_count_outcome(counter, MISS_OTHER);
     free(text);
     run_result_free(&r);
     return status;

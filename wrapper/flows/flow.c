@@ -411,9 +411,7 @@ static int compile_and_store(call *c, int in_depend_mode)
         else
             manifest_free(m);
     }
-    stats_add(counter, 1);
-    if (counter == ST_MISS)
-        reason_count_miss(c->miss);
+    reason_count_outcome(counter, c->miss);
     depend_free(d);
     run_result_free(&r);
     return status;
@@ -484,11 +482,9 @@ static int compile_uncached(call *c)
     run_write_out(2, r.err, r.err_len);
     int status = r.status;
     run_result_free(&r);
-    stats_add(status != 0 ? ST_MISS : ST_FALLBACK, 1);
-    if (status != 0) {
+    reason_count_outcome(status != 0 ? ST_MISS : ST_FALLBACK, c->miss);
+    if (status != 0)
         stats_add(ST_COMPILE_FAILED, 1);
-        reason_count_miss(c->miss);
-    }
     return status;
 }
 
@@ -514,10 +510,8 @@ static int remote_miss(call *c)
     };
     enum rflow_how how;
     int status = rflow_miss(c->p.rf, &rc, &how);
-    if (how == RFLOW_EXECUTED) {
-        stats_add(ST_MISS, 1);
-        reason_count_miss(c->miss);
-    }
+    if (how == RFLOW_EXECUTED)
+        reason_count_outcome(ST_MISS, c->miss);
     return how == RFLOW_HIT ? hit(c, ST_REMOTE_HIT, status) : status;
 }
 

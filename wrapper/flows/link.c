@@ -100,10 +100,8 @@ typedef struct lcall {
 
 static int exec_plain(lcall *c, int counter)
 {
-    if (counter >= 0)
-        stats_add((enum stat_id)counter, 1);
-    if (counter == ST_MISS) /* (only a compile's misses are explained) */
-        reason_count_miss(MISS_OTHER);
+    if (counter >= 0) /* (only a compile's misses are explained) */
+        reason_count_outcome((enum stat_id)counter, MISS_OTHER);
     return run_exec(c->compiler, c->argv);
 }
 
@@ -527,9 +525,7 @@ static int link_and_store(lcall *c)
     } else if (why) {
         LOG_I("not caching this link: %s", why);
     }
-    stats_add(counter, 1);
-    if (counter == ST_MISS)
-        reason_count_miss(MISS_OTHER);
+    reason_count_outcome(counter, MISS_OTHER);
     free(entry.p);
     strvec_free(&inputs);
     strvec_free(&absent);
@@ -649,8 +645,7 @@ static int remote_link(lcall *c)
         } else if (how == RFLOW_EXECUTED) {
             /* The worker filled the remote's action cache, but only this
              * call has the manifest that leads a fresh sandbox to it. */
-            stats_add(ST_MISS, 1);
-            reason_count_miss(MISS_OTHER);
+            reason_count_outcome(ST_MISS, MISS_OTHER);
             if (!from_remote)
                 rflow_upload(c->p.rf, &c->key, &c->mkey);
         }

@@ -77,6 +77,13 @@ void reason_count_miss(enum miss_reason r)
         stats_add((enum stat_id)(ST_MISS_REASON0 + r), 1);
 }
 
+void reason_count_outcome(enum stat_id outcome, enum miss_reason why)
+{
+    if (outcome == ST_MISS)
+        reason_count_miss(why);
+    stats_add(outcome, 1);
+}
+
 void reason_count_uncacheable(enum uncacheable_reason r)
 {
     if ((int)r >= 0 && r < UNC_REASON_COUNT)

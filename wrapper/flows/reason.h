@@ -18,6 +18,8 @@
 #ifndef RICC_REASON_H
 #define RICC_REASON_H
 
+#include "cache/local/stats.h"
+
 enum miss_reason {
     MISS_NEW,               /* nothing cached for this call before */
     MISS_INPUT_CHANGED,     /* an input's content differs from the closest entry */
@@ -77,6 +79,10 @@ const char *uncacheable_reason_name(enum uncacheable_reason r);
 
 /* Add one to that reason's counter. */
 void reason_count_miss(enum miss_reason r);
+/* Count a call's outcome (one of the six counters); a miss's reason `why`
+ * first, so whatever hears of the outcome (the stats log) hears it with
+ * its reason.  Every flow counts its outcome through this. */
+void reason_count_outcome(enum stat_id outcome, enum miss_reason why);
 void reason_count_uncacheable(enum uncacheable_reason r);
 
 /* The reason the text why (as logged) names; dflt when no rule knows it. */
