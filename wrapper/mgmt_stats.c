@@ -21,7 +21,8 @@
 #include "cache/local/store.h"
 #include "wrapper/flows/reason.h"
 
-#define SHARDS 16 /* the store's, by first hex digit (stats.h) */
+/* The store's shards, by first hex digit: as many as stats.h gives slots. */
+#define SHARDS (ST_SHARD_RAW_BYTES0 - ST_SHARD_BYTES0)
 
 static void human_size(uint64_t n, char *buf, size_t cap)
 {

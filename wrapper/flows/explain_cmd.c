@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "cache/local/layout.h"
-#include "cache/local/stats.h"
 #include "cache/reapi/reapi.h"
 #include "cache/util/fsutil.h"
 #include "wrapper/flows/ar.h"
@@ -193,9 +192,9 @@ int explain_command(int argc, char **argv, const config *cfg)
         fprintf(stderr, "ricc: --explain needs a compile command (ricc --explain gcc -c foo.c)\n");
         return 1;
     }
-    /* Nothing here is counted: a corrupt copy dropped from the scratch
-     * store must not reach the cache's counters. */
-    stats_close();
+    /* Nothing here is counted (main.c opens no counters for --explain):
+     * a corrupt copy dropped from the scratch store must not reach the
+     * cache's. */
     const char *tmp = getenv("TMPDIR");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/ricc-explain.XXXXXX", tmp && *tmp ? tmp : "/tmp");
