@@ -301,6 +301,16 @@ static void agent_seed(int *n, const wbuf *reqs, void (*fill)(wbuf *))
 }
 
 static void a_get(wbuf *w) { put_caps(w, 0); put_ar(w, 0); put_batch_read(w, 1); }
+/* ByteStream (a batch limit of 10) answering an empty ReadResponse before
+ * the data: once a memcpy to NULL (418df1b).  Made here rather than kept as
+ * a file, so it follows the request's format as it changes. */
+static void a_fetch_empty_first(wbuf *w)
+{
+    put_caps(w, 10);
+    put_read_chunk(w, "");
+    put_read_chunk(w, FUZZ_BLOB_A);
+    put_end(w);
+}
 
 static void agent_seeds(void)
 {
@@ -347,6 +357,15 @@ static void agent_seeds(void)
     w_u32(&b, 1);
     frame(&reqs, &b);
     agent_seed(&n, &reqs, s_fetch);
+    /* Fetch blob A through ByteStream, an empty chunk first */
+    reqs.len = b.len = 0;
+    req_head(&b, OP_FETCH);
+    w_u32(&b, 1);
+    w_bytes(&b, &da, sizeof da);
+    w_str(&b, "");
+    w_u32(&b, 0);
+    frame(&reqs, &b);
+    agent_seed(&n, &reqs, a_fetch_empty_first);
     /* UpdateActionResult */
     reqs.len = b.len = 0;
     req_head(&b, OP_UPDATE_AR);
