@@ -115,8 +115,8 @@ else
     [ "$(calls Execute)" -ge 1 ] && [ "$(calls Execute)" -le 4 ] ||
         fail "hang: $(calls Execute) Execute calls, expected 1 to 4"
     # Each operation given up on is cancelled on the server, once.
-    [ "$(calls CancelOperation)" = "$(calls Execute)" ] ||
-        fail "hang: $(calls CancelOperation) CancelOperation calls for $(calls Execute) Executes"
+    [ "$(calls CancelledOperation)" = "$(calls Execute)" ] ||
+        fail "hang: $(calls CancelledOperation) operations cancelled for $(calls Execute) Executes"
     # The build's next compile does not try again.
     before=$(calls Execute)
     (cd "$P" && rm -f f1.o && echo '/* edit */' >> f1.c &&

@@ -174,7 +174,8 @@ class Server:
         self.ac = {}             # action hash -> ActionResult bytes
         self.uploads = {}        # resource name -> bytearray (partial writes)
         self.ops = {}            # operation name -> threading.Event, [ExecuteResponse]
-        self.cancelled = set()   # operations a client gave up on (CancelOperation)
+        self.hung = set()        # operations --hang-execute never finishes
+        self.cancelled = set()   # ... of which a client gave up on (CancelOperation)
         self.lock = threading.Lock()
         self.calls = 0
         self.exec_breaks = args.break_execute
@@ -498,13 +499,25 @@ class Server:
     def hang(self, name, context):
         """Say EXECUTING, then nothing, for as long as the client waits (or
         until the operation is cancelled)."""
+        with self.lock:
+            self.hung.add(name)
         yield self.operation(name, self.pb.ExecutionStage.EXECUTING)
         while context.is_active() and name not in self.cancelled:
             time.sleep(0.1)
 
     def CancelOperation(self, req, context):
+        """Cancel an operation this server knows (a hung one); the call
+        record gets a "CancelledOperation" line only then, so a client that
+        names no operation, or another, is seen."""
         with self.lock:
-            self.cancelled.add(req.name)
+            known = req.name in self.hung
+            if known:
+                self.cancelled.add(req.name)
+        if not known:
+            context.abort(grpc.StatusCode.NOT_FOUND, "test server: no operation " + req.name)
+        if self.a.record:
+            with self.lock, open(self.a.record, "a") as fp:
+                fp.write(json.dumps({"method": "CancelledOperation"}) + "\n")
         return empty_pb2.Empty()
 
     def Execute(self, req, context):
