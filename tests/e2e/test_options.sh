@@ -249,9 +249,11 @@ verbose_format() {
     plain=$(wc -l <"$CASE/r.out")
     R_raw -s -v
     [ "$RC" = 0 ] || die "-s -v exited $RC"
-    [ "$(wc -l <"$CASE/r.out")" -gt "$plain" ] || note "-s -v shows no more than -s (mgmt_stats.c)"
+    [ "$(wc -l <"$CASE/r.out")" -gt "$plain" ] || die "-s -v shows no more than -s"
+    cp "$CASE/r.out" "$CASE/sv.out"
     R_raw -v -s
     [ "$RC" = 0 ] || die "-v -s exited $RC"
+    cmp -s "$CASE/sv.out" "$CASE/r.out" || die "-v -s shows other than -s -v"
     R_raw --print-stats --format json
     [ "$RC" = 0 ] || die "--print-stats --format json exited $RC"
     /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$CASE/r.out" ||
