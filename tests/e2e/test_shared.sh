@@ -201,17 +201,24 @@ no_planted_link() {
 leftovers() {
     export TMPDIR="$CASE/tmpdir"
     mkdir -p "$TMPDIR"
-    # A gcc that takes its time compiling, first on PATH: ricc is killed
-    # in the middle of a miss.
+    # A gcc first on PATH whose compile waits for the test's go-ahead (the
+    # file go) and says when it is over (the file done): ricc is killed in
+    # the middle of a miss, with no guess at how long anything takes.
     mkdir -p "$CASE/bin"
-    printf '#!/bin/sh\ncase " $* " in *" -c "*) sleep 4 ;; esac\nexec /usr/bin/gcc "$@"\n' \
-        >"$CASE/bin/gcc"
+    cat >"$CASE/bin/gcc" <<EOF
+#!/bin/sh
+case " \$* " in *" -c "*)
+    while [ ! -e "$CASE/go" ]; do sleep 0.05; done
+    /usr/bin/gcc "\$@"; rc=\$?; touch "$CASE/done"; exit \$rc ;;
+esac
+exec /usr/bin/gcc "\$@"
+EOF
     chmod +x "$CASE/bin/gcc"
     printf 'int f(void) { return 1; }\n' >k.c
     "$RICC" -z >/dev/null
     PATH="$CASE/bin:$PATH" "$RICC" gcc -c k.c -o k.o &
     local pid=$! i
-    for i in $(seq 1 100); do
+    for i in $(seq 1 600); do
         [ -n "$(find "$RICC_DIR/tmp" -mindepth 1 -maxdepth 1 -name "p.*" 2>/dev/null)" ] && break
         sleep 0.1
     done
@@ -221,9 +228,14 @@ leftovers() {
     # A cleanup while it runs leaves its directory alone.
     "$RICC" -c >/dev/null
     [ -d "$dir" ] || die "ricc -c removed the directory of a running call"
-    kill -9 "$pid"
+    kill -9 "$pid" # (it is waiting for its gcc, which waits for go)
     wait "$pid" 2>/dev/null || true
-    sleep 4.5 # the slow gcc finishes (it was not killed)
+    touch "$CASE/go" # the orphaned gcc finishes (it was not killed)
+    for i in $(seq 1 600); do
+        [ -e "$CASE/done" ] && break
+        sleep 0.1
+    done
+    [ -e "$CASE/done" ] || die "the orphaned gcc did not finish"
     [ -d "$dir" ] || die "the killed ricc's directory is not there to be swept"
     # And older leftovers of before: a stale temporary, and the private
     # directory of a process of another pid namespace untouched for hours.
