@@ -7,6 +7,7 @@
  *
  * Unwritable is made without relying on permission bits (root ignores
  * them): a directory below a regular file cannot be created by anyone. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -234,6 +235,22 @@ static void test_scratch_not_through_links(void)
     CU_ASSERT(symlink(victim, link) == 0);
     char *s = cachedir_scratch(dir);
     CU_ASSERT(private_in(s, t));
+    cachedir_scratch_done();
+    free(s);
+    /* tmp itself a link to someone's directory: the scratch directory goes
+     * to the private fallback, and nothing is made in the link's target. */
+    CU_ASSERT(unlink(link) == 0 && rmdir(t) == 0 && symlink(victim, t) == 0);
+    char fbtmp[400];
+    snprintf(fbtmp, sizeof fbtmp, "%s/tmp", fb);
+    s = cachedir_scratch(dir);
+    CU_ASSERT(private_in(s, fbtmp));
+    DIR *d = opendir(victim);
+    int entries = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d)
+        closedir(d);
+    CU_ASSERT_EQUAL(entries, 0);
     cachedir_scratch_done();
     free(s);
 }
