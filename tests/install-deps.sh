@@ -23,8 +23,8 @@ packages="
     gcc g++ make
     libcunit1-dev clang libclang-rt-14-dev
     python3 python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev openssl
-    cmake ninja-build bubblewrap
-    ccache sccache
+    cmake ninja-build bubblewrap strace man-db
+    ccache sccache zstd valgrind hyperfine
     cppcheck clang-tidy shellcheck clang-format
 "
 # build: OpenSSL's libcrypto, protobuf-c, gRPC's C core, libyaml, libzstd.
@@ -32,8 +32,11 @@ packages="
 # recommended by clang, which --no-install-recommends leaves out); the Python REAPI test server (protoc needs
 # libprotobuf-dev's google/protobuf/*.proto) and its TLS case; real CMake
 # (Ninja and Makefile generators); bubblewrap for the sandbox test (a
-# BuildStream-like sandbox; skipped where it cannot make namespaces).
-# bench/: ccache and sccache side by side.
+# BuildStream-like sandbox; skipped where it cannot make namespaces); strace
+# (test_shared: every file a compile writes is in ricc's private directory);
+# man-db (test_install renders the man page).
+# bench/: ccache and sccache side by side; zstd, valgrind (callgrind) and
+# hyperfine for bench/compress.sh.
 # make lint: cppcheck, clang-tidy and shellcheck (and clang-format, for
 # .clang-format).
 
