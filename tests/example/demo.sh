@@ -11,7 +11,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$here/foo.c" "$here/foo.h" "$work/"
 cd "$work"
-export RICC_DIR="$work/cache"
+# The demo's own settings only: none of the caller's RICC_/RECC_ variables,
+# the user's or the machine's settings files (a server or `disable: true`
+# there would change what it shows).
+for v in $(env | sed -n 's/^\(R[IE]CC_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+export RICC_DIR="$work/cache" XDG_CONFIG_HOME="$work/config"
+export RICC_SYSTEM_CONFIG="$work/no-system-config.yaml"
 
 echo "\$ ricc gcc -O2 -Wall -c foo.c -o foo.o      # miss: compiles and stores"
 "$ricc" gcc -O2 -Wall -c foo.c -o foo.o
