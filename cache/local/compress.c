@@ -68,18 +68,6 @@ static int worth(int64_t raw, int64_t stored)
     return stored < raw - raw / 32 && layout_charge(stored) < layout_charge(raw);
 }
 
-/* A temporary beside path, its directory made if missing (a new shard). */
-static int open_tmp(const char *path, char **tmp)
-{
-    int fd = fs_open_tmp_beside(path, 0644, tmp);
-    if (fd >= 0 || errno != ENOENT)
-        return fd;
-    char *dir = path_dirname(path);
-    int r = dir ? fs_mkdir_p(dir, 0755) : -1;
-    free(dir);
-    return r == 0 ? fs_open_tmp_beside(path, 0644, tmp) : -1;
-}
-
 int cz_encode(const void *buf, size_t len, int level, size_t prefix, char **out, size_t *out_len)
 {
     int force = has_magic(buf, len);
@@ -219,7 +207,7 @@ int cz_write_fd(int in, int64_t size, int level, const char *path, int64_t *stor
         return 1;
     }
     char *tmp = NULL;
-    int out = open_tmp(path, &tmp);
+    int out = fs_open_tmp_mkdir(path, 0644, &tmp);
     if (out < 0) {
         free(ib);
         return -1;

@@ -76,12 +76,15 @@ mode_t fs_umask_for_cache(mode_t mask)
     return user_umask;
 }
 
-mode_t fs_umask_user_begin(void)
+/* Around creating a file of the user's: the user's umask in force while a
+ * cache umask is; begin returns what end restores ((mode_t)-1: nothing to
+ * do, no system call). */
+static mode_t umask_user_begin(void)
 {
     return have_user_umask ? umask(user_umask) : (mode_t)-1;
 }
 
-void fs_umask_user_end(mode_t saved)
+static void umask_user_end(mode_t saved)
 {
     if (saved != (mode_t)-1)
         umask(saved);
@@ -251,8 +254,7 @@ char *path_dirname(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-/* Open a temporary beside path, creating the directory if it is missing. */
-static int open_tmp_mkdir(const char *path, mode_t mode, char **tmp)
+int fs_open_tmp_mkdir(const char *path, mode_t mode, char **tmp)
 {
     int fd = fs_open_tmp_beside(path, mode, tmp);
     if (fd >= 0 || errno != ENOENT)
@@ -295,7 +297,7 @@ int fs_finish_tmp(int fd, char *tmp, const char *path, int ok, int unlink_first)
 int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode)
 {
     char *tmp = NULL;
-    int fd = open_tmp_mkdir(path, mode, &tmp);
+    int fd = fs_open_tmp_mkdir(path, mode, &tmp);
     if (fd < 0)
         return -1;
     int ok = fs_write_all(fd, buf, len) == 0;
@@ -428,10 +430,10 @@ int fs_place_copy(int in, const char *dst, mode_t mode)
 
 int fs_open_tmp_output(const char *path, mode_t mode, char **tmp)
 {
-    mode_t saved = fs_umask_user_begin();
+    mode_t saved = umask_user_begin();
     int fd = fs_open_tmp_beside(path, mode, tmp);
     int e = errno;
-    fs_umask_user_end(saved);
+    umask_user_end(saved);
     errno = e;
     return fd;
 }

@@ -33,12 +33,6 @@ int fs_parse_umask(const char *text, mode_t *mask);
  * before the first call). */
 mode_t fs_umask_for_cache(mode_t mask);
 
-/* Around creating a file of the user's: the user's umask in force while a
- * cache umask is; begin returns what end restores ((mode_t)-1: nothing to
- * do, no system call). */
-mode_t fs_umask_user_begin(void);
-void fs_umask_user_end(mode_t saved);
-
 /* mkdir -p; 0 or -1 with errno. */
 int fs_mkdir_p(const char *path, mode_t mode);
 
@@ -53,6 +47,10 @@ int fs_write_all(int fd, const void *buf, size_t len);
  * it O_CREAT|O_EXCL with mode.  Returns the fd, or -1 with errno; *tmp gets a
  * malloc'd copy of the name. */
 int fs_open_tmp_beside(const char *path, mode_t mode, char **tmp);
+
+/* fs_open_tmp_beside, making path's directory first when it is missing (a
+ * new shard of the store). */
+int fs_open_tmp_mkdir(const char *path, mode_t mode, char **tmp);
 
 /* Close fd (a temporary from fs_open_tmp_beside) and rename tmp over path;
  * on any failure remove tmp.  Consumes both fd and tmp.  `ok` says whether
