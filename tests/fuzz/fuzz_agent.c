@@ -73,10 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (l > size - 2)
         l = size - 2;
     /* A frame claiming more than 64 KiB that do not follow ends the stream
-     * before it: the agent allocates and prefaults what a length claims,
-     * up to 1 GiB (wire.h's wire_recv()), before it reads the body, and
-     * each such input would cost a second.  (Smaller claims still reach
-     * the read that meets the end of the stream.) */
+     * before it: the agent allocates and prefaults up to WIRE_FIRST (16 MiB)
+     * of what a length claims before the body arrives (wire.h's
+     * wire_recv()), and each such input would cost milliseconds.  (Smaller
+     * claims still reach the read that meets the end of the stream.) */
     for (size_t off = 0; off + 4 <= l;) {
         uint32_t fl;
         memcpy(&fl, data + 2 + off, 4);
