@@ -504,7 +504,7 @@ static int get_or_execute(remote *r, int op, const digest *action, int skip,
                 }
                 *cached = (int)r_u32(&resp);
                 size_t sn = 0;
-                const void *spilled = r_bytes(&resp, &sn); /* absent from older agents */
+                const void *spilled = r_bytes(&resp, &sn);
                 if (rc == 0 && spilled && sn == sizeof(uint64_t)) {
                     uint64_t v;
                     memcpy(&v, spilled, sizeof v);
@@ -629,16 +629,6 @@ int remote_update_action_result(remote *r, const digest *action, const void *ar,
     return failed(r);
 }
 
-/* The bytes of the blobs offered (what an older agent's answer leaves us
- * to count: the client sends only those the server lacks). */
-static int64_t blob_bytes(const remote_blob *blobs, size_t n)
-{
-    int64_t sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += blobs[i].d.size_bytes;
-    return sum;
-}
-
 static int64_t item_bytes(const remote_fetch_item *items, size_t n)
 {
     int64_t sum = 0;
@@ -674,7 +664,9 @@ int remote_upload(remote *r, const remote_blob *blobs, size_t n)
             if (agent_call(r, &w, &resp, &rc, 1) == 0) {
                 size_t sn = 0;
                 const void *sent = rc == 0 ? r_bytes(&resp, &sn) : NULL;
-                int64_t v = blob_bytes(blobs, n); /* an older agent: what was offered */
+                /* (The agent is of this build: its socket's name carries the
+                 * wire version, agent_start.c.) */
+                int64_t v = 0;
                 if (sent && sn == sizeof v)
                     memcpy(&v, sent, sizeof v);
                 free((void *)resp.p);
